@@ -1,0 +1,70 @@
+"""Portico: a self-hosted customer help portal with a HelpSpot-compatible API."""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    instance = os.environ.get("INSTANCE_PATH")
+    if instance:
+        app.instance_path = instance
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.DEFAULTS)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from .errors import register_error_handlers
+    register_error_handlers(app)
+
+    from . import cli, templating
+    cli.init_app(app)
+    templating.init_app(app)
+
+    from . import search
+    search.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from .extensions import csrf, db, limiter, login_manager, migrate
+    from . import database, models  # noqa: F401  (models: the whole schema for Alembic)
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+
+    from . import auth
+    auth.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .views import bp as site
+    from .accounts.views import bp as accounts
+    from .requests.views import bp as requests
+    from .kb.views import bp as kb
+    from .forums.views import bp as forums
+    from .staff.views import bp as staff
+    from .api.dispatch import bp as api
+
+    for blueprint in (site, accounts, requests, kb, forums, staff, api):
+        app.register_blueprint(blueprint)

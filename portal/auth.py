@@ -1,0 +1,59 @@
+"""Who is logged in: a staff member (``staff:<id>``) or a customer (``customer:<id>``), via Flask-Login."""
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from .extensions import db, login_manager
+
+
+def init_app(app) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to continue."
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from .accounts.models import Customer, Staff
+
+    kind, _, raw = (user_id or "").partition(":")
+    if not raw.isdigit():
+        return None
+    model = {"staff": Staff, "customer": Customer}.get(kind)
+    user = db.session.get(model, int(raw)) if model else None
+    if kind == "staff" and user is not None and not user.active:
+        return None
+    return user
+
+
+def current_staff():
+    """The logged-in staff member, or None."""
+    user = current_user
+    return user if getattr(user, "is_authenticated", False) and getattr(user, "kind", "") == "staff" else None
+
+
+def current_customer():
+    user = current_user
+    return user if getattr(user, "is_authenticated", False) and getattr(user, "kind", "") == "customer" else None
+
+
+def staff_required(permission: str | None = None):
+    """Views for staff: log in first (redirect), then the right permission (403)."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            staff = current_staff()
+            if staff is None:
+                return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+            if permission and not staff.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths, never another host: no open redirects."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

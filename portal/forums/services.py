@@ -1,0 +1,194 @@
+"""Reading and posting in the forums. Moderation lives in ``forums.moderation`` (staff).
+
+Posting rules (closed forum or topic, required fields, spam holding) are the same for the portal
+forms and the ``forums.createTopic``/``forums.createPost`` API methods.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import selectinload
+
+from .. import mail, settings, spam
+from ..dates import utcnow
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..requests.services import normalise_email
+from ..text import clean_html, plain_to_html
+from ..urls import external_url
+from .models import Forum, KnownUser, Post, Topic
+
+
+@dataclass
+class PostInput:
+    body: str = ""
+    name: str = ""
+    email: str = ""
+    url: str = ""
+    email_updates: bool = False
+    ip: str = ""
+    os: str = ""
+    browser: str = ""
+    title: str = ""  # only for a new topic
+    body_is_html: bool = False
+
+
+class ForumClosed(Conflict):
+    message = "Forum is closed"
+
+
+class TopicClosed(Conflict):
+    message = "Topic is closed"
+
+
+def public_forums() -> list[Forum]:
+    return list(db.session.execute(
+        db.select(Forum).where(Forum.private.is_(False)).order_by(Forum.position, Forum.name)).scalars())
+
+
+def get_forum(forum_id: int, *, staff=None) -> Forum:
+    """Raises NotFound, or Forbidden for a private forum seen by a customer."""
+    forum = db.session.get(Forum, forum_id)
+    if forum is None:
+        raise NotFound("No such forum.")
+    if forum.private and staff is None:
+        raise Forbidden("This forum is private.")
+    return forum
+
+
+def get_topic(topic_id: int, *, staff=None) -> Topic:
+    topic = db.session.execute(db.select(Topic).where(Topic.id == topic_id)
+                               .options(selectinload(Topic.forum))).scalar_one_or_none()
+    if topic is None or (topic.post_count == 0 and staff is None):
+        raise NotFound("No such topic.")
+    get_forum(topic.forum_id, staff=staff)
+    return topic
+
+
+def topics_query(forum: Forum):
+    """Topics with at least one visible post: sticky first, then by latest activity."""
+    return (db.select(Topic).where(Topic.forum_id == forum.id, Topic.post_count > 0)
+            .order_by(Topic.sticky.desc(), Topic.last_post_at.desc(), Topic.id.desc()))
+
+
+def list_topics(forum: Forum, *, offset: int = 0, limit: int = 40) -> list[Topic]:
+    return list(db.session.execute(topics_query(forum).offset(offset).limit(limit)).scalars())
+
+
+def posts_query(topic: Topic):
+    """Visible posts (spam held back), oldest first."""
+    return (db.select(Post).where(Post.topic_id == topic.id, Post.spam.is_(False))
+            .options(selectinload(Post.staff)).order_by(Post.id))
+
+
+def latest_topics(limit: int = 10) -> list[Topic]:
+    query = (db.select(Topic).join(Topic.forum).where(Forum.private.is_(False), Topic.post_count > 0)
+             .options(selectinload(Topic.forum)).order_by(Topic.last_post_at.desc()).limit(limit))
+    return list(db.session.execute(query).scalars())
+
+
+def known_labels(posts: list[Post]) -> dict[int, str]:
+    """Known-user labels for a page of posts, in one query: {post id: label}."""
+    names = {post.name for post in posts}
+    if not names:
+        return {}
+    rows = db.session.execute(db.select(KnownUser).where(KnownUser.name.in_(names))).scalars()
+    by_key = {(k.name, k.ip, k.os): k.label for k in rows}
+    by_name_ip = {(name, ip): label for (name, ip, _), label in by_key.items()}
+    labels = {}
+    for post in posts:
+        label = by_key.get((post.name, post.ip, post.os)) or by_name_ip.get((post.name, post.ip))
+        if label:
+            labels[post.id] = label
+    return labels
+
+
+def topic_is_closed(topic: Topic) -> bool:
+    if topic.closed or topic.forum.closed:
+        return True
+    days = settings.get("forum_close_after_days")
+    return bool(days) and utcnow() - topic.last_post_at > timedelta(days=days)
+
+
+def _check(data: PostInput, *, needs_title: bool) -> None:
+    errors = []
+    data.title = (data.title or "").strip()[:200]
+    data.name = (data.name or "").strip()[:50]
+    data.url = (data.url or "").strip()[:255]
+    if needs_title and not data.title:
+        errors.append(("title", "Please provide a topic"))
+    if not (data.body or "").strip():
+        errors.append(("body", "Please provide a message"))
+    if not data.name:
+        errors.append(("name", "Please provide a name"))
+    data.email, email_error = normalise_email(data.email)
+    if email_error:
+        errors.append(("email", email_error))
+    if data.url and not data.url.lower().startswith(("http://", "https://")):
+        errors.append(("url", "Your website must start with http:// or https://"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _new_post(topic: Topic, data: PostInput, staff) -> Post:
+    body = clean_html(data.body) if data.body_is_html or staff else plain_to_html(data.body.strip())
+    probability = 0 if staff else spam.spam_probability(data.body, data.title, data.url)
+    post = Post(topic=topic, staff_id=staff.id if staff else None, name=data.name, email=data.email,
+                url=data.url, ip=data.ip[:45], os=data.os[:20], browser=data.browser[:100], body=body,
+                email_updates=bool(data.email_updates and data.email), spam=probability >= 100,
+                spam_probability=probability, posted_at=utcnow())
+    db.session.add(post)
+    return post
+
+
+def create_topic(forum: Forum, data: PostInput, *, staff=None) -> tuple[Topic, Post]:
+    """Start a topic with its first post. Raises ValidationFailed or ForumClosed. A spam first post is
+    held, and the topic stays invisible until a moderator approves it."""
+    if forum.closed and staff is None:
+        raise ForumClosed()
+    _check(data, needs_title=True)
+    now = utcnow()
+    topic = Topic(forum=forum, title=data.title, starter_name=data.name, posted_at=now, last_post_at=now,
+                  post_count=0)
+    db.session.add(topic)
+    post = _new_post(topic, data, staff)
+    if not post.spam:
+        topic.post_count = 1
+    db.session.flush()
+    return topic, post
+
+
+def create_post(topic: Topic, data: PostInput, *, staff=None) -> Post:
+    """Reply in a topic. Raises ValidationFailed, ForumClosed or TopicClosed. Subscribers are emailed
+    after commit, unless the post is held as spam."""
+    if staff is None:
+        if topic.forum.closed:
+            raise ForumClosed()
+        if topic_is_closed(topic):
+            raise TopicClosed()
+    _check(data, needs_title=False)
+    post = _new_post(topic, data, staff)
+    db.session.flush()
+    if not post.spam:
+        count_visible_post(topic, post)
+        notify_subscribers(topic, post)
+    return post
+
+
+def count_visible_post(topic: Topic, post: Post) -> None:
+    """Bump the topic's post count and activity time atomically (concurrent replies are not lost)."""
+    db.session.execute(update(Topic).where(Topic.id == topic.id)
+                       .values(post_count=Topic.post_count + 1, last_post_at=post.posted_at))
+    db.session.expire(topic, ["post_count", "last_post_at"])
+
+
+def notify_subscribers(topic: Topic, post: Post) -> None:
+    """After commit, email each earlier poster who asked for replies (once per address, never the author)."""
+    addresses = db.session.execute(
+        db.select(Post.email).where(Post.topic_id == topic.id, Post.email_updates.is_(True),
+                                    Post.spam.is_(False), Post.id != post.id).distinct()).scalars()
+    link = external_url("forums.topic", topic_id=topic.id, slug=topic.slug)
+    for address in addresses:
+        if address and address != post.email:
+            mail.send_after_commit(address, f"Re: {topic.title}", "forum_reply", topic=topic.title,
+                                   poster=post.name, message=post.body, link=link)

@@ -1,0 +1,137 @@
+"""Knowledge books: books > chapters > pages, tags, related pages, page attachments, votes."""
+from datetime import datetime
+
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dates import utcnow
+from ..extensions import db
+from ..text import slugify
+
+page_tag = Table(
+    "page_tag", db.metadata,
+    Column("page_id", ForeignKey("page.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+related_page = Table(
+    "related_page", db.metadata,
+    Column("page_id", ForeignKey("page.id", ondelete="CASCADE"), primary_key=True),
+    Column("related_id", ForeignKey("page.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Book(db.Model):
+    __tablename__ = "book"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    chapters: Mapped[list["Chapter"]] = relationship(
+        back_populates="book", cascade="all, delete-orphan",
+        order_by="(Chapter.appendix, Chapter.position, Chapter.name)")
+
+    __table_args__ = (Index("ix_book_listing", "private", "position"),)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+class Chapter(db.Model):
+    __tablename__ = "chapter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    appendix: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    book: Mapped[Book] = relationship(back_populates="chapters")
+    pages: Mapped[list["Page"]] = relationship(
+        back_populates="chapter", cascade="all, delete-orphan", order_by="(Page.position, Page.name)")
+
+    __table_args__ = (Index("ix_chapter_book", "book_id", "appendix", "position"),)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+class Tag(db.Model):
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+class Page(db.Model):
+    __tablename__ = "page"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapter.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text, default="")  # cleaned HTML
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    highlight: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    helpful: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    not_helpful: Mapped[int] = mapped_column(Integer, default=0)
+
+    chapter: Mapped[Chapter] = relationship(back_populates="pages")
+    tags: Mapped[list[Tag]] = relationship(secondary=page_tag, order_by=Tag.name)
+    related: Mapped[list["Page"]] = relationship(
+        secondary=related_page,
+        primaryjoin=lambda: Page.id == related_page.c.page_id,
+        secondaryjoin=lambda: Page.id == related_page.c.related_id,
+        order_by=lambda: Page.name)
+    attachments: Mapped[list["PageAttachment"]] = relationship(
+        back_populates="page", cascade="all, delete-orphan", order_by="PageAttachment.filename")
+
+    __table_args__ = (Index("ix_page_chapter", "chapter_id", "position"),)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+class PageAttachment(db.Model):
+    __tablename__ = "page_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(127), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    downloadable: Mapped[bool] = mapped_column(Boolean, default=True)  # False: an inline image
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    page: Mapped[Page] = relationship(back_populates="attachments")
+
+
+class PageVote(db.Model):
+    """One browser's vote on a page, so the portal counts a browser once (the API keeps HelpSpot's counters)."""
+
+    __tablename__ = "page_vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    voter: Mapped[str] = mapped_column(String(64))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("page_id", "voter", name="uq_page_vote_page_voter"),)

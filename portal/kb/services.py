@@ -1,0 +1,164 @@
+"""Reading and voting on the knowledge books. Editing lives in ``kb.editing`` (staff)."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from .models import Book, Chapter, Page, PageVote, Tag, page_tag
+
+
+@dataclass
+class TocPage:
+    page: Page
+    number: str  # "1.2" in a numbered chapter, "2" in an appendix
+
+
+@dataclass
+class TocChapter:
+    chapter: Chapter
+    number: int | None  # None for an appendix
+    pages: list[TocPage] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.number}. {self.chapter.name}" if self.number else f" {self.chapter.name}"
+
+
+def public_books() -> list[Book]:
+    return list(db.session.execute(
+        db.select(Book).where(Book.private.is_(False)).order_by(Book.position, Book.name)).scalars())
+
+
+def get_book(book_id: int, *, staff=None) -> Book:
+    """A book a customer may read (staff see private books too). Raises NotFound or Forbidden."""
+    book = db.session.get(Book, book_id)
+    if book is None:
+        raise NotFound("No such book.")
+    if book.private and staff is None:
+        raise Forbidden("This book is private.")
+    return book
+
+
+def table_of_contents(book: Book, *, include_hidden: bool = False) -> list[TocChapter]:
+    """Chapters (appendices last) and their pages, numbered as HelpSpot numbers them, in two queries."""
+    query = (db.select(Chapter).where(Chapter.book_id == book.id)
+             .options(selectinload(Chapter.pages))
+             .order_by(Chapter.appendix, Chapter.position, Chapter.name))
+    if not include_hidden:
+        query = query.where(Chapter.hidden.is_(False))
+    toc, number = [], 0
+    for chapter in db.session.execute(query).scalars():
+        if not chapter.appendix:
+            number += 1
+        entry = TocChapter(chapter, None if chapter.appendix else number)
+        pages = [page for page in chapter.pages if include_hidden or not page.hidden]
+        for index, page in enumerate(pages, start=1):
+            entry.pages.append(TocPage(page, f"{number}.{index}" if entry.number else str(index)))
+        toc.append(entry)
+    return toc
+
+
+def get_page(page_id: int, *, staff=None) -> Page:
+    """A page a customer may read. Raises NotFound (missing or hidden) or Forbidden (private book)."""
+    page = db.session.execute(
+        db.select(Page).where(Page.id == page_id)
+        .options(selectinload(Page.tags), selectinload(Page.attachments),
+                 selectinload(Page.chapter).selectinload(Chapter.book))).scalar_one_or_none()
+    if page is None:
+        raise NotFound("No such page.")
+    if staff is None:
+        if page.chapter.book.private:
+            raise Forbidden("This page is in a private book.")
+        if page.hidden or page.chapter.hidden:
+            raise NotFound("No such page.")
+    return page
+
+
+def visible_related(page: Page) -> list[Page]:
+    """Related pages a customer may open (not hidden, not in a hidden chapter or private book)."""
+    return [other for other in page.related
+            if not other.hidden and not other.chapter.hidden and not other.chapter.book.private]
+
+
+def neighbours(page: Page) -> tuple[Page | None, Page | None]:
+    """The previous and next visible pages in the page's chapter."""
+    pages = [p for p in page.chapter.pages if not p.hidden]
+    index = next((i for i, p in enumerate(pages) if p.id == page.id), None)
+    if index is None:
+        return None, None
+    return (pages[index - 1] if index > 0 else None), (pages[index + 1] if index + 1 < len(pages) else None)
+
+
+def _visible_pages():
+    return (db.select(Page).join(Page.chapter).join(Chapter.book)
+            .where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False)))
+
+
+def highlighted_pages(limit: int = 10) -> list[Page]:
+    query = (_visible_pages().where(Page.highlight.is_(True))
+             .options(selectinload(Page.chapter).selectinload(Chapter.book)).order_by(Page.name).limit(limit))
+    return list(db.session.execute(query).scalars())
+
+
+def most_helpful_pages(limit: int = 10) -> list[Page]:
+    query = (_visible_pages().where(Page.helpful > 0)
+             .options(selectinload(Page.chapter).selectinload(Chapter.book))
+             .order_by(Page.helpful.desc(), Page.name).limit(limit))
+    return list(db.session.execute(query).scalars())
+
+
+def tag_cloud(limit: int = 50) -> list[tuple[Tag, int]]:
+    """Tags on visible pages of public books with their page counts, alphabetical."""
+    count = func.count(page_tag.c.page_id)
+    query = (db.select(Tag, count).join(page_tag, page_tag.c.tag_id == Tag.id)
+             .join(Page, Page.id == page_tag.c.page_id).join(Chapter, Chapter.id == Page.chapter_id)
+             .join(Book, Book.id == Chapter.book_id)
+             .where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False))
+             .group_by(Tag.id).order_by(count.desc()).limit(limit))
+    rows = db.session.execute(query).all()
+    return sorted(((tag, n) for tag, n in rows), key=lambda row: row[0].name.lower())
+
+
+def pages_for_tag(tag: Tag) -> list[Page]:
+    query = (_visible_pages().join(page_tag, page_tag.c.page_id == Page.id).where(page_tag.c.tag_id == tag.id)
+             .options(selectinload(Page.chapter).selectinload(Chapter.book)).order_by(Page.name))
+    return list(db.session.execute(query).scalars())
+
+
+def get_tag(tag_id: int) -> Tag:
+    tag = db.session.get(Tag, tag_id)
+    if tag is None:
+        raise NotFound("No such tag.")
+    return tag
+
+
+def count_vote(page_id: int, helpful: bool) -> int | None:
+    """Add one vote with an atomic UPDATE (no lost votes under concurrency); the new count, or None
+    when the page does not exist. This is the API's rule: no duplicate check."""
+    column = Page.helpful if helpful else Page.not_helpful
+    result = db.session.execute(update(Page).where(Page.id == page_id).values({column: column + 1}))
+    if result.rowcount == 0:
+        return None
+    return db.session.scalar(db.select(column).where(Page.id == page_id))
+
+
+def vote(page: Page, helpful: bool, voter: str) -> bool:
+    """One vote per page per browser (``voter`` is the browser's id). Returns False for a repeat vote."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(PageVote(page_id=page.id, voter=voter, helpful=helpful))
+    except IntegrityError:
+        return False
+    count_vote(page.id, helpful)
+    db.session.expire(page, ["helpful", "not_helpful"])
+    return True
+
+
+def has_voted(page_id: int, voter: str | None) -> bool:
+    if not voter:
+        return False
+    return db.session.scalar(db.select(func.count(PageVote.id))
+                             .where(PageVote.page_id == page_id, PageVote.voter == voter)) > 0

@@ -1,0 +1,105 @@
+"""Custom-field rules for a request: which fields apply to a category, which are required,
+and how each type's value is checked and stored. One place for the portal form and the API."""
+import re
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from ..extensions import db
+from .models import Category, CustomField
+
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %I:%M %p")
+
+
+def applicable_fields(category: Category | None, *, public_only: bool) -> list[CustomField]:
+    """Fields a request in ``category`` uses: the always-visible ones, then the category's list, in order."""
+    query = db.select(CustomField).where(CustomField.always_visible.is_(True))
+    if public_only:
+        query = query.where(CustomField.public.is_(True))
+    fields = list(db.session.execute(query.order_by(CustomField.position, CustomField.name)).scalars())
+    seen = {field.id for field in fields}
+    if category is not None:
+        for field in category.fields:
+            if field.id not in seen and (field.public or not public_only):
+                fields.append(field)
+                seen.add(field.id)
+    return fields
+
+
+def _parse_time(raw: str, formats: tuple[str, ...], *, day: bool) -> int | None:
+    if re.fullmatch(r"-?\d+", raw):
+        stamp = int(raw)
+    else:
+        for fmt in formats:
+            try:
+                stamp = int(datetime.strptime(raw, fmt).replace(tzinfo=timezone.utc).timestamp())
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    return stamp - stamp % 86400 if day else stamp
+
+
+def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
+    """(value to store, or None for empty; error reason or None). Values are stored as text."""
+    raw = (raw or "").strip()
+    if raw == "":
+        return None, None
+    kind = field.field_type
+    if kind == "checkbox":
+        if raw not in ("0", "1", "on", "true", "false"):
+            return None, f"{field.name} must be checked or unchecked."
+        return ("1" if raw in ("1", "on", "true") else "0"), None
+    if kind == "numtext":
+        if not re.fullmatch(r"-?\d+", raw):
+            return None, f"{field.name} must be a whole number."
+        return raw, None
+    if kind == "decimal":
+        try:
+            number = Decimal(raw)
+        except InvalidOperation:
+            return None, f"{field.name} must be a number."
+        if not number.is_finite():
+            return None, f"{field.name} must be a number."
+        return str(round(number, field.decimal_places)), None
+    if kind == "select":
+        if raw not in field.list_items:
+            return None, f"{field.name} must be one of: {', '.join(field.list_items)}."
+        return raw, None
+    if kind in ("date", "datetime"):
+        stamp = _parse_time(raw, DATE_FORMATS if kind == "date" else DATETIME_FORMATS + DATE_FORMATS,
+                            day=kind == "date")
+        if stamp is None:
+            return None, f"{field.name} must be a date ({'YYYY-MM-DD' if kind == 'date' else 'YYYY-MM-DD HH:MM'})."
+        return str(stamp), None
+    limit = field.text_size or 255
+    if kind == "regex" and field.regex:
+        try:
+            if not re.fullmatch(field.regex, raw):
+                return None, f"{field.name} is not in the expected format."
+        except re.error:
+            pass  # a broken pattern is the admin's mistake, not the customer's
+    if kind == "lrgtext":
+        return raw, None
+    if len(raw) > limit:
+        return None, f"{field.name} must be at most {limit} characters."
+    return raw, None
+
+
+def validate(category: Category | None, raw_values: dict[int, str], *, public_only: bool,
+             skip_required: bool = False) -> tuple[dict[int, str | None], list[tuple[str, str]]]:
+    """Check the raw values against the category's fields. Values for other fields are dropped.
+
+    Returns (values by field id, errors as (``Custom<id>``, reason) pairs).
+    """
+    values: dict[int, str | None] = {}
+    errors: list[tuple[str, str]] = []
+    for field in applicable_fields(category, public_only=public_only):
+        value, problem = normalise(field, raw_values.get(field.id, ""))
+        if problem:
+            errors.append((field.param_name, problem))
+        elif value is None and field.required and not skip_required:
+            errors.append((field.param_name, f"Please fill in {field.name}"))
+        values[field.id] = value
+    return values, errors

@@ -1,0 +1,276 @@
+"""Request rules shared by the portal form, the staff pages and the HelpSpot API.
+
+Functions flush but never commit; the caller owns the single commit. Mail goes out after commit.
+"""
+import hmac
+import re
+import secrets
+import string
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import selectinload
+
+from .. import files as filestore, mail, settings, spam
+from ..dates import utcnow
+from ..errors import Conflict, Merged, NotFound, ValidationFailed
+from ..extensions import db
+from ..urls import external_url
+from . import fields as custom_fields
+from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
+                     FieldValue, Note, Request, RequestMerge, Status)
+
+_KEY_RE = re.compile(r"^(\d{1,11})([A-Za-z]+)$")
+CONTACT_FIELDS = ("user_id", "first_name", "last_name", "email", "phone")
+
+
+@dataclass
+class RequestInput:
+    """What a customer, a staff member or an API client sends to open a request."""
+
+    note: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    user_id: str = ""
+    title: str = ""
+    urgent: bool = False
+    category_id: int | None = None
+    custom: dict[int, str] = field(default_factory=dict)
+    note_is_html: bool = False
+    opened_via: int = VIA_WEB_FORM
+
+
+def new_password() -> str:
+    """The letters of an access key: 20 random ASCII letters, mixed case (HelpSpot 5)."""
+    return "".join(secrets.choice(string.ascii_letters) for _ in range(20))
+
+
+def normalise_email(raw: str) -> tuple[str, str | None]:
+    """(lower-cased address, or the raw text; error reason or None)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return "", None
+    try:
+        checked = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError:
+        return raw, f"{raw} is not a valid email address."
+    return checked.normalized.lower(), None
+
+
+def _category(category_id: int | None, *, public_only: bool) -> tuple[Category | None, list]:
+    if not category_id:
+        return None, []
+    category = db.session.get(Category, category_id)
+    if category is None or category.deleted or (public_only and not category.public_submit):
+        return None, [("category", "Please choose one of the listed categories.")]
+    return category, []
+
+
+def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True,
+                     skip_custom_checks: bool = False) -> tuple[Category | None, dict]:
+    """Check a new request. Returns (category, custom values); raises ValidationFailed listing every problem."""
+    errors: list[tuple[str, str]] = []
+    for name, limit in (("first_name", 40), ("last_name", 40), ("phone", 40), ("user_id", 80), ("title", 255)):
+        setattr(data, name, (getattr(data, name) or "").strip()[:limit])
+    data.email, email_error = normalise_email(data.email)
+    if email_error:
+        errors.append(("email", email_error))
+    elif len(data.email) > 100:
+        errors.append(("email", "The email address is too long."))
+    if not any(getattr(data, name) for name in CONTACT_FIELDS):
+        errors.append(("email", "You must provide some customer information"))
+    if not (data.note or "").strip():
+        errors.append(("note", "You must have a note to create a request"))
+    category, category_errors = _category(data.category_id, public_only=public_only)
+    errors += category_errors
+    values, field_errors = custom_fields.validate(category, data.custom, public_only=public_only,
+                                                  skip_required=skip_custom_checks)
+    errors += field_errors
+    for upload in uploads:
+        try:
+            filestore.check_upload(upload)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    return category, values
+
+
+def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: bool = True,
+                   check_spam: bool = True, skip_custom_checks: bool = False, note_public: bool = True,
+                   status_id: int | None = None, assigned_to_id: int | None = None,
+                   notify_customer: bool = True) -> Request:
+    """Open a request with its initial note, custom-field values and attachments.
+
+    Raises ValidationFailed. A request judged spam is kept with the Spam status and no auto-reply.
+    """
+    category, values = validate_request(data, uploads, public_only=public_only,
+                                         skip_custom_checks=skip_custom_checks)
+    body = data.note.strip()
+    is_spam = check_spam and spam.is_spam(body, data.title)
+    now = utcnow()
+    req = Request(
+        opened_via=data.opened_via, password=new_password(), title=data.title, user_id=data.user_id,
+        first_name=data.first_name, last_name=data.last_name, email=data.email, phone=data.phone,
+        urgent=bool(data.urgent), category_id=category.id if category else None,
+        status_id=STATUS_SPAM if is_spam else (status_id or STATUS_ACTIVE),
+        opened_by_id=staff.id if staff else None, opened_at=now, updated_at=now,
+        assigned_to_id=None if is_spam else (assigned_to_id or (category.default_staff_id if category else None)),
+    )
+    db.session.add(req)
+    req.field_values = [FieldValue(field_id=fid, value=value) for fid, value in values.items() if value is not None]
+    note = _add_note(req, body, author_id=staff.id if staff else AUTHOR_CUSTOMER, staff=staff,
+                     public=note_public, is_html=data.note_is_html, initial=True, uploads=uploads, when=now)
+    if data.email:
+        ensure_customer(data.email)
+    db.session.flush()
+    if (notify_customer and not is_spam and data.email and settings.get("auto_reply")
+            and data.opened_via == VIA_WEB_FORM):
+        _mail_access_key(req)
+    req.initial_note = note
+    return req
+
+
+def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
+              initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
+    from ..text import clean_html
+
+    note = Note(request=req, author_id=author_id, staff=staff, is_public=public, is_initial=initial,
+                is_html=is_html, body=clean_html(body) if is_html else body, log=log, created_at=when or utcnow())
+    db.session.add(note)
+    for upload in uploads:
+        try:
+            digest = filestore.store(upload.data)
+        except filestore.StorageError:
+            raise ValidationFailed(("attachments", "Attachments cannot be saved right now. Please try again "
+                                    "later, or send your message without them.")) from None
+        name = filestore.safe_filename(upload.filename)
+        note.attachments.append(Attachment(filename=name, mime_type=filestore.guess_mime(name, upload.mime_type),
+                                           size=len(upload.data), sha256=digest))
+    req.updated_at = note.created_at
+    return note
+
+
+def add_log(req: Request, text: str, staff=None) -> Note:
+    """A private history line recording a change (status, category, assignment...)."""
+    return _add_note(req, "", author_id=staff.id if staff else -1, staff=staff, public=False, is_html=False,
+                     log=text)
+
+
+def ensure_customer(email: str):
+    """The portal login row for an email, created without a password when missing."""
+    from ..accounts.models import Customer
+
+    customer = db.session.execute(db.select(Customer).where(Customer.email == email)).scalar_one_or_none()
+    if customer is None:
+        customer = Customer(email=email)
+        db.session.add(customer)
+    return customer
+
+
+def parse_access_key(key: str) -> tuple[int, str] | None:
+    match = _KEY_RE.match((key or "").strip())
+    if not match:
+        return None
+    return int(match.group(1)), match.group(2)
+
+
+def find_by_access_key(key: str) -> Request:
+    """The request an access key opens. Raises NotFound, or Merged when the key's request was merged
+    (only after its password matched, so merge targets never leak)."""
+    parsed = parse_access_key(key)
+    if parsed is None:
+        raise NotFound("This access key is not on file.")
+    request_id, password = parsed
+    req = db.session.get(Request, request_id)
+    if req is not None:
+        if hmac.compare_digest(req.password.encode(), password.encode()):
+            return req
+        raise NotFound("This access key is not on file.")
+    merge = db.session.get(RequestMerge, request_id)
+    if merge is not None and hmac.compare_digest(merge.old_password.encode(), password.encode()):
+        raise Merged(merge.request_id)
+    raise NotFound("This access key is not on file.")
+
+
+def public_history(req: Request) -> list[Note]:
+    """The public notes, pinned first then newest first, with their attachments (one extra query)."""
+    query = (db.select(Note).where(Note.request_id == req.id, Note.is_public.is_(True))
+             .options(selectinload(Note.attachments), selectinload(Note.staff))
+             .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc()))
+    return list(db.session.execute(query).scalars())
+
+
+def hidden_from_public(req: Request, viewer=None) -> bool:
+    """A request closed longer ago than the setting allows is hidden unless its owner is logged in."""
+    if req.is_open or req.closed_at is None:
+        return False
+    if viewer is not None and getattr(viewer, "kind", None) == "customer" and viewer.email == req.email:
+        return False
+    days = settings.get("closed_visible_days")
+    return utcnow() - req.closed_at > timedelta(days=days)
+
+
+def add_customer_update(req: Request, body: str, uploads=()) -> Note:
+    """A customer's public note. Reopens a closed request and takes it out of the trash.
+
+    Raises ValidationFailed for an empty body or a bad file, Conflict at the history limit.
+    """
+    body = (body or "").strip()
+    errors = [] if body else [("update", "Please write your update.")]
+    for upload in uploads:
+        try:
+            filestore.check_upload(upload)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    count = db.session.scalar(db.select(db.func.count(Note.id)).where(Note.request_id == req.id))
+    if count >= settings.get("max_request_history"):
+        raise Conflict("Request history limit reached for this request")
+    if not req.is_open:
+        reopen(req)
+    if req.trashed:
+        req.trashed, req.trashed_at = False, None
+    note = _add_note(req, body, author_id=AUTHOR_CUSTOMER, public=True, is_html=False, uploads=uploads)
+    req.last_reply_by = AUTHOR_CUSTOMER
+    db.session.flush()
+    return note
+
+
+def reopen(req: Request, staff=None) -> None:
+    req.is_open, req.closed_at = True, None
+    req.status_id = STATUS_ACTIVE
+    req.opened_at = utcnow()
+    add_log(req, "Request reopened", staff)
+
+
+def requests_for_email(email: str, page: int = 1, per_page: int = 20):
+    """The requests opened with an email, newest first, paginated."""
+    query = (db.select(Request).where(Request.email == (email or "").strip().lower())
+             .options(selectinload(Request.category)).order_by(Request.opened_at.desc(), Request.id.desc()))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def active_statuses() -> list[Status]:
+    return list(db.session.execute(db.select(Status).where(Status.active.is_(True))
+                                   .order_by(Status.position, Status.id)).scalars())
+
+
+def public_categories() -> list[Category]:
+    query = (db.select(Category).where(Category.deleted.is_(False), Category.public_submit.is_(True))
+             .options(selectinload(Category.field_links)).order_by(Category.name))
+    return list(db.session.execute(query).scalars())
+
+
+def request_url(req: Request) -> str:
+    return external_url("requests.check", key=req.access_key)
+
+
+def _mail_access_key(req: Request) -> None:
+    mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] We received your request",
+                           "request_created", subject=req.subject, access_key=req.access_key,
+                           link=request_url(req), name=req.display_name)

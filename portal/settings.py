@@ -1,0 +1,99 @@
+"""Portal settings stored in the database, with typed defaults. Read once per request."""
+import json
+
+from flask import g, has_app_context
+
+from .errors import ValidationFailed
+from .extensions import db
+
+# key: (default, description). The type of the default is the type of the setting.
+DEFAULTS: dict[str, tuple[object, str]] = {
+    "portal_name": ("Portico Help Desk", "Name shown in the header and emails"),
+    "welcome_message": ("<p>Welcome! Search the knowledge books, ask the community in the forums, "
+                        "or submit a request and we will get back to you.</p>", "Home page message (HTML)"),
+    "portal_phone": ("", "Phone number shown in the navigation"),
+    "public_api": (False, "Public web-service API enabled"),
+    "private_api": (True, "Private web-service API enabled"),
+    "allow_subject": (True, "Customers may give a subject on the request form"),
+    "auto_reply": (True, "Email the customer a link when a request is submitted"),
+    "closed_visible_days": (2, "Days a closed request stays visible by access key (0: hidden once closed)"),
+    "allow_uploads": (True, "Customers may attach files"),
+    "blocked_extensions": ("exe,vbs,bat,cmd,com,js,jar,msi,scr,ps1,sh,php", "File extensions refused on upload"),
+    "max_upload_mb": (10, "Largest file accepted, in megabytes"),
+    "max_request_history": (1500, "Most history rows a request may have before updates are refused"),
+    "spam_link_count": (4, "A post or request with this many links or more is held as spam"),
+    "form_max_age": (1200, "Seconds a form stays valid before it is judged a bot's"),
+    "form_min_seconds": (2, "Forms sent faster than this after loading are judged a bot's"),
+    "max_search_results": (50, "Most results a search returns"),
+    "forum_page_size": (40, "Topics per page"),
+    "forum_feeds": (True, "RSS feeds for forums"),
+    "forum_feed_size": (10, "Topics in an RSS feed"),
+    "forum_close_after_days": (0, "Close topics with no reply for this many days (0: never)"),
+    "require_login": (False, "Only logged-in customers may use the portal"),
+}
+
+
+def _load() -> dict:
+    from .accounts.models import Setting
+
+    values = {key: default for key, (default, _) in DEFAULTS.items()}
+    for row in db.session.execute(db.select(Setting)).scalars():
+        if row.key in DEFAULTS:
+            values[row.key] = json.loads(row.value)
+    return values
+
+
+def all_settings() -> dict:
+    if not has_app_context():
+        return {key: default for key, (default, _) in DEFAULTS.items()}
+    if "portal_settings" not in g:
+        g.portal_settings = _load()
+    return g.portal_settings
+
+
+def get(key: str):
+    return all_settings()[key]
+
+
+def coerce(key: str, raw) -> object:
+    """Convert a raw value (from a form or the command line) to the setting's type.
+
+    Raises ValidationFailed for an unknown key or a value of the wrong type.
+    """
+    if key not in DEFAULTS:
+        raise ValidationFailed((key, f"Unknown setting {key!r}."))
+    default = DEFAULTS[key][0]
+    if isinstance(default, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValidationFailed((key, "Use on or off."))
+    if isinstance(default, int):
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ValidationFailed((key, "Use a whole number.")) from None
+        if value < 0:
+            raise ValidationFailed((key, "Use a number of 0 or more."))
+        return value
+    return str(raw)
+
+
+def set_value(key: str, raw) -> object:
+    """Store one setting (flushes, never commits). Raises ValidationFailed."""
+    from .accounts.models import Setting
+
+    value = coerce(key, raw)
+    row = db.session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key, value=json.dumps(value))
+        db.session.add(row)
+    else:
+        row.value = json.dumps(value)
+    db.session.flush()
+    g.pop("portal_settings", None) if has_app_context() else None
+    return value

@@ -1,0 +1,82 @@
+"""Site-wide pages: home, health check, and redirects for HelpSpot's old ``index.php?pg=`` links."""
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import text
+
+from .extensions import db
+from .forums import services as forums
+from .kb import services as kb
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", highlighted=kb.highlighted_pages(), helpful=kb.most_helpful_pages(),
+                           tags=kb.tag_cloud(), topics=forums.latest_topics())
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+def _id() -> int | None:
+    raw = request.args.get("id", "")
+    return int(raw) if raw.isdigit() else None
+
+
+# pg value -> (endpoint, argument name) for pages that take a numeric id.
+_LEGACY_BY_ID = {
+    "kb.book": ("kb.book", "book_id"),
+    "kb.chapter": ("kb.chapter", "chapter_id"),
+    "kb.page": ("kb.page", "page_id"),
+    "kb.printer.friendly": ("kb.printable", "book_id"),
+    "tag.search": ("kb.tag", "tag_id"),
+    "forums.topics": ("forums.forum", "forum_id"),
+    "forums.posts": ("forums.topic", "topic_id"),
+    "forums.feed": ("forums.feed", "forum_id"),
+}
+_LEGACY_PLAIN = {
+    "home": "site.home", "kb": "kb.books", "forums": "forums.index", "request": "requests.new",
+    "request.history": "accounts.history", "login.create": "accounts.register",
+    "login.forgot": "accounts.forgot", "search": "search.search",
+}
+
+
+@bp.route("/index.php", methods=["GET", "POST"])
+@bp.route("/index", methods=["GET", "POST"])
+def legacy():
+    """Every old portal link keeps working: 301 to its readable URL; unknown pages go home."""
+    pg = request.args.get("pg", "home")
+    if pg in _LEGACY_BY_ID:
+        endpoint, arg = _LEGACY_BY_ID[pg]
+        ident = _id()
+        if ident is None:
+            return redirect(url_for("site.home"), 301)
+        return redirect(url_for(endpoint, **{arg: ident}), 301)
+    if pg == "request.check":
+        key = request.args.get("id", "")
+        return redirect(url_for("requests.check", key=key) if key else url_for("requests.lookup"), 301)
+    if pg == "search":
+        return redirect(url_for("search.search", q=request.args.get("q", ""),
+                                area=request.args.get("area", "kb")), 301)
+    if pg == "file":
+        return _legacy_file()
+    return redirect(url_for(_LEGACY_PLAIN.get(pg, "site.home")), 301)
+
+
+def _legacy_file():
+    ident = _id()
+    if ident is None:
+        abort(404)
+    if request.args.get("from") == "2":
+        return redirect(url_for("kb.attachment", attachment_id=ident), 301)
+    if request.args.get("from") == "3":
+        key = request.args.get("reqid", "")
+        return redirect(url_for("requests.attachment", key=key, attachment_id=ident), 301)
+    abort(404)

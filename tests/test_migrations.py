@@ -1,0 +1,68 @@
+"""The migrations build the schema from empty, on SQLite and on PostgreSQL, and match the models."""
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from portal.extensions import db
+from tests.conftest import POSTGRES_URL, make_app
+
+
+def _upgrade_and_compare(tmp_path, url):
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                    db.metadata)
+            tables = set(inspect(connection).get_table_names())
+            statuses = connection.execute(text("SELECT name FROM status ORDER BY position")).scalars().all()
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            left = set(inspect(connection).get_table_names()) - {"alembic_version"}
+        db.engine.dispose()
+    return diff, tables, statuses, left
+
+
+def test_sqlite_upgrade_from_empty_matches_models(tmp_path):
+    diff, tables, statuses, left = _upgrade_and_compare(tmp_path, f"sqlite:///{tmp_path / 'migrated.db'}")
+    assert diff == []
+    assert {"request", "note", "page", "post", "api_token", "setting"} <= tables
+    assert statuses[0] == "Active" and statuses[-1] == "Spam"
+    assert left == set()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL not configured (set PORTICO_TEST_DATABASE_URL)")
+def test_postgres_upgrade_from_empty_matches_models(tmp_path):
+    base = make_url(POSTGRES_URL)
+    name = f"portico_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        diff, tables, statuses, left = _upgrade_and_compare(
+            tmp_path, base.set(database=name).render_as_string(hide_password=False))
+        assert diff == []
+        assert "request" in tables
+        assert statuses[0] == "Active"
+        assert left == set()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_app_never_creates_tables_itself(tmp_path):
+    """Outside tests the schema comes from migrations only: a new app leaves an empty database empty."""
+    url = f"sqlite:///{tmp_path / 'untouched.db'}"
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+    app.test_client().get("/healthz")
+    with app.app_context():
+        assert inspect(db.engine).get_table_names() == []
+        db.engine.dispose()
