@@ -5,6 +5,7 @@ import socket
 import tempfile
 
 import pytest
+from flask import has_app_context
 from sqlalchemy import text
 
 _INSTANCE = tempfile.mkdtemp(prefix="portico-test-instance-")
@@ -103,6 +104,12 @@ def make_staff(app):
     from portal.accounts.services import create_staff
 
     def make(email="agent@example.com", password="correct horse", role="agent", **names):
+        # Inside a test that already holds a context (ctx), use its session: a second session
+        # would wait on the first one's write lock under SQLite.
+        if has_app_context():
+            staff = create_staff(email, password, role=role, **names)
+            db.session.commit()
+            return staff.id
         with app.app_context():
             staff = create_staff(email, password, role=role, **names)
             db.session.commit()
