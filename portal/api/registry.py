@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..files import Upload
-from .errors import ApiError
+from ..errors import ValidationFailed
 
 MAX_FILES = 9
 _CUSTOM = re.compile(r"^Custom(\d+)$")
@@ -95,7 +95,7 @@ class Params:
 
     def uploads(self) -> list[Upload]:
         """``File<N>_sFilename``/``_sFileMimeType``/``_bFileBody`` for N in 1..9, body base64.
-        A file is taken only when all three are given, as in HelpSpot. Raises ApiError for bad base64."""
+        A file is taken only when all three are given, as in HelpSpot. Raises ValidationFailed for bad base64."""
         uploads = []
         for number in range(1, MAX_FILES + 1):
             prefix = f"File{number}_"
@@ -110,7 +110,8 @@ class Params:
 def _decode(body: str, name: str) -> bytes:
     compact = re.sub(r"\s+", "", body)
     compact += "=" * (-len(compact) % 4)
-    try:
-        return base64.b64decode(compact, altchars=b"-_" if ("-" in compact or "_" in compact) else None)
+    altchars = b"-_" if ("-" in compact or "_" in compact) else None
+    try:  # strict: garbage must not become a silently empty file
+        return base64.b64decode(compact, altchars=altchars, validate=True)
     except (binascii.Error, ValueError):
-        raise ApiError.of(207, f"{name} is not valid base64") from None
+        raise ValidationFailed((name, f"{name} is not valid base64")) from None

@@ -88,8 +88,8 @@ def private_request_create(p: Params):
 def private_request_update(p: Params):
     workflow.require(p.staff)
     req = find_request(p)
-    uploads = p.uploads()
     try:
+        uploads = p.uploads()
         workflow.update_request(req, p.staff, status_id=p.int("xStatus"), category_id=optional_id(p, "xCategory"),
                                 assigned_to_id=optional_id(p, "xPersonAssignedTo"),
                                 urgent=bool(p.int("fUrgent", 0)) if p.has("fUrgent") else None,
