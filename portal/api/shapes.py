@@ -97,7 +97,7 @@ def history_item(req, note, *, private_url=None) -> dict:
         "xRequestHistory": note.id, "xRequest": note.request_id, "xPerson": note.author_id,
         "dtGMTChange": unix(note.created_at), "fPublic": note.is_public, "fInitial": note.is_initial,
         "tLog": note.log, "tNote": note.body, "tEmailHeaders": "", "fNoteIsHTML": note.is_html,
-        "fMergedFromRequest": note.merged_from, "files": files,
+        "fMergedFromRequest": note.merged_from, "files": {"file": files} if files else [],
     })
 
 

@@ -190,12 +190,19 @@ def test_get_lists_every_public_note_with_its_own_files(api, app, build):
     assert response.status_code == 200
     notes = body["request_history"]["item"]
     assert [n["tNote"] for n in notes] == ["second", "This is the request."]
-    assert [[f["sFilename"] for f in n["files"]] for n in notes] == [["second.pdf"], ["first.txt"]]
-    second = notes[0]["files"][0]
+    assert [[f["sFilename"] for f in n["files"]["file"]] for n in notes] == [["second.pdf"], ["first.txt"]]
+    second = notes[0]["files"]["file"][0]
     assert second["public_url"] == f"http://portal.test/requests/{key}/files/{attachment_ids['second.pdf']}"
     assert second["xDocumentId"] == str(attachment_ids["second.pdf"])
     assert body["xRequest"] == str(request_id) and body["sRequestPassword"] == key[len(str(request_id)):]
     assert all(isinstance(v, str) for k, v in body.items() if k not in ("reportingTags", "request_history"))
+
+
+def test_get_note_without_files_has_empty_files(api, build):
+    request_id, key = build.request()
+    assert api.json("request.get", accesskey=key)[1]["request_history"]["item"][0]["files"] == []
+    xml = api.call("request.get", accesskey=key).data.decode()
+    assert "\t\t\t<files />\n\t\t</item>" in xml
 
 
 def test_get_shows_public_custom_fields_only(api, app, build):
