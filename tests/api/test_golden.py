@@ -9,7 +9,6 @@ values are what ``fRawValues=0`` of private.request.get gives), and has no repor
 Run with UPDATE_GOLDEN=1 to rewrite the files after a deliberate change, then review the diff.
 """
 import os
-from datetime import datetime
 from pathlib import Path
 
 import pytest

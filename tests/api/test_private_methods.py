@@ -1,6 +1,8 @@
 """Private request methods, customer passwords and staff lists."""
 from datetime import datetime
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from portal.extensions import db
@@ -81,7 +83,7 @@ def test_create_defaults_to_a_private_note_and_checks(pcall, app, build):
     with app.app_context():
         assert not db.session.get(Request, int(body["xRequest"])).notes[0].is_public
     response = pcall("private.request.create", via="body", tNote="x")
-    assert error_ids(__import__("xml.etree.ElementTree").etree.ElementTree.fromstring(response.data)) == [101, 206]
+    assert error_ids(ET.fromstring(response.data)) == [101, 206]
     response = pcall("private.request.create", via="body", output="json", tNote="x", xCategory=bugs)
     assert response.get_json(force=True)["error"][0]["id"] == 207
     response = pcall("private.request.create", via="body", output="json", tNote="x", xCategory=bugs, sUserId="1",
@@ -199,7 +201,6 @@ def test_set_customer_password(pcall, api, build):
 
 def test_active_staff(pcall, make_staff, ian):
     make_staff("gone@example.com")
-    from portal.accounts.models import Staff
     body = pcall("private.util.getActiveStaff", output="php").data.decode()
     people = php_unserialize(body)["person"]
     assert [p["sEmail"] for p in people.values()] == ["gone@example.com", "ian@example.com"]
