@@ -265,6 +265,17 @@ def test_customer_login_failures_are_throttled(api, build):
     assert response.status_code == 429 and error_ids(root) == [3]
 
 
+def test_customer_login_failures_are_throttled_per_address(api, build, monkeypatch):
+    from portal.accounts import services
+
+    build.customer()
+    monkeypatch.setattr(services, "MAX_IP_FAILURES", 2)
+    for n in range(2):
+        api.call("customer.getRequests", sEmail=f"guess{n}@example.com", sPassword="wrong")
+    response, root = api.xml("customer.getRequests", sEmail="tsmith@companyco.com", sPassword="nusoxdln")
+    assert response.status_code == 429 and error_ids(root) == [3]
+
+
 # --- categories and custom fields ---------------------------------------------------------------
 
 def test_categories(api, build):
