@@ -11,6 +11,7 @@ from .models import ROLES, ApiToken, Customer, LoginAttempt, PasswordReset, Staf
 
 MIN_PASSWORD = 8
 MAX_FAILURES = 10  # per account in FAILURE_WINDOW; the per-IP limit is Flask-Limiter's
+MAX_IP_FAILURES = 30  # per address in FAILURE_WINDOW, for the private API's logins (ip_throttled)
 FAILURE_WINDOW = timedelta(minutes=15)
 RESET_LIFETIME = timedelta(hours=2)
 TOKEN_PREFIX = "ptk_"
@@ -61,6 +62,17 @@ def _throttled(account: str) -> bool:
     failures = db.session.scalar(db.select(db.func.count(LoginAttempt.id))
                                  .where(LoginAttempt.account == account, LoginAttempt.created_at >= since))
     return failures >= MAX_FAILURES
+
+
+def ip_throttled(ip: str) -> bool:
+    """Too many failed logins from one address, whatever the accounts tried (the private API's
+    per-IP guard, kept in the database so it holds across workers)."""
+    if not ip:
+        return False
+    since = utcnow() - FAILURE_WINDOW
+    failures = db.session.scalar(db.select(db.func.count(LoginAttempt.id))
+                                 .where(LoginAttempt.ip == ip[:45], LoginAttempt.created_at >= since))
+    return failures >= MAX_IP_FAILURES
 
 
 def _record_failure(account: str, ip: str) -> None:

@@ -1,4 +1,157 @@
-"""The HelpSpot-compatible web-service API at /api/index.php."""
-from flask import Blueprint
+"""The HelpSpot-compatible web-service API at /api/index.php: one route, the gates, the reply envelope.
+
+Order of the gates, as in HelpSpot: the public/private switch, private authentication, the method name,
+the required parameters; the method runs only when none of them recorded an error. Every reply carries
+``X-HelpSpot-API: 2.0``; errors come back as ``<errors><error><id/><description/></error></errors>``.
+"""
+import logging
+import math
+import time
+
+from flask import Blueprint, make_response, request
+from werkzeug.exceptions import HTTPException
+
+from .. import settings
+from ..errors import Forbidden
+from ..extensions import csrf, db
+from .auth import authenticate
+from .errors import ApiError, envelope, error
+from .output import pick_format, render
+from .registry import Params, lookup
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)  # API clients authenticate by header or parameters, never by a session cookie
+
+ANY_VERB = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+NOT_ENABLED_TYPES = {"xml": "text/xml", "json": "text/javascript;", "php": "text/html; charset=UTF-8"}
+
+
+def call_params() -> dict[str, str]:
+    """Every parameter from the query string, then the urlencoded or multipart body (the body wins).
+    A multipart file part is read as text, so ``-F File1_bFileBody=@body.b64`` works too."""
+    values = {key: request.args.get(key) for key in request.args}
+    values.update({key: request.form.get(key) for key in request.form})
+    for key in request.files:
+        values[key] = request.files[key].read().decode("utf-8", "replace")
+    return values
+
+
+def _output_format() -> str:
+    try:
+        return pick_format(request.values.get("output"))
+    except Exception:  # an unreadable body (too large, malformed): answer in the default format
+        return pick_format(request.args.get("output"))
+
+
+def reply(fmt: str, root: str, data, status: int = 200, headers: dict | None = None):
+    body, content_type = render(fmt, root, data)
+    response = make_response(body, status)
+    response.headers["Content-Type"] = content_type
+    response.headers.update(headers or {})
+    return response
+
+
+def error_reply(fmt: str, errors: list[dict], status: int = 400, headers: dict | None = None):
+    return reply(fmt, "errors", envelope(errors), status, headers)
+
+
+def not_enabled(fmt: str, text: str):
+    """HelpSpot's exact "not enabled" bodies (reference 1.1): no newline after the XML declaration."""
+    body = {"xml": f'<?xml version="1.0" encoding="UTF-8"?><reply>{text}</reply>',
+            "json": '{"reply":"%s"}' % text, "php": f's:{len(text)}:"{text}";'}[fmt]
+    response = make_response(body, 400)
+    response.headers["Content-Type"] = NOT_ENABLED_TYPES[fmt]
+    return response
+
+
+@bp.route("/index.php", methods=ANY_VERB)
+@bp.route("/", methods=ANY_VERB)
+@bp.route("", methods=ANY_VERB, strict_slashes=False)
+def endpoint():
+    values = call_params()
+    fmt = pick_format(values.get("output"))
+    name = (values.get("method") or "").strip()
+    private = name.startswith("private")
+    if not settings.get("private_api" if private else "public_api"):
+        return not_enabled(fmt, "Private API not enabled" if private else "Public API not enabled")
+    errors, status, headers, staff = [], 400, {}, None
+    if private:
+        try:
+            staff = authenticate(values)
+        except ApiError as exc:
+            _finish(exc.keep)
+            errors, status, headers = list(exc.errors), exc.status, exc.headers
+    method = lookup(name)
+    if method is None:
+        errors.append(error(201))
+    if errors:
+        return error_reply(fmt, errors, status, headers)
+    params = Params(values, staff)
+    missing = params.missing(method.required)
+    if missing:
+        errors = [error(101, name) for name in missing]
+        return error_reply(fmt, errors + ([error(method.on_missing)] if method.on_missing else []))
+    try:
+        data = method.func(params)
+    except ApiError as exc:
+        _finish(exc.keep)
+        return error_reply(fmt, exc.errors, exc.status, exc.headers)
+    except Forbidden as exc:
+        db.session.rollback()
+        return error_reply(fmt, [error(2, exc.message)], 403)
+    db.session.commit()
+    return reply(fmt, method.root, data)
+
+
+def _finish(keep: bool) -> None:
+    if keep:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
+@bp.route("/status")
+def status():
+    """Health check: ``<reply>ok</reply>``, or the "not enabled" text (still HTTP 200) when the public API is off."""
+    text = "ok" if settings.get("public_api") else "Public API not enabled"
+    response = make_response(f'<?xml version="1.0" encoding="UTF-8"?><reply>{text}</reply>', 200)
+    response.headers["Content-Type"] = "text/xml"
+    return response
+
+
+@bp.after_request
+def helpspot_header(response):
+    response.headers["X-HelpSpot-API"] = "2.0"
+    return response
+
+
+@bp.errorhandler(429)
+def too_many_requests(exc):
+    return error_reply(_output_format(), [error(429)], 429, {"Retry-After": str(_retry_after())})
+
+
+def _retry_after() -> int:
+    from ..extensions import limiter
+
+    try:
+        limit = limiter.current_limit
+        if limit is not None:
+            return max(1, math.ceil(limit.reset_at - time.time()))
+    except Exception:  # no limit in context: a sensible default
+        pass
+    return 60
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    code = exc.code or 500
+    return error_reply(_output_format(), [{"id": code, "description": exc.description or exc.name}], code)
+
+
+@bp.errorhandler(Exception)
+def internal_error(exc: Exception):
+    db.session.rollback()
+    log.exception("API call failed: %s %s", request.method, request.full_path)
+    return error_reply(_output_format(), [error(500)], 500)

@@ -26,6 +26,14 @@ def applicable_fields(category: Category | None, *, public_only: bool) -> list[C
     return fields
 
 
+def all_fields(*, public_only: bool) -> list[CustomField]:
+    """Every custom field (or every public one), in display order, whatever the category."""
+    query = db.select(CustomField).order_by(CustomField.position, CustomField.name, CustomField.id)
+    if public_only:
+        query = query.where(CustomField.public.is_(True))
+    return list(db.session.execute(query).scalars())
+
+
 def _parse_time(raw: str, formats: tuple[str, ...], *, day: bool) -> int | None:
     if re.fullmatch(r"-?\d+", raw):
         stamp = int(raw)

@@ -248,11 +248,15 @@ def reopen(req: Request, staff=None) -> None:
     add_log(req, "Request reopened", staff)
 
 
+def requests_for_email_query(email: str):
+    """The requests opened with an email, newest first (the API's customer.getRequests lists them all)."""
+    return (db.select(Request).where(Request.email == (email or "").strip().lower())
+            .options(selectinload(Request.category)).order_by(Request.opened_at.desc(), Request.id.desc()))
+
+
 def requests_for_email(email: str, page: int = 1, per_page: int = 20):
     """The requests opened with an email, newest first, paginated."""
-    query = (db.select(Request).where(Request.email == (email or "").strip().lower())
-             .options(selectinload(Request.category)).order_by(Request.opened_at.desc(), Request.id.desc()))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return db.paginate(requests_for_email_query(email), page=page, per_page=per_page, error_out=False)
 
 
 def active_statuses() -> list[Status]:

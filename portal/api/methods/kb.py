@@ -1,0 +1,112 @@
+"""Knowledge-book methods: kb.list, kb.get, kb.getBookTOC, kb.getPage, kb.search, kb.voteHelpful/NotHelpful.
+
+Not found or private answer HTTP 200 with an empty root, as HelpSpot (clients rely on it): a private
+object gives ``[]`` in JSON, a missing one ``false``.
+"""
+from ... import settings
+from ...errors import Forbidden, NotFound
+from ...kb import services
+from ...search.query import search_kb
+from .. import shapes
+from ..output import NOT_FOUND, KeyedList
+from ..registry import Params, api_method
+
+
+def book_row(book) -> dict:
+    return shapes.row({"xBook": book.id, "sBookName": book.name, "iOrder": book.position,
+                       "tDescription": book.description})
+
+
+@api_method("kb.list", "books")
+def kb_list(p: Params):
+    return {"book": [book_row(book) for book in services.public_books()]}
+
+
+@api_method("kb.get", "book", required=("xBook",))
+def kb_get(p: Params):
+    try:
+        return book_row(services.get_book(p.id("xBook")))
+    except Forbidden:
+        return {}
+    except NotFound:
+        return NOT_FOUND
+
+
+def related_rows(page) -> list[dict]:
+    return [shapes.row({"xRelatedPage": other.id, "sPageName": other.name, "sChapterName": other.chapter.name,
+                        "sBookName": other.chapter.book.name, "xBook": other.chapter.book_id})
+            for other in services.visible_related(page)]
+
+
+def page_row(page, number: str, *, with_html: bool, with_files: bool = False) -> dict:
+    """A page as the TOC and kb.getPage show it; ``tags``/``relatedpages``/``files`` only when present."""
+    pairs = {"name": f"{number}. {page.name}", "xPage": page.id, "xChapter": page.chapter_id,
+             "sPageName": page.name}
+    if with_html:
+        pairs["tPage"] = page.body
+    pairs.update({"iOrder": page.position, "fHighlight": page.highlight})
+    if page.tags:
+        pairs["tags"] = {"tag": [tag.name for tag in page.tags]}
+    related = related_rows(page)
+    if related:
+        pairs["relatedpages"] = {"relatedpage": related}
+    downloads = [a for a in page.attachments if a.downloadable] if with_files else []
+    if downloads:
+        pairs["files"] = {"file": [shapes.link("kb.attachment", f"/kb/files/{a.id}", attachment_id=a.id)
+                                   for a in downloads]}
+    return shapes.row(pairs)
+
+
+@api_method("kb.getBookTOC", "toc", required=("xBook",), optional=("fWithPageHTML",))
+def kb_get_book_toc(p: Params):
+    try:
+        book = services.get_book(p.id("xBook"))
+    except (Forbidden, NotFound):
+        return {}
+    with_html = p.flag("fWithPageHTML")  # includes tPage on every page (difference #6)
+    chapters = []
+    for entry in services.table_of_contents(book):
+        pairs = {"name": entry.label, "xChapter": entry.chapter.id, "sChapterName": entry.chapter.name,
+                 "iOrder": entry.chapter.position, "fAppendix": entry.chapter.appendix}
+        if entry.pages:
+            pages = KeyedList()
+            for toc_page in entry.pages:
+                pages.add(toc_page.page.id, page_row(toc_page.page, toc_page.number, with_html=with_html))
+            pairs["pages"] = {"page": pages}
+        chapters.append(shapes.row(pairs))
+    return {"chapter": chapters}
+
+
+@api_method("kb.getPage", "page", required=("xPage",))
+def kb_get_page(p: Params):
+    try:
+        page = services.get_page(p.id("xPage"))
+    except Forbidden:
+        return {}
+    except NotFound:
+        return NOT_FOUND
+    number = next((toc_page.number for entry in services.table_of_contents(page.chapter.book)
+                   for toc_page in entry.pages if toc_page.page.id == page.id), "")
+    return page_row(page, number, with_html=True, with_files=True)
+
+
+@api_method("kb.search", "pages", required=("q",))
+def kb_search(p: Params):
+    results = search_kb(p.get("q"), per_page=settings.get("max_search_results"))
+    return {"page": [shapes.row({"link": f"?pg=kb.page&id={hit.id}", "desc": hit.desc, "sBookName": hit.book_name,
+                                 "sPageName": hit.title, "xPage": hit.id}) for hit in results.hits]}
+
+
+def vote(p: Params, helpful: bool, key: str):
+    """No duplicate check in the API, as HelpSpot; a missing page answers an empty count."""
+    return {key: shapes.scalar(services.count_vote(p.id("xPage"), helpful))}
+
+
+@api_method("kb.voteHelpful", "page", required=("xPage",))
+def kb_vote_helpful(p: Params):
+    return vote(p, True, "iHelpful")
+
+
+@api_method("kb.voteNotHelpful", "page", required=("xPage",))
+def kb_vote_not_helpful(p: Params):
+    return vote(p, False, "iNotHelpful")

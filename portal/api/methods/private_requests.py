@@ -1,0 +1,108 @@
+"""Private request methods: get, create, update, search. Staff rights apply (portal.requests.workflow).
+
+Staff changes go through the workflow services, so every change is logged in the request's history
+exactly as in the staff workspace.
+"""
+from ...dates import from_unix
+from ...errors import Conflict, ValidationFailed
+from ...extensions import db
+from ...requests import fields as custom_fields
+from ...requests import services, workflow
+from ...requests.models import VIA_WEB_SERVICE, Note, Request, RequestMerge
+from .. import shapes
+from ..errors import ApiError, error
+from ..registry import Params, api_method
+from .. import readable
+from .requests import CONTACT_PARAMS, validation_errors
+
+
+def find_request(p: Params) -> Request:
+    """``xRequest``, following a merge to the request it went into. Raises ApiError 103."""
+    request_id = p.id("xRequest")
+    req = db.session.get(Request, request_id) if request_id else None
+    if req is None and request_id:
+        merge = db.session.get(RequestMerge, request_id)
+        req = db.session.get(Request, merge.request_id) if merge else None
+    if req is None:
+        raise ApiError.of(103)
+    return req
+
+
+def full_history(req: Request) -> list[Note]:
+    query = (db.select(Note).where(Note.request_id == req.id)
+             .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc()))
+    return list(db.session.execute(query).scalars())
+
+
+@api_method("private.request.get", "request", required=("xRequest",), optional=("fRawValues",))
+def private_request_get(p: Params):
+    workflow.require(p.staff)
+    req = find_request(p)
+    result = {**shapes.request_fields(req, custom_fields.all_fields(public_only=False)),
+              "reportingTags": {"tag": []},
+              "request_history": {"item": [shapes.history_item(req, note) for note in full_history(req)]}}
+    return result if p.flag("fRawValues") else readable.readable(req, result)
+
+
+def note_type_public(p: Params) -> bool:
+    """fNoteType: 0 private (default), 1 public; 2 (external) is stored as a private note."""
+    return p.int("fNoteType", 0) == 1
+
+
+def optional_id(p: Params, name: str):
+    """``...`` (leave alone) when absent, None for 0, else the id."""
+    if not p.has(name):
+        return ...
+    return p.int(name, 0) or None
+
+
+@api_method("private.request.create", "request", required=("tNote", "xCategory"), on_missing=206,
+            optional=("xPersonAssignedTo", "fNoteType", "fNoteIsHTML", "sTitle", "fOpen", "xStatus", "sUserId",
+                      "sFirstName", "sLastName", "sEmail", "sPhone", "fUrgent", "fOpenedVia", "dtGMTOpened",
+                      "email_from", "skipCustomChecks", "File#_sFilename", "File#_sFileMimeType",
+                      "File#_bFileBody", "Custom#"))
+def private_request_create(p: Params):
+    workflow.require(p.staff)
+    data = services.RequestInput(
+        note=p.get("tNote"), title=p.text("sTitle"), urgent=bool(p.int("fUrgent", 0)),
+        category_id=p.int("xCategory") or None, custom=p.custom(), note_is_html=p.flag("fNoteIsHTML"),
+        opened_via=p.int("fOpenedVia", VIA_WEB_SERVICE), **{a: p.text(n) for n, a in CONTACT_PARAMS.items()})
+    try:
+        req = services.create_request(data, p.uploads(), staff=p.staff, public_only=False, check_spam=False,
+                                      skip_custom_checks=p.flag("skipCustomChecks"),
+                                      note_public=note_type_public(p), notify_customer=False)
+        workflow.update_request(req, p.staff, status_id=p.int("xStatus"),
+                                assigned_to_id=optional_id(p, "xPersonAssignedTo"),
+                                is_open=p.flag("fOpen", True) if p.has("fOpen") else None)
+    except ValidationFailed as exc:
+        raise validation_errors(207, exc) from None
+    if p.int("dtGMTOpened"):  # an import keeps the original time
+        req.opened_at = from_unix(p.int("dtGMTOpened"))
+    return {"xRequest": str(req.id)}
+
+
+@api_method("private.request.update", "request", required=("xRequest",),
+            optional=("tNote", "xCategory", "xPersonAssignedTo", "xPerson", "fNoteType", "fNoteIsHTML", "fOpen",
+                      "xStatus", "fUrgent", "email_from", "File#_sFilename", "File#_sFileMimeType",
+                      "File#_bFileBody"))
+def private_request_update(p: Params):
+    workflow.require(p.staff)
+    req = find_request(p)
+    try:
+        uploads = p.uploads()
+        workflow.update_request(req, p.staff, status_id=p.int("xStatus"), category_id=optional_id(p, "xCategory"),
+                                assigned_to_id=optional_id(p, "xPersonAssignedTo"),
+                                urgent=bool(p.int("fUrgent", 0)) if p.has("fUrgent") else None,
+                                is_open=p.flag("fOpen") if p.has("fOpen") else None)
+        if p.has("tNote") or uploads:
+            if p.has("xPerson") and p.int("xPerson") == 0:  # written as the customer
+                services.add_customer_update(req, p.get("tNote"), uploads)
+            else:
+                workflow.add_staff_note(req, p.staff, p.get("tNote"), public=note_type_public(p),
+                                        is_html=p.flag("fNoteIsHTML"), uploads=uploads,
+                                        notify_customer=p.text("email_from") != "0")
+    except Conflict:
+        raise ApiError.of(106) from None
+    except ValidationFailed as exc:
+        raise ApiError(*[error(212, reason) for _, reason in exc.errors]) from None
+    return {"xRequest": str(req.id)}

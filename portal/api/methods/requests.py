@@ -1,0 +1,119 @@
+"""Public request methods: customer.getRequests, request.create/update/get, getCategories, getCustomFields.
+
+They call the same services as the portal's request pages (portal.requests.services), so the rules
+(contact fields, custom fields per category, spam checks, uploads, history limit) are written once.
+"""
+from flask import request
+
+from ...accounts.services import FAILURE_WINDOW, TooManyAttempts, authenticate_customer, ip_throttled
+from ...errors import Conflict, Merged, NotFound, ValidationFailed
+from ...extensions import db
+from ...requests import fields as custom_fields
+from ...requests import services
+from ...requests.models import VIA_WEB_SERVICE, Note
+from .. import shapes
+from ..errors import ApiError, error
+from ..output import KeyedList
+from ..registry import Params, api_method
+
+CONTACT_PARAMS = {"sFirstName": "first_name", "sLastName": "last_name", "sUserId": "user_id",
+                  "sEmail": "email", "sPhone": "phone"}
+
+
+def customer_login(p: Params):
+    """The portal login behind customer.getRequests. Raises ApiError 104 (the failure is recorded), or 3 when
+    the account or the caller's address has failed too often."""
+    ip = request.remote_addr or ""
+    try:
+        if ip_throttled(ip):
+            raise TooManyAttempts()
+        customer = authenticate_customer(p.text("sEmail"), p.get("sPassword"), ip)
+    except TooManyAttempts:
+        raise ApiError.of(3, status=429, headers={"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))}) from None
+    if customer is None:
+        raise ApiError.of(104, keep=True)
+    return customer
+
+
+@api_method("customer.getRequests", "requests", required=("sEmail", "sPassword"))
+def customer_get_requests(p: Params):
+    customer = customer_login(p)
+    found = list(db.session.execute(services.requests_for_email_query(customer.email)).scalars())
+    initial = {note.request_id: note for note in db.session.execute(
+        db.select(Note).where(Note.request_id.in_([r.id for r in found]), Note.is_initial.is_(True),
+                              Note.is_public.is_(True))).scalars()} if found else {}
+    fields = custom_fields.all_fields(public_only=True)
+    result = KeyedList()
+    for req in found:
+        result.add(req.id, shapes.customer_request(req, initial.get(req.id), fields))
+    return {"request": result} if found else {}
+
+
+def validation_errors(code: int, exc: ValidationFailed) -> ApiError:
+    """One error per reason, so a client sees every problem at once."""
+    return ApiError(*[error(code, reason) for _, reason in exc.errors])
+
+
+@api_method("request.create", "request", required=("tNote",), on_missing=206,
+            optional=("xCategory", "sFirstName", "sLastName", "sUserId", "sEmail", "sPhone", "fUrgent",
+                      "xPortal", "File#_sFilename", "File#_sFileMimeType", "File#_bFileBody", "Custom#"))
+def request_create(p: Params):
+    if p.int("xPortal", 0):
+        raise ApiError.of(207, "The portal ID is not valid")  # no secondary portals (difference #9)
+    data = services.RequestInput(
+        note=p.get("tNote"), urgent=bool(p.int("fUrgent", 0)), category_id=p.int("xCategory") or None,
+        custom=p.custom(), opened_via=VIA_WEB_SERVICE,
+        **{attr: p.text(param) for param, attr in CONTACT_PARAMS.items()})
+    try:
+        req = services.create_request(data, p.uploads())
+    except ValidationFailed as exc:
+        raise validation_errors(207, exc) from None
+    return {"xRequest": str(req.id), "accesskey": req.access_key}
+
+
+def by_access_key(p: Params, not_found_code: int):
+    """The request for ``accesskey``; Merged answers 208 only after the password matched (difference #4)."""
+    try:
+        return services.find_by_access_key(p.text("accesskey"))
+    except Merged as merged:
+        raise ApiError(error(208, xRequest=str(merged.target_id))) from None
+    except NotFound:
+        raise ApiError.of(not_found_code) from None
+
+
+@api_method("request.update", "request", required=("accesskey", "tNote"), on_missing=210,
+            optional=("File#_sFilename", "File#_sFileMimeType", "File#_bFileBody"))
+def request_update(p: Params):
+    req = by_access_key(p, 210)
+    try:
+        services.add_customer_update(req, p.get("tNote"), p.uploads())
+    except Conflict:
+        raise ApiError.of(106) from None
+    except ValidationFailed as exc:
+        raise validation_errors(210, exc) from None
+    return {"xRequest": str(req.id)}
+
+
+@api_method("request.get", "request", required=("accesskey",), on_missing=102)
+def request_get(p: Params):
+    req = by_access_key(p, 102)
+    fields = custom_fields.all_fields(public_only=True)
+    history = [shapes.history_item(req, note) for note in services.public_history(req)]
+    return {**shapes.request_fields(req, fields), "reportingTags": {"tag": []},
+            "request_history": {"item": history}}
+
+
+@api_method("request.getCategories", "categories")
+def request_get_categories(p: Params):
+    result = KeyedList()
+    for cat in services.public_categories():
+        result.add(cat.id, shapes.category(cat))
+    return {"category": result}
+
+
+@api_method("request.getCustomFields", "customfields")
+def request_get_custom_fields(p: Params):
+    result = KeyedList()
+    for field in custom_fields.all_fields(public_only=True):
+        result.add(field.id, shapes.custom_field(field))
+    return {"field": result}
