@@ -14,6 +14,12 @@
     return;
   }
 
+  // After a refused post, take keyboard and screen-reader users straight to the list of problems.
+  var summary = document.getElementById("form-errors");
+  if (summary) {
+    summary.focus();
+  }
+
   // --- 1. custom fields by category -----------------------------------------------------------
   var category = form.querySelector("#category");
   var customFields = Array.prototype.slice.call(form.querySelectorAll(".custom-field"));
