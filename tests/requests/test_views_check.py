@@ -277,3 +277,29 @@ def test_files_of_a_hidden_request_are_refused(app, client, with_files):
     key, _, ids = with_files
     _close(app, int(key[:-20]), days_ago=30)
     assert client.get(f"/requests/{key}/files/{ids['report.pdf']}").status_code == 404
+
+
+def test_a_logged_in_customer_is_offered_their_history_instead_of_the_login_box(app, client):
+    from portal.accounts.services import register_customer
+    with app.app_context():
+        register_customer("ana@example.org", "long enough pw")
+        db.session.commit()
+    client.post("/account/login", data={"email": "ana@example.org", "password": "long enough pw"})
+    html = client.get("/requests/check").get_data(as_text=True)
+    assert 'href="/account/requests"' in html and 'action="/account/login"' not in html
+    assert 'name="access_key"' in html  # a key for another email can still be typed
+
+
+def test_the_closed_page_logs_the_owner_in_and_brings_them_back(app, client):
+    from portal.accounts.services import register_customer
+    request_id, key = open_request(app)
+    _close(app, request_id, days_ago=3)
+    with app.app_context():
+        register_customer("ana@example.org", "long enough pw")
+        db.session.commit()
+    html = client.get(f"/requests/{key}").get_data(as_text=True)
+    assert f'href="/account/login?next=/requests/{key}"' in html
+    response = client.post("/account/login", data={"email": "ana@example.org", "password": "long enough pw",
+                                                   "next": f"/requests/{key}"})
+    assert response.headers["Location"] == f"/requests/{key}"
+    assert "It smokes when I print." in client.get(f"/requests/{key}").get_data(as_text=True)
