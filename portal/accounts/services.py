@@ -155,6 +155,18 @@ def set_customer_password(email: str, password: str) -> Customer:
     return customer
 
 
+def change_customer_password(customer: Customer, current: str, password: str,
+                             confirm: str | None = None) -> Customer:
+    """A logged-in customer's new password. The current one must be typed again, so someone using a
+    session left open cannot lock the owner out. Raises ValidationFailed."""
+    if not customer.check_password(current or ""):
+        raise ValidationFailed(("current", "That is not your current password."))
+    check_password_rules(password, confirm)
+    customer.set_password(password)
+    db.session.flush()
+    return customer
+
+
 def start_password_reset(email: str) -> tuple[Customer, str] | None:
     """A new single-use reset token for an email with an account; None when there is none
     (the caller says the same thing either way, so accounts cannot be discovered)."""
@@ -168,11 +180,23 @@ def start_password_reset(email: str) -> tuple[Customer, str] | None:
     return customer, token
 
 
-def finish_password_reset(token: str, password: str, confirm: str | None = None) -> Customer:
-    """Raises NotFound for an unknown, used or expired token; ValidationFailed for a weak password."""
+def _live_reset(token: str) -> PasswordReset | None:
     reset = db.session.execute(db.select(PasswordReset).where(PasswordReset.token_hash == _digest(token or ""))
                                ).scalar_one_or_none()
     if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+        return None
+    return reset
+
+
+def password_reset_is_live(token: str) -> bool:
+    """Whether a reset link still works, so the page can say so before a new password is typed."""
+    return _live_reset(token) is not None
+
+
+def finish_password_reset(token: str, password: str, confirm: str | None = None) -> Customer:
+    """Raises NotFound for an unknown, used or expired token; ValidationFailed for a weak password."""
+    reset = _live_reset(token)
+    if reset is None:
         raise NotFound("This reset link is invalid or has expired. Please ask for a new one.")
     check_password_rules(password, confirm)
     reset.customer.set_password(password)

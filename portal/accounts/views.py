@@ -1,4 +1,160 @@
-"""Customer-facing pages for accounts (the portal)."""
-from flask import Blueprint
+"""Customer-facing account pages: create an account, log in and out, change or reset the password,
+and the history of the requests sent with the account's email."""
+from functools import wraps
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from .. import settings, spam
+from ..auth import current_customer, safe_next
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db
+from ..forms import errors_by_field
+from ..mail import send_after_commit
+from ..requests import services as requests
+from ..urls import external_url
+from . import services
+from .forms import missing, values_of
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+LOGIN_FAILED = "Your login failed. Please check your email and password and try again."
+NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within a moment of opening it, or it "
+             "was left open for a long time. Please send it again.")
+RESET_SENT = ("If an account exists for {email}, we have emailed it a link to choose a new password. "
+              "The link works once, for 2 hours.")
+
+
+def customer_required(view):
+    """Pages for a logged-in customer: everyone else is sent to log in first, and brought back."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_customer() is None:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _errors(pairs) -> dict:
+    return errors_by_field(ValidationFailed(pairs))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.values.get("next"), url_for("accounts.history"))
+    if request.method == "GET":
+        if current_customer() is not None:
+            return redirect(next_url)
+        return render_template("accounts/login.html", values={"email": request.args.get("email", "")},
+                               errors={}, next=request.args.get("next", ""))
+    values = values_of(request.form, "email", "password")
+    errors = missing(values, "email", "password")
+    if not errors:
+        try:
+            customer = services.authenticate_customer(values["email"], values["password"], request.remote_addr or "")
+        except services.TooManyAttempts as exc:
+            return render_template("accounts/login.html", values=values, errors=_errors([("email", exc.message)]),
+                                   next=request.form.get("next", "")), 429
+        db.session.commit()  # keeps a failure on record (throttling spans requests), or the login time
+        if customer is not None:
+            login_user(customer)
+            flash("You are logged in.", "success")
+            return redirect(next_url)
+        errors = [("email", LOGIN_FAILED)]
+    return render_template("accounts/login.html", values=values, errors=_errors(errors),
+                           next=request.form.get("next", "")), 400
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are logged out.", "success")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if request.method == "GET":
+        return render_template("accounts/register.html", values={"email": request.args.get("email", "")}, errors={})
+    values = values_of(request.form, "email", "password", "confirm")
+    shown = {"email": values["email"]}  # passwords are never sent back into the page
+    if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
+        return render_template("accounts/register.html", values=shown, errors=_errors([("submit", NOT_HUMAN)])), 400
+    try:
+        customer = services.register_customer(values["email"], values["password"], values["confirm"])
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_template("accounts/register.html", values=shown, errors=errors_by_field(exc)), 400
+    except Conflict as exc:
+        db.session.rollback()
+        return render_template("accounts/register.html", values=shown, errors=_errors([("email", exc.message)]),
+                               taken=True), 409
+    db.session.commit()
+    login_user(customer)
+    flash("Your account is ready. Every request sent with this email is listed here.", "success")
+    return redirect(url_for("accounts.history"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@customer_required
+def password():
+    if request.method == "GET":
+        return render_template("accounts/password.html", errors={})
+    values = values_of(request.form, "current", "password", "confirm")
+    try:
+        services.change_customer_password(current_customer(), values["current"], values["password"],
+                                          values["confirm"])
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_template("accounts/password.html", errors=errors_by_field(exc)), 400
+    db.session.commit()
+    flash("Your password was changed.", "success")
+    return redirect(url_for("accounts.history"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    if request.method == "GET":
+        return render_template("accounts/forgot.html", values={"email": request.args.get("email", "")}, errors={})
+    values = values_of(request.form, "email")
+    errors = missing(values, "email")
+    if errors:
+        return render_template("accounts/forgot.html", values=values, errors=_errors(errors)), 400
+    started = services.start_password_reset(values["email"])
+    if started is not None:
+        customer, token = started
+        send_after_commit(customer.email, f"[{settings.get('portal_name')}] Choose a new password", "password_reset",
+                          link=external_url("accounts.reset", token=token))
+    db.session.commit()
+    # The same answer whether or not the email has an account, so accounts cannot be discovered here.
+    flash(RESET_SENT.format(email=values["email"].strip()), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    if request.method == "GET":
+        if not services.password_reset_is_live(token):
+            return render_template("accounts/reset_invalid.html"), 404
+        return render_template("accounts/reset.html", token=token, errors={})
+    values = values_of(request.form, "password", "confirm")
+    try:
+        customer = services.finish_password_reset(token, values["password"], values["confirm"])
+    except NotFound:
+        db.session.rollback()
+        return render_template("accounts/reset_invalid.html"), 404
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_template("accounts/reset.html", token=token, errors=errors_by_field(exc)), 400
+    db.session.commit()
+    login_user(customer)
+    flash("Your new password is set and you are logged in.", "success")
+    return redirect(url_for("accounts.history"))
+
+
+@bp.get("/requests")
+@customer_required
+def history():
+    customer = current_customer()
+    page = requests.requests_for_email(customer.email, page=request.args.get("page", 1, type=int))
+    return render_template("accounts/history.html", page=page, summaries=requests.initial_summaries(page.items))

@@ -259,6 +259,19 @@ def requests_for_email(email: str, page: int = 1, per_page: int = 20):
     return db.paginate(requests_for_email_query(email), page=page, per_page=per_page, error_out=False)
 
 
+def initial_summaries(reqs) -> dict[int, str]:
+    """{request id: the start of its first note as plain text} for a list page, in one query
+    (HelpSpot's history shows this summary; a subject alone is often empty)."""
+    from ..text import summarize
+
+    ids = [req.id for req in reqs]
+    if not ids:
+        return {}
+    rows = db.session.execute(db.select(Note.request_id, db.func.substr(Note.body, 1, 2000))
+                              .where(Note.request_id.in_(ids), Note.is_initial.is_(True)))
+    return {request_id: summarize(body) for request_id, body in rows}
+
+
 def active_statuses() -> list[Status]:
     return list(db.session.execute(db.select(Status).where(Status.active.is_(True))
                                    .order_by(Status.position, Status.id)).scalars())

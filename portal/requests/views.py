@@ -1,9 +1,172 @@
-"""Customer-facing pages for requests (the portal). Built out in issue 4."""
-from flask import Blueprint, abort
+"""Customer-facing request pages: submit a request, find it by access key, follow and update it.
+
+Every page reached by an access key is private to whoever holds the key: it is never indexed,
+never leaks the key through a Referer, and its files are served only when they belong to it.
+"""
+import logging
+from collections import defaultdict
+from io import BytesIO
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.routing import BuildError
+
+from .. import files as filestore, settings, spam
+from ..auth import current_customer
+from ..errors import Conflict, Merged, NotFound, ValidationFailed
+from ..extensions import db
+from ..forms import errors_by_field
+from . import services
+from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
+from .models import Attachment, CustomField, Request
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+log = logging.getLogger(__name__)
+
+NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within a moment of opening it, or it was "
+             "left open for a long time. Your text is kept below; please check it and send it again.")
+NOT_ON_FILE = "This access key is not on file."
+
+
+def _suggest_url() -> str | None:
+    """The KB suggestion endpoint, when the search pages are installed (the form works without it)."""
+    try:
+        return url_for("search.suggest")
+    except BuildError:
+        return None
+
+
+def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
+    """The public categories, and every public custom field with the categories it applies to.
+
+    Without JavaScript all fields show, each marked with its categories (the service ignores values for
+    fields the chosen category does not use); the script hides those that do not apply."""
+    categories = services.public_categories()
+    by_field = defaultdict(list)
+    for category in categories:
+        for link in category.field_links:
+            by_field[link.field_id].append(category)
+    query = (db.select(CustomField).where(CustomField.public.is_(True))
+             .order_by(CustomField.position, CustomField.name))
+    fields = [(f, by_field[f.id]) for f in db.session.execute(query).scalars() if f.always_visible or f.id in by_field]
+    return categories, fields
+
+
+def _render_new(values: dict, errors: dict, status: int = 200):
+    categories, fields = _public_fields()
+    return render_template("requests/new.html", values=values, errors=errors, categories=categories,
+                           fields=fields, suggest_url=_suggest_url()), status
+
+
+def _merge_errors(first: list, then: list) -> list:
+    """Form errors first; a service reason for a field that already has one is left out."""
+    named = {name for name, _ in first}
+    return first + [(name, reason) for name, reason in then if name not in named]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if request.method == "GET":
+        return _render_new(prefill(request.args, current_customer()), {})
+    form = parse_new_request(request.form, request.files, allow_subject=settings.get("allow_subject"),
+                             allow_uploads=settings.get("allow_uploads"))
+    files_note = [("attachments", FILES_NOT_KEPT)] if form.uploads else []
+    if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
+        return _render_new(form.values, errors_by_field(ValidationFailed([("submit", NOT_HUMAN)] + files_note)), 400)
+    try:
+        if form.errors:
+            try:
+                services.validate_request(form.data, form.uploads)
+            except ValidationFailed as exc:
+                raise ValidationFailed(_merge_errors(form.errors, exc.errors)) from None
+            raise ValidationFailed(form.errors)
+        req = services.create_request(form.data, form.uploads)
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render_new(form.values, errors_by_field(ValidationFailed(exc.errors + files_note)), 400)
+    flash(f"Thank you, we received your request. Your access key is {req.access_key}: keep it (we also "
+          "emailed it to you) to check your request and add to it.", "success")
+    return redirect(url_for("requests.check", key=req.access_key))
+
+
+@bp.route("/check", methods=["GET", "POST"])
+def lookup():
+    if request.method == "GET":
+        return render_template("requests/lookup.html", key="", errors={})
+    key = request.form.get("access_key", "").strip()
+    try:
+        services.find_by_access_key(key)
+    except Merged:
+        pass  # the request page redirects to where it lives now
+    except NotFound:
+        error = "Please type your access key." if not key else NOT_ON_FILE
+        return render_template("requests/lookup.html", key=key, errors={"access_key": [error]}), 404
+    return redirect(url_for("requests.check", key=key))
+
+
+def _find(key: str):
+    """(request, None), or (None, a redirect to the request a merged key now belongs to). Raises NotFound."""
+    try:
+        return services.find_by_access_key(key), None
+    except Merged as exc:
+        target = db.session.get(Request, exc.target_id)
+        if target is None:
+            raise NotFound(NOT_ON_FILE) from None
+        args = dict(request.view_args or {}, key=target.access_key)
+        # 307 re-sends a posted update to the request it was merged into instead of losing it.
+        return None, redirect(url_for(request.endpoint, **args), 307 if request.method == "POST" else 302)
+
+
+def _render_check(req: Request, errors: dict | None = None, update: str = "", status: int = 200):
+    viewer = current_customer()
+    if services.hidden_from_public(req, viewer):
+        return render_template("requests/closed.html", req=req), status
+    return render_template("requests/check.html", req=req, notes=services.public_history(req),
+                           errors=errors or {}, update=update,
+                           is_owner=viewer is not None and viewer.email == req.email), status
 
 
 @bp.route("/<key>", methods=["GET", "POST"])
 def check(key):
-    abort(404)
+    req, moved = _find(key)
+    if moved:
+        return moved
+    if request.method == "GET" or services.hidden_from_public(req, current_customer()):
+        return _render_check(req)
+    update = request.form.get("update", "")
+    uploads = uploads_from(request.files) if settings.get("allow_uploads") else []
+    try:
+        services.add_customer_update(req, update, uploads)
+        db.session.commit()
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        pairs = exc.errors if isinstance(exc, ValidationFailed) else [("update", exc.message)]
+        if uploads:
+            pairs = pairs + [("attachments", FILES_NOT_KEPT)]
+        return _render_check(req, errors_by_field(ValidationFailed(pairs)), update, 400)
+    flash("Thank you, your update was added to the request.", "success")
+    return redirect(url_for("requests.check", key=req.access_key))
+
+
+@bp.get("/<key>/files/<int:attachment_id>")
+def attachment(key, attachment_id):
+    req, moved = _find(key)
+    if moved:
+        return moved
+    found = db.session.get(Attachment, attachment_id)
+    if (found is None or found.note.request_id != req.id or not found.note.is_public
+            or services.hidden_from_public(req, current_customer())):
+        raise NotFound("File not found.")
+    try:
+        data = filestore.read(found.sha256)
+    except (OSError, ValueError):
+        log.error("attachment %s of request %s is missing from the file store", found.id, req.id)
+        raise NotFound("File not found.") from None
+    inline = filestore.is_inline(found.mime_type)
+    response = send_file(BytesIO(data), mimetype=found.mime_type, as_attachment=not inline,
+                         download_name=found.filename, etag=found.sha256, max_age=3600)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
