@@ -1,4 +1,11 @@
-"""The staff workspace under /staff."""
+"""The staff workspace under /staff: one blueprint, its routes split by area into sibling modules.
+
+Every route requires a staff login (``staff_required``) and the right of its area; the services check
+the right again, so the API and these pages share one rule.
+"""
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+# The route modules attach their views to ``bp`` on import.
+from . import admin, auth, forums, kb, requests  # noqa: E402,F401

@@ -1,0 +1,4 @@
+from .views import bp
+@bp.get("/admin")
+def admin_home():
+    return ""

@@ -1,0 +1,10 @@
+from .views import bp
+@bp.get("/forums")
+def forums():
+    return ""
+@bp.get("/forums/spam")
+def spam_queue():
+    return ""
+@bp.get("/forums/newest")
+def newest():
+    return ""

@@ -1,0 +1,4 @@
+from .views import bp
+@bp.get("/kb")
+def kb_books():
+    return ""
