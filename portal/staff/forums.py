@@ -8,3 +8,6 @@ def spam_queue():
 @bp.get("/forums/newest")
 def newest():
     return ""
+@bp.get("/forums/known")
+def known_users():
+    return ""
