@@ -15,6 +15,15 @@ from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
 
 API_KEYS = ("public_api", "private_api")
+# How the settings page groups portal.settings.DEFAULTS; keys not named here are shown under "Other".
+SECTIONS = {
+    "Portal": ("portal_name", "welcome_message", "portal_phone", "require_login"),
+    "Requests": ("allow_subject", "auto_reply", "closed_visible_days", "max_request_history"),
+    "Uploads": ("allow_uploads", "blocked_extensions", "max_upload_mb"),
+    "Spam rules": ("spam_link_count", "form_max_age", "form_min_seconds"),
+    "Search and forums": ("max_search_results", "forum_page_size", "forum_feeds", "forum_feed_size",
+                          "forum_close_after_days"),
+}
 
 
 def _problems(exc) -> dict:
@@ -41,8 +50,12 @@ def _settings_form(keys, template, endpoint):
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for(endpoint))
-    fields = [(key, settings.DEFAULTS[key][0], settings.DEFAULTS[key][1]) for key in keys]
-    return render_template(template, fields=fields, values=values, errors=errors), 400 if errors else 200
+    named = {key for group in SECTIONS.values() for key in group}
+    groups = [(title, [key for key in group if key in keys]) for title, group in SECTIONS.items()]
+    groups.append(("Other", [key for key in keys if key not in named]))
+    sections = [(title, [(key, settings.DEFAULTS[key][0], settings.DEFAULTS[key][1]) for key in group])
+                for title, group in groups if group]
+    return render_template(template, sections=sections, values=values, errors=errors), 400 if errors else 200
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])

@@ -207,3 +207,18 @@ def test_staff_cannot_revoke_another_members_token(app, login, people):
     assert login("agent").post(f"/staff/profile/tokens/{token_id}/revoke", data={"confirm": "1"}).status_code == 404
     with app.app_context():
         assert load(ApiToken, token_id).revoked_at is None
+
+
+def test_the_settings_page_saves_unchanged(app, login):
+    """Every value the page shows (zeros included) goes back in unchanged."""
+    import re
+
+    client = login("administrator")
+    html = client.get("/staff/admin/settings").data.decode()
+    form = dict(re.findall(r'<input id="(\w+)" name="\w+" type="(?:text|number)" value="([^"]*)"', html))
+    form.update({key: "1" for key in re.findall(r'<input id="(\w+)" name="\w+" type="checkbox" value="1" checked', html)})
+    form["welcome_message"] = settings.DEFAULTS["welcome_message"][0]
+    assert form["forum_close_after_days"] == "0"
+    assert client.post("/staff/admin/settings", data=form).status_code == 302
+    with app.test_request_context():
+        assert settings.all_settings() == {key: default for key, (default, _) in settings.DEFAULTS.items()}
