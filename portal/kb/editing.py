@@ -4,6 +4,7 @@ attachments, highlights and helpful counts. Needs the ``kb`` right (raises Forbi
 Page bodies are cleaned with ``clean_html`` on every save, so what is stored is always safe to show.
 Functions flush, never commit.
 """
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete as sql_delete
@@ -14,6 +15,8 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html
 from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag
+
+log = logging.getLogger(__name__)
 
 
 def require(staff) -> None:
@@ -113,8 +116,11 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
 
 
 def delete(staff, item) -> None:
-    """Delete a book, chapter or page with everything inside it."""
+    """Delete a book, chapter, page (with everything inside it) or a page attachment; logged at INFO,
+    as the knowledge base keeps no history table."""
     require(staff)
+    log.info("kb: staff=%s deleted %s %s %r", staff.id, type(item).__name__.lower(), item.id,
+             getattr(item, "name", None) or getattr(item, "filename", ""))
     db.session.delete(item)
     db.session.flush()
 
@@ -147,6 +153,8 @@ def move(staff, item, step: int) -> None:
 def reset_helpful(staff, page: Page) -> None:
     """Start the helpful / not helpful counts again, and let every browser vote again."""
     require(staff)
+    log.info("kb: staff=%s reset helpful counts of page %s (%s/%s)", staff.id, page.id, page.helpful,
+             page.not_helpful)
     page.helpful = page.not_helpful = 0
     db.session.execute(sql_delete(PageVote).where(PageVote.page_id == page.id))
     db.session.flush()

@@ -8,6 +8,7 @@ from ..auth import current_staff, safe_next, staff_required
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from ..forms import errors_by_field
+from ..forums.models import Post
 from ..requests.models import Request
 from .common import confirm_page, confirmed
 from .views import bp
@@ -19,14 +20,14 @@ def login():
     default = url_for("staff.dashboard")
     if current_staff() is not None and request.method == "GET":
         return redirect(safe_next(request.args.get("next"), default))
-    error = None
+    error, status = None, 400
     email = request.form.get("email", "")
     if request.method == "POST":
         try:
             staff = accounts.authenticate_staff(email, request.form.get("password", ""),
                                                 request.remote_addr or "")
         except accounts.TooManyAttempts as exc:
-            staff, error = None, exc.message
+            staff, error, status = None, exc.message, exc.status
         db.session.commit()  # keeps the recorded failure, so throttling spans requests
         if staff is not None:
             session.clear()  # a fresh session: no fixation across the login
@@ -34,7 +35,7 @@ def login():
             return redirect(safe_next(request.form.get("next") or request.args.get("next"), default))
         error = error or "That email and password do not match an active staff account."
     return render_template("staff/login.html", email=email, error=error,
-                           next=request.values.get("next", "")), 400 if error else 200
+                           next=request.values.get("next", "")), status if error else 200
 
 
 @bp.post("/logout")
@@ -56,7 +57,10 @@ def dashboard():
                   "mine": db.session.scalar(base.where(Request.assigned_to_id == staff.id)),
                   "unassigned": db.session.scalar(base.where(Request.assigned_to_id.is_(None))),
                   "urgent": db.session.scalar(base.where(Request.urgent.is_(True)))}
-    return render_template("staff/dashboard.html", counts=counts)
+    held = None
+    if staff.can("forums"):
+        held = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.spam.is_(True)))
+    return render_template("staff/dashboard.html", counts=counts, held=held)
 
 
 def _profile(errors=None, secret=None, status=200):

@@ -1,4 +1,6 @@
 """The request queue and a request's page: reply, note, change, close, trash, spam, attachments."""
+from urllib.parse import quote
+
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from .. import files as filestore
@@ -151,7 +153,10 @@ def attachment(attachment_id):
     inline = filestore.is_inline(item.mime_type)
     response = Response(filestore.read(item.sha256), mimetype=item.mime_type if inline else
                         "application/octet-stream")
-    response.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=item.filename)
+    # An ASCII name for old clients and the exact UTF-8 name (RFC 6266) for the rest.
+    fallback = item.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Disposition"] = (f'{"inline" if inline else "attachment"}; filename="{fallback}"; '
+                                               f"filename*=UTF-8''{quote(item.filename)}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,6 @@
 """Staff login, logout, redirects, open-redirect protection and the permission boundaries."""
+import re
+
 import pytest
 
 ALL_STAFF_PAGES = ["/staff/", "/staff/requests", "/staff/requests/1", "/staff/profile", "/staff/kb",
@@ -25,6 +27,16 @@ def test_a_wrong_password_is_refused(client, people):
     response = client.post("/staff/login", data={"email": "agent@example.com", "password": "wrong"})
     assert response.status_code == 400
     assert b"do not match" in response.data
+    assert client.get("/staff/").status_code == 302
+
+
+def test_repeated_failures_lock_the_account_for_a_while(client, people):
+    from portal.accounts.services import MAX_FAILURES
+
+    for _ in range(MAX_FAILURES):
+        client.post("/staff/login", data={"email": "agent@example.com", "password": "guess"})
+    response = client.post("/staff/login", data={"email": "agent@example.com", "password": "correct horse"})
+    assert response.status_code == 429 and b"Too many failed login attempts" in response.data
     assert client.get("/staff/").status_code == 302
 
 
@@ -95,3 +107,19 @@ def test_each_role_reaches_exactly_its_areas(login, role, allowed):
     nav = client.get("/staff/").data
     assert (b'href="/staff/admin"' in nav) == ("admin" in allowed)
     assert (b'href="/staff/requests"' in nav) == ("requests" in allowed)
+
+
+def test_dashboard_counts_the_queues(app, login, make_request, people):
+    from portal.extensions import db
+    from portal.requests.models import Request
+
+    mine = make_request(assigned_to_id=people["agent"])
+    make_request()
+    with app.app_context():
+        db.session.get(Request, mine).urgent = True
+        db.session.commit()
+    page = login("agent").get("/staff/").data.decode()
+    tiles = dict((label, int(n)) for n, label in
+                 re.findall(r"<strong>(\d+)</strong> ([\w ]+)</a>", page))
+    assert tiles == {"Open requests": 2, "Assigned to me": 1, "Unassigned": 1, "Urgent": 1}
+    assert "held as spam" not in page  # agents do not moderate

@@ -111,16 +111,18 @@ def test_books_and_chapters_through_the_views(app, login, book):
     assert b"Extras" in page and b"hidden" in page
 
 
-def test_deleting_a_book_asks_first(app, login, book):
+def test_deleting_a_book_asks_first(app, login, book, people, caplog):
     book_id, _, page_ids = book
     client = login("agent")
     asked = client.post(f"/staff/kb/book/{book_id}/delete")
     assert b'name="confirm"' in asked.data
     with app.app_context():
         assert load(Book, book_id) is not None
-    client.post(f"/staff/kb/book/{book_id}/delete", data={"confirm": "1"})
+    with caplog.at_level("INFO", logger="portal.kb.editing"):
+        client.post(f"/staff/kb/book/{book_id}/delete", data={"confirm": "1"})
     with app.app_context():
         assert load(Book, book_id) is None and load(Page, page_ids[0]) is None
+    assert f"staff={people['agent']} deleted book {book_id}" in caplog.text
 
 
 def test_reset_counts_view_needs_confirmation(app, login, book):

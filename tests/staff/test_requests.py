@@ -135,3 +135,21 @@ def test_mark_spam_and_back(app, login, make_request, people):
 def test_a_missing_request_is_404(login):
     assert login("agent").get("/staff/requests/12345").status_code == 404
     assert login("agent").get("/staff/files/12345").status_code == 404
+
+
+def test_attachments_of_private_notes_download_with_any_name(app, login, make_request):
+    request_id = make_request()
+    client = login("agent")
+    client.post(f"/staff/requests/{request_id}/notes", content_type="multipart/form-data",
+                data={"visibility": "private", "body": "scan",
+                      "attachments": [(io.BytesIO(b"\x89PNG..."), "报告.png"), (io.BytesIO(b"<svg/>"), "x.svg")]})
+    with app.app_context():
+        png, svg = db.session.execute(db.select(Attachment).order_by(Attachment.id)).scalars()
+        png_id, svg_id = png.id, svg.id
+    image = client.get(f"/staff/files/{png_id}")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.headers["Content-Disposition"].startswith("inline;")
+    assert "filename*=UTF-8''%E6%8A%A5%E5%91%8A.png" in image.headers["Content-Disposition"]
+    drawing = client.get(f"/staff/files/{svg_id}")  # SVG can carry script: never shown inline
+    assert drawing.mimetype == "application/octet-stream"
+    assert drawing.headers["Content-Disposition"].startswith("attachment;")
