@@ -107,6 +107,13 @@ def queue(staff, f: QueueFilter, *, page: int = 1, per_page: int = 25) -> QueueP
     return QueuePage(rows, total, page, per_page)
 
 
+def counts(staff) -> dict[str, int]:
+    """How many requests the dashboard's open, mine, unassigned and urgent views hold. Raises Forbidden."""
+    require(staff)
+    return {view: db.session.scalar(db.select(db.func.count()).select_from(
+        _filtered(staff, QueueFilter(view=view)).subquery())) for view in ("open", "mine", "unassigned", "urgent")}
+
+
 def get_request(staff, request_id: int) -> Request:
     """Raises Forbidden (no ``requests`` right) or NotFound."""
     require(staff)

@@ -9,7 +9,7 @@ from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from ..forms import errors_by_field
 from ..forums.models import Post
-from ..requests.models import Request
+from ..requests import queue as request_queue
 from .common import confirm_page, confirmed
 from .views import bp
 
@@ -50,13 +50,7 @@ def logout():
 @staff_required()
 def dashboard():
     staff = current_staff()
-    counts = {}
-    if staff.can("requests"):
-        base = db.select(db.func.count(Request.id)).where(Request.trashed.is_(False), Request.is_open.is_(True))
-        counts = {"open": db.session.scalar(base),
-                  "mine": db.session.scalar(base.where(Request.assigned_to_id == staff.id)),
-                  "unassigned": db.session.scalar(base.where(Request.assigned_to_id.is_(None))),
-                  "urgent": db.session.scalar(base.where(Request.urgent.is_(True)))}
+    counts = request_queue.counts(staff) if staff.can("requests") else {}
     held = None
     if staff.can("forums"):
         held = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.spam.is_(True)))

@@ -10,6 +10,7 @@ from ..forms import errors_by_field
 from ..forums import moderation
 from ..forums.models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
 from ..forums.services import known_labels
+from ..search.query import search_forums
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
 
@@ -31,7 +32,9 @@ def _forum_form(forum=None, errors=None, status=200):
 @bp.get("/forums")
 @staff_required("forums")
 def forums():
-    return render_template("staff/forums/forums.html", forums=_forums())
+    q = request.args.get("q", "").strip()[:200]
+    results = search_forums(q, staff=current_staff(), page=int_or_none(request.args.get("page")) or 1) if q else None
+    return render_template("staff/forums/forums.html", forums=_forums(), q=q, results=results)
 
 
 @bp.route("/forums/new", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from ..forms import errors_by_field
 from ..kb import editing
 from ..kb.models import Book, Chapter, Page, PageAttachment
 from ..kb.services import table_of_contents
+from ..search.query import search_kb
 from ..text import clean_html
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
@@ -30,7 +31,9 @@ def _book_of(item) -> Book:
 @staff_required("kb")
 def kb_books():
     books = db.session.execute(db.select(Book).order_by(Book.position, Book.name)).scalars()
-    return render_template("staff/kb/books.html", books=list(books), errors={})
+    q = request.args.get("q", "").strip()[:200]
+    results = search_kb(q, staff=current_staff(), page=int_or_none(request.args.get("page")) or 1) if q else None
+    return render_template("staff/kb/books.html", books=list(books), errors={}, q=q, results=results)
 
 
 @bp.route("/kb/books/new", methods=["POST"])
@@ -54,7 +57,7 @@ def kb_book(book_id=None):
             return redirect(url_for("staff.kb_book", book_id=book.id))
     if book is None:
         books = db.session.execute(db.select(Book).order_by(Book.position, Book.name)).scalars()
-        return render_template("staff/kb/books.html", books=list(books), errors=errors), 400
+        return render_template("staff/kb/books.html", books=list(books), errors=errors, q="", results=None), 400
     return render_template("staff/kb/book.html", book=book, toc=table_of_contents(book, include_hidden=True),
                            errors=errors), 400 if errors else 200
 

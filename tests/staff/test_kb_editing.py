@@ -141,3 +141,14 @@ def test_reset_counts_view_needs_confirmation(app, login, book):
 
 def test_unknown_kinds_are_404(login):
     assert login("agent").post("/staff/kb/shelf/1/delete", data={"confirm": "1"}).status_code == 404
+
+
+def test_staff_search_finds_hidden_pages_and_private_books(app, login, book):
+    _, _, (page_id, _, _) = book
+    with app.app_context():
+        page = load(Page, page_id)
+        page.body, page.hidden = "<p>Rotate the frobnicator weekly.</p>", True
+        page.chapter.book.private = True
+        db.session.commit()
+    found = login("agent").get("/staff/kb?q=frobnicator").data.decode()
+    assert "1 result" in found and f'href="/staff/kb/pages/{page_id}"' in found

@@ -164,3 +164,12 @@ def test_turning_a_post_into_a_request_from_the_page(app, login, forum_topic):
 def test_newest_topics_and_posts(login, forum_topic):
     page = login("moderator").get("/staff/forums/newest").data
     assert b"Hello" in page and b"Bob" in page
+
+
+def test_staff_search_covers_private_forums(app, login, forum_topic):
+    forum_id, topic_id, _ = forum_topic
+    with app.app_context():
+        load(Forum, forum_id).private = True
+        db.session.commit()
+    found = login("moderator").get("/staff/forums?q=reply").data.decode()
+    assert "1 result" in found and f'href="/staff/forums/topics/{topic_id}"' in found
