@@ -154,8 +154,11 @@ def category_edit(category_id=None):
             flash(f"Category {category.name} saved.", "success")
             return redirect(url_for("staff.categories"))
     people = db.session.execute(db.select(Staff).where(Staff.active.is_(True)).order_by(Staff.first_name))
+    chosen = data.field_ids if data else [link.field_id for link in category.field_links] if category else []
+    # The category's fields first, in its order, then the others.
+    fields = sorted(_all_fields(), key=lambda f: chosen.index(f.id) if f.id in chosen else len(chosen))
     return render_template("staff/admin/category_edit.html", category=category, data=data, errors=errors,
-                           fields=_all_fields(), people=list(people.scalars())), 400 if errors else 200
+                           fields=fields, people=list(people.scalars())), 400 if errors else 200
 
 
 @bp.post("/admin/categories/<int:category_id>/delete")

@@ -106,6 +106,8 @@ def test_category_with_an_ordered_field_list(app, login):
         category = db.session.execute(db.select(Category).where(Category.name == "Hardware")).scalar_one()
         assert [f.name for f in category.fields] == ["Gamma", "Alpha"] and category.has_field_list
         category_id = category.id
+    edit = client.get(f"/staff/admin/categories/{category_id}").data.decode()
+    assert edit.index(">Gamma<") < edit.index(">Alpha<") < edit.index(">Beta<")  # the list first, in order
     client.post(f"/staff/admin/categories/{category_id}", data={"name": "Hardware", "has_field_list": "1"})
     with app.app_context():
         category = load(Category, category_id)
