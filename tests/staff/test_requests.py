@@ -153,3 +153,16 @@ def test_attachments_of_private_notes_download_with_any_name(app, login, make_re
     drawing = client.get(f"/staff/files/{svg_id}")  # SVG can carry script: never shown inline
     assert drawing.mimetype == "application/octet-stream"
     assert drawing.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_saving_details_keeps_a_deleted_category(app, login, make_request, category):
+    request_id = make_request(category_id=category)
+    with app.app_context():
+        db.session.get(Request, request_id).category.deleted = True
+        db.session.commit()
+    client = login("agent")
+    page = client.get(f"/staff/requests/{request_id}").data.decode()
+    assert f'<option value="{category}" selected>Billing (deleted)</option>' in page
+    client.post(f"/staff/requests/{request_id}/update", data={"status": "1", "category": str(category)})
+    with app.app_context():
+        assert load(Request, request_id).category_id == category
