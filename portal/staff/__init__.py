@@ -1,0 +1,1 @@
+"""The staff workspace: the ``staff`` blueprint (``views.bp``) and its route modules, one per area."""

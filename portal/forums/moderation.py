@@ -1,0 +1,234 @@
+"""Moderating the forums (staff): forums, topic states, moving and deleting, editing posts, the spam
+queue, known-user labels, and turning a post into a request. Needs the ``forums`` right.
+
+Forums keep no history table, so every change is logged at INFO with the acting staff id.
+``Topic.post_count`` counts visible posts; every change here keeps it exact. Flushes, never commits.
+"""
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import selectinload
+
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..text import clean_html
+from .models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
+from .services import count_visible_post
+
+log = logging.getLogger(__name__)
+
+
+def require(staff) -> None:
+    if staff is None or not staff.can("forums"):
+        raise Forbidden()
+
+
+def _record(staff, action: str, **details) -> None:
+    extra = " ".join(f"{key}={value}" for key, value in details.items())
+    log.info("forum moderation by staff=%s: %s %s", staff.id, action, extra)
+
+
+def get(model, ident: int):
+    row = db.session.get(model, ident)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+# --- forums ------------------------------------------------------------------------------------
+
+@dataclass
+class ForumInput:
+    name: str = ""
+    description: str = ""
+    private: bool = False
+    closed: bool = False
+    position: int = 0
+    moderator_ids: list[int] = field(default_factory=list)
+
+
+def save_forum(staff, data: ForumInput, forum: Forum | None = None) -> Forum:
+    """Create or update a forum and its moderators. Raises Forbidden, ValidationFailed."""
+    from ..accounts.models import Staff
+
+    require(staff)
+    name = (data.name or "").strip()[:255]
+    if not name:
+        raise ValidationFailed(("name", "Give the forum a name."))
+    moderators = list(db.session.execute(db.select(Staff).where(Staff.id.in_(data.moderator_ids))).scalars()) \
+        if data.moderator_ids else []
+    if len(moderators) != len(set(data.moderator_ids)):
+        raise ValidationFailed(("moderators", "One of the chosen moderators no longer exists."))
+    if forum is None:
+        forum = Forum()
+        db.session.add(forum)
+    forum.name, forum.description = name, (data.description or "").strip()[:255]
+    forum.private, forum.closed, forum.position = bool(data.private), bool(data.closed), data.position
+    forum.moderators = moderators
+    db.session.flush()
+    _record(staff, "saved forum", forum=forum.id, private=forum.private, closed=forum.closed)
+    return forum
+
+
+# --- topics ------------------------------------------------------------------------------------
+
+def set_topic_state(staff, topic: Topic, *, closed: bool | None = None, sticky: bool | None = None) -> None:
+    require(staff)
+    if closed is not None:
+        topic.closed = bool(closed)
+        _record(staff, "closed topic" if closed else "reopened topic", topic=topic.id)
+    if sticky is not None:
+        topic.sticky = bool(sticky)
+        _record(staff, "made topic sticky" if sticky else "unstuck topic", topic=topic.id)
+    db.session.flush()
+
+
+def move_topic(staff, topic: Topic, forum: Forum) -> None:
+    require(staff)
+    if forum.id != topic.forum_id:
+        _record(staff, "moved topic", topic=topic.id, from_forum=topic.forum_id, to_forum=forum.id)
+        topic.forum = forum
+        db.session.flush()
+
+
+def delete_topic(staff, topic: Topic) -> None:
+    require(staff)
+    _record(staff, "deleted topic", topic=topic.id, forum=topic.forum_id, title=repr(topic.title))
+    db.session.delete(topic)
+    db.session.flush()
+
+
+# --- posts -------------------------------------------------------------------------------------
+
+def edit_post(staff, post: Post, body: str) -> Post:
+    """Replace a post's text (cleaned HTML). Raises Forbidden, ValidationFailed."""
+    require(staff)
+    if not (body or "").strip():
+        raise ValidationFailed(("body", "A post cannot be empty. Delete it instead."))
+    post.body = clean_html(body)
+    db.session.flush()
+    _record(staff, "edited post", post=post.id, topic=post.topic_id)
+    return post
+
+
+def recount(topic: Topic) -> None:
+    """Set the topic's post count and last activity from its visible posts, in one UPDATE."""
+    visible = db.select(Post).where(Post.topic_id == topic.id, Post.spam.is_(False))
+    db.session.execute(update(Topic).where(Topic.id == topic.id).values(
+        post_count=visible.with_only_columns(func.count(Post.id)).scalar_subquery(),
+        last_post_at=func.coalesce(visible.with_only_columns(func.max(Post.posted_at)).scalar_subquery(),
+                                   Topic.posted_at)))
+    db.session.expire(topic, ["post_count", "last_post_at"])
+
+
+def delete_post(staff, post: Post, *, as_spam: bool = False) -> None:
+    """Delete one post. The only visible post of a topic cannot go alone: delete the topic instead
+    (raises Conflict). A held post that was its topic's last post takes the empty topic with it."""
+    require(staff)
+    topic = post.topic
+    if not post.spam and topic.post_count <= 1:
+        raise Conflict("This is the only post of its topic: delete the topic instead.")
+    _record(staff, "deleted post as spam" if as_spam else "deleted post", post=post.id, topic=topic.id,
+            name=repr(post.name), ip=post.ip)
+    db.session.delete(post)
+    db.session.flush()
+    if db.session.scalar(db.select(func.count(Post.id)).where(Post.topic_id == topic.id)) == 0:
+        db.session.delete(topic)
+        db.session.flush()
+    else:
+        recount(topic)
+
+
+def held_posts() -> list[Post]:
+    """The spam queue: posts held as spam, newest first, with their topic and forum."""
+    query = (db.select(Post).where(Post.spam.is_(True))
+             .options(selectinload(Post.topic).selectinload(Topic.forum)).order_by(Post.id.desc()))
+    return list(db.session.execute(query).scalars())
+
+
+def _held(ids: list[int]) -> list[Post]:
+    if not ids:
+        return []
+    return list(db.session.execute(db.select(Post).where(Post.id.in_(ids), Post.spam.is_(True))
+                                   .options(selectinload(Post.topic))).scalars())
+
+
+def approve_posts(staff, ids: list[int]) -> int:
+    """Publish held posts; each one counts on its topic (a held first post makes its topic appear)."""
+    require(staff)
+    posts = _held(ids)
+    for post in posts:
+        post.spam, post.spam_probability = False, 0
+        db.session.flush()
+        count_visible_post(post.topic, post)
+        _record(staff, "approved held post", post=post.id, topic=post.topic_id)
+    return len(posts)
+
+
+def delete_held(staff, ids: list[int]) -> int:
+    """Delete held posts in a batch; topics left without any post go too."""
+    require(staff)
+    posts = _held(ids)
+    for post in posts:
+        delete_post(staff, post, as_spam=True)
+    return len(posts)
+
+
+def post_to_request(staff, post: Post):
+    """Open a request from a forum post (opened via Forum), with the post as its first note."""
+    from ..requests.models import VIA_FORUM
+    from ..requests.services import RequestInput, add_log, create_request
+
+    require(staff)
+    topic = post.topic
+    data = RequestInput(note=post.body, note_is_html=True, first_name=post.name[:40], email=post.email,
+                        title=topic.title[:255], opened_via=VIA_FORUM)
+    req = create_request(data, staff=staff, public_only=False, check_spam=False, skip_custom_checks=True)
+    add_log(req, f"Created from forum post {post.id} in topic {topic.id} ({topic.title})", staff)
+    db.session.flush()
+    _record(staff, "turned post into request", post=post.id, topic=topic.id, request=req.id)
+    return req
+
+
+# --- known users and listings ------------------------------------------------------------------
+
+def save_known_user(staff, *, name: str, label: str, ip: str = "", os: str = "",
+                    known_staff_id: int | None = None) -> KnownUser:
+    """Label a poster (matched by name and IP, and OS when given). Raises Forbidden, ValidationFailed."""
+    require(staff)
+    name, label = (name or "").strip()[:50], (label or "").strip()[:50]
+    errors = []
+    if not name:
+        errors.append(("name", "Give the poster's name as they post it."))
+    if not label:
+        errors.append(("label", f"Choose a label, such as {DEFAULT_KNOWN_USER_LABELS[2]}."))
+    if errors:
+        raise ValidationFailed(errors)
+    known = KnownUser(name=name, label=label, ip=(ip or "").strip()[:45], os=(os or "").strip()[:20],
+                      staff_id=known_staff_id)
+    db.session.add(known)
+    db.session.flush()
+    _record(staff, "labelled poster", name=repr(name), label=repr(label))
+    return known
+
+
+def delete_known_user(staff, known: KnownUser) -> None:
+    require(staff)
+    _record(staff, "removed poster label", name=repr(known.name), label=repr(known.label))
+    db.session.delete(known)
+    db.session.flush()
+
+
+def newest_topics(limit: int = 20) -> list[Topic]:
+    """Newest topics in every forum, private ones included (staff)."""
+    query = (db.select(Topic).where(Topic.post_count > 0).options(selectinload(Topic.forum))
+             .order_by(Topic.posted_at.desc(), Topic.id.desc()).limit(limit))
+    return list(db.session.execute(query).scalars())
+
+
+def newest_posts(limit: int = 20) -> list[Post]:
+    query = (db.select(Post).where(Post.spam.is_(False))
+             .options(selectinload(Post.topic).selectinload(Topic.forum))
+             .order_by(Post.posted_at.desc(), Post.id.desc()).limit(limit))
+    return list(db.session.execute(query).scalars())

@@ -1,0 +1,176 @@
+"""Writing the knowledge books (staff): books, chapters, pages, their order, tags, related pages,
+attachments, highlights and helpful counts. Needs the ``kb`` right (raises Forbidden).
+
+Page bodies are cleaned with ``clean_html`` on every save, so what is stored is always safe to show.
+Functions flush, never commit.
+"""
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete as sql_delete
+
+from .. import files as filestore
+from ..dates import utcnow
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..text import clean_html
+from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag
+
+log = logging.getLogger(__name__)
+
+
+def require(staff) -> None:
+    if staff is None or not staff.can("kb"):
+        raise Forbidden()
+
+
+def get(model, ident: int):
+    """A book, chapter, page or page attachment by id. Raises NotFound."""
+    row = db.session.get(model, ident)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _name(raw: str) -> str:
+    name = (raw or "").strip()[:255]
+    if not name:
+        raise ValidationFailed(("name", "Please give it a name."))
+    return name
+
+
+def save_book(staff, *, name: str, description: str = "", private: bool = False, book: Book | None = None) -> Book:
+    """Create (placed last) or update a book. Raises Forbidden, ValidationFailed."""
+    require(staff)
+    name = _name(name)
+    if book is None:
+        last = db.session.scalar(db.select(db.func.max(Book.position))) or 0
+        book = Book(position=last + 1)
+        db.session.add(book)
+    book.name, book.description, book.private = name, (description or "").strip(), bool(private)
+    db.session.flush()
+    return book
+
+
+def save_chapter(staff, book: Book, *, name: str, appendix: bool = False, hidden: bool = False,
+                 chapter: Chapter | None = None) -> Chapter:
+    require(staff)
+    name = _name(name)
+    if chapter is None:
+        last = db.session.scalar(db.select(db.func.max(Chapter.position)).where(Chapter.book_id == book.id)) or 0
+        chapter = Chapter(book=book, position=last + 1)
+        db.session.add(chapter)
+    chapter.name, chapter.appendix, chapter.hidden = name, bool(appendix), bool(hidden)
+    db.session.flush()
+    return chapter
+
+
+@dataclass
+class PageInput:
+    name: str = ""
+    body: str = ""
+    hidden: bool = False
+    highlight: bool = False
+    tags: list[str] = field(default_factory=list)
+    related_ids: list[int] = field(default_factory=list)
+    chapter_id: int | None = None  # to move the page to another chapter
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    wanted = list(dict.fromkeys(n.strip()[:100] for n in names if n.strip()))
+    if not wanted:
+        return []
+    found = {t.name.lower(): t for t in db.session.execute(
+        db.select(Tag).where(db.func.lower(Tag.name).in_([n.lower() for n in wanted]))).scalars()}
+    tags = []
+    for name in wanted:
+        tag = found.get(name.lower())
+        if tag is None:
+            tag = found[name.lower()] = Tag(name=name)
+            db.session.add(tag)
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None) -> Page:
+    """Create or update a page: cleaned HTML body, tags (created as needed), related pages.
+    Raises Forbidden, ValidationFailed."""
+    require(staff)
+    name = _name(data.name)
+    if data.chapter_id and data.chapter_id != chapter.id:
+        chapter = get(Chapter, data.chapter_id)
+    if page is None:
+        last = db.session.scalar(db.select(db.func.max(Page.position)).where(Page.chapter_id == chapter.id)) or 0
+        page = Page(position=last + 1, created_by_id=staff.id, created_at=utcnow())
+        db.session.add(page)
+    page.chapter = chapter
+    page.name, page.body = name, clean_html(data.body)
+    page.hidden, page.highlight = bool(data.hidden), bool(data.highlight)
+    page.updated_by_id, page.updated_at = staff.id, utcnow()
+    page.tags = _tags(data.tags)
+    ids = [i for i in dict.fromkeys(data.related_ids) if i != page.id]
+    page.related = list(db.session.execute(db.select(Page).where(Page.id.in_(ids))).scalars()) if ids else []
+    db.session.flush()
+    return page
+
+
+def delete(staff, item) -> None:
+    """Delete a book, chapter, page (with everything inside it) or a page attachment; logged at INFO,
+    as the knowledge base keeps no history table."""
+    require(staff)
+    log.info("kb: staff=%s deleted %s %s %r", staff.id, type(item).__name__.lower(), item.id,
+             getattr(item, "name", None) or getattr(item, "filename", ""))
+    db.session.delete(item)
+    db.session.flush()
+
+
+def _siblings(item) -> list:
+    if isinstance(item, Book):
+        query = db.select(Book).order_by(Book.position, Book.name, Book.id)
+    elif isinstance(item, Chapter):
+        query = (db.select(Chapter).where(Chapter.book_id == item.book_id, Chapter.appendix == item.appendix)
+                 .order_by(Chapter.position, Chapter.name, Chapter.id))
+    else:
+        query = db.select(Page).where(Page.chapter_id == item.chapter_id).order_by(Page.position, Page.name, Page.id)
+    return list(db.session.execute(query).scalars())
+
+
+def move(staff, item, step: int) -> None:
+    """Move a book, chapter or page one place up (-1) or down (+1) among its siblings; positions are
+    renumbered 1..n so ties left by older data cannot stop it moving."""
+    require(staff)
+    rows = _siblings(item)
+    index = rows.index(item)
+    target = index + (1 if step > 0 else -1)
+    if 0 <= target < len(rows):
+        rows[index], rows[target] = rows[target], rows[index]
+    for position, row in enumerate(rows, start=1):
+        row.position = position
+    db.session.flush()
+
+
+def reset_helpful(staff, page: Page) -> None:
+    """Start the helpful / not helpful counts again, and let every browser vote again."""
+    require(staff)
+    log.info("kb: staff=%s reset helpful counts of page %s (%s/%s)", staff.id, page.id, page.helpful,
+             page.not_helpful)
+    page.helpful = page.not_helpful = 0
+    db.session.execute(sql_delete(PageVote).where(PageVote.page_id == page.id))
+    db.session.flush()
+
+
+def add_attachment(staff, page: Page, upload, *, downloadable: bool = True) -> PageAttachment:
+    """Raises Forbidden, ValidationFailed (too large, blocked type, or the disk refused)."""
+    require(staff)
+    filestore.check_upload(upload)
+    try:
+        digest = filestore.store(upload.data)
+    except filestore.StorageError:
+        raise ValidationFailed(("attachment", "The file cannot be saved right now.")) from None
+    name = filestore.safe_filename(upload.filename)
+    attachment = PageAttachment(page=page, filename=name, mime_type=filestore.guess_mime(name, upload.mime_type),
+                                size=len(upload.data), sha256=digest, downloadable=bool(downloadable))
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment

@@ -1,0 +1,142 @@
+"""The staff request queue and a request's whole history (staff reads; changes live in ``workflow``).
+
+Each page of the queue is a fixed number of queries whatever its length: status is joined, category
+and assignee are loaded in one IN query each.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy.orm import selectinload
+
+from ..errors import NotFound
+from ..extensions import db
+from ..search.query import search_requests
+from .models import STATUS_SPAM, Note, Request
+from .workflow import require
+
+VIEWS = {
+    "open": "Open",
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "urgent": "Urgent",
+    "closed": "Closed",
+    "spam": "Spam",
+    "trash": "Trash",
+}
+
+
+@dataclass
+class QueueFilter:
+    view: str = "open"
+    category_id: int | None = None
+    status_id: int | None = None
+    q: str = ""
+
+
+@dataclass
+class QueuePage:
+    """What the pager macro needs, for both a filtered list and a text search."""
+
+    items: list[Request]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _with_relations(query):
+    return query.options(selectinload(Request.category), selectinload(Request.assigned_to))
+
+
+def _filtered(staff, f: QueueFilter):
+    query = db.select(Request)
+    if f.view == "trash":
+        query = query.where(Request.trashed.is_(True))
+    else:
+        query = query.where(Request.trashed.is_(False))
+    if f.view == "spam":
+        query = query.where(Request.status_id == STATUS_SPAM)
+    elif f.view == "closed":
+        query = query.where(Request.is_open.is_(False), Request.status_id != STATUS_SPAM)
+    elif f.view != "trash":
+        query = query.where(Request.is_open.is_(True))
+    if f.view == "mine":
+        query = query.where(Request.assigned_to_id == staff.id)
+    elif f.view == "unassigned":
+        query = query.where(Request.assigned_to_id.is_(None))
+    elif f.view == "urgent":
+        query = query.where(Request.urgent.is_(True))
+    if f.category_id:
+        query = query.where(Request.category_id == f.category_id)
+    if f.status_id:
+        query = query.where(Request.status_id == f.status_id)
+    return query
+
+
+def queue(staff, f: QueueFilter, *, page: int = 1, per_page: int = 25) -> QueuePage:
+    """One page of the queue. ``q`` is a request id, an email address, or words (searched by
+    ``search_requests``, which ignores the other filters). Raises Forbidden."""
+    require(staff)
+    page = max(1, page)
+    q = (f.q or "").strip()
+    if q.isdigit():
+        query = db.select(Request).where(Request.id == int(q))
+    elif "@" in q and " " not in q:
+        query = db.select(Request).where(Request.email == q.lower())
+    elif q:
+        results = search_requests(q, staff=staff, page=page, per_page=per_page)
+        ids = [hit.id for hit in results.hits]
+        rows = {r.id: r for r in db.session.execute(
+            _with_relations(db.select(Request).where(Request.id.in_(ids)))).scalars()} if ids else {}
+        return QueuePage([rows[i] for i in ids if i in rows], results.total, page, per_page)
+    else:
+        query = _filtered(staff, f)
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
+    query = _with_relations(query).order_by(Request.updated_at.desc(), Request.id.desc())
+    rows = list(db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).scalars())
+    return QueuePage(rows, total, page, per_page)
+
+
+def counts(staff) -> dict[str, int]:
+    """How many requests the dashboard's open, mine, unassigned and urgent views hold. Raises Forbidden."""
+    require(staff)
+    return {view: db.session.scalar(db.select(db.func.count()).select_from(
+        _filtered(staff, QueueFilter(view=view)).subquery())) for view in ("open", "mine", "unassigned", "urgent")}
+
+
+def get_request(staff, request_id: int) -> Request:
+    """Raises Forbidden (no ``requests`` right) or NotFound."""
+    require(staff)
+    req = db.session.get(Request, request_id)
+    if req is None:
+        raise NotFound("No such request.")
+    return req
+
+
+def full_history(req: Request) -> list[Note]:
+    """Every note, private note and log line, newest first, with attachments and authors (two IN queries)."""
+    query = (db.select(Note).where(Note.request_id == req.id)
+             .options(selectinload(Note.attachments), selectinload(Note.staff))
+             .order_by(Note.created_at.desc(), Note.id.desc()))
+    return list(db.session.execute(query).scalars())
+
+
+def staff_attachment(staff, attachment_id: int):
+    """Any request attachment, for staff with the ``requests`` right. Raises Forbidden or NotFound."""
+    from .models import Attachment
+
+    require(staff)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    return attachment

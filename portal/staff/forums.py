@@ -1,0 +1,231 @@
+"""Forum moderation: forums, topics, posts, the spam queue, known users, newest topics and posts.
+Needs the ``forums`` right."""
+from flask import flash, redirect, render_template, request, url_for
+
+from ..accounts.models import Staff
+from ..auth import current_staff, staff_required
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..forms import errors_by_field
+from ..forums import moderation
+from ..forums.models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
+from ..forums.services import known_labels
+from ..search.query import search_forums
+from .common import checked, confirm_page, confirmed, int_or_none
+from .views import bp
+
+
+def _forums():
+    return list(db.session.execute(db.select(Forum).order_by(Forum.position, Forum.name)).scalars())
+
+
+def _forum_form(forum=None, errors=None, status=200):
+    people = db.session.execute(db.select(Staff).where(Staff.active.is_(True)).order_by(Staff.first_name))
+    topics = []
+    if forum is not None:
+        topics = list(db.session.execute(db.select(Topic).where(Topic.forum_id == forum.id)
+                                         .order_by(Topic.sticky.desc(), Topic.last_post_at.desc()).limit(200)).scalars())
+    return render_template("staff/forums/forum.html", forum=forum, topics=topics, people=list(people.scalars()),
+                           errors=errors or {}), status
+
+
+@bp.get("/forums")
+@staff_required("forums")
+def forums():
+    q = request.args.get("q", "").strip()[:200]
+    results = search_forums(q, staff=current_staff(), page=int_or_none(request.args.get("page")) or 1) if q else None
+    return render_template("staff/forums/forums.html", forums=_forums(), q=q, results=results)
+
+
+@bp.route("/forums/new", methods=["GET", "POST"])
+@bp.route("/forums/<int:forum_id>", methods=["GET", "POST"])
+@staff_required("forums")
+def forum_edit(forum_id=None):
+    forum = moderation.get(Forum, forum_id) if forum_id else None
+    if request.method == "GET":
+        return _forum_form(forum)
+    data = moderation.ForumInput(
+        name=request.form.get("name", ""), description=request.form.get("description", ""),
+        private=checked("private"), closed=checked("closed"), position=int_or_none(request.form.get("position")) or 0,
+        moderator_ids=[int(raw) for raw in request.form.getlist("moderators") if raw.isdigit()])
+    try:
+        forum = moderation.save_forum(current_staff(), data, forum)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _forum_form(moderation.get(Forum, forum_id) if forum_id else None, errors_by_field(exc), 400)
+    db.session.commit()
+    flash(f"Forum {forum.name} saved.", "success")
+    return redirect(url_for("staff.forum_edit", forum_id=forum.id))
+
+
+@bp.get("/forums/topics/<int:topic_id>")
+@staff_required("forums")
+def topic(topic_id):
+    item = moderation.get(Topic, topic_id)
+    posts = list(db.session.execute(db.select(Post).where(Post.topic_id == item.id)
+                                    .order_by(Post.id)).scalars())
+    return render_template("staff/forums/topic.html", topic=item, posts=posts, labels=known_labels(posts),
+                           forums=_forums(), can_request=current_staff().can("requests"))
+
+
+@bp.post("/forums/topics/<int:topic_id>/state")
+@staff_required("forums")
+def topic_state(topic_id):
+    item = moderation.get(Topic, topic_id)
+    change = {"close": {"closed": True}, "reopen": {"closed": False}, "stick": {"sticky": True},
+              "unstick": {"sticky": False}}.get(request.form.get("action"), {})
+    moderation.set_topic_state(current_staff(), item, **change)
+    db.session.commit()
+    flash("Topic updated." if change else "Nothing changed.", "success" if change else "info")
+    return redirect(url_for("staff.topic", topic_id=item.id))
+
+
+@bp.post("/forums/topics/<int:topic_id>/move")
+@staff_required("forums")
+def topic_move(topic_id):
+    item = moderation.get(Topic, topic_id)
+    moderation.move_topic(current_staff(), item, moderation.get(Forum, int_or_none(request.form.get("forum")) or 0))
+    db.session.commit()
+    flash(f"Topic moved to {item.forum.name}.", "success")
+    return redirect(url_for("staff.topic", topic_id=item.id))
+
+
+@bp.post("/forums/topics/<int:topic_id>/delete")
+@staff_required("forums")
+def topic_delete(topic_id):
+    item = moderation.get(Topic, topic_id)
+    if not confirmed():
+        return confirm_page(f"Delete topic {item.title}", "Every post in it is deleted. This cannot be undone.",
+                            cancel=url_for("staff.topic", topic_id=item.id), button="Delete topic")
+    forum_id = item.forum_id
+    moderation.delete_topic(current_staff(), item)
+    db.session.commit()
+    flash("Topic deleted.", "success")
+    return redirect(url_for("staff.forum_edit", forum_id=forum_id))
+
+
+@bp.route("/forums/posts/<int:post_id>", methods=["GET", "POST"])
+@staff_required("forums")
+def post_edit(post_id):
+    post = moderation.get(Post, post_id)
+    errors = {}
+    if request.method == "POST":
+        try:
+            moderation.edit_post(current_staff(), post, request.form.get("body", ""))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = errors_by_field(exc)
+        else:
+            db.session.commit()
+            flash("Post saved.", "success")
+            return redirect(url_for("staff.topic", topic_id=post.topic_id) + f"#post-{post.id}")
+    return render_template("staff/forums/post.html", post=post, errors=errors), 400 if errors else 200
+
+
+@bp.post("/forums/posts/<int:post_id>/delete")
+@staff_required("forums")
+def post_delete(post_id):
+    post = moderation.get(Post, post_id)
+    as_spam = checked("as_spam")
+    back = url_for("staff.topic", topic_id=post.topic_id)
+    if not confirmed():
+        return confirm_page(f"Delete the post by {post.name}" + (" as spam" if as_spam else ""),
+                            "The post is removed from its topic. This cannot be undone.", cancel=back,
+                            button="Delete post", hidden={"as_spam": "1" if as_spam else ""})
+    topic_id = post.topic_id
+    try:
+        moderation.delete_post(current_staff(), post, as_spam=as_spam)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash("Post deleted.", "success")
+    if db.session.get(Topic, topic_id) is None:
+        return redirect(url_for("staff.forums"))
+    return redirect(back)
+
+
+@bp.post("/forums/posts/<int:post_id>/request")
+@staff_required("forums")
+def post_to_request(post_id):
+    post = moderation.get(Post, post_id)
+    try:
+        req = moderation.post_to_request(current_staff(), post)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(f"The post could not become a request: {exc.message}", "error")
+        return redirect(url_for("staff.topic", topic_id=post.topic_id))
+    db.session.commit()
+    flash(f"Request {req.id} opened from the post.", "success")
+    if current_staff().can("requests"):
+        return redirect(url_for("staff.request_page", request_id=req.id))
+    return redirect(url_for("staff.topic", topic_id=post.topic_id))
+
+
+@bp.route("/forums/spam", methods=["GET", "POST"])
+@staff_required("forums")
+def spam_queue():
+    if request.method == "POST":
+        ids = [int(raw) for raw in request.form.getlist("posts") if raw.isdigit()]
+        if request.form.get("action") == "delete":
+            if not confirmed():
+                return confirm_page(f"Delete {len(ids)} held post{'s' if len(ids) != 1 else ''}",
+                                    "They are deleted for good.", cancel=url_for("staff.spam_queue"),
+                                    button="Delete posts", hidden={"posts": ids, "action": "delete"})
+            done = moderation.delete_held(current_staff(), ids)
+            message = f"Deleted {done} held post{'s' if done != 1 else ''}."
+        else:
+            done = moderation.approve_posts(current_staff(), ids)
+            message = f"Approved {done} post{'s' if done != 1 else ''}."
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("staff.spam_queue"))
+    return render_template("staff/forums/spam.html", posts=moderation.held_posts())
+
+
+@bp.route("/forums/known", methods=["GET", "POST"])
+@staff_required("forums")
+def known_users():
+    errors = {}
+    if request.method == "POST":
+        label = request.form.get("custom_label", "").strip() or request.form.get("label", "")
+        try:
+            moderation.save_known_user(current_staff(), name=request.form.get("name", ""), label=label,
+                                       ip=request.form.get("ip", ""), os=request.form.get("os", ""))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = errors_by_field(exc)
+        else:
+            db.session.commit()
+            flash("Label saved.", "success")
+            return redirect(safe_back())
+    rows = db.session.execute(db.select(KnownUser).order_by(KnownUser.name)).scalars()
+    return render_template("staff/forums/known.html", known=list(rows), labels=DEFAULT_KNOWN_USER_LABELS,
+                           errors=errors, prefill=request.args), 400 if errors else 200
+
+
+def safe_back() -> str:
+    from ..auth import safe_next
+
+    return safe_next(request.form.get("back"), url_for("staff.known_users"))
+
+
+@bp.post("/forums/known/<int:known_id>/delete")
+@staff_required("forums")
+def known_user_delete(known_id):
+    known = moderation.get(KnownUser, known_id)
+    if not confirmed():
+        return confirm_page(f"Remove the label of {known.name}", "Their posts no longer show it.",
+                            cancel=url_for("staff.known_users"), button="Remove label")
+    moderation.delete_known_user(current_staff(), known)
+    db.session.commit()
+    flash("Label removed.", "success")
+    return redirect(url_for("staff.known_users"))
+
+
+@bp.get("/forums/newest")
+@staff_required("forums")
+def newest():
+    return render_template("staff/forums/newest.html", topics=moderation.newest_topics(),
+                           posts=moderation.newest_posts())

@@ -1,0 +1,162 @@
+"""The request queue and a request's page: reply, note, change, close, trash, spam, attachments."""
+from urllib.parse import quote
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from .. import files as filestore
+from ..accounts.models import Staff
+from ..auth import current_staff, staff_required
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..requests import queue as request_queue, workflow
+from ..requests.models import Category, Status
+from ..requests.services import active_statuses
+from .common import checked, confirm_page, confirmed, int_or_none, uploads
+from .views import bp
+
+
+def _choices():
+    categories = list(db.session.execute(db.select(Category).where(Category.deleted.is_(False))
+                                         .order_by(Category.name)).scalars())
+    people = list(db.session.execute(db.select(Staff).where(Staff.active.is_(True), Staff.role != "moderator")
+                                     .order_by(Staff.first_name, Staff.last_name)).scalars())
+    return categories, active_statuses(), people
+
+
+@bp.get("/requests")
+@staff_required("requests")
+def queue():
+    view = request.args.get("view", "open")
+    f = request_queue.QueueFilter(view=view if view in request_queue.VIEWS else "open",
+                                  category_id=int_or_none(request.args.get("category")),
+                                  status_id=int_or_none(request.args.get("status")),
+                                  q=request.args.get("q", "")[:200])
+    page = int_or_none(request.args.get("page")) or 1
+    result = request_queue.queue(current_staff(), f, page=page)
+    categories, statuses, _ = _choices()
+    return render_template("staff/requests/queue.html", result=result, f=f, views=request_queue.VIEWS,
+                           categories=categories, statuses=statuses)
+
+
+@bp.get("/requests/<int:request_id>")
+@staff_required("requests")
+def request_page(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    categories, statuses, people = _choices()
+    return render_template("staff/requests/request.html", req=req, history=request_queue.full_history(req),
+                           categories=categories, statuses=statuses, people=people,
+                           errors=request.args.get("error"))
+
+
+def _back(req, message=None, category="success"):
+    if message:
+        flash(message, category)
+    return redirect(url_for("staff.request_page", request_id=req.id))
+
+
+@bp.post("/requests/<int:request_id>/notes")
+@staff_required("requests")
+def add_note(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    public = request.form.get("visibility") == "public"
+    try:
+        workflow.add_staff_note(req, current_staff(), request.form.get("body", ""), public=public,
+                                uploads=uploads())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _back(req, exc.message, "error")
+    db.session.commit()
+    return _back(req, "Reply sent; the customer has been emailed a link." if public and req.email
+                 else ("Reply added." if public else "Private note added."))
+
+
+@bp.post("/requests/<int:request_id>/update")
+@staff_required("requests")
+def update(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    try:
+        changes = workflow.update_request(
+            req, current_staff(), status_id=int_or_none(request.form.get("status")),
+            category_id=int_or_none(request.form.get("category")),
+            assigned_to_id=int_or_none(request.form.get("assigned_to")), urgent=checked("urgent"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _back(req, exc.message, "error")
+    db.session.commit()
+    return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", "success" if changes else "info")
+
+
+@bp.post("/requests/<int:request_id>/close")
+@staff_required("requests")
+def close(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    workflow.close(req, current_staff())
+    db.session.commit()
+    return _back(req, "Request closed.")
+
+
+@bp.post("/requests/<int:request_id>/reopen")
+@staff_required("requests")
+def reopen(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    workflow.update_request(req, current_staff(), is_open=True)
+    db.session.commit()
+    return _back(req, "Request reopened.")
+
+
+@bp.post("/requests/<int:request_id>/trash")
+@staff_required("requests")
+def trash(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    if not confirmed():
+        return confirm_page(f"Move request {req.id} to the trash", "It leaves the queue until restored.",
+                            cancel=url_for("staff.request_page", request_id=req.id), button="Move to trash")
+    workflow.trash(req, current_staff())
+    db.session.commit()
+    return _back(req, "Moved to the trash.")
+
+
+@bp.post("/requests/<int:request_id>/restore")
+@staff_required("requests")
+def restore(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    workflow.restore(req, current_staff())
+    db.session.commit()
+    return _back(req, "Restored from the trash.")
+
+
+@bp.post("/requests/<int:request_id>/spam")
+@staff_required("requests")
+def spam(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    if not confirmed():
+        return confirm_page(f"Mark request {req.id} as spam", "It is closed, unassigned and given the Spam status.",
+                            cancel=url_for("staff.request_page", request_id=req.id), button="Mark as spam")
+    workflow.mark_spam(req, current_staff())
+    db.session.commit()
+    return _back(req, "Marked as spam.")
+
+
+@bp.post("/requests/<int:request_id>/not-spam")
+@staff_required("requests")
+def not_spam(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    workflow.not_spam(req, current_staff())
+    db.session.commit()
+    return _back(req, "No longer spam; the request is open again.")
+
+
+@bp.get("/files/<int:attachment_id>")
+@staff_required("requests")
+def attachment(attachment_id):
+    item = request_queue.staff_attachment(current_staff(), attachment_id)
+    inline = filestore.is_inline(item.mime_type)
+    response = Response(filestore.read(item.sha256), mimetype=item.mime_type if inline else
+                        "application/octet-stream")
+    # An ASCII name for old clients and the exact UTF-8 name (RFC 6266) for the rest.
+    fallback = item.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Disposition"] = (f'{"inline" if inline else "attachment"}; filename="{fallback}"; '
+                                               f"filename*=UTF-8''{quote(item.filename)}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
