@@ -11,6 +11,8 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 def home():
+    if "pg" in request.args:  # HelpSpot's links are relative to the portal root: "?pg=kb.page&id=16"
+        return legacy()
     return render_template("home.html", highlighted=kb.highlighted_pages(), helpful=kb.most_helpful_pages(),
                            tags=kb.tag_cloud(), topics=forums.latest_topics())
 
