@@ -74,8 +74,7 @@ def vote(page_id):
         abort(400, "Choose Yes or No.")
     voter = _voter() or secrets.token_urlsafe(24)
     if kb.vote(page, answer == "yes", voter):
-        db.session.commit()
-        flash("Thank you for your feedback.", "success")
+        db.session.commit()  # the page itself thanks the voter
     else:
         flash("You have already rated this page. Thank you!", "info")
     response = redirect(url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote"), 303)
