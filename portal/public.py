@@ -1,12 +1,13 @@
-"""Shared by the public portal pages (knowledge books, forums): canonical slug URLs, and private things
-answered as missing.
+"""Shared by the public portal pages (home, knowledge books, forums, search): canonical slug URLs, private
+things answered as missing, and the "only logged-in customers" switch.
 
 Readable URLs carry ``<id>-<slug>``; the slug is decoration, so a link without it (or with an old one,
 after a rename) still works and is sent, permanently, to the canonical address.
 """
-from flask import redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 
-from .auth import current_staff
+from . import settings
+from .auth import current_customer, current_staff
 from .errors import Forbidden, NotFound
 
 
@@ -24,3 +25,13 @@ def visible(getter, *args):
         return getter(*args, staff=current_staff())
     except Forbidden:
         raise NotFound("That page does not exist or is not public.") from None
+
+
+def login_gate():
+    """With the ``require_login`` setting on, a visitor must log in before reading the portal (HelpSpot's
+    "login required" option). Registered as ``before_request`` on the public blueprints."""
+    if not settings.get("require_login") or current_customer() or current_staff():
+        return None
+    if "accounts.login" in current_app.view_functions:
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    abort(403, "Please log in to use the help desk.")

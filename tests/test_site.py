@@ -212,3 +212,23 @@ def test_the_503_page_renders_even_when_settings_cannot_be_read(app, client, fai
     response = client.get("/_test/db")
     assert response.status_code == 503
     assert "Portico Help Desk" in response.get_data(as_text=True)  # the default portal name
+
+
+def test_with_login_required_visitors_log_in_first(app, client, content):
+    if "accounts.login" not in app.view_functions:
+        app.add_url_rule("/account/login", "accounts.login", lambda: "login page")
+    add_login_route(app)
+    with app.app_context():
+        settings.set_value("require_login", True)
+        customer = Customer(email="ann@example.com")
+        db.session.add(customer)
+        db.session.commit()
+        customer_id = customer.id
+    for path in ("/", "/kb", f"/kb/pages/{content['page']}", f"/forums/{content['forum']}-questions",
+                 "/search?q=sync", f"/kb/files/{content['file']}"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/account/login?next=/")
+    assert client.get("/healthz").status_code == 200
+    client.get(f"/_test/login/customer/{customer_id}")
+    assert client.get("/kb").status_code == 200 and client.get("/").status_code == 200

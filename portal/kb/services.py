@@ -156,6 +156,15 @@ def get_tag(tag_id: int) -> Tag:
     return tag
 
 
+def tags_named(words: list[str], limit: int = 10) -> list[Tag]:
+    """Tags whose name is one of the words (case-insensitive): the search page's "related tags"."""
+    names = {word.lower() for word in words if word}
+    if not names:
+        return []
+    query = db.select(Tag).where(func.lower(Tag.name).in_(names)).order_by(Tag.name).limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
 def count_vote(page_id: int, helpful: bool) -> int | None:
     """Add one vote with an atomic UPDATE (no lost votes under concurrency); the new count, or None
     when the page does not exist. This is the API's rule: no duplicate check."""

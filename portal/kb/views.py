@@ -9,10 +9,11 @@ from .. import files
 from ..auth import current_staff
 from ..extensions import db
 from ..forums import services as forums
-from ..public import canonical_redirect, visible
+from ..public import canonical_redirect, login_gate, visible
 from . import services as kb
 
 bp = Blueprint("kb", __name__)
+bp.before_request(login_gate)
 
 VOTER_COOKIE = "portico_voter"
 _VOTER_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")

@@ -5,10 +5,13 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 
 from .. import settings
 from ..extensions import limiter
+from ..kb import services as kb
+from ..public import login_gate
 from ..text import slugify
 from . import query
 
 bp = Blueprint("search", __name__)
+bp.before_request(login_gate)
 
 AREAS = {"kb": "Knowledge books", "forums": "Forums"}
 PER_PAGE = 10
@@ -26,12 +29,15 @@ def search():
     last_page = max(1, -(-limit // PER_PAGE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), last_page)
     results = pages = None
+    tags = []
     if q:
+        tags = kb.tags_named(q.split())
         find = query.search_kb if area == "kb" else query.search_forums
         results = find(q, page=page, per_page=PER_PAGE)
         results.total = min(results.total, limit)
         pages = SimpleNamespace(page=page, pages=results.pages, has_prev=page > 1, has_next=page < results.pages)
-    return render_template("search/search.html", q=q, area=area, areas=AREAS, results=results, pages=pages)
+    return render_template("search/search.html", q=q, area=area, areas=AREAS, results=results, pages=pages,
+                           tags=tags)
 
 
 @bp.get("/search/suggest")

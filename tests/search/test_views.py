@@ -6,7 +6,7 @@ import pytest
 from portal import settings
 from portal.extensions import db
 from portal.forums.models import Forum, Post, Topic
-from portal.kb.models import Book, Chapter, Page
+from portal.kb.models import Book, Chapter, Page, Tag
 from portal.search import query
 
 
@@ -122,3 +122,13 @@ def test_suggest_returns_at_most_five_visible_pages_and_is_not_cached(client, co
 def test_suggest_ignores_very_short_input(client, content):
     assert client.get("/search/suggest?q=sy").get_json() == {"results": []}
     assert client.get("/search/suggest").get_json() == {"results": []}
+
+
+def test_tags_named_like_a_search_word_are_offered(app, client, content):
+    with app.app_context():
+        db.session.add_all([Tag(name="Sync"), Tag(name="billing")])
+        db.session.commit()
+    page = text_of(client.get("/search?q=sync+problems"))
+    related = page.split('id="related-tags-heading"')[1].split("</section>")[0]
+    assert re.search(r'href="/tags/\d+-sync">Sync</a>', related) and "billing" not in related
+    assert "Related tags" not in text_of(client.get("/search?q=zebra"))
