@@ -232,3 +232,24 @@ def test_with_login_required_visitors_log_in_first(app, client, content):
     assert client.get("/healthz").status_code == 200
     client.get(f"/_test/login/customer/{customer_id}")
     assert client.get("/kb").status_code == 200 and client.get("/").status_code == 200
+
+
+def test_home_uses_a_fixed_number_of_queries(app, client, content):
+    from tests.portal_helpers import count_queries
+
+    client.get("/")
+    with count_queries(app) as few:
+        client.get("/")
+    with app.app_context():
+        for n in range(6):
+            chapter = Chapter(book=Book(name=f"Book {n}"), name=f"Chapter {n}")
+            forum = Forum(name=f"Forum {n}")
+            topic = Topic(forum=forum, title=f"Topic {n}", starter_name="Ann", post_count=1)
+            db.session.add_all([Page(chapter=chapter, name=f"Extra {n}", body="x", highlight=True, helpful=n + 1,
+                                     tags=[Tag(name=f"tag{n}")]),
+                                forum, topic, Post(topic=topic, name="Ann", body="x")])
+        db.session.commit()
+    with count_queries(app) as many:
+        page = client.get("/").get_data(as_text=True)
+    assert "Extra 5" in page and "Topic 5" in page and "tag5" in page
+    assert len(many) == len(few), many

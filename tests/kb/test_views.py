@@ -178,3 +178,20 @@ def test_book_contents_use_a_fixed_number_of_queries(app, client, library):
     with count_queries(app) as printed:
         assert "Extra page 7.4" in client.get(f"/kb/books/{library['guide']}/print").get_data(as_text=True)
     assert len(printed) <= len(few) + 1
+
+
+def test_page_with_many_related_pages_uses_a_fixed_number_of_queries(app, client, library):
+    url = f"/kb/pages/{library['first']}-first-steps"
+    client.get(url)
+    with count_queries(app) as few:
+        client.get(url)
+    with app.app_context():
+        page = db.session.get(Page, library["first"])
+        for n in range(6):
+            book = Book(name=f"Other book {n}")
+            page.related.append(Page(chapter=Chapter(book=book, name=f"Other chapter {n}"),
+                                     name=f"Other related {n}", body="<p>x</p>"))
+        db.session.commit()
+    with count_queries(app) as many:
+        assert "Other related 5" in client.get(url).get_data(as_text=True)
+    assert len(many) == len(few), many
