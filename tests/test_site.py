@@ -253,3 +253,12 @@ def test_home_uses_a_fixed_number_of_queries(app, client, content):
         page = client.get("/").get_data(as_text=True)
     assert "Extra 5" in page and "Topic 5" in page and "tag5" in page
     assert len(many) == len(few), many
+
+
+def test_staff_browsing_the_portal_get_a_link_back_to_their_workspace(app, client, make_staff):
+    if "staff.dashboard" not in app.view_functions:
+        app.add_url_rule("/staff/", "staff.dashboard", lambda: "workspace")
+    add_login_route(app)
+    assert "Staff workspace" not in client.get("/").get_data(as_text=True)
+    client.get(f"/_test/login/staff/{make_staff()}")
+    assert '<a href="/staff/">Staff workspace</a>' in client.get("/").get_data(as_text=True)

@@ -50,6 +50,8 @@ def forum(forum_id, slug=None):
 
 def _forum_page(forum, values, errors, status=200):
     topics = db.paginate(forums.topics_query(forum), page=_page_number(), per_page=_page_size(), error_out=False)
+    if topics.page > 1 and not topics.items:
+        abort(404, "There is no such page of topics.")
     return render_template("forums/forum.html", forum=forum, topics=topics, values=values, errors=errors,
                            feeds=settings.get("forum_feeds")), status
 
@@ -86,6 +88,8 @@ def topic(topic_id, slug=None):
 
 def _topic_page(topic, values, errors, status=200):
     posts = db.paginate(forums.posts_query(topic), page=_page_number(), per_page=_page_size(), error_out=False)
+    if posts.page > 1 and not posts.items:
+        abort(404, "There is no such page of posts.")
     return render_template("forums/topic.html", topic=topic, forum=topic.forum, posts=posts,
                            labels=forums.known_labels(posts.items), closed=forums.topic_is_closed(topic),
                            values=values, errors=errors), status

@@ -100,6 +100,12 @@ def test_forum_pages_topics_with_the_forum_page_size(app, client, board):
     assert "<title>Product Help (page 2) · Forums · Portico Help Desk</title>" in second
 
 
+def test_a_page_past_the_end_is_404(client, board):
+    assert client.get(f"/forums/{board['forum']}-product-help?page=9").status_code == 404
+    assert client.get(f"/forums/topics/{board['older']}-old-question?page=9").status_code == 404
+    assert client.get(f"/forums/{board['forum']}-product-help?page=0").status_code == 200
+
+
 def test_forum_without_slug_redirects_and_keeps_the_page(client, board):
     response = client.get(f"/forums/{board['forum']}?page=2")
     assert response.status_code == 301
