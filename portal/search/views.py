@@ -28,15 +28,17 @@ def search():
     limit = settings.get("max_search_results") or 50
     last_page = max(1, -(-limit // PER_PAGE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), last_page)
-    results = pages = None
+    results = listing = None
     tags = []
     if q:
         tags = kb.tags_named(q.split())
         find = query.search_kb if area == "kb" else query.search_forums
         results = find(q, page=page, per_page=PER_PAGE)
-        results.total = min(results.total, limit)
-        pages = SimpleNamespace(page=page, pages=results.pages, has_prev=page > 1, has_next=page < results.pages)
-    return render_template("search/search.html", q=q, area=area, areas=AREAS, results=results, pages=pages,
+        total = min(results.total, limit)
+        count = max(1, -(-total // PER_PAGE))
+        listing = SimpleNamespace(page=page, pages=count, has_prev=page > 1, has_next=page < count, total=total,
+                                hits=results.hits[:max(0, limit - (page - 1) * PER_PAGE)])
+    return render_template("search/search.html", q=q, area=area, areas=AREAS, results=results, listing=listing,
                            tags=tags)
 
 

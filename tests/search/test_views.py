@@ -88,6 +88,14 @@ def test_results_stop_at_the_configured_maximum(app, client, content):
     assert "Sync topic 00" in page  # page 5 is clamped to the last allowed page, the first
 
 
+def test_the_last_allowed_page_stops_at_the_maximum(app, client, content):
+    with app.app_context():
+        settings.set_value("max_search_results", 12)
+        db.session.commit()
+    page = text_of(client.get("/search?q=sync&page=2"))
+    assert "12 results" in page and "Sync topic 11" in page and "Sync topic 12" not in page
+
+
 def test_did_you_mean(client, monkeypatch):
     def fake_search(q, *, page=1, per_page=20, staff=None):
         return query.Results([], 0, page, per_page, suggestion="password", query=q)
