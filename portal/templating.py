@@ -1,13 +1,16 @@
 """Jinja filters and globals shared by every template."""
+import re
 from datetime import datetime
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import settings, spam
 from .auth import current_customer, current_staff
 from .dates import utcnow
-from .text import note_html, page_html
+from .extensions import db
+from .text import note_html, page_html, slugify
 
 
 def long_date(value: datetime | None) -> str:
@@ -43,15 +46,39 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def tel_href(phone: str) -> str:
+    """A ``tel:`` link target from a phone number as people write it ("+1 (555) 010-0199")."""
+    return "tel:" + re.sub(r"[^\d+]", "", phone or "")
+
+
+def has_endpoint(name: str) -> bool:
+    """Whether a view exists, so the layout can link to pages another blueprint may not provide yet."""
+    return name in current_app.view_functions
+
+
+def tag_size(count: int, largest: int, steps: int = 5) -> int:
+    """1..steps for a tag cloud: the tag's count relative to the most used tag (a CSS class, no inline style)."""
+    if largest <= 1 or count <= 1:
+        return 1
+    return 1 + round((count - 1) * (steps - 1) / (largest - 1))
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(long_date=long_date, short_date=short_date, time_since=time_since, iso=iso,
-                                 note_html=note_html, page_html=page_html)
+                                 note_html=note_html, page_html=page_html,
+                                 tel_href=tel_href, slugify=slugify)
     app.jinja_env.globals.update(page_url=page_url, form_token=spam.form_token,
-                                 honeypot_field=spam.HONEYPOT_FIELD)
+                                 honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
     def portal_context():
-        return {"portal": settings.all_settings(), "current_staff": current_staff(),
-                "current_customer": current_customer()}
+        try:
+            return {"portal": settings.all_settings(), "current_staff": current_staff(),
+                    "current_customer": current_customer()}
+        except SQLAlchemyError:
+            # The error pages (503: database unreachable) must still render: defaults, nobody logged in.
+            db.session.rollback()
+            defaults = {key: default for key, (default, _) in settings.DEFAULTS.items()}
+            return {"portal": defaults, "current_staff": None, "current_customer": None}

@@ -5,12 +5,17 @@ from sqlalchemy import text
 from .extensions import db
 from .forums import services as forums
 from .kb import services as kb
+from .public import login_gate
 
 bp = Blueprint("site", __name__)
 
 
 @bp.get("/")
 def home():
+    if "pg" in request.args:  # HelpSpot's links are relative to the portal root: "?pg=kb.page&id=16"
+        return legacy()
+    if gate := login_gate():
+        return gate
     return render_template("home.html", highlighted=kb.highlighted_pages(), helpful=kb.most_helpful_pages(),
                            tags=kb.tag_cloud(), topics=forums.latest_topics())
 

@@ -46,6 +46,25 @@ def public_forums() -> list[Forum]:
         db.select(Forum).where(Forum.private.is_(False)).order_by(Forum.position, Forum.name)).scalars())
 
 
+@dataclass
+class ForumActivity:
+    topics: int = 0
+    posts: int = 0
+    last_post_at: object = None
+
+
+def forum_activity(forums: list[Forum]) -> dict[int, ForumActivity]:
+    """Visible topic and post counts and the latest activity of each forum, in one grouped query."""
+    ids = [forum.id for forum in forums]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Topic.forum_id, db.func.count(Topic.id), db.func.sum(Topic.post_count),
+                  db.func.max(Topic.last_post_at))
+        .where(Topic.forum_id.in_(ids), Topic.post_count > 0).group_by(Topic.forum_id))
+    return {forum_id: ForumActivity(topics, int(posts or 0), last) for forum_id, topics, posts, last in rows}
+
+
 def get_forum(forum_id: int, *, staff=None) -> Forum:
     """Raises NotFound, or Forbidden for a private forum seen by a customer."""
     forum = db.session.get(Forum, forum_id)
@@ -85,6 +104,29 @@ def latest_topics(limit: int = 10) -> list[Topic]:
     query = (db.select(Topic).join(Topic.forum).where(Forum.private.is_(False), Topic.post_count > 0)
              .options(selectinload(Topic.forum)).order_by(Topic.last_post_at.desc()).limit(limit))
     return list(db.session.execute(query).scalars())
+
+
+def topics_for_tag(tag, limit: int = 50) -> list[Topic]:
+    """Visible topics of public forums carrying a tag, newest activity first (the tag page's forum column)."""
+    from .models import topic_tag
+
+    query = (db.select(Topic).join(Topic.forum).join(topic_tag, topic_tag.c.topic_id == Topic.id)
+             .where(topic_tag.c.tag_id == tag.id, Forum.private.is_(False), Topic.post_count > 0)
+             .options(selectinload(Topic.forum)).order_by(Topic.last_post_at.desc()).limit(limit))
+    return list(db.session.execute(query).scalars())
+
+
+def feed_topics(forum: Forum, limit: int) -> list[tuple[Topic, Post]]:
+    """The forum's newest visible topics with their first visible post, in two queries (the RSS feed)."""
+    topics = list(db.session.execute(
+        db.select(Topic).where(Topic.forum_id == forum.id, Topic.post_count > 0)
+        .order_by(Topic.posted_at.desc(), Topic.id.desc()).limit(limit)).scalars())
+    if not topics:
+        return []
+    first_ids = (db.select(db.func.min(Post.id)).where(Post.topic_id.in_([t.id for t in topics]),
+                                                        Post.spam.is_(False)).group_by(Post.topic_id))
+    firsts = {p.topic_id: p for p in db.session.execute(db.select(Post).where(Post.id.in_(first_ids))).scalars()}
+    return [(topic, firsts[topic.id]) for topic in topics if topic.id in firsts]
 
 
 def known_labels(posts: list[Post]) -> dict[int, str]:

@@ -1,9 +1,138 @@
-"""Customer-facing pages for forums (the portal). Built out in issue 4."""
-from flask import Blueprint, abort
+"""Customer-facing forum pages: forums, topics (new topic form), posts (reply form) and RSS feeds."""
+from datetime import timezone
+from email.utils import format_datetime
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+
+from .. import settings
+from ..dates import utcnow
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db, limiter
+from ..forms import errors_by_field
+from ..public import canonical_redirect, login_gate, visible
+from ..urls import external_url
+from . import forms
+from . import services as forums
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
+bp.before_request(login_gate)
 
 
+# People post a few times an hour; a flood from one address is refused with a 429 (GETs are not limited).
+POST_LIMIT = "10 per minute;60 per hour"
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _page_size() -> int:
+    return settings.get("forum_page_size") or 40
+
+
+@bp.get("")
+def index():
+    listed = forums.public_forums()
+    return render_template("forums/index.html", forums=listed, activity=forums.forum_activity(listed))
+
+
+@bp.route("/<int:forum_id>", methods=["GET", "POST"])
+@bp.route("/<int:forum_id>-<slug>", methods=["GET", "POST"])
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def forum(forum_id, slug=None):
+    forum = visible(forums.get_forum, forum_id)
+    if request.method == "POST":
+        return _new_topic(forum)
+    if moved := canonical_redirect("forums.forum", slug, forum.slug, forum_id=forum.id):
+        return moved
+    return _forum_page(forum, forms.blank_form(), {})
+
+
+def _forum_page(forum, values, errors, status=200):
+    topics = db.paginate(forums.topics_query(forum), page=_page_number(), per_page=_page_size(), error_out=False)
+    if topics.page > 1 and not topics.items:
+        abort(404, "There is no such page of topics.")
+    return render_template("forums/forum.html", forum=forum, topics=topics, values=values, errors=errors,
+                           feeds=settings.get("forum_feeds")), status
+
+
+def _new_topic(forum):
+    if not forms.is_human():
+        return _forum_page(forum, request.form, {"form": [forms.BOT_MESSAGE]}, 400)
+    try:
+        topic, post = forums.create_topic(forum, forms.post_input(with_title=True))
+    except ValidationFailed as exc:
+        return _forum_page(forum, request.form, errors_by_field(exc), 400)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("forums.forum", forum_id=forum.id, slug=forum.slug), 303)
+    db.session.commit()
+    if post.spam:
+        flash(forms.HELD_MESSAGE, "warning")
+        return redirect(url_for("forums.forum", forum_id=forum.id, slug=forum.slug), 303)
+    flash("Your topic has been posted.", "success")
+    return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
+
+
+@bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
 @bp.route("/topics/<int:topic_id>-<slug>", methods=["GET", "POST"])
-def topic(topic_id, slug):
-    abort(404)
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def topic(topic_id, slug=None):
+    topic = visible(forums.get_topic, topic_id)
+    if request.method == "POST":
+        return _reply(topic)
+    if moved := canonical_redirect("forums.topic", slug, topic.slug, topic_id=topic.id):
+        return moved
+    return _topic_page(topic, forms.blank_form(), {})
+
+
+def _topic_page(topic, values, errors, status=200):
+    posts = db.paginate(forums.posts_query(topic), page=_page_number(), per_page=_page_size(), error_out=False)
+    if posts.page > 1 and not posts.items:
+        abort(404, "There is no such page of posts.")
+    return render_template("forums/topic.html", topic=topic, forum=topic.forum, posts=posts,
+                           labels=forums.known_labels(posts.items), closed=forums.topic_is_closed(topic),
+                           values=values, errors=errors), status
+
+
+def _reply(topic):
+    if not forms.is_human():
+        return _topic_page(topic, request.form, {"form": [forms.BOT_MESSAGE]}, 400)
+    try:
+        post = forums.create_post(topic, forms.post_input(with_title=False))
+    except ValidationFailed as exc:
+        return _topic_page(topic, request.form, errors_by_field(exc), 400)
+    except Conflict as exc:
+        flash(f"{exc.message}: no more replies are accepted.", "error")
+        return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
+    db.session.commit()
+    if post.spam:
+        flash(forms.HELD_MESSAGE, "warning")
+        return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
+    flash("Your reply has been posted.", "success")
+    last_page = max(1, -(-topic.post_count // _page_size()))
+    return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug,
+                            **({"page": last_page} if last_page > 1 else {}), _anchor=f"post-{post.id}"), 303)
+
+
+def rfc_date(value) -> str:
+    return format_datetime(value.replace(tzinfo=timezone.utc), usegmt=True)
+
+
+@bp.get("/<int:forum_id>/feed.xml")
+def feed(forum_id):
+    """RSS 2.0: the forum's newest topics. A private forum, or feeds turned off, is a 404."""
+    if not settings.get("forum_feeds"):
+        raise NotFound("Forum feeds are turned off.")
+    forum = visible(forums.get_forum, forum_id)
+    if forum.private:  # staff see private forums on the site, but a feed URL is meant to be shared
+        abort(404)
+    items = [{"title": topic.title, "link": external_url("forums.topic", topic_id=topic.id, slug=topic.slug),
+              "description": first.body, "author": topic.starter_name, "date": rfc_date(topic.posted_at)}
+             for topic, first in forums.feed_topics(forum, settings.get("forum_feed_size") or 10)]
+    body = render_template("forums/feed.xml", forum=forum, items=items, now=rfc_date(utcnow()),
+                           link=external_url("forums.forum", forum_id=forum.id, slug=forum.slug),
+                           self_link=external_url("forums.feed", forum_id=forum.id))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/rss+xml; charset=utf-8"
+    return response

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
-from .models import Book, Chapter, Page, PageVote, Tag, page_tag
+from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag, page_tag
 
 
 @dataclass
@@ -42,6 +42,16 @@ def get_book(book_id: int, *, staff=None) -> Book:
     return book
 
 
+def get_chapter(chapter_id: int, *, staff=None) -> Chapter:
+    """A chapter a customer may read. Raises NotFound (missing or hidden) or Forbidden (private book)."""
+    chapter = db.session.execute(db.select(Chapter).where(Chapter.id == chapter_id)
+                                 .options(selectinload(Chapter.book))).scalar_one_or_none()
+    if chapter is None or (chapter.hidden and staff is None):
+        raise NotFound("No such chapter.")
+    get_book(chapter.book_id, staff=staff)
+    return chapter
+
+
 def table_of_contents(book: Book, *, include_hidden: bool = False) -> list[TocChapter]:
     """Chapters (appendices last) and their pages, numbered as HelpSpot numbers them, in two queries."""
     query = (db.select(Chapter).where(Chapter.book_id == book.id)
@@ -66,7 +76,9 @@ def get_page(page_id: int, *, staff=None) -> Page:
     page = db.session.execute(
         db.select(Page).where(Page.id == page_id)
         .options(selectinload(Page.tags), selectinload(Page.attachments),
-                 selectinload(Page.chapter).selectinload(Chapter.book))).scalar_one_or_none()
+                 selectinload(Page.chapter).selectinload(Chapter.book),
+                 selectinload(Page.related).selectinload(Page.chapter).selectinload(Chapter.book))
+    ).scalar_one_or_none()
     if page is None:
         raise NotFound("No such page.")
     if staff is None:
@@ -75,6 +87,15 @@ def get_page(page_id: int, *, staff=None) -> Page:
         if page.hidden or page.chapter.hidden:
             raise NotFound("No such page.")
     return page
+
+
+def get_attachment(attachment_id: int, *, staff=None) -> PageAttachment:
+    """A page's file, only when its page may be read. Raises NotFound or Forbidden (as ``get_page``)."""
+    attachment = db.session.get(PageAttachment, attachment_id)
+    if attachment is None:
+        raise NotFound("No such file.")
+    get_page(attachment.page_id, staff=staff)
+    return attachment
 
 
 def visible_related(page: Page) -> list[Page]:
@@ -133,6 +154,15 @@ def get_tag(tag_id: int) -> Tag:
     if tag is None:
         raise NotFound("No such tag.")
     return tag
+
+
+def tags_named(words: list[str], limit: int = 10) -> list[Tag]:
+    """Tags whose name is one of the words (case-insensitive): the search page's "related tags"."""
+    names = {word.lower() for word in words if word}
+    if not names:
+        return []
+    query = db.select(Tag).where(func.lower(Tag.name).in_(names)).order_by(Tag.name).limit(limit)
+    return list(db.session.execute(query).scalars())
 
 
 def count_vote(page_id: int, helpful: bool) -> int | None:

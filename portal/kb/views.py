@@ -1,4 +1,114 @@
-"""Customer-facing pages for kb (the portal)."""
-from flask import Blueprint
+"""Customer-facing pages for the knowledge books: books, chapters, pages, files, votes, tags."""
+import re
+import secrets
+from io import BytesIO
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+
+from .. import files
+from ..auth import current_staff
+from ..extensions import db
+from ..forums import services as forums
+from ..public import canonical_redirect, login_gate, visible
+from . import services as kb
 
 bp = Blueprint("kb", __name__)
+bp.before_request(login_gate)
+
+VOTER_COOKIE = "portico_voter"
+_VOTER_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_TEN_YEARS = 10 * 365 * 24 * 3600
+
+
+@bp.get("/kb")
+def books():
+    return render_template("kb/books.html", books=kb.public_books())
+
+
+@bp.get("/kb/books/<int:book_id>")
+@bp.get("/kb/books/<int:book_id>-<slug>")
+def book(book_id, slug=None):
+    book = visible(kb.get_book, book_id)
+    if moved := canonical_redirect("kb.book", slug, book.slug, book_id=book.id):
+        return moved
+    toc = kb.table_of_contents(book, include_hidden=current_staff() is not None)
+    return render_template("kb/book.html", book=book, toc=toc)
+
+
+@bp.get("/kb/books/<int:book_id>/print")
+def printable(book_id):
+    book = visible(kb.get_book, book_id)
+    toc = kb.table_of_contents(book, include_hidden=current_staff() is not None)
+    return render_template("kb/printable.html", book=book, toc=toc)
+
+
+@bp.get("/kb/chapters/<int:chapter_id>")
+@bp.get("/kb/chapters/<int:chapter_id>-<slug>")
+def chapter(chapter_id, slug=None):
+    chapter = visible(kb.get_chapter, chapter_id)
+    if moved := canonical_redirect("kb.chapter", slug, chapter.slug, chapter_id=chapter.id):
+        return moved
+    toc = kb.table_of_contents(chapter.book, include_hidden=current_staff() is not None)
+    index = next(i for i, entry in enumerate(toc) if entry.chapter.id == chapter.id)
+    return render_template("kb/chapter.html", book=chapter.book, entry=toc[index],
+                           previous=toc[index - 1] if index > 0 else None,
+                           next=toc[index + 1] if index + 1 < len(toc) else None)
+
+
+@bp.get("/kb/pages/<int:page_id>")
+@bp.get("/kb/pages/<int:page_id>-<slug>")
+def page(page_id, slug=None):
+    page = visible(kb.get_page, page_id)
+    if moved := canonical_redirect("kb.page", slug, page.slug, page_id=page.id):
+        return moved
+    previous, following = kb.neighbours(page)
+    return render_template("kb/page.html", page=page, book=page.chapter.book, related=kb.visible_related(page),
+                           previous=previous, next=following, voted=kb.has_voted(page.id, _voter()))
+
+
+@bp.post("/kb/pages/<int:page_id>/vote")
+def vote(page_id):
+    """"Was this helpful?" without JavaScript: one vote per page per browser, then back to the page."""
+    page = visible(kb.get_page, page_id)
+    answer = request.form.get("helpful")
+    if answer not in ("yes", "no"):
+        abort(400, "Choose Yes or No.")
+    voter = _voter() or secrets.token_urlsafe(24)
+    if kb.vote(page, answer == "yes", voter):
+        db.session.commit()  # the page itself thanks the voter
+    else:
+        flash("You have already rated this page. Thank you!", "info")
+    response = redirect(url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote"), 303)
+    response.set_cookie(VOTER_COOKIE, voter, max_age=_TEN_YEARS, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
+def _voter() -> str | None:
+    value = request.cookies.get(VOTER_COOKIE, "")
+    return value if _VOTER_RE.match(value) else None
+
+
+@bp.get("/kb/files/<int:attachment_id>")
+def attachment(attachment_id):
+    """A page's file. Never sniffed or run by the browser; only plain images are shown inline."""
+    item = visible(kb.get_attachment, attachment_id)
+    try:
+        data = files.read(item.sha256)
+    except (OSError, ValueError):
+        abort(404, "That file is no longer available.")
+    response = send_file(BytesIO(data), mimetype=item.mime_type or "application/octet-stream",
+                         as_attachment=not files.is_inline(item.mime_type), download_name=item.filename,
+                         max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/tags/<int:tag_id>")
+@bp.get("/tags/<int:tag_id>-<slug>")
+def tag(tag_id, slug=None):
+    tag = kb.get_tag(tag_id)
+    if moved := canonical_redirect("kb.tag", slug, tag.slug, tag_id=tag.id):
+        return moved
+    return render_template("kb/tag.html", tag=tag, pages=kb.pages_for_tag(tag), topics=forums.topics_for_tag(tag))
