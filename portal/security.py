@@ -129,14 +129,14 @@ def _provider(config_key: str):
 
 
 def _limited(view, endpoint: str, config_key: str, methods):
-    # Flask-Limiter files a decorated limit under the function's qualified name. Two endpoints served by
-    # one function would share (and mix) their limits, so each endpoint gets its own uniquely named shim.
+    # Flask-Limiter files a decorated limit under module + name + qualname. Two endpoints served by one
+    # function would share (and mix) their limits, so each endpoint's shim gets its own __qualname__.
+    # __module__ and __name__ stay the view's: Flask-WTF's csrf.exempt matches on exactly those two.
     @wraps(view)
     def shim(*args, **kwargs):
         return current_app.ensure_sync(view)(*args, **kwargs)
 
-    shim.__module__ = __name__
-    shim.__name__ = shim.__qualname__ = f"limit[{endpoint}]"
+    shim.__qualname__ = f"{view.__qualname__}[limit:{endpoint}]"
     limited = limiter.limit(_provider(config_key), methods=list(methods) if methods else None)(shim)
     limited._portico_limited = True
     return limited

@@ -123,3 +123,33 @@ def test_create_app_uses_redis_when_redis_url_is_set(tmp_path, redis_url):
 
     app = make_app(tmp_path, REDIS_URL=redis_url)
     assert app.config["RATELIMIT_STORAGE_URI"] == redis_url
+
+
+def test_csrf_exemptions_survive_the_limit_wrapping():
+    # The API authenticates by token and is exempt from CSRF (csrf.exempt matches module + name);
+    # wrapping its view for rate limiting must keep that, and keep the check on every other form.
+    from flask import Blueprint, Flask
+
+    from portal.extensions import csrf, limiter
+
+    def api_call():
+        return "api ok"
+
+    def new_request():
+        return "form ok"
+
+    app = Flask("csrf-test-app")
+    app.config.update(SECRET_KEY="x", RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                      WTF_CSRF_ENABLED=True)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    api, requests = Blueprint("api", __name__), Blueprint("requests", __name__)
+    api.add_url_rule("/api/index.php", endpoint="dispatch", view_func=api_call, methods=["POST"])
+    requests.add_url_rule("/requests/new", endpoint="new", view_func=new_request, methods=["POST"])
+    app.register_blueprint(api)
+    app.register_blueprint(requests)
+    csrf.exempt(api_call)
+    assert sorted(security.apply_limits(app)) == ["api.dispatch", "requests.new"]
+    client = app.test_client()
+    assert client.post("/api/index.php").status_code == 200
+    assert client.post("/requests/new").status_code == 400
