@@ -1,11 +1,13 @@
 """``python -m bench`` (``make bench``): Portico against a hello-world Flask app, same gunicorn settings.
 
-Builds a small and a large corpus (SQLite; PostgreSQL too with --postgres URL, whose database is WIPED),
+Builds a small and a large corpus (SQLite; PostgreSQL too with --postgres URL: a fresh database is created
+on that server for each corpus and dropped afterwards),
 serves each with gunicorn (2 sync workers) on loopback, loads every target with 8 keep-alive client
 threads for a fixed time, and prints throughput and p50/p99 latency beside hello-world's. Targets that
 answer 404 (pages or API methods not merged yet) are listed as awaiting the merge, not measured.
 Results go to bench/results/<UTC time>.json and .md; the whole run stays inside --budget seconds."""
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -65,15 +68,28 @@ def build_corpus(database_url: str, size: str, workdir: Path):
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
                       "SEARCH_INDEX_DIR": str(workdir / "search-index"), "RATELIMIT_ENABLED": False})
-    if database_url.startswith("postgresql"):
-        with app.app_context():
-            db.drop_all()
-            db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
     corpus = build(app, size)
     with app.app_context():
         db.engine.dispose()
     return corpus
+
+
+@contextlib.contextmanager
+def fresh_postgres(server_url: str):
+    """A new, empty database on the server of ``server_url``, dropped afterwards (never touches that one)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(server_url)
+    name = f"portico_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 class Bench:
@@ -193,7 +209,7 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per target (default 5)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--sizes", default="small,large", help="corpus sizes to run (small,large)")
-    parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database (it is wiped)")
+    parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server (in a new database, dropped afterwards)")
     parser.add_argument("--budget", type=float, default=450, help="stop starting new work after this many seconds")
     args = parser.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
@@ -203,12 +219,12 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="portico-bench-") as tmp:
         workdir = Path(tmp)
         bench.hello(workdir, "first")
-        databases = [("sqlite", lambda size: f"sqlite:///{workdir / f'bench-{size}.db'}")]
+        for size in sizes:
+            bench.portal("sqlite", f"sqlite:///{workdir / f'bench-{size}.db'}", size, workdir)
         if args.postgres:
-            databases.append(("postgresql", lambda size: args.postgres))
-        for database, url_for_size in databases:
             for size in sizes:
-                bench.portal(database, url_for_size(size), size, workdir)
+                with fresh_postgres(args.postgres) as url:
+                    bench.portal("postgresql", url, size, workdir)
         bench.hello(workdir, "last")
     checks = verdicts(bench.rows)
     awaiting = sorted({r["target"] for r in bench.rows if r["outcome"].startswith("awaits merge")})
