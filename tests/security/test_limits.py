@@ -153,3 +153,16 @@ def test_csrf_exemptions_survive_the_limit_wrapping():
     client = app.test_client()
     assert client.post("/api/index.php").status_code == 200
     assert client.post("/requests/new").status_code == 400
+
+
+def test_any_429_gets_a_retry_after(app, client):
+    # The per-account login throttle raises its own 429 (TooManyAttempts), outside Flask-Limiter.
+    from portal.accounts.services import TooManyAttempts
+
+    def throttled():
+        raise TooManyAttempts()
+
+    app.add_url_rule("/_test/throttled", view_func=throttled)
+    response = client.get("/_test/throttled", headers={"Accept": "text/html"})
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1

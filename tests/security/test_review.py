@@ -187,3 +187,39 @@ def test_executable_file_types_are_refused(ctx):
     with pytest.raises(ValidationFailed):
         requests.create_request(RequestInput(note="x", email="pat@example.com"),
                                 [files.Upload("run.sh", b"#!/bin/sh\n")], check_spam=False)
+
+
+@pytest.fixture
+def password_checks(monkeypatch):
+    """The stored hashes every login attempt verifies against (account rows and the decoy alike)."""
+    import werkzeug.security
+
+    from portal.accounts import models
+
+    checked = []
+    real = werkzeug.security.check_password_hash
+
+    def spy(pwhash, password):
+        checked.append(pwhash)
+        return real(pwhash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    monkeypatch.setattr(accounts, "check_password_hash", spy)
+    return checked
+
+
+def test_unknown_emails_cost_the_same_scrypt_check_as_known_ones(ctx, password_checks):
+    # Without it a login answers faster for an unknown email, telling which addresses have accounts.
+    accounts.create_staff("agent@example.com", "correct horse")
+    accounts.register_customer("pat@example.com", "battery staple", "battery staple")
+    requests.ensure_customer("nopassword@example.com")  # a row made by a request, with no password yet
+    db.session.flush()
+    attempts = [(accounts.authenticate_staff, "agent@example.com"), (accounts.authenticate_staff, "ghost@example.com"),
+                (accounts.authenticate_customer, "pat@example.com"), (accounts.authenticate_customer, "ghost@example.com"),
+                (accounts.authenticate_customer, "nopassword@example.com")]
+    for authenticate, email in attempts:
+        password_checks.clear()
+        assert authenticate(email, "wrong password") is None
+        assert len(password_checks) == 1 and password_checks[0].startswith("scrypt:"), email
+    assert accounts.authenticate_staff("agent@example.com", "correct horse") is not None
+    assert accounts.authenticate_customer("pat@example.com", "battery staple") is not None
