@@ -8,9 +8,14 @@ local ``<form>`` elements are allowed, everything a payload could smuggle in is 
     for payload in PAYLOADS:
         ...store payload in a name or body...
         assert_inert(client.get(url).get_data(as_text=True), page=True)
+
+For API replies: ``assert_xml_carries(body, payload)`` (well-formed XML holding the payload only as text)
+and ``assert_json_carries(body, payload)`` (valid JSON holding it only as a string value).
 """
+import json
 import re
 from html import unescape
+from xml.etree import ElementTree
 
 from bleach._vendor import html5lib  # the browser-grade parser bleach itself uses
 
@@ -204,3 +209,33 @@ def assert_not_evaluated(html: str, payload: str) -> None:
         return
     text = unescape(html)
     assert result not in text.replace(payload, ""), f"{payload!r} was evaluated in: {html[:500]}"
+
+
+def _texts_from_xml(body: str) -> list[str]:
+    root = ElementTree.fromstring(body)  # raises ParseError when a payload broke the document
+    return [text for element in root.iter() for text in (element.text, element.tail) if text]
+
+
+def assert_xml_carries(body: str, payload: str) -> None:
+    """An XML reply stays well-formed and holds no element or attribute a payload injected."""
+    texts = _texts_from_xml(body)
+    tags = {element.tag for element in ElementTree.fromstring(body).iter()}
+    assert not tags & {"script", "iframe", "img", "svg", "a", "style"}, f"markup from a payload in XML: {tags}"
+    assert_not_evaluated("".join(texts), payload)
+
+
+def assert_json_carries(body: str, payload: str) -> None:
+    """A JSON reply stays valid and holds the payload only inside string values."""
+    def walk(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield key
+                yield from walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+        elif isinstance(value, str):
+            yield value
+
+    strings = list(walk(json.loads(body)))
+    assert_not_evaluated(" ".join(strings), payload)

@@ -143,3 +143,32 @@ def test_home_page_with_every_payload_in_titles_and_names_is_inert(app, client):
         for payload in batch:
             assert_not_evaluated(html, payload)
         assert html.count("<li>") >= 2 * len(batch)  # the payloads really were on the page
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_api_style_xml_and_json_replies_carry_payloads_as_text(payload):
+    # What the API's XML and JSON writers must do: escape, never splice. Checked here on the standard
+    # library writers the helpers expect; the lead runs the same helpers on the API's real replies.
+    import json
+    from xml.etree import ElementTree
+
+    from tests.security.payloads import assert_json_carries, assert_xml_carries
+
+    root = ElementTree.Element("request")
+    ElementTree.SubElement(root, "tNote").text = payload
+    ElementTree.SubElement(root, "sFirstName").text = payload[:40]
+    assert_xml_carries(ElementTree.tostring(root, encoding="unicode"), payload)
+    assert_json_carries(json.dumps({"request": {"tNote": payload}}), payload)
+
+
+def test_xml_and_json_helpers_fail_on_spliced_payloads():
+    from tests.security.payloads import assert_json_carries, assert_xml_carries
+
+    with pytest.raises(Exception):
+        assert_xml_carries("<request><tNote><script>alert(1)</script></tNote></request>", "<script>alert(1)</script>")
+    with pytest.raises(Exception):
+        assert_xml_carries("<request><tNote>a & b</tNote></request>", "a & b")  # not well-formed
+    with pytest.raises(Exception):
+        assert_json_carries('{"tNote": "x"}"<script>', "<script>")
+    with pytest.raises(AssertionError):
+        assert_json_carries('{"tNote": "49"}', "{{7*7}}")
