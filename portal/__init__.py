@@ -36,6 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import search
     search.init_app(app)
+
+    from . import security
+    security.init_app(app)
     return app
 
 

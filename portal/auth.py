@@ -1,5 +1,6 @@
 """Who is logged in: a staff member (``staff:<id>``) or a customer (``customer:<id>``), via Flask-Login."""
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
@@ -53,7 +54,12 @@ def staff_required(permission: str | None = None):
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only local paths, never another host: no open redirects."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only local paths, never another host: no open redirects.
+
+    Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so a slash, a tab and
+    "/evil.example" would become "//evil.example": any control character or backslash is refused."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target)
+            and not urlsplit(target).netloc and not urlsplit(target).scheme):
         return target
     return default

@@ -73,4 +73,6 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the session lifetime bounds the token; forms left open stay valid
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     "JSON_SORT_KEYS": False,
+    # Redis down must not take every limited page down with it: count in process memory until it is back.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
 }

@@ -5,11 +5,13 @@ The HelpSpot API has its own envelope (``portal.api``) and registers its own han
 """
 import logging
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+_BARE_503 = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Briefly unavailable</title>"
+             "</head><body><h1>Briefly unavailable</h1><p>{message}</p></body></html>")
 
 
 class PortalError(Exception):
@@ -76,6 +78,7 @@ def render_error(status: int, message: str):
 
 
 def register_error_handlers(app):
+    from . import settings
     from .extensions import db
 
     @app.errorhandler(PortalError)
@@ -96,7 +99,17 @@ def register_error_handlers(app):
         # A locked or unreachable database: nothing half-written survives the rollback.
         db.session.rollback()
         log.error("database unavailable: %s", exc)
-        return render_error(503, "The help desk is briefly unavailable. Please try again in a moment.")
+        message = "The help desk is briefly unavailable. Please try again in a moment."
+        # The page must not need the database it reports as down: default settings, and a bare page
+        # if even that fails (a logged-in user is loaded from the database).
+        g.portal_settings = {key: default for key, (default, _) in settings.DEFAULTS.items()}
+        try:
+            response = app.make_response(render_error(503, message))
+        except OperationalError:
+            db.session.rollback()
+            response = app.make_response((_BARE_503.format(message=message), 503))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def internal_error(exc):

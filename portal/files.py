@@ -74,6 +74,7 @@ def store(data: bytes) -> str:
     target = path_for(digest)
     if target.exists():
         return digest
+    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
@@ -82,6 +83,11 @@ def store(data: bytes) -> str:
         os.chmod(tmp, 0o640)
         os.replace(tmp, target)  # atomic: a reader never sees half a file
     except OSError as exc:
+        if tmp is not None:  # a full disk must not also keep the half-written file
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise StorageError(f"could not store an attachment: {exc.strerror or exc}") from exc
     return digest
 

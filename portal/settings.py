@@ -31,6 +31,7 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "forum_close_after_days": (0, "Close topics with no reply for this many days (0: never)"),
     "require_login": (False, "Only logged-in customers may use the portal"),
 }
+HTML_SETTINGS = {"welcome_message"}
 
 
 def _load() -> dict:
@@ -80,6 +81,10 @@ def coerce(key: str, raw) -> object:
         if value < 0:
             raise ValidationFailed((key, "Use a number of 0 or more."))
         return value
+    if key in HTML_SETTINGS:  # shown with |safe: cleaned on write like every other piece of user HTML
+        from .text import clean_html
+
+        return clean_html(str(raw))
     return str(raw)
 
 

@@ -1,13 +1,16 @@
 """Staff and customer accounts, logins, password resets and API tokens."""
+import functools
 import hashlib
 import hmac
 import secrets
 from datetime import timedelta
 
+from werkzeug.security import check_password_hash
+
 from ..dates import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from .models import ROLES, ApiToken, Customer, LoginAttempt, PasswordReset, Staff
+from .models import ROLES, ApiToken, Customer, LoginAttempt, PasswordReset, Staff, hash_password
 
 MIN_PASSWORD = 8
 MAX_FAILURES = 10  # per account in FAILURE_WINDOW; the per-IP limit is Flask-Limiter's
@@ -57,6 +60,17 @@ def create_staff(email: str, password: str, *, role: str = "agent", first_name: 
     return staff
 
 
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def _spend_a_password_check(password: str | None) -> None:
+    """Run one scrypt check when there is no account (or no password) to check against, so the response
+    time does not tell which emails have an account."""
+    check_password_hash(_decoy_hash(), password or "")
+
+
 def _throttled(account: str) -> bool:
     since = utcnow() - FAILURE_WINDOW
     failures = db.session.scalar(db.select(db.func.count(LoginAttempt.id))
@@ -89,7 +103,9 @@ def authenticate_staff(email: str, password: str, ip: str = "") -> Staff | None:
         raise TooManyAttempts()
     staff = db.session.execute(db.select(Staff).where(Staff.email == (email or "").strip().lower())
                                ).scalar_one_or_none()
-    if staff is not None and staff.active and staff.check_password(password or ""):
+    if staff is None:
+        _spend_a_password_check(password)
+    elif staff.active and staff.check_password(password or ""):
         return staff
     _record_failure(account, ip)
     return None
@@ -133,7 +149,9 @@ def authenticate_customer(email: str, password: str, ip: str = "") -> Customer |
     if _throttled(account):
         raise TooManyAttempts()
     customer = find_customer(email)
-    if customer is not None and customer.check_password((password or "").strip()):
+    if customer is None or not customer.has_password:
+        _spend_a_password_check(password)
+    elif customer.check_password((password or "").strip()):
         customer.last_login_at = utcnow()
         return customer
     _record_failure(account, ip)

@@ -1,0 +1,1 @@
+"""HTTP benchmark: a generated corpus, gunicorn on loopback, a bounded load generator (``python -m bench``)."""

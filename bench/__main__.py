@@ -1,0 +1,249 @@
+"""``python -m bench`` (``make bench``): Portico against a hello-world Flask app, same gunicorn settings.
+
+Builds a small and a large corpus (SQLite; PostgreSQL too with --postgres URL: a fresh database is created
+on that server for each corpus and dropped afterwards),
+serves each with gunicorn (2 sync workers) on loopback, loads every target with 8 keep-alive client
+threads for a fixed time, and prints throughput and p50/p99 latency beside hello-world's. Targets that
+answer 404 (pages or API methods not merged yet) are listed as awaiting the merge, not measured.
+Results go to bench/results/<UTC time>.json and .md; the whole run stays inside --budget seconds."""
+import argparse
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+from .load import Target, fetch, run
+from .server import ROOT, WORKERS, gunicorn
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MIN_SHARE_OF_HELLO = 0.30
+MAX_READ_P99_MS = 50.0
+MAX_SCALE_DRIFT = 0.20
+
+
+def portal_targets(corpus) -> list[Target]:
+    from .corpus import SEARCH_WORD
+
+    page_id, page_slug = corpus.kb_page
+    topic_id, topic_slug = corpus.topic
+    api = "/api/index.php?"
+    create_body = urlencode({"tNote": "My printer is on fire.", "sEmail": "bench@example.com",
+                             "sFirstName": "Bench", "sLastName": "Client"})
+    return [
+        Target("home", "/"),
+        Target("healthz (JSON)", "/healthz", kind="probe"),
+        Target("kb page", f"/kb/pages/{page_id}-{page_slug}"),
+        Target("forum topic", f"/forums/topics/{topic_id}-{topic_slug}"),
+        Target("request by access key", f"/requests/{corpus.access_key}"),
+        Target("API request.get (JSON)", api + urlencode({"method": "request.get", "accesskey": corpus.access_key,
+                                                          "output": "json"})),
+        Target("API kb.getBookTOC (XML)", api + urlencode({"method": "kb.getBookTOC", "xBook": corpus.book_id})),
+        Target("API kb.search", api + urlencode({"method": "kb.search", "q": SEARCH_WORD})),
+        Target("API forums.search", api + urlencode({"method": "forums.search", "q": SEARCH_WORD})),
+        Target("API request.create", api + urlencode({"method": "request.create", "output": "json"}),
+               method="POST", body=create_body, kind="write"),
+    ]
+
+
+def portal_env(database_url: str, workdir: Path) -> dict:
+    return {"DATABASE_URL": database_url, "INSTANCE_PATH": str(workdir), "SECRET_KEY": "bench",
+            "SEARCH_INDEX_DIR": str(workdir / "search-index"), "UPLOAD_DIR": str(workdir / "uploads"),
+            "RATELIMIT_ENABLED": "0", "LOG_LEVEL": "WARNING", "MAIL_SERVER": "", "REDIS_URL": ""}
+
+
+def build_corpus(database_url: str, size: str, workdir: Path):
+    os.environ.update({"INSTANCE_PATH": str(workdir)})
+    from portal import create_app
+    from portal.extensions import db
+
+    from .corpus import build
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
+                      "SEARCH_INDEX_DIR": str(workdir / "search-index"), "RATELIMIT_ENABLED": False})
+    corpus = build(app, size)
+    with app.app_context():
+        db.engine.dispose()
+    return corpus
+
+
+@contextlib.contextmanager
+def fresh_postgres(server_url: str):
+    """A new, empty database on the server of ``server_url``, dropped afterwards (never touches that one)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(server_url)
+    name = f"portico_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.started = time.monotonic()
+        self.rows: list[dict] = []
+        self.notes: list[str] = []
+
+    def time_left(self) -> float:
+        return self.args.budget - (time.monotonic() - self.started)
+
+    def measure(self, port: int, target: Target, label: dict) -> dict:
+        row = {**label, "target": target.name, "path": target.path, "method": target.method, "kind": target.kind}
+        if self.time_left() < self.args.duration + 15:
+            row["outcome"] = "skipped: time budget"
+            return self._add(row)
+        try:
+            status, body, _ = fetch("127.0.0.1", port, target)
+        except OSError as exc:
+            row["outcome"] = f"error: {exc}"
+            return self._add(row)
+        row["probe_status"] = status
+        if status == 404:
+            row["outcome"] = "awaits merge (404)"
+            return self._add(row)
+        if status >= 400:
+            row["outcome"] = f"error {status}: {body[:120]!r}"
+            return self._add(row)
+        result = run("127.0.0.1", port, target, duration=self.args.duration, concurrency=self.args.concurrency)
+        row.update(result.summary(), outcome="measured")
+        return self._add(row)
+
+    def _add(self, row: dict) -> dict:
+        self.rows.append(row)
+        shown = (f"{row.get('rps', 0):8.1f} req/s  p50 {row.get('p50_ms', 0):6.1f} ms  p99 {row.get('p99_ms', 0):6.1f} ms"
+                 if row["outcome"] == "measured" else row["outcome"])
+        print(f"  {row.get('database', ''):10} {row.get('size', ''):6} {row['target']:28} {shown}", flush=True)
+        return row
+
+    def hello(self, workdir: Path, when: str) -> None:
+        """Measured first and last: the spread between the two shows how noisy the shared machine was."""
+        with gunicorn("bench.hello:app", {}, "/", workdir / "hello-gunicorn.log") as port:
+            self.measure(port, Target(f"hello world ({when})", "/"), {"database": "-", "size": "-", "app": "hello"})
+
+    def portal(self, database: str, url: str, size: str, workdir: Path) -> None:
+        if self.time_left() < 60:
+            self.notes.append(f"{database} {size}: skipped, time budget")
+            return
+        corpus = build_corpus(url, size, workdir)
+        print(f"  corpus {database}/{size}: {corpus.counts} in {corpus.seconds:.1f} s", flush=True)
+        self.notes.append(f"corpus {database}/{size}: {corpus.counts}, built in {corpus.seconds:.1f} s")
+        label = {"database": database, "size": size, "app": "portico"}
+        with gunicorn("wsgi:app", portal_env(url, workdir), "/healthz", workdir / f"{database}-{size}.log") as port:
+            for target in portal_targets(corpus):
+                self.measure(port, target, label)
+
+
+def verdicts(rows: list[dict]) -> list[str]:
+    """The issue's targets, checked against the measured rows."""
+    lines = []
+    hellos = [r["rps"] for r in rows if r.get("app") == "hello" and r["outcome"] == "measured"]
+    hello = sum(hellos) / len(hellos) if hellos else None
+    if len(hellos) > 1:
+        lines.append(f"NOTE  hello world: {min(hellos):.0f} to {max(hellos):.0f} req/s across the run "
+                     f"({(max(hellos) - min(hellos)) / max(hellos):.0%} spread: the machine is shared); "
+                     f"ratios use the mean, {hello:.0f} req/s")
+    for row in rows:
+        if row.get("app") != "portico" or row["outcome"] != "measured":
+            continue
+        if hello:
+            row["share_of_hello"] = round(row["rps"] / hello, 3)
+        if row["kind"] != "read" or row["size"] != "large":
+            continue
+        checks = []
+        if hello:
+            checks.append(("throughput >= 30% of hello", row["share_of_hello"] >= MIN_SHARE_OF_HELLO))
+        checks.append(("p99 < 50 ms", row["p99_ms"] < MAX_READ_P99_MS))
+        for name, ok in checks:
+            lines.append(f"{'PASS' if ok else 'FAIL'}  {row['database']}/{row['target']}: {name}")
+    by_key = {(r["database"], r["size"], r["target"]): r for r in rows if r["outcome"] == "measured"}
+    for (database, size, target), large in by_key.items():
+        small = by_key.get((database, "small", target))
+        if size != "large" or small is None:
+            continue
+        drift = abs(large["rps"] - small["rps"]) / max(large["rps"], small["rps"])
+        large["scale_drift"] = round(drift, 3)
+        lines.append(f"{'PASS' if drift <= MAX_SCALE_DRIFT else 'FAIL'}  {database}/{target}: "
+                     f"{small['rps']:.0f} req/s at small vs {large['rps']:.0f} at large ({drift:.0%} apart)")
+    return lines
+
+
+def table(rows: list[dict]) -> str:
+    head = "| database | size | target | req/s | p50 ms | p99 ms | vs hello | outcome |\n|---|---|---|---:|---:|---:|---:|---|"
+    lines = [head]
+    for r in rows:
+        if r["outcome"] == "measured":
+            share = f"{r['share_of_hello']:.0%}" if "share_of_hello" in r else ""
+            lines.append(f"| {r['database']} | {r['size']} | {r['target']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
+                         f"{r['p99_ms']:.1f} | {share} | measured ({r['requests']} requests, {r['errors']} errors, "
+                         f"statuses {r['statuses']}) |")
+        else:
+            lines.append(f"| {r['database']} | {r['size']} | {r['target']} |  |  |  |  | {r['outcome']} |")
+    return "\n".join(lines)
+
+
+def environment(args) -> dict:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {"utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit.stdout.strip(),
+            "python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
+            "gunicorn_workers": WORKERS, "worker_class": "sync", "concurrency": args.concurrency,
+            "seconds_per_target": args.duration}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per target (default 5)")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--sizes", default="small,large", help="corpus sizes to run (small,large)")
+    parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server (in a new database, dropped afterwards)")
+    parser.add_argument("--budget", type=float, default=450, help="stop starting new work after this many seconds")
+    args = parser.parse_args(argv)
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    env = environment(args)
+    print(f"Portico HTTP benchmark, {env['utc']}, commit {env['commit']}, load average {env['load_average']}")
+    bench = Bench(args)
+    with tempfile.TemporaryDirectory(prefix="portico-bench-") as tmp:
+        workdir = Path(tmp)
+        bench.hello(workdir, "first")
+        for size in sizes:
+            bench.portal("sqlite", f"sqlite:///{workdir / f'bench-{size}.db'}", size, workdir)
+        if args.postgres:
+            for size in sizes:
+                with fresh_postgres(args.postgres) as url:
+                    bench.portal("postgresql", url, size, workdir)
+        bench.hello(workdir, "last")
+    checks = verdicts(bench.rows)
+    awaiting = sorted({r["target"] for r in bench.rows if r["outcome"].startswith("awaits merge")})
+    markdown = "\n".join([
+        f"Measured {env['utc']} (commit {env['commit']}), {env['cpus']} CPUs shared, load average at start "
+        f"{', '.join(f'{x:.1f}' for x in env['load_average'])}; gunicorn {WORKERS} sync workers; "
+        f"{args.concurrency} client threads on loopback, {args.duration:g} s per target.", "",
+        table(bench.rows), "", *[f"- {line}" for line in checks],
+        *[f"- {note}" for note in bench.notes],
+        f"- awaiting the merge (answered 404): {', '.join(awaiting) if awaiting else 'none'}"])
+    print("\n" + markdown)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"{stamp}.json").write_text(json.dumps({"environment": env, "rows": bench.rows, "checks": checks,
+                                                       "notes": bench.notes}, indent=2, default=str))
+    (RESULTS / f"{stamp}.md").write_text(markdown + "\n")
+    print(f"\nwritten: bench/results/{stamp}.json and .md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

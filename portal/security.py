@@ -1,0 +1,142 @@
+"""Security headers on every response, and rate limits on the endpoints that can be abused.
+
+The limits live in one table keyed by endpoint name and are attached after every blueprint is
+registered (``init_app`` runs last in ``create_app``), so no view module carries limiter code.
+Each limit string comes from ``app.config`` (see ``LIMIT_DEFAULTS``; an environment variable of the same
+name overrides the default), read on every request, so an operator can loosen one and a test can shrink one
+to "2 per minute".
+"""
+import math
+import os
+import time
+from functools import wraps
+
+from flask import abort, current_app, request
+
+from .extensions import limiter
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+# Config key -> default limit (Flask-Limiter notation; ";" separates several windows).
+LIMIT_DEFAULTS = {
+    "RATELIMIT_LOGIN": "10 per minute;50 per hour",        # password guessing, staff and customers
+    "RATELIMIT_ACCESS_KEY": "60 per minute;600 per hour",  # access-key lookups (guessing keys)
+    "RATELIMIT_NEW_REQUEST": "10 per minute;100 per day",  # the public request form
+    "RATELIMIT_FORUM_POST": "10 per minute;200 per day",   # new topics and replies
+    "RATELIMIT_SEARCH_SUGGEST": "120 per minute",          # typed-ahead suggestions
+    "RATELIMIT_API": "300 per minute",                     # every HelpSpot API call
+}
+
+# Endpoint -> (config key, methods limited or None for all).
+LIMITED_ENDPOINTS = {
+    "staff.login": ("RATELIMIT_LOGIN", ("POST",)),
+    "accounts.login": ("RATELIMIT_LOGIN", ("POST",)),
+    "requests.lookup": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
+    "requests.check": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
+    "requests.new": ("RATELIMIT_NEW_REQUEST", ("POST",)),
+    "forums.forum": ("RATELIMIT_FORUM_POST", ("POST",)),
+    "forums.topic": ("RATELIMIT_FORUM_POST", ("POST",)),
+    "search.suggest": ("RATELIMIT_SEARCH_SUGGEST", None),
+}
+API_PREFIX = "api."
+API_LIMIT = ("RATELIMIT_API", None)
+
+
+def init_app(app) -> None:
+    for key, value in LIMIT_DEFAULTS.items():
+        app.config.setdefault(key, os.environ.get(key) or value)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    apply_limits(app)
+    # First of all before-request hooks: refuse an oversized body on its declared length, before
+    # anything (CSRF, a form parser) starts reading it.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_oversized_body)
+    app.after_request(add_security_headers)
+
+
+def refuse_oversized_body():
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is not None and request.content_length > limit:
+        abort(413)
+
+
+def add_security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(_seconds_until_reset())
+    return response
+
+
+def _seconds_until_reset() -> int:
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def limit_for(endpoint: str) -> tuple[str, tuple[str, ...] | None] | None:
+    """The (config key, methods) that limits an endpoint, or None when it is not limited."""
+    if endpoint in LIMITED_ENDPOINTS:
+        return LIMITED_ENDPOINTS[endpoint]
+    if endpoint.startswith(API_PREFIX):
+        return API_LIMIT
+    return None
+
+
+def apply_limits(app) -> list[str]:
+    """Wrap every registered view that the table names with its limit; returns the endpoints wrapped."""
+    wrapped = []
+    for endpoint, view in list(app.view_functions.items()):
+        rule = limit_for(endpoint)
+        if rule is None or getattr(view, "_portico_limited", False):
+            continue
+        config_key, methods = rule
+        app.view_functions[endpoint] = _limited(view, endpoint, config_key, methods)
+        wrapped.append(endpoint)
+    return wrapped
+
+
+_PROVIDERS: dict[str, object] = {}
+
+
+def _provider(config_key: str):
+    """One function per config key, shared by every app, so re-creating the app (tests, workers)
+    registers an equal limit with Flask-Limiter rather than piling up copies."""
+    if config_key not in _PROVIDERS:
+        def provider() -> str:
+            return current_app.config.get(config_key) or LIMIT_DEFAULTS[config_key]
+        _PROVIDERS[config_key] = provider
+    return _PROVIDERS[config_key]
+
+
+def _limited(view, endpoint: str, config_key: str, methods):
+    # Flask-Limiter files a decorated limit under module + name + qualname. Two endpoints served by one
+    # function would share (and mix) their limits, so each endpoint's shim gets its own __qualname__.
+    # __module__ and __name__ stay the view's: Flask-WTF's csrf.exempt matches on exactly those two.
+    @wraps(view)
+    def shim(*args, **kwargs):
+        return current_app.ensure_sync(view)(*args, **kwargs)
+
+    shim.__qualname__ = f"{view.__qualname__}[limit:{endpoint}]"
+    limited = limiter.limit(_provider(config_key), methods=list(methods) if methods else None)(shim)
+    limited._portico_limited = True
+    return limited
