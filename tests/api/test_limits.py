@@ -4,7 +4,7 @@ import pytest
 
 @pytest.fixture
 def app_config():
-    return {"RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "2 per minute"}
+    return {"RATELIMIT_ENABLED": True, "RATELIMIT_API": "2 per minute"}
 
 
 @pytest.mark.parametrize("output", ["xml", "json"])

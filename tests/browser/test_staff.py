@@ -1,10 +1,8 @@
 """The staff workspace in a real browser: log in, find a request in the queue, answer it publicly,
 and see the reply (and a private note) in the request's staff history.
 
-The customer-facing half is a separate step on purpose: ``answer_request`` returns the request's
-access key, so a later check can open ``/requests/<key>`` as the customer and look for REPLY_TEXT
-(see ``test_staff_reply_reaches_the_customer_page`` at the bottom, to be filled in once the customer
-pages are merged)."""
+The whole round trip (a customer submits, staff answer, the customer reads the reply) is in
+test_round_trip.py."""
 import re
 
 from playwright.sync_api import expect
@@ -82,15 +80,6 @@ def test_trash_asks_for_confirmation_without_javascript(live_app, browser):
         expect(page.locator("ol.history > li.log").first).to_contain_text("Moved to trash")
     finally:
         context.close()
-
-
-# To be completed once the customer pages (issue 4) are merged:
-# def test_staff_reply_reaches_the_customer_page(live_app, page, shot):
-#     staff_login(page, live_app.base_url)
-#     key = answer_request(page, live_app, shot)
-#     page.goto(f"{live_app.base_url}/requests/{key}")
-#     expect(page.get_by_text(REPLY_TEXT)).to_be_visible()
-#     shot("customer-sees-reply")
 
 
 def test_staff_workspace_pages_render(live_app, page, shot):
