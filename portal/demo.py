@@ -141,12 +141,16 @@ def _requests(categories, staff, progress) -> None:
     for data, reply, close in samples:
         data.opened_via = data.opened_via or VIA_WEB_FORM
         req = create_request(data, check_spam=False, notify_customer=False)
-        req.opened_at = req.updated_at = utcnow() - timedelta(days=3)
+        opened = utcnow() - timedelta(days=3)
+        req.opened_at = req.initial_note.created_at = opened
         if reply:
             add_staff_note(req, staff["agent"], reply, public=True, notify_customer=False)
             add_staff_note(req, staff["agent"], "Checked the logs before replying.", public=False)
         if close:
             update_request(req, staff["agent"], status_id=3)
+        for hours, note in enumerate(req.notes[1:], start=2):  # the answers came a few hours later
+            note.created_at = opened + timedelta(hours=hours)
+        req.updated_at = max(note.created_at for note in req.notes)
     progress(f"  requests: {len(samples)} with replies")
 
 

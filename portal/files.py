@@ -46,12 +46,20 @@ def guess_mime(filename: str, declared: str = "") -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
+def human_size(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:g} MB"
+    if size >= 1_000:
+        return f"{size / 1_000:g} KB"
+    return f"{size} bytes"
+
+
 def check_upload(upload: Upload, field: str = "attachments") -> None:
     """Raise ValidationFailed when a file is too large or of a blocked type."""
     limit = int(settings.get("max_upload_mb")) * 1_000_000
     limit = min(limit, current_app.config["MAX_UPLOAD_BYTES"]) if limit else current_app.config["MAX_UPLOAD_BYTES"]
     if len(upload.data) > limit:
-        raise ValidationFailed((field, f"{safe_filename(upload.filename)} is larger than {limit // 1_000_000} MB."))
+        raise ValidationFailed((field, f"{safe_filename(upload.filename)} is larger than {human_size(limit)}."))
     blocked = {ext.strip().lower().lstrip(".") for ext in settings.get("blocked_extensions").split(",") if ext.strip()}
     ext = safe_filename(upload.filename).rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
     if ext and ext in blocked:

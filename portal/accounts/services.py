@@ -151,7 +151,10 @@ def authenticate_customer(email: str, password: str, ip: str = "") -> Customer |
     customer = find_customer(email)
     if customer is None or not customer.has_password:
         _spend_a_password_check(password)
-    elif customer.check_password((password or "").strip()):
+    elif customer.check_password(password or "") or (
+            # HelpSpot trims API passwords (setPasswordByEmail stores them trimmed); a password set on the
+            # portal is exact. Accept the exact one, then the trimmed one.
+            (password or "") != (password or "").strip() and customer.check_password(password.strip())):
         customer.last_login_at = utcnow()
         return customer
     _record_failure(account, ip)

@@ -15,6 +15,7 @@ from ..auth import current_customer
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
+from ..public import login_gate
 from . import services
 from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
 from .models import Attachment, CustomField, Request
@@ -65,6 +66,8 @@ def _merge_errors(first: list, then: list) -> list:
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    if gate := login_gate():  # the "only logged-in customers" setting
+        return gate
     if request.method == "GET":
         return _render_new(prefill(request.args, current_customer()), {})
     form = parse_new_request(request.form, request.files, allow_subject=settings.get("allow_subject"),
