@@ -56,6 +56,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Portico Help Desk <help@localhost>"),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "MAIL_ASYNC": _bool("MAIL_ASYNC", True),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 10_000_000),
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 50_000_000),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

@@ -54,6 +54,7 @@ def make_app(tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "",
+        "MAIL_ASYNC": False,  # tests read the mailbox right after the commit; test_mail covers async
         "PUBLIC_URL": "http://portal.test",
         "SERVER_NAME": None,
     }

@@ -59,3 +59,18 @@ def test_smtp_down_keeps_the_request_and_logs(app, caplog):
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count(Request.id))) == 1
     assert any("mail to tim@example.com failed" in r.getMessage() for r in caplog.records)
+
+
+def test_async_mail_leaves_the_page_before_smtp_answers(app, smtp_server):
+    import time
+
+    mailbox, _ = smtp_server
+    app.config["MAIL_ASYNC"] = True
+    with app.test_request_context():
+        create_request(RequestInput(note="Help", email="async@example.com"))
+        db.session.commit()
+    deadline = time.monotonic() + 10
+    while not mailbox.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [message] = mailbox.messages
+    assert message["To"] == "async@example.com"
