@@ -1,7 +1,19 @@
-"""Full-text search over the knowledge base, forums and (for staff) requests."""
+"""Full-text search over the knowledge base, forums and (for staff) requests.
+
+``init_app`` opens the index folder (SEARCH_INDEX_DIR), installs the commit hooks that keep it in step
+with the database, registers the ``flask search`` commands and the search pages.
+"""
+from .index import SearchIndex, SearchUnavailable
+
+__all__ = ["SearchIndex", "SearchUnavailable", "init_app"]
 
 
 def init_app(app) -> None:
+    from . import cli, hooks  # noqa: F401  (hooks: the session event listeners)
     from .views import bp
 
+    app.config.setdefault("SEARCH_LOCK_TIMEOUT", 5.0)
+    app.extensions["portico_search"] = SearchIndex(app.config["SEARCH_INDEX_DIR"],
+                                                   lock_timeout=float(app.config["SEARCH_LOCK_TIMEOUT"]))
     app.register_blueprint(bp)
+    cli.init_app(app)

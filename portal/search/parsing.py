@@ -1,0 +1,122 @@
+"""Turning what a person typed into a Whoosh query, highlighting hits, and "did you mean".
+
+Words are ANDed across fields; "quoted words" are phrases; with ``prefix_last`` the last word may be
+unfinished (it also matches as a prefix). Field names, wildcards, ranges and boosts typed by a user are
+plain words: they could only make a query slow, and visibility is enforced by a filter regardless.
+"""
+import re
+
+from markupsafe import Markup, escape
+from whoosh import highlight as wh
+from whoosh.qparser import (BoostPlugin, EveryPlugin, FieldsPlugin, MultifieldParser, RangePlugin,
+                            WildcardPlugin)
+from whoosh.query import And, NullQuery, Or, Prefix
+
+from .schema import ANALYZER
+
+_LAST_WORD = re.compile(r"(\w+)$")
+_WORD = re.compile(r"\w+")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _parser(fields, schema) -> MultifieldParser:
+    parser = MultifieldParser(list(fields), schema)
+    for plugin in (FieldsPlugin, WildcardPlugin, RangePlugin, BoostPlugin, EveryPlugin):
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+_TOKEN = re.compile(r'"[^"]*"?|\S+')
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def _without_stop_words(text: str, keep_last: bool) -> str:
+    # Whoosh would keep a stop word as a term of the last field, which then matches nothing.
+    tokens = _TOKEN.findall(text)
+    kept = [token for i, token in enumerate(tokens)
+            if not token.isalnum() or token in _OPERATORS or (keep_last and i == len(tokens) - 1)
+            or any(True for _ in ANALYZER(token.lower()))]
+    return " ".join(kept) + (" " if text[-1:].isspace() else "")
+
+
+def parse(text: str, fields, schema, *, prefix_last: bool = False):
+    """The query for ``text``, or None when nothing searchable is left (empty, only stop words)."""
+    parser = _parser(fields, schema)
+    text = _without_stop_words(text, keep_last=prefix_last)
+    query = parser.parse(text) if text else NullQuery
+    if prefix_last and text.count('"') % 2 == 0:
+        match = _LAST_WORD.search(text)
+        if match and len(match.group(1)) >= 2:
+            rest = parser.parse(text[:match.start()]) if text[:match.start()].strip() else NullQuery
+            word = match.group(1).lower()
+            last = Or([parser.parse(word)] + [Prefix(field, word) for field in ("title", "body") if field in fields])
+            query = And([rest, last]) if rest is not NullQuery else last
+    query = query.normalize()
+    return None if query is NullQuery else query
+
+
+class MarkFormatter(wh.Formatter):
+    """Matched words in <mark>; every other character HTML-escaped (the stored text is plain)."""
+
+    between = " … "
+
+    def _text(self, text):
+        return str(escape(text))
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(wh.get_text(text, token, replace))}</mark>"
+
+
+_FORMATTER = MarkFormatter()
+_FRAGMENTER = wh.ContextFragmenter(maxchars=160, surround=60)
+
+
+def highlight(results, hit, field: str = "body", length: int = 200) -> Markup:
+    """Up to two fragments of ``field`` around the matched words; the opening words when none match."""
+    results.formatter = _FORMATTER
+    results.fragmenter = _FRAGMENTER
+    text = hit.get(field, "") or ""
+    try:
+        html = hit.highlights(field, text=text, top=2)
+    except Exception:  # a highlighting quirk must never cost the results page
+        html = ""
+    if html:
+        return Markup(html)
+    return Markup(escape(text[:length]) + ("…" if len(text) > length else ""))
+
+
+def correct(searcher, text: str, fields=("title", "body")) -> str | None:
+    """``text`` with each word the index does not know replaced by the nearest known word (by edit
+    distance, then frequency), or None when every word is known or nothing better is found."""
+    reader = searcher.reader()
+    unquoted = _QUOTED.sub(" ", text)
+    corrected, changed = text, False
+    for word in dict.fromkeys(w for w in _WORD.findall(unquoted) if len(w) >= 3 and not w.isdigit()):
+        stems = [token.text for token in ANALYZER(word.lower())]
+        if not stems or any((field, stems[0]) in reader for field in fields if field in searcher.schema):
+            continue
+        best = _nearest(reader, word.lower(), fields)
+        if best and best != word.lower():
+            corrected = re.sub(rf"\b{re.escape(word)}\b", best, corrected, count=1)
+            changed = True
+    return corrected if changed else None
+
+
+def _nearest(reader, word: str, fields) -> str | None:
+    candidates: dict[str, tuple[int, int]] = {}
+    for leaf, _offset in reader.leaf_readers():
+        for field in fields:
+            if field not in leaf.schema:
+                continue
+            spell = leaf.schema[field].spelling_fieldname(field)
+            for maxdist in (1, 2):
+                found = list(leaf.terms_within(field, word, maxdist, prefix=1))
+                for term in found:
+                    frequency = leaf.doc_frequency(spell, term) or leaf.doc_frequency(field, term)
+                    old = candidates.get(term, (maxdist, 0))
+                    candidates[term] = (min(old[0], maxdist), old[1] + frequency)
+                if found:
+                    break
+    if not candidates:
+        return None
+    return min(candidates, key=lambda term: (candidates[term][0], -candidates[term][1], term))

@@ -1,0 +1,58 @@
+"""One Whoosh schema per content type, and the stemming analyzer they share.
+
+Every text field is plain text (HTML stripped before indexing). What a results page shows is stored,
+so a page of hits needs no database query. ``public`` is what a customer may see; staff see all.
+"""
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+# Stop words dropped; words stemmed so "passwords" finds "password". minsize=1 keeps "2fa"-style tokens.
+ANALYZER = StemmingAnalyzer(minsize=1)
+
+
+def _text(boost: float = 1.0, stored: bool = False, spelling: bool = False) -> TEXT:
+    return TEXT(analyzer=ANALYZER, field_boost=boost, stored=stored, spelling=spelling)
+
+
+def kb_schema() -> Schema:
+    return Schema(
+        id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False),
+        title=_text(3.0, stored=True, spelling=True),
+        body=_text(stored=True, spelling=True),
+        book=_text(0.5, stored=True),
+        chapter=_text(0.5, stored=True),
+        tags=KEYWORD(lowercase=True, commas=True, scorable=True, field_boost=1.5),
+        public=BOOLEAN(),
+        book_id=NUMERIC(int, bits=64, stored=True, signed=False),
+        chapter_id=NUMERIC(int, bits=64, stored=True, signed=False),
+        updated_at=DATETIME(stored=True),
+    )
+
+
+def forum_schema() -> Schema:
+    """One document per visible (not spam) post; results collapse to one hit per topic."""
+    return Schema(
+        id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False),
+        title=_text(3.0, stored=True, spelling=True),
+        body=_text(stored=True, spelling=True),
+        forum=_text(0.5, stored=True),
+        public=BOOLEAN(),
+        topic_id=NUMERIC(int, bits=64, stored=True, signed=False, sortable=True),
+        forum_id=NUMERIC(int, bits=64, stored=True, signed=False),
+        posted_at=STORED(),
+    )
+
+
+def request_schema() -> Schema:
+    """One document per request (staff only): subject, customer and every note."""
+    return Schema(
+        id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False),
+        title=_text(3.0, stored=True, spelling=True),
+        customer=TEXT(field_boost=2.0),
+        display=STORED(),  # the customer's display name (HelpSpot's desc for a request hit)
+        body=_text(stored=True, spelling=True),
+        posted_at=STORED(),
+    )
+
+
+SCHEMAS = {"kb": kb_schema, "forums": forum_schema, "requests": request_schema}
