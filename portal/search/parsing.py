@@ -1,16 +1,16 @@
 """Turning what a person typed into a Whoosh query, highlighting hits, and "did you mean".
 
-Words are ANDed across fields; "quoted words" are phrases; with ``prefix_last`` the last word may be
-unfinished (it also matches as a prefix). Field names, wildcards, ranges and boosts typed by a user are
+Words are ANDed across fields; "quoted words" are phrases; with ``prefix_last`` (suggestions while
+typing) any word may match and the last word may be unfinished (it also matches as a prefix). Field names, wildcards, ranges and boosts typed by a user are
 plain words: they could only make a query slow, and visibility is enforced by a filter regardless.
 """
 import re
 
 from markupsafe import Markup, escape
 from whoosh import highlight as wh
-from whoosh.qparser import (BoostPlugin, EveryPlugin, FieldsPlugin, MultifieldParser, RangePlugin,
+from whoosh.qparser import (AndGroup, BoostPlugin, EveryPlugin, FieldsPlugin, MultifieldParser, OrGroup, RangePlugin,
                             WildcardPlugin)
-from whoosh.query import And, NullQuery, Or, Prefix
+from whoosh.query import NullQuery, Or, Prefix
 
 from .schema import ANALYZER
 
@@ -19,8 +19,10 @@ _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(r'"[^"]*"')
 
 
-def _parser(fields, schema) -> MultifieldParser:
-    parser = MultifieldParser(list(fields), schema)
+def _parser(fields, schema, *, any_word: bool = False) -> MultifieldParser:
+    # Suggestions read a whole sentence being typed: any word may match, pages matching more rank first.
+    group = OrGroup.factory(0.9) if any_word else AndGroup
+    parser = MultifieldParser(list(fields), schema, group=group)
     for plugin in (FieldsPlugin, WildcardPlugin, RangePlugin, BoostPlugin, EveryPlugin):
         parser.remove_plugin_class(plugin)
     return parser
@@ -41,7 +43,7 @@ def _without_stop_words(text: str, keep_last: bool) -> str:
 
 def parse(text: str, fields, schema, *, prefix_last: bool = False):
     """The query for ``text``, or None when nothing searchable is left (empty, only stop words)."""
-    parser = _parser(fields, schema)
+    parser = _parser(fields, schema, any_word=prefix_last)
     text = _without_stop_words(text, keep_last=prefix_last)
     query = parser.parse(text) if text else NullQuery
     if prefix_last and text.count('"') % 2 == 0:
@@ -50,7 +52,7 @@ def parse(text: str, fields, schema, *, prefix_last: bool = False):
             rest = parser.parse(text[:match.start()]) if text[:match.start()].strip() else NullQuery
             word = match.group(1).lower()
             last = Or([parser.parse(word)] + [Prefix(field, word) for field in ("title", "body") if field in fields])
-            query = And([rest, last]) if rest is not NullQuery else last
+            query = Or([rest, last]) if rest is not NullQuery else last
     query = query.normalize()
     return None if query is NullQuery else query
 

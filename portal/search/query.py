@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 from markupsafe import Markup
-from whoosh.query import Term
+from whoosh.query import And, ConstantScoreQuery, Term
 
 from .index import SearchUnavailable  # noqa: F401  (re-exported for callers)
 from .parsing import correct, highlight, parse
@@ -72,8 +72,11 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_h
         query = parse(q, fields, searcher.schema, prefix_last=prefix)
         if query is None:
             return empty
+        if visible is not None:
+            # In the query, not as a search filter: Whoosh's filter collector bypasses collapsing.
+            query = And([query, ConstantScoreQuery(visible, 0.0)])
         kwargs = {"collapse": collapse, "collapse_limit": 1} if collapse else {}
-        results = searcher.search(query, limit=page * per_page, filter=visible, **kwargs)
+        results = searcher.search(query, limit=page * per_page, **kwargs)
         start = (page - 1) * per_page
         hits = [make_hit(hit, highlight(results, hit)) for hit in results[start:start + per_page]]
         if collapse:
