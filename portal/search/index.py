@@ -56,8 +56,10 @@ class SearchIndex:
         except SearchUnavailable:
             raise
         except Exception as exc:
-            log.error("search index %s cannot be opened: %s", folder, exc)
-            raise SearchUnavailable(f"The {kind} search index cannot be read; run `flask search reindex`.") from exc
+            failure = f"{type(exc).__name__}: {exc}"
+            _close_files_in(exc.__traceback__)
+        log.error("search index %s cannot be opened: %s", folder, failure)
+        raise SearchUnavailable(f"The {kind} search index cannot be read; run `flask search reindex`.")
 
     def _create(self, kind: str):
         folder = self.folder(kind)
@@ -164,6 +166,18 @@ class SearchIndex:
         from whoosh.writing import CLEAR
         writer.commit(mergetype=CLEAR, optimize=True)
         return count
+
+
+def _close_files_in(traceback) -> None:
+    # Whoosh leaves the table-of-contents file open when it cannot parse it: close it here rather
+    # than leave it to the garbage collector (and a ResourceWarning).
+    from whoosh.filedb.structfile import StructFile
+
+    while traceback is not None:
+        for value in list(traceback.tb_frame.f_locals.values()):
+            if isinstance(value, StructFile) and not value.is_closed:
+                value.close()
+        traceback = traceback.tb_next
 
 
 def _merge(a: dict, b: dict) -> dict:
