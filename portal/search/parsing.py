@@ -88,14 +88,15 @@ def highlight(results, hit, field: str = "body", length: int = 200) -> Markup:
 
 
 def correct(searcher, text: str, fields=("title", "body")) -> str | None:
-    """``text`` with each word the index does not know replaced by the nearest known word (by edit
-    distance, then frequency), or None when every word is known or nothing better is found."""
+    """``text`` with each word the index does not know replaced by the nearest word of the spelling copies
+    of ``fields`` (by edit distance, then frequency), or None when every word is known or nothing better is
+    found."""
     reader = searcher.reader()
     unquoted = _QUOTED.sub(" ", text)
     corrected, changed = text, False
     for word in dict.fromkeys(w for w in _WORD.findall(unquoted) if len(w) >= 3 and not w.isdigit()):
         stems = [token.text for token in ANALYZER(word.lower())]
-        if not stems or any((field, stems[0]) in reader for field in fields if field in searcher.schema):
+        if not stems or any((field, stems[0]) in reader for field in ("title", "body") if field in searcher.schema):
             continue
         best = _nearest(reader, word.lower(), fields)
         if best and best != word.lower():
@@ -108,8 +109,8 @@ def _nearest(reader, word: str, fields) -> str | None:
     candidates: dict[str, tuple[int, int]] = {}
     for leaf, _offset in reader.leaf_readers():
         for field in fields:
-            if field not in leaf.schema:
-                continue
+            if field not in leaf.schema or not leaf.schema[field].separate_spelling():
+                continue  # a stemmed field without a spelling copy would suggest stems
             spell = leaf.schema[field].spelling_fieldname(field)
             for maxdist in (1, 2):
                 found = list(leaf.terms_within(field, word, maxdist, prefix=1))

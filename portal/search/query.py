@@ -64,7 +64,8 @@ def _page_args(page: int, per_page: int) -> tuple[int, int]:
     return max(1, int(page or 1)), max(1, min(int(per_page or 20), 100))
 
 
-def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_hit, prefix=False, collapse=None):
+def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_hit, prefix=False, collapse=None,
+         spelling=("title", "body")):
     page, per_page = _page_args(page, per_page)
     q = (q or "").strip()[:200]
     empty = Results([], 0, page, per_page, query=q)
@@ -84,7 +85,7 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_h
             total = len({column[docnum] for docnum in results.docs()})
         else:
             total = len(results)
-        suggestion = None if prefix else correct(searcher, q, ("title", "body"))
+        suggestion = None if prefix else correct(searcher, q, spelling)
     return Results(hits, total, page, per_page, suggestion=suggestion, query=q)
 
 
@@ -111,7 +112,7 @@ def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> R
     """Topics whose title or a visible post matches, one hit per topic (its best post). Customers see
     no private forum; held spam is never indexed. Raises SearchUnavailable."""
     return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, visible=None if staff else _PUBLIC,
-                make_hit=_topic_hit, collapse="topic_id")
+                make_hit=_topic_hit, collapse="topic_id", spelling=("title",))
 
 
 def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:

@@ -30,11 +30,12 @@ def kb_schema() -> Schema:
 
 
 def forum_schema() -> Schema:
-    """One document per visible (not spam) post; results collapse to one hit per topic."""
+    """One document per visible (not spam) post; results collapse to one hit per topic. Spelling words
+    come from titles only: a spelling copy of 100,000 post bodies would cost a third of the reindex time."""
     return Schema(
         id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False),
         title=_text(3.0, stored=True, spelling=True),
-        body=_text(stored=True, spelling=True),
+        body=_text(stored=True),
         forum=_text(0.5, stored=True),
         public=BOOLEAN(),
         topic_id=NUMERIC(int, bits=64, stored=True, signed=False, sortable=True),
