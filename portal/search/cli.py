@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from .documents import DOCUMENTS, database_counts
+from .documents import DOCUMENTS, apply, database_counts
 from .index import KINDS, SearchUnavailable
 
 search_cli = AppGroup("search", help="Full-text search index.")
@@ -31,7 +31,9 @@ def rebuild(kind: str, *, progress: bool = False) -> int:
                     count += 1
             return count
 
-        return index.rebuild(kind, fill)
+        count = index.rebuild(kind, fill)
+    index.drain(kind, apply)  # changes committed during the rebuild, spooled meanwhile
+    return count
 
 
 @search_cli.command("reindex")

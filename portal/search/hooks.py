@@ -10,7 +10,7 @@ A failed index write never undoes the committed change: it is logged, and ``flas
 import logging
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,18 @@ def _before_flush(session, _flush_context, _instances):
     # A deleted note's request must be known before its row goes (an expired note cannot load it after).
     if has_app_context() and "portico_search" in current_app.extensions:
         collect(session, list(session.deleted))
+        _collect_pages_of_deleted_tags(session)
+
+
+def _collect_pages_of_deleted_tags(session) -> None:
+    # Once a tag is gone its page_tag rows are too: find its pages while they are still linked.
+    from ..kb.models import Tag, page_tag
+
+    tag_ids = [obj.id for obj in session.deleted if isinstance(obj, Tag) and obj.id is not None]
+    if tag_ids:
+        with session.no_autoflush:
+            pages = session.scalars(select(page_tag.c.page_id).where(page_tag.c.tag_id.in_(tag_ids))).all()
+        session.info.setdefault(_KEY, {}).setdefault("kb", {}).setdefault("pages", set()).update(pages)
 
 
 @event.listens_for(Session, "after_flush")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
+from whoosh.writing import CLEAR
 
 from ..errors import PortalError
 from .schema import SCHEMAS
@@ -99,27 +100,37 @@ class SearchIndex:
         for kind, kind_changes in changes.items():
             if not any(kind_changes.values()):
                 continue
-            if not self._write_kind(kind, kind_changes, apply, timeout=self.lock_timeout):
+            # During a rebuild the lock is held for minutes: spool at once rather than wait.
+            timeout = 0 if self._rebuilding(kind).exists() else self.lock_timeout
+            if not self._write_kind(kind, kind_changes, apply, timeout=timeout):
                 self._spool(kind, kind_changes)
                 # The holder may have drained the spool just before we wrote it: try once more.
                 written = self._write_kind(kind, {}, apply, timeout=0) and written
         return written
 
+    def drain(self, kind: str, apply) -> None:
+        """Apply whatever is spooled for ``kind`` (after a rebuild)."""
+        if self._spooled(kind):
+            self._write_kind(kind, {}, apply, timeout=self.lock_timeout)
+
     def _write_kind(self, kind: str, kind_changes: dict, apply, *, timeout: float) -> bool:
         ix = self.open(kind)
+        wrote = False
         while True:
             try:
                 writer = ix.writer(timeout=timeout, delay=0.02)
             except LockError:
-                return False
+                return wrote
+            spooled = self._spooled(kind)
             try:
-                merged = _merge(kind_changes, self._take_spool(kind))
-                apply(kind, writer, merged)
+                apply(kind, writer, _merge(kind_changes, _read_spool(spooled)))
             except BaseException:
                 writer.cancel()
                 raise
             writer.commit()
-            kind_changes = {}
+            for path in spooled:  # only once written: a failed write leaves the spool for the next one
+                path.unlink(missing_ok=True)
+            wrote, kind_changes = True, {}
             # Someone may have spooled while we held the lock: drain it now rather than leave it waiting.
             if not self._spooled(kind):
                 return True
@@ -138,16 +149,8 @@ class SearchIndex:
             return []
         return sorted(self.spool.glob(f"{kind}-*.json"))
 
-    def _take_spool(self, kind: str) -> dict:
-        """Read and remove the spooled changes (we hold the lock, so nobody else is taking them)."""
-        merged: dict = {}
-        for path in self._spooled(kind):
-            try:
-                merged = _merge(merged, {k: set(v) for k, v in json.loads(path.read_text()).items()})
-            except (OSError, ValueError):
-                log.exception("unreadable search spool file %s", path)
-            path.unlink(missing_ok=True)
-        return merged
+    def _rebuilding(self, kind: str) -> Path:
+        return self.path / f"{kind}.rebuilding"
 
     def rebuild(self, kind: str, fill) -> int:
         """Replace the whole index for ``kind`` with ``fill(writer)`` (which returns the count). A damaged
@@ -158,13 +161,17 @@ class SearchIndex:
             _clear(self.folder(kind))
             ix = self._create(kind)
         writer = ix.writer(timeout=max(self.lock_timeout, 60), delay=0.1, limitmb=256)
+        marker = self._rebuilding(kind)
+        marker.touch()
         try:
-            count = fill(writer)
-        except BaseException:
-            writer.cancel()
-            raise
-        from whoosh.writing import CLEAR
-        writer.commit(mergetype=CLEAR, optimize=True)
+            try:
+                count = fill(writer)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(mergetype=CLEAR, optimize=True)
+        finally:
+            marker.unlink(missing_ok=True)
         return count
 
 
@@ -178,6 +185,16 @@ def _close_files_in(traceback) -> None:
             if isinstance(value, StructFile) and not value.is_closed:
                 value.close()
         traceback = traceback.tb_next
+
+
+def _read_spool(paths: list[Path]) -> dict:
+    merged: dict = {}
+    for path in paths:
+        try:
+            merged = _merge(merged, {k: set(v) for k, v in json.loads(path.read_text()).items()})
+        except (OSError, ValueError):
+            log.exception("unreadable search spool file %s", path)
+    return merged
 
 
 def _merge(a: dict, b: dict) -> dict:

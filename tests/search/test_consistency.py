@@ -109,3 +109,24 @@ def test_reindex_equals_incremental_indexing(content, staff):
         rebuild(kind)
     assert {kind: _stored(kind) for kind in KINDS} == incremental
     assert titles(search_forums("tray")) == ["Paper jam"]
+
+
+def test_change_committed_during_a_rebuild_is_spooled_then_applied(content, monkeypatch):
+    chapter = content.chapter(content.book())
+    content.page(chapter, "Early page", "early")
+    index = current_app.extensions["portico_search"]
+    original = index.rebuild
+    spooled = []
+
+    def rebuild_with_a_commit_inside(kind, fill):
+        def fill_then_commit(writer):
+            count = fill(writer)
+            content.page(chapter, "Late page", "latecomer")  # commits while the rebuild holds the lock
+            spooled.extend(index._spooled(kind))
+            return count
+        return original(kind, fill_then_commit)
+
+    monkeypatch.setattr(index, "rebuild", rebuild_with_a_commit_inside)
+    assert rebuild("kb") == 1
+    assert len(spooled) == 1 and index._spooled("kb") == []
+    assert titles(search_kb("latecomer")) == ["Late page"] and titles(search_kb("early")) == ["Early page"]

@@ -138,3 +138,18 @@ def test_requests_are_for_staff_only_and_trash_removes_them(content, staff):
     req.trashed = True
     db.session.commit()
     assert ids(search_requests("invoice", staff=staff)) == []
+
+
+def test_tags_are_searchable_and_renaming_or_deleting_a_tag_updates_pages(content):
+    from portal.kb.models import Tag
+
+    chapter = content.chapter(content.book())
+    page = content.page(chapter, "Setup", "plug it in", tags=["wireless"])
+    assert ids(search_kb("wireless")) == [page.id]
+    tag = db.session.scalar(db.select(Tag).where(Tag.name == "wireless"))
+    tag.name = "bluetooth"
+    db.session.commit()
+    assert ids(search_kb("wireless")) == [] and ids(search_kb("bluetooth")) == [page.id]
+    db.session.delete(tag)
+    db.session.commit()
+    assert ids(search_kb("bluetooth")) == []
