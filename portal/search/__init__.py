@@ -9,9 +9,10 @@ __all__ = ["SearchIndex", "SearchUnavailable", "init_app"]
 
 
 def init_app(app) -> None:
-    from . import cli, hooks  # noqa: F401  (hooks: the session event listeners)
+    from . import cli, hooks, whoosh_fixes  # noqa: F401  (hooks: the session event listeners)
     from .views import bp
 
+    whoosh_fixes.apply()
     app.config.setdefault("SEARCH_LOCK_TIMEOUT", 5.0)
     app.extensions["portico_search"] = SearchIndex(app.config["SEARCH_INDEX_DIR"],
                                                    lock_timeout=float(app.config["SEARCH_LOCK_TIMEOUT"]))

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from .schema import SCHEMAS
 
 log = logging.getLogger(__name__)
 KINDS = tuple(SCHEMAS)
+RETRIES = 5
 
 
 class SearchUnavailable(PortalError):
@@ -47,19 +49,33 @@ class SearchIndex:
     def open(self, kind: str):
         """The index for ``kind``. A folder that is absent or empty is a first use: an empty index is
         created. A folder with files but no readable index is damage: SearchUnavailable."""
+        return self._retry(kind, self._open)
+
+    def _open(self, kind: str):
         folder = self.folder(kind)
-        try:
-            if not whoosh_index.exists_in(str(folder)):
-                if _holds_index_files(folder):
-                    raise SearchUnavailable(f"The {kind} search index is damaged; run `flask search reindex`.")
-                return self._create(kind)
-            return whoosh_index.open_dir(str(folder))
-        except SearchUnavailable:
-            raise
-        except Exception as exc:
-            failure = f"{type(exc).__name__}: {exc}"
-            _close_files_in(exc.__traceback__)
-        log.error("search index %s cannot be opened: %s", folder, failure)
+        if not whoosh_index.exists_in(str(folder)):
+            if _holds_index_files(folder):
+                raise SearchUnavailable(f"The {kind} search index is damaged; run `flask search reindex`.")
+            return self._create(kind)
+        return whoosh_index.open_dir(str(folder))
+
+    def _retry(self, kind: str, action):
+        """``action(kind)``; a file that vanished is retried: a writer in another process may have
+        committed a new generation (and removed the old one) between our listing and our open."""
+        for attempt in range(RETRIES):
+            try:
+                return action(kind)
+            except SearchUnavailable:
+                raise
+            except FileNotFoundError as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+                _close_files_in(exc.__traceback__)
+                time.sleep(0.005 * (attempt + 1))
+            except Exception as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+                _close_files_in(exc.__traceback__)
+                break
+        log.error("search index %s cannot be opened: %s", self.folder(kind), failure)
         raise SearchUnavailable(f"The {kind} search index cannot be read; run `flask search reindex`.")
 
     def _create(self, kind: str):
@@ -71,12 +87,7 @@ class SearchIndex:
     @contextmanager
     def searcher(self, kind: str):
         """A searcher on the latest committed version; read errors become SearchUnavailable."""
-        ix = self.open(kind)
-        try:
-            searcher = ix.searcher()
-        except Exception as exc:
-            log.error("search index %s cannot be searched: %s", kind, exc)
-            raise SearchUnavailable() from exc
+        searcher = self._retry(kind, lambda name: self._open(name).searcher())
         try:
             yield searcher
         except (OSError, EOFError) as exc:
