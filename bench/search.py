@@ -134,26 +134,27 @@ def main() -> None:
         print(f"corpus: {args.posts} posts, {args.pages} pages generated in {time.perf_counter() - started:.1f}s")
 
         with app.app_context():
-            total_docs, total_time = 0, 0.0
+            total_docs, total_time, total_cpu = 0, 0.0, 0.0
             for kind in ("kb", "forums"):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 count = rebuild(kind)
-                elapsed = time.perf_counter() - started
-                total_docs, total_time = total_docs + count, total_time + elapsed
-                print(f"reindex {kind:7}: {count:7d} documents in {elapsed:6.1f}s ({count / elapsed:6.0f} docs/s)")
-            print(f"reindex total : {total_docs:7d} documents in {total_time:6.1f}s "
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+                total_docs, total_time, total_cpu = total_docs + count, total_time + elapsed, total_cpu + cpu
+                print(f"reindex {kind:7}: {count:7d} documents in {elapsed:6.1f}s wall, {cpu:6.1f}s CPU "
+                      f"({count / elapsed:6.0f} docs/s wall)")
+            print(f"reindex total : {total_docs:7d} documents in {total_time:6.1f}s wall, {total_cpu:6.1f}s CPU "
                   f"({total_docs / total_time:6.0f} docs/s), load average {os.getloadavg()[0]:.2f}")
 
             queries = make_queries(words, samples, rng, args.queries)
             functions = {"kb": search_kb, "forums": search_forums}
             for function in (search_kb, search_forums):  # warm the OS cache
                 function(words[0])
-            print(f"{'query':22} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'avg hits':>9}")
+            print(f"{'query':22} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu/q ms':>8} {'avg hits':>9}")
             for kind, texts in queries.items():
                 for area, function in functions.items():
                     if kind == "prefix" and area == "forums":
                         continue
-                    timings, hits = [], []
+                    timings, hits, cpu = [], [], time.process_time()
                     for text in texts:
                         started = time.perf_counter()
                         if kind == "prefix":
@@ -161,9 +162,10 @@ def main() -> None:
                         else:
                             hits.append(function(text).total)
                         timings.append((time.perf_counter() - started) * 1000)
+                    cpu = (time.process_time() - cpu) * 1000 / len(texts)
                     label = f"{kind} ({'suggest' if kind == 'prefix' else area})"
                     print(f"{label:22} {len(timings):4d} {statistics.median(timings):8.1f} "
-                          f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f} {statistics.mean(hits):9.0f}")
+                          f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f} {cpu:8.1f} {statistics.mean(hits):9.0f}")
             print(f"load average {os.getloadavg()[0]:.2f} at the end")
     finally:
         if args.keep:

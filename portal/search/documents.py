@@ -87,27 +87,28 @@ def _apply_kb(session: Session, writer, changes: dict) -> None:
 def forum_documents(session: Session, where=None):
     from ..forums.models import Forum, Post, Topic
 
-    query = (select(Post.id, Post.body, Topic.id, Topic.title, Topic.posted_at, Forum.id, Forum.name, Forum.private)
-             .join(Topic, Post.topic_id == Topic.id).join(Forum, Topic.forum_id == Forum.id)
-             .where(Post.spam.is_(False)).order_by(Post.id))
+    query = (select(Topic.id, Topic.title, Topic.posted_at, Forum.id, Forum.name, Forum.private)
+             .join(Forum, Topic.forum_id == Forum.id).order_by(Topic.id))
     if where is not None:
         query = query.where(where)
-    for rows in _batches(session, query, Post.id):
-        for (pid, body, tid, title, posted, fid, fname, private) in rows:
-            yield dict(id=pid, title=title, body=_plain(body), forum=fname, public=not private, topic_id=tid,
-                       forum_id=fid, posted_at=posted)
+    for rows in _batches(session, query, Topic.id):
+        posts: dict[int, list[str]] = {}
+        for topic_id, body in session.execute(select(Post.topic_id, Post.body).where(
+                Post.topic_id.in_([row[0] for row in rows]), Post.spam.is_(False)).order_by(Post.id)):
+            posts.setdefault(topic_id, []).append(_plain(body))
+        for (tid, title, posted, fid, fname, private) in rows:
+            if tid in posts:  # a topic whose posts are all held as spam is not shown anywhere
+                yield dict(id=tid, title=title, body="\n".join(posts[tid]), forum=fname, public=not private,
+                           forum_id=fid, posted_at=posted)
 
 
 def _apply_forums(session: Session, writer, changes: dict) -> None:
-    from ..forums.models import Post, Topic
+    from ..forums.models import Topic
 
-    posts, topics, forums = changes.get("posts", set()), changes.get("topics", set()), changes.get("forums", set())
-    for topic_id in topics:
-        writer.delete_by_term("topic_id", topic_id)
+    topics, forums = changes.get("topics", set()), changes.get("forums", set())
     for forum_id in forums:
         writer.delete_by_term("forum_id", forum_id)
-    where = or_(Post.id.in_(posts), Post.topic_id.in_(topics), Topic.forum_id.in_(forums))
-    _upsert(writer, forum_documents(session, where), posts)
+    _upsert(writer, forum_documents(session, or_(Topic.id.in_(topics), Topic.forum_id.in_(forums))), topics)
 
 
 # Requests (staff only) ------------------------------------------------------------------------------
@@ -175,12 +176,13 @@ def database_counts(session: Session) -> dict[str, int]:
     """How many documents each index should hold."""
     from sqlalchemy import func
 
-    from ..forums.models import Post
+    from ..forums.models import Post, Topic
     from ..kb.models import Page
     from ..requests.models import Request
 
     return {
         "kb": session.scalar(select(func.count(Page.id))),
-        "forums": session.scalar(select(func.count(Post.id)).where(Post.spam.is_(False))),
+        "forums": session.scalar(select(func.count(Topic.id)).where(
+            select(Post.id).where(Post.topic_id == Topic.id, Post.spam.is_(False)).exists())),
         "requests": session.scalar(select(func.count(Request.id)).where(Request.trashed.is_(False))),
     }

@@ -5,11 +5,12 @@ typing) any word may match and the last word may be unfinished (it also matches 
 plain words: they could only make a query slow, and visibility is enforced by a filter regardless.
 """
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
-from whoosh import highlight as wh
 from whoosh.qparser import (AndGroup, BoostPlugin, EveryPlugin, FieldsPlugin, MultifieldParser, OrGroup, RangePlugin,
                             WildcardPlugin)
+from whoosh.lang.porter import stem
 from whoosh.query import NullQuery, Or, Prefix
 
 from .schema import ANALYZER
@@ -57,34 +58,52 @@ def parse(text: str, fields, schema, *, prefix_last: bool = False):
     return None if query is NullQuery else query
 
 
-class MarkFormatter(wh.Formatter):
-    """Matched words in <mark>; every other character HTML-escaped (the stored text is plain)."""
+class Matcher:
+    """Which words of a text a query matched: same stem as a query term, or starting with a query prefix."""
 
-    between = " … "
+    def __init__(self, query, fields=("title", "body")):
+        self.stems, self.prefixes = set(), []
+        for leaf in query.leaves():
+            if getattr(leaf, "fieldname", None) not in fields:
+                continue
+            if isinstance(leaf, Prefix):
+                self.prefixes.append(leaf.text)
+            else:
+                self.stems.update(word for field, word in leaf.iter_all_terms() if isinstance(word, str))
+        self.prefixes = tuple(self.prefixes)
 
-    def _text(self, text):
-        return str(escape(text))
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{escape(wh.get_text(text, token, replace))}</mark>"
+    def __call__(self, word: str) -> bool:
+        lower = word.lower()
+        return _stem(lower) in self.stems or (bool(self.prefixes) and lower.startswith(self.prefixes))
 
 
-_FORMATTER = MarkFormatter()
-_FRAGMENTER = wh.ContextFragmenter(maxchars=160, surround=60)
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return stem(word)
 
 
-def highlight(results, hit, field: str = "body", length: int = 200) -> Markup:
-    """Up to two fragments of ``field`` around the matched words; the opening words when none match."""
-    results.formatter = _FORMATTER
-    results.fragmenter = _FRAGMENTER
-    text = hit.get(field, "") or ""
-    try:
-        html = hit.highlights(field, text=text, top=2)
-    except Exception:  # a highlighting quirk must never cost the results page
-        html = ""
-    if html:
-        return Markup(html)
-    return Markup(escape(text[:length]) + ("…" if len(text) > length else ""))
+def highlight(matcher: Matcher, text: str, length: int = 200, scan: int = 5000) -> Markup:
+    """About ``length`` characters of ``text`` around the first matched word, every matched word in it in
+    <mark>, everything else HTML-escaped; the opening words when nothing matches. One regular-expression
+    pass over the first ``scan`` characters (re-analysing whole bodies with Whoosh's highlighter cost
+    most of a query's time)."""
+    text = text or ""
+    first = next((m for m in _WORD.finditer(text, 0, scan) if matcher(m.group())), None)
+    start = 0 if first is None else max(0, first.start() - length // 4)
+    if start:  # begin on a word boundary
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first.start() else start
+    end = min(len(text), start + length)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    parts, cursor = ["…" if start else ""], start
+    for m in _WORD.finditer(text, start, end):
+        if matcher(m.group()):
+            parts += [str(escape(text[cursor:m.start()])), f"<mark>{escape(m.group())}</mark>"]
+            cursor = m.end()
+    parts += [str(escape(text[cursor:end])), "…" if end < len(text) else ""]
+    return Markup("".join(parts))
 
 
 def correct(searcher, text: str, fields=("title", "body")) -> str | None:

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from flask import current_app
 from markupsafe import Markup
-from whoosh.query import And, ConstantScoreQuery, Term
+from whoosh.query import Term
 
 from .index import SearchUnavailable  # noqa: F401  (re-exported for callers)
-from .parsing import correct, highlight, parse
+from .parsing import Matcher, correct, highlight, parse
 
 
 @dataclass
@@ -32,7 +32,6 @@ class Hit:
     forum_name: str = ""
     posted_at: datetime | None = None
     chapter_id: int | None = None
-    post_id: int | None = None    # forums: the best-matching post in the topic
 
 
 @dataclass
@@ -64,7 +63,7 @@ def _page_args(page: int, per_page: int) -> tuple[int, int]:
     return max(1, int(page or 1)), max(1, min(int(per_page or 20), 100))
 
 
-def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_hit, prefix=False, collapse=None,
+def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_hit, prefix=False,
          spelling=("title", "body")):
     page, per_page = _page_args(page, per_page)
     q = (q or "").strip()[:200]
@@ -73,18 +72,11 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_h
         query = parse(q, fields, searcher.schema, prefix_last=prefix)
         if query is None:
             return empty
-        if visible is not None:
-            # In the query, not as a search filter: Whoosh's filter collector bypasses collapsing.
-            query = And([query, ConstantScoreQuery(visible, 0.0)])
-        kwargs = {"collapse": collapse, "collapse_limit": 1} if collapse else {}
-        results = searcher.search(query, limit=page * per_page, **kwargs)
+        results = searcher.search(query, limit=page * per_page, filter=visible)
         start = (page - 1) * per_page
-        hits = [make_hit(hit, highlight(results, hit)) for hit in results[start:start + per_page]]
-        if collapse:
-            column = searcher.reader().column_reader(collapse)
-            total = len({column[docnum] for docnum in results.docs()})
-        else:
-            total = len(results)
+        matcher = Matcher(query)
+        hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in results[start:start + per_page]]
+        total = len(results)
         suggestion = None if prefix else correct(searcher, q, spelling)
     return Results(hits, total, page, per_page, suggestion=suggestion, query=q)
 
@@ -103,16 +95,15 @@ def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Resul
 
 
 def _topic_hit(hit, snippet) -> Hit:
-    return Hit("topic", hit["topic_id"], hit["title"], hit.get("body", "")[:120], snippet, hit.score,
-               forum_id=hit["forum_id"], forum_name=hit.get("forum", ""), posted_at=hit.get("posted_at"),
-               post_id=hit["id"])
+    return Hit("topic", hit["id"], hit["title"], hit.get("body", "")[:120], snippet, hit.score,
+               forum_id=hit["forum_id"], forum_name=hit.get("forum", ""), posted_at=hit.get("posted_at"))
 
 
 def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
-    """Topics whose title or a visible post matches, one hit per topic (its best post). Customers see
-    no private forum; held spam is never indexed. Raises SearchUnavailable."""
+    """Topics whose title or visible posts match (one document per topic). Customers see no private
+    forum; held spam is never indexed. Raises SearchUnavailable."""
     return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, visible=None if staff else _PUBLIC,
-                make_hit=_topic_hit, collapse="topic_id", spelling=("title",))
+                make_hit=_topic_hit, spelling=("title",))
 
 
 def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:

@@ -36,15 +36,15 @@ def kb_schema() -> Schema:
 
 
 def forum_schema() -> Schema:
-    """One document per visible (not spam) post; results collapse to one hit per topic. Spelling words
-    come from titles only: a spelling copy of 100,000 post bodies would cost a third of the reindex time."""
+    """One document per topic: its title and every visible (not spam) post, so a hit is a topic and counts
+    are topic counts. Spelling words come from titles only: a spelling copy of 100,000 post bodies would
+    cost a third of the reindex time."""
     return Schema(
         id=_number(stored=True, unique=True),
         title=_text(3.0, stored=True, spelling=True),
         body=_text(stored=True),
         forum=_text(0.5, stored=True),
         public=BOOLEAN(),
-        topic_id=_number(stored=True, sortable=True),
         forum_id=_number(stored=True),
         posted_at=STORED(),
     )

@@ -153,3 +153,12 @@ def test_tags_are_searchable_and_renaming_or_deleting_a_tag_updates_pages(conten
     db.session.delete(tag)
     db.session.commit()
     assert ids(search_kb("bluetooth")) == []
+
+
+def test_deleting_a_reply_removes_its_words_from_the_topic(content):
+    topic = content.topic(content.forum(), "Printer jam", "the printer jams")
+    reply = content.post(topic, "try the blue lever")
+    assert ids(search_forums("lever")) == [topic.id]
+    db.session.delete(reply)
+    db.session.commit()
+    assert ids(search_forums("lever")) == [] and ids(search_forums("printer")) == [topic.id]
