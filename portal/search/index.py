@@ -127,9 +127,11 @@ class SearchIndex:
     def _write_kind(self, kind: str, kind_changes: dict, apply, *, timeout: float) -> bool:
         ix = self.open(kind)
         wrote = False
+        # compound=False everywhere: opening a compound segment copies each of its parts into memory
+        # (a BytesIO of the mmap), about 25 ms per query on the benchmark corpus; plain files are read in place.
         while True:
             try:
-                writer = ix.writer(timeout=timeout, delay=0.02)
+                writer = ix.writer(timeout=timeout, delay=0.02, compound=False)
             except LockError:
                 return wrote
             spooled = self._spooled(kind)
@@ -171,7 +173,7 @@ class SearchIndex:
         except SearchUnavailable:
             _clear(self.folder(kind))
             ix = self._create(kind)
-        writer = ix.writer(timeout=max(self.lock_timeout, 60), delay=0.1, limitmb=256)
+        writer = ix.writer(timeout=max(self.lock_timeout, 60), delay=0.1, limitmb=256, compound=False)
         marker = self._rebuilding(kind)
         marker.touch()
         try:

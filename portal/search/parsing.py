@@ -72,9 +72,15 @@ class Matcher:
                 self.stems.update(word for field, word in leaf.iter_all_terms() if isinstance(word, str))
         self.prefixes = tuple(self.prefixes)
 
+        self._seen: dict[str, bool] = {}
+
     def __call__(self, word: str) -> bool:
-        lower = word.lower()
-        return _stem(lower) in self.stems or (bool(self.prefixes) and lower.startswith(self.prefixes))
+        found = self._seen.get(word)
+        if found is None:
+            lower = word.lower()
+            found = _stem(lower) in self.stems or (bool(self.prefixes) and lower.startswith(self.prefixes))
+            self._seen[word] = found
+        return found
 
 
 @lru_cache(maxsize=100_000)
@@ -82,7 +88,7 @@ def _stem(word: str) -> str:
     return stem(word)
 
 
-def highlight(matcher: Matcher, text: str, length: int = 200, scan: int = 5000) -> Markup:
+def highlight(matcher: Matcher, text: str, length: int = 200, scan: int = 3000) -> Markup:
     """About ``length`` characters of ``text`` around the first matched word, every matched word in it in
     <mark>, everything else HTML-escaped; the opening words when nothing matches. One regular-expression
     pass over the first ``scan`` characters (re-analysing whole bodies with Whoosh's highlighter cost

@@ -52,7 +52,7 @@ KB_FIELDS = ("title", "body", "book", "chapter", "tags")
 FORUM_FIELDS = ("title", "body", "forum")
 REQUEST_FIELDS = ("title", "customer", "body")
 PREFIX_FIELDS = ("title", "body")
-_PUBLIC = Term("public", True)
+_HIDDEN = Term("public", False)
 
 
 def _index():
@@ -63,7 +63,7 @@ def _page_args(page: int, per_page: int) -> tuple[int, int]:
     return max(1, int(page or 1)), max(1, min(int(per_page or 20), 100))
 
 
-def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_hit, prefix=False,
+def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hit, prefix=False,
          spelling=("title", "body")):
     page, per_page = _page_args(page, per_page)
     q = (q or "").strip()[:200]
@@ -72,7 +72,8 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, visible, make_h
         query = parse(q, fields, searcher.schema, prefix_last=prefix)
         if query is None:
             return empty
-        results = searcher.search(query, limit=page * per_page, filter=visible)
+        # Hidden documents are the few: masking them is cheaper than building the set of visible ones.
+        results = searcher.search(query, limit=page * per_page, mask=hidden)
         start = (page - 1) * per_page
         matcher = Matcher(query)
         hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in results[start:start + per_page]]
@@ -90,7 +91,7 @@ def _page_hit(hit, snippet) -> Hit:
 def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
     """Knowledge-book pages, best match first. Customers see only public pages in visible chapters of
     public books. Raises SearchUnavailable."""
-    return _run("kb", q, KB_FIELDS, page=page, per_page=per_page, visible=None if staff else _PUBLIC,
+    return _run("kb", q, KB_FIELDS, page=page, per_page=per_page, hidden=None if staff else _HIDDEN,
                 make_hit=_page_hit)
 
 
@@ -102,14 +103,14 @@ def _topic_hit(hit, snippet) -> Hit:
 def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
     """Topics whose title or visible posts match (one document per topic). Customers see no private
     forum; held spam is never indexed. Raises SearchUnavailable."""
-    return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, visible=None if staff else _PUBLIC,
+    return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, hidden=None if staff else _HIDDEN,
                 make_hit=_topic_hit, spelling=("title",))
 
 
 def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:
     """KB pages for what a customer is typing on the request form (the last word may be unfinished).
     Raises SearchUnavailable."""
-    return _run("kb", text, KB_FIELDS, page=1, per_page=limit, visible=_PUBLIC, make_hit=_page_hit,
+    return _run("kb", text, KB_FIELDS, page=1, per_page=limit, hidden=_HIDDEN, make_hit=_page_hit,
                 prefix=True).hits
 
 
@@ -124,6 +125,6 @@ def search_requests(q: str, *, staff, page: int = 1, per_page: int = 20) -> Resu
     if staff is None:
         page, per_page = _page_args(page, per_page)
         return Results([], 0, page, per_page, query=q)
-    return _run("requests", q, REQUEST_FIELDS, page=page, per_page=per_page, visible=None,
+    return _run("requests", q, REQUEST_FIELDS, page=page, per_page=per_page, hidden=None,
                 make_hit=_request_hit)
 
