@@ -97,3 +97,21 @@ def test_a_damaged_index_does_not_break_commits(app, kb, caplog):
     db.session.commit()
     assert db.session.get(Page, page.id) is not None
     assert "search index update failed" in caplog.text
+
+
+def test_search_unavailable_renders_as_503(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+
+    @app.route("/_probe")
+    def probe():
+        search_kb("printer")
+        return "found"
+
+    kb_folder = tmp_path / "search-index" / "kb"
+    kb_folder.mkdir(parents=True)
+    (kb_folder / "_MAIN_1.toc").write_bytes(b"damaged")
+    response = app.test_client().get("/_probe", headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert "search" in response.get_json()["error"]["message"].lower()
