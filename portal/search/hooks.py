@@ -45,10 +45,10 @@ def collect(session: Session, objects) -> None:
         if scope is None:
             continue
         kind, name, attribute = scope
+        ids = changes.setdefault(kind, {}).setdefault(name, set())
         value = _value(obj, attribute)
-        if value is None:
-            continue
-        changes.setdefault(kind, {}).setdefault(name, set()).add(value)
+        if value is not None:
+            ids.add(value)
 
 
 def _value(obj, attribute: str):
@@ -70,6 +70,26 @@ def _before_flush(session, _flush_context, _instances):
     if has_app_context() and "portico_search" in current_app.extensions:
         collect(session, list(session.deleted))
         _collect_pages_of_deleted_tags(session)
+        _collect_previous_parents(session)
+
+
+def _collect_previous_parents(session) -> None:
+    # A post moved to another topic or a note merged into another request changes two documents. The
+    # old parent is read from the row before the flush updates it (after a commit the objects are
+    # expired, so the ORM's attribute history does not know it).
+    global _SCOPES
+    if _SCOPES is None:
+        _SCOPES = _scopes()
+    dirty: dict[type, list[int]] = {}
+    for obj in session.dirty:
+        scope = _SCOPES.get(type(obj))
+        if scope and scope[2] != "id" and inspect(obj).identity:
+            dirty.setdefault(type(obj), []).append(inspect(obj).identity[0])
+    for model, ids in dirty.items():
+        kind, name, attribute = _SCOPES[model]
+        with session.no_autoflush:
+            parents = session.scalars(select(getattr(model, attribute)).where(model.id.in_(ids))).all()
+        session.info.setdefault(_KEY, {}).setdefault(kind, {}).setdefault(name, set()).update(parents)
 
 
 def _collect_pages_of_deleted_tags(session) -> None:

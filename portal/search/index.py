@@ -1,11 +1,11 @@
 """The Whoosh indexes on disk: opening, first-use creation, locked writes with a spool, and repair.
 
 Each content type has its own index in a sub-folder of SEARCH_INDEX_DIR. Writers from several gunicorn
-workers share one write lock per index. A writer waits ``SEARCH_LOCK_TIMEOUT`` seconds for it; if another
-process keeps it longer (a full reindex, a big merge) the change is not lost: its identities go to a spool
-folder, and whoever holds the lock next (or the waiter itself, a moment later) drains the spool. Documents
-are always rebuilt from the committed database rows while the lock is held, so replaying an identity twice,
-or out of order, is harmless and the last writer always writes the latest state.
+workers share one write lock per index. A writer waits ``SEARCH_LOCK_TIMEOUT`` seconds for it (default 0:
+not at all); when another process holds it, the change is not lost and nobody waits: its identities go
+to a spool folder, and the holder drains the spool after its own commit (so does the next writer).
+Documents are always rebuilt from the committed database rows while the lock is held, so replaying an
+identity twice, or out of order, is harmless and the last writer always writes the latest state.
 """
 import json
 import logging
@@ -36,7 +36,7 @@ class SearchUnavailable(PortalError):
 
 
 class SearchIndex:
-    def __init__(self, path: str, *, lock_timeout: float = 5.0):
+    def __init__(self, path: str, *, lock_timeout: float = 0.0):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.spool = self.path / "pending"

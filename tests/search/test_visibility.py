@@ -162,3 +162,14 @@ def test_deleting_a_reply_removes_its_words_from_the_topic(content):
     db.session.delete(reply)
     db.session.commit()
     assert ids(search_forums("lever")) == [] and ids(search_forums("printer")) == [topic.id]
+
+
+def test_moving_a_post_to_another_topic_reindexes_both(content):
+    forum = content.forum()
+    first = content.topic(forum, "Printer jam", "the printer jams")
+    second = content.topic(forum, "Scanner", "the scanner hums")
+    reply = content.post(first, "try the blue lever")
+    db.session.commit()  # expire everything, as between two requests
+    reply.topic_id = second.id
+    db.session.commit()
+    assert ids(search_forums("lever")) == [second.id]
