@@ -72,8 +72,9 @@ def build_corpus(app, posts: int, pages: int, rng: random.Random) -> tuple[list[
         forums, topics = 20, max(1, posts // 10)
         db.session.execute(db.insert(Forum), [dict(id=f + 1, name=f"{text(1).title()} forum", private=f % 10 == 9)
                                               for f in range(forums)])
-        db.session.execute(db.insert(Topic), [dict(id=t + 1, forum_id=t % forums + 1, title=text(rng.randint(3, 8)),
-                                                   starter_name="bench", post_count=10) for t in range(topics)])
+        db.session.execute(db.insert(Topic), [
+            dict(id=t + 1, forum_id=t % forums + 1, title=text(rng.randint(3, 8)), starter_name="bench",
+                 post_count=10) for t in range(topics)])
         for start in range(0, posts, 10000):
             rows = []
             for p in range(start, min(posts, start + 10000)):
@@ -149,7 +150,8 @@ def main() -> None:
             functions = {"kb": search_kb, "forums": search_forums}
             for function in (search_kb, search_forums):  # warm the OS cache
                 function(words[0])
-            print(f"{'query':22} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu/q ms':>8} {'avg hits':>9}")
+            print(f"{'query':22} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu/q ms':>8} "
+                  f"{'avg hits':>9}")
             for kind, texts in queries.items():
                 for area, function in functions.items():
                     if kind == "prefix" and area == "forums":
@@ -165,7 +167,8 @@ def main() -> None:
                     cpu = (time.process_time() - cpu) * 1000 / len(texts)
                     label = f"{kind} ({'suggest' if kind == 'prefix' else area})"
                     print(f"{label:22} {len(timings):4d} {statistics.median(timings):8.1f} "
-                          f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f} {cpu:8.1f} {statistics.mean(hits):9.0f}")
+                          f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f} {cpu:8.1f} "
+                          f"{statistics.mean(hits):9.0f}")
             print(f"load average {os.getloadavg()[0]:.2f} at the end")
     finally:
         if args.keep:

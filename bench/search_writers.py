@@ -79,7 +79,8 @@ def main() -> None:
             found = search_kb("concurrent", per_page=1).total
         print(f"{args.workers} workers x {args.commits} commits, lock timeout {args.lock_timeout}s, "
               f"load average {os.getloadavg()[0]:.2f}")
-        print(f"commit+index p50 {statistics.median(timings):.1f} ms, p95 {timings[int(0.95 * (len(timings) - 1))]:.1f} ms, "
+        p95 = timings[int(0.95 * (len(timings) - 1))]
+        print(f"commit+index p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
               f"max {timings[-1]:.1f} ms; {len(timings) / elapsed:.0f} commits/s overall (incl. start-up)")
         print(f"spooled writes: {sum(s for _, s in results)}; pages in index {found} of {len(timings)}")
     finally:

@@ -59,7 +59,8 @@ def kb_documents(session: Session, where=None):
     for rows in _batches(session, query, Page.id):
         ids = [row[0] for row in rows]
         tags: dict[int, list[str]] = {}
-        for page_id, name in session.execute(select(page_tag.c.page_id, Tag.name).join(Tag, Tag.id == page_tag.c.tag_id)
+        for page_id, name in session.execute(select(page_tag.c.page_id, Tag.name)
+                                             .join(Tag, Tag.id == page_tag.c.tag_id)
                                              .where(page_tag.c.page_id.in_(ids))):
             tags.setdefault(page_id, []).append(name)
         for (pid, name, body, hidden, updated, cid, cname, chidden, bid, bname, private) in rows:
@@ -117,7 +118,8 @@ def request_documents(session: Session, where=None):
     from ..requests.models import Note, Request
 
     query = (select(Request.id, Request.title, Request.first_name, Request.last_name, Request.email,
-                    Request.user_id, Request.opened_at).where(Request.trashed.is_(False)).order_by(Request.id))
+                    Request.user_id, Request.phone, Request.opened_at)
+             .where(Request.trashed.is_(False)).order_by(Request.id))
     if where is not None:
         query = query.where(where)
     for rows in _batches(session, query, Request.id):
@@ -126,10 +128,10 @@ def request_documents(session: Session, where=None):
                 select(Note.request_id, Note.body, Note.is_html)
                 .where(Note.request_id.in_([row[0] for row in rows]), Note.body != "").order_by(Note.id)):
             notes.setdefault(request_id, []).append(_plain(body) if is_html else " ".join(body.split()))
-        for (rid, title, first, last, email, user_id, opened) in rows:
+        for (rid, title, first, last, email, user_id, phone, opened) in rows:
             yield dict(id=rid, title=title or "Information on your request",
-                       customer=" ".join(p for p in (first, last, email, user_id) if p),
-                       display=f"{first} {last}".strip() or email or user_id or "Customer",
+                       customer=" ".join(p for p in (first, last, email, user_id, phone) if p),
+                       display=f"{first} {last}".strip() or email or user_id or phone or "Customer",
                        body="\n".join(notes.get(rid, [])), posted_at=opened)
 
 

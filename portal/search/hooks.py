@@ -26,7 +26,8 @@ def _scopes():
     return {
         Page: ("kb", "pages", "id"), Chapter: ("kb", "chapters", "id"), Book: ("kb", "books", "id"),
         Tag: ("kb", "tags", "id"),
-        Post: ("forums", "topics", "topic_id"), Topic: ("forums", "topics", "id"), Forum: ("forums", "forums", "id"),
+        Post: ("forums", "topics", "topic_id"), Topic: ("forums", "topics", "id"),
+        Forum: ("forums", "forums", "id"),
         Request: ("requests", "requests", "id"), Note: ("requests", "requests", "request_id"),
     }
 

@@ -1,15 +1,16 @@
 """Turning what a person typed into a Whoosh query, highlighting hits, and "did you mean".
 
 Words are ANDed across fields; "quoted words" are phrases; with ``prefix_last`` (suggestions while
-typing) any word may match and the last word may be unfinished (it also matches as a prefix). Field names, wildcards, ranges and boosts typed by a user are
-plain words: they could only make a query slow, and visibility is enforced by a filter regardless.
+typing) any word may match and the last word may be unfinished (it also matches as a prefix).
+Field names, wildcards, ranges and boosts typed by a user are plain words: they could only make a
+query slow, and visibility is enforced by a mask regardless.
 """
 import re
 from functools import lru_cache
 
 from markupsafe import Markup, escape
-from whoosh.qparser import (AndGroup, BoostPlugin, EveryPlugin, FieldsPlugin, MultifieldParser, OrGroup, RangePlugin,
-                            WildcardPlugin)
+from whoosh.qparser import (AndGroup, BoostPlugin, EveryPlugin, FieldsPlugin, MultifieldParser, OrGroup,
+                            RangePlugin, WildcardPlugin)
 from whoosh.lang.porter import stem
 from whoosh.query import NullQuery, Or, Prefix
 
@@ -52,7 +53,8 @@ def parse(text: str, fields, schema, *, prefix_last: bool = False):
         if match and len(match.group(1)) >= 2:
             rest = parser.parse(text[:match.start()]) if text[:match.start()].strip() else NullQuery
             word = match.group(1).lower()
-            last = Or([parser.parse(word)] + [Prefix(field, word) for field in ("title", "body") if field in fields])
+            prefixes = [Prefix(field, word) for field in ("title", "body") if field in fields]
+            last = Or([parser.parse(word), *prefixes])
             query = Or([rest, last]) if rest is not NullQuery else last
     query = query.normalize()
     return None if query is NullQuery else query
@@ -121,7 +123,7 @@ def correct(searcher, text: str, fields=("title", "body")) -> str | None:
     corrected, changed = text, False
     for word in dict.fromkeys(w for w in _WORD.findall(unquoted) if len(w) >= 3 and not w.isdigit()):
         stems = [token.text for token in ANALYZER(word.lower())]
-        if not stems or any((field, stems[0]) in reader for field in ("title", "body") if field in searcher.schema):
+        if not stems or any((f, stems[0]) in reader for f in ("title", "body") if f in searcher.schema):
             continue
         best = _nearest(reader, word.lower(), fields)
         if best and best != word.lower():

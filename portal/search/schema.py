@@ -4,7 +4,7 @@ Every text field is plain text (HTML stripped before indexing). What a results p
 so a page of hits needs no database query. ``public`` is what a customer may see; staff see all.
 """
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import BOOLEAN, DATETIME, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 # Stop words dropped; words stemmed so "passwords" finds "password". minsize=1 keeps "2fa"-style tokens.
 ANALYZER = StemmingAnalyzer(minsize=1)

@@ -44,6 +44,7 @@ def test_two_processes_writing_at_once_lose_nothing(content, tmp_path, lock_time
 
     results = search_kb("concurrent", per_page=100)
     assert results.total == 2 * PER_PROCESS
-    assert {hit.title for hit in results.hits} == {f"Worker{w} page {n}" for w in (1, 2) for n in range(PER_PROCESS)}
+    expected = {f"Worker{w} page {n}" for w in (1, 2) for n in range(PER_PROCESS)}
+    assert {hit.title for hit in results.hits} == expected
     index = current_app.extensions["portico_search"]
     assert index.doc_count("kb") == 2 * PER_PROCESS and index._spooled("kb") == []

@@ -80,3 +80,10 @@ def test_forum_results_count_topics_not_posts(content):
     results = search_forums("printer", per_page=1)
     assert results.total == 2 and results.pages == 2 and len(results.hits) == 1
     assert search_forums("printer", per_page=1, page=2).hits[0].id != results.hits[0].id
+
+
+def test_did_you_mean_in_forums_uses_topic_titles(content):
+    content.topic(content.forum(), "Keyboard stuck", "keys do not move")
+    results = search_forums("keybaord")
+    assert results.total == 0 and results.suggestion == "keyboard"
+    assert search_forums("keyboard").total == 1
