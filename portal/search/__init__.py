@@ -3,9 +3,10 @@
 ``init_app`` opens the index folder (SEARCH_INDEX_DIR), installs the commit hooks that keep it in step
 with the database, registers the ``flask search`` commands and the search pages.
 """
+from .hooks import reindex_after_commit
 from .index import SearchIndex, SearchUnavailable
 
-__all__ = ["SearchIndex", "SearchUnavailable", "init_app"]
+__all__ = ["SearchIndex", "SearchUnavailable", "init_app", "reindex_after_commit"]
 
 
 def init_app(app) -> None:

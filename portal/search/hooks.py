@@ -52,6 +52,15 @@ def collect(session: Session, objects) -> None:
             ids.add(value)
 
 
+def reindex_after_commit(kind: str, scope: str, ids) -> None:
+    """Index these rows after the current transaction commits. For bulk UPDATE/DELETE statements, which
+    bypass the flush events: e.g. ``reindex_after_commit("forums", "topics", topic_ids)``. Scopes:
+    kb: pages, chapters, books, tags; forums: topics, forums; requests: requests."""
+    from ..extensions import db
+
+    db.session.info.setdefault(_KEY, {}).setdefault(kind, {}).setdefault(scope, set()).update(ids)
+
+
 def _value(obj, attribute: str):
     state = inspect(obj)
     if attribute == "id":  # the identity survives expiry (after a commit) and deletion

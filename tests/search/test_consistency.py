@@ -130,3 +130,26 @@ def test_change_committed_during_a_rebuild_is_spooled_then_applied(content, monk
     assert rebuild("kb") == 1
     assert len(spooled) == 1 and index._spooled("kb") == []
     assert titles(search_kb("latecomer")) == ["Late page"] and titles(search_kb("early")) == ["Early page"]
+
+
+def test_bulk_updates_are_indexed_when_announced(content):
+    from sqlalchemy import update
+
+    from portal.kb.models import Page
+    from portal.search import reindex_after_commit
+
+    chapter = content.chapter(content.book())
+    page = content.page(chapter, "Printer setup", "printer")
+    db.session.execute(update(Page).where(Page.chapter_id == chapter.id).values(hidden=True))
+    db.session.commit()  # a bulk UPDATE skips the flush events: the index still shows the page
+    assert titles(search_kb("printer")) == ["Printer setup"]
+
+    db.session.execute(update(Page).where(Page.chapter_id == chapter.id).values(hidden=False, name="Printer help"))
+    reindex_after_commit("kb", "chapters", [chapter.id])
+    db.session.rollback()  # dropped with the transaction
+    assert titles(search_kb("printer")) == ["Printer setup"]
+
+    db.session.execute(update(Page).where(Page.id == page.id).values(hidden=True))
+    reindex_after_commit("kb", "pages", [page.id])
+    db.session.commit()
+    assert titles(search_kb("printer")) == []
