@@ -1,7 +1,22 @@
-"""Full-text search over the knowledge base, forums and (for staff) requests."""
+"""Full-text search over the knowledge base, forums and (for staff) requests.
+
+``init_app`` opens the index folder (SEARCH_INDEX_DIR), installs the commit hooks that keep it in step
+with the database, registers the ``flask search`` commands and the search pages.
+"""
+from .hooks import reindex_after_commit
+from .index import SearchIndex, SearchUnavailable
+
+__all__ = ["SearchIndex", "SearchUnavailable", "init_app", "reindex_after_commit"]
 
 
 def init_app(app) -> None:
+    from . import cli, hooks, whoosh_fixes  # noqa: F401  (hooks: the session event listeners)
     from .views import bp
 
+    whoosh_fixes.apply()
+    # 0: when another worker holds the write lock, spool the change for it rather than wait (bench/README.md).
+    app.config.setdefault("SEARCH_LOCK_TIMEOUT", 0.0)
+    app.extensions["portico_search"] = SearchIndex(app.config["SEARCH_INDEX_DIR"],
+                                                   lock_timeout=float(app.config["SEARCH_LOCK_TIMEOUT"]))
     app.register_blueprint(bp)
+    cli.init_app(app)

@@ -1,18 +1,20 @@
 """The one query function family every search goes through (portal page, suggestions, API, staff).
 
 Each function filters by what the viewer may see: a customer never gets a private book, hidden page,
-private forum or held spam post. This first implementation matches words in the database; the Whoosh
-index (issue 6) replaces the internals behind the same signatures and result shapes.
+hidden chapter, private forum or held spam post (``public`` in the index; spam is never indexed).
+Hits come from stored fields, so a page of results costs no database query. Ranking is Whoosh's BM25F
+with titles boosted; snippets are HTML-escaped text with the matched words in <mark>.
+Raises SearchUnavailable (503) when the index is missing or damaged.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from markupsafe import Markup, escape
-from sqlalchemy import or_
-from sqlalchemy.orm import selectinload
+from flask import current_app
+from markupsafe import Markup
+from whoosh.query import Term
 
-from ..extensions import db
-from ..text import strip_tags
+from .index import SearchUnavailable  # noqa: F401  (re-exported for callers)
+from .parsing import Matcher, correct, highlight, parse
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Hit:
     forum_id: int | None = None
     forum_name: str = ""
     posted_at: datetime | None = None
+    chapter_id: int | None = None
 
 
 @dataclass
@@ -45,86 +48,83 @@ class Results:
         return max(1, -(-self.total // self.per_page))
 
 
-def _words(q: str) -> list[str]:
-    return [w for w in strip_tags(q).replace('"', " ").split() if w][:8]
+KB_FIELDS = ("title", "body", "book", "chapter", "tags")
+FORUM_FIELDS = ("title", "body", "forum")
+REQUEST_FIELDS = ("title", "customer", "body")
+PREFIX_FIELDS = ("title", "body")
+_HIDDEN = Term("public", False)
 
 
-def _snippet(text: str, words: list[str], length: int = 200) -> Markup:
-    plain = strip_tags(text)
-    lower = plain.lower()
-    start = min((lower.find(w.lower()) for w in words if w.lower() in lower), default=0)
-    start = max(0, start - 40)
-    excerpt = plain[start:start + length]
-    html = str(escape(excerpt))
-    for word in words:
-        html = html.replace(str(escape(word)), f"<mark>{escape(word)}</mark>")
-    return Markup(("…" if start else "") + html)
+def _index():
+    return current_app.extensions["portico_search"]
+
+
+def _page_args(page: int, per_page: int) -> tuple[int, int]:
+    return max(1, int(page or 1)), max(1, min(int(per_page or 20), 100))
+
+
+def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hit, prefix=False,
+         spelling=("title", "body")):
+    page, per_page = _page_args(page, per_page)
+    q = (q or "").strip()[:200]
+    empty = Results([], 0, page, per_page, query=q)
+    with _index().searcher(kind) as searcher:
+        query = parse(q, fields, searcher.schema, prefix_last=prefix)
+        if query is None:
+            return empty
+        # Hidden documents are the few: masking them is cheaper than building the set of visible ones.
+        results = searcher.search(query, limit=page * per_page, mask=hidden)
+        start = (page - 1) * per_page
+        matcher = Matcher(query)
+        hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in results[start:start + per_page]]
+        total = len(results)
+        suggestion = None if prefix else correct(searcher, q, spelling)
+    return Results(hits, total, page, per_page, suggestion=suggestion, query=q)
+
+
+def _page_hit(hit, snippet) -> Hit:
+    return Hit("page", hit["id"], hit["title"], hit.get("body", "")[:120], snippet, hit.score,
+               book_id=hit["book_id"], book_name=hit.get("book", ""), chapter_name=hit.get("chapter", ""),
+               chapter_id=hit["chapter_id"], posted_at=hit.get("updated_at"))
 
 
 def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
-    from ..kb.models import Book, Chapter, Page
+    """Knowledge-book pages, best match first. Customers see only public pages in visible chapters of
+    public books. Raises SearchUnavailable."""
+    return _run("kb", q, KB_FIELDS, page=page, per_page=per_page, hidden=None if staff else _HIDDEN,
+                make_hit=_page_hit)
 
-    words = _words(q)
-    if not words:
-        return Results([], 0, page, per_page, query=q)
-    query = (db.select(Page).join(Page.chapter).join(Chapter.book)
-             .options(selectinload(Page.chapter).selectinload(Chapter.book)))
-    if staff is None:
-        query = query.where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False))
-    for word in words:
-        query = query.where(or_(Page.name.ilike(f"%{word}%"), Page.body.ilike(f"%{word}%")))
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(Page.name).offset((page - 1) * per_page).limit(per_page)).scalars()
-    hits = [Hit("page", p.id, p.name, strip_tags(p.body)[:120], _snippet(p.body, words), 1.0,
-                book_id=p.chapter.book_id, book_name=p.chapter.book.name, chapter_name=p.chapter.name)
-            for p in rows]
-    return Results(hits, total, page, per_page, query=q)
+
+def _topic_hit(hit, snippet) -> Hit:
+    return Hit("topic", hit["id"], hit["title"], hit.get("body", "")[:120], snippet, hit.score,
+               forum_id=hit["forum_id"], forum_name=hit.get("forum", ""), posted_at=hit.get("posted_at"))
 
 
 def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
-    """Topics whose title or a visible post matches, one hit per topic."""
-    from ..forums.models import Forum, Post, Topic
-
-    words = _words(q)
-    if not words:
-        return Results([], 0, page, per_page, query=q)
-    query = (db.select(Topic, Post).join(Post, Post.topic_id == Topic.id).join(Topic.forum)
-             .where(Post.spam.is_(False), Topic.post_count > 0))
-    if staff is None:
-        query = query.where(Forum.private.is_(False))
-    for word in words:
-        query = query.where(or_(Topic.title.ilike(f"%{word}%"), Post.body.ilike(f"%{word}%")))
-    seen: dict[int, Hit] = {}
-    for topic, post in db.session.execute(query.options(selectinload(Topic.forum)).order_by(Post.id)):
-        if topic.id not in seen:
-            seen[topic.id] = Hit("topic", topic.id, topic.title, strip_tags(post.body)[:120],
-                                 _snippet(post.body, words), 1.0, forum_id=topic.forum_id,
-                                 forum_name=topic.forum.name, posted_at=topic.posted_at)
-    hits = list(seen.values())
-    return Results(hits[(page - 1) * per_page: page * per_page], len(hits), page, per_page, query=q)
+    """Topics whose title or visible posts match (one document per topic). Customers see no private
+    forum; held spam is never indexed. Raises SearchUnavailable."""
+    return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, hidden=None if staff else _HIDDEN,
+                make_hit=_topic_hit, spelling=("title",))
 
 
 def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:
-    """KB pages for what a customer is typing on the request form (the last word may be unfinished)."""
-    return search_kb(text, per_page=limit).hits
+    """KB pages for what a customer is typing on the request form (the last word may be unfinished).
+    Raises SearchUnavailable."""
+    return _run("kb", text, KB_FIELDS, page=1, per_page=limit, hidden=_HIDDEN, make_hit=_page_hit,
+                prefix=True).hits
+
+
+def _request_hit(hit, snippet) -> Hit:
+    return Hit("request", hit["id"], hit["title"], hit.get("display", ""), snippet, hit.score,
+               posted_at=hit.get("posted_at"))
 
 
 def search_requests(q: str, *, staff, page: int = 1, per_page: int = 20) -> Results:
-    """Requests whose subject, customer or notes match (staff only)."""
-    from ..requests.models import Note, Request
-
-    words = _words(q)
-    if not words or staff is None:
+    """Requests whose subject, customer or notes match (staff only; nothing for anyone else).
+    Raises SearchUnavailable."""
+    if staff is None:
+        page, per_page = _page_args(page, per_page)
         return Results([], 0, page, per_page, query=q)
-    query = db.select(Request).where(~Request.trashed)
-    for word in words:
-        like = f"%{word}%"
-        query = query.where(or_(Request.title.ilike(like), Request.email.ilike(like), Request.first_name.ilike(like),
-                                Request.last_name.ilike(like),
-                                Request.id.in_(db.select(Note.request_id).where(Note.body.ilike(like)))))
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(Request.updated_at.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).scalars()
-    hits = [Hit("request", r.id, r.subject, r.display_name, Markup(escape(r.subject)), 1.0, posted_at=r.opened_at)
-            for r in rows]
-    return Results(hits, total, page, per_page, query=q)
+    return _run("requests", q, REQUEST_FIELDS, page=page, per_page=per_page, hidden=None,
+                make_hit=_request_hit)
+
