@@ -62,6 +62,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "SEARCH_LOCK_TIMEOUT": float(os.environ.get("SEARCH_LOCK_TIMEOUT") or 0),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
     }
 
 

@@ -71,3 +71,27 @@ def test_healthz_reports_an_unreachable_database(tmp_path):
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
     assert os.path.exists(tmp_path) and not os.path.exists(tmp_path / "missing")
+
+
+def test_trusted_proxies_give_the_real_client_address_and_scheme(tmp_path, monkeypatch):
+    from flask import request
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+
+    @app.get("/_whoami")
+    def whoami():
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9",
+                                                          "X-Forwarded-Proto": "https"})
+    assert response.get_data(as_text=True) == "203.0.113.9 https"
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    plain = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/q.db",
+                        "TRUSTED_PROXIES": 0})
+
+    @plain.get("/_whoami")
+    def whoami_plain():
+        return request.remote_addr
+
+    assert plain.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9"}).data == b"127.0.0.1"
