@@ -20,7 +20,11 @@ def home():
         return legacy()
     if gate := login_gate():
         return gate
-    return render_template("home.html", **cache.cached("home", home_lists))
+    return render_template("home.html", **cache.cached("home", home_lists, tables=HOME_TABLES))
+
+
+# A committed write to any of these empties the cached lists (posts: approving or hiding one moves a topic).
+HOME_TABLES = ("book", "chapter", "page", "tag", "page_tag", "forum", "topic", "post")
 
 
 @dataclass(frozen=True)

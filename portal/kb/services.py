@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
@@ -78,11 +78,13 @@ def table_of_contents(book: Book, *, include_hidden: bool = False) -> list[TocCh
 
 def get_page(page_id: int, *, staff=None) -> Page:
     """A page a customer may read. Raises NotFound (missing or hidden) or Forbidden (private book)."""
+    # Four statements whatever the page: the page with its chapter and book (joined: one row each), its
+    # tags, its files, and its related pages with their chapters and books.
     page = db.session.execute(
         db.select(Page).where(Page.id == page_id)
-        .options(selectinload(Page.tags), selectinload(Page.attachments),
-                 selectinload(Page.chapter).selectinload(Chapter.book),
-                 selectinload(Page.related).selectinload(Page.chapter).selectinload(Chapter.book))
+        .options(joinedload(Page.chapter).joinedload(Chapter.book), selectinload(Page.tags),
+                 selectinload(Page.attachments),
+                 selectinload(Page.related).joinedload(Page.chapter).joinedload(Chapter.book))
     ).scalar_one_or_none()
     if page is None:
         raise NotFound("No such page.")
@@ -110,8 +112,11 @@ def visible_related(page: Page) -> list[Page]:
 
 
 def neighbours(page: Page) -> tuple[Page | None, Page | None]:
-    """The previous and next visible pages in the page's chapter."""
-    pages = [p for p in page.chapter.pages if not p.hidden]
+    """The previous and next visible pages in the page's chapter (their bodies are not read)."""
+    query = (db.select(Page).where(Page.chapter_id == page.chapter_id)
+             .options(load_only(Page.id, Page.chapter_id, Page.name, Page.position, Page.hidden))
+             .order_by(Page.position, Page.name))
+    pages = [p for p in db.session.execute(query).scalars() if not p.hidden]
     index = next((i for i, p in enumerate(pages) if p.id == page.id), None)
     if index is None:
         return None, None
@@ -126,13 +131,13 @@ def _visible_pages():
 def highlighted_pages(limit: int = 10) -> list[Page]:
     # "= true", not "IS true": the partial index ix_page_highlighted is declared with that predicate.
     query = (_visible_pages().where(Page.highlight == True)  # noqa: E712
-             .options(selectinload(Page.chapter).selectinload(Chapter.book)).order_by(Page.name).limit(limit))
+             .options(contains_eager(Page.chapter).contains_eager(Chapter.book)).order_by(Page.name).limit(limit))
     return list(db.session.execute(query).scalars())
 
 
 def most_helpful_pages(limit: int = 10) -> list[Page]:
     query = (_visible_pages().where(Page.helpful > 0)
-             .options(selectinload(Page.chapter).selectinload(Chapter.book))
+             .options(contains_eager(Page.chapter).contains_eager(Chapter.book))
              .order_by(Page.helpful.desc(), Page.name).limit(limit))
     return list(db.session.execute(query).scalars())
 
@@ -156,7 +161,7 @@ def tag_cloud(limit: int = 50) -> list[tuple[Tag, int]]:
 
 def pages_for_tag(tag: Tag) -> list[Page]:
     query = (_visible_pages().join(page_tag, page_tag.c.page_id == Page.id).where(page_tag.c.tag_id == tag.id)
-             .options(selectinload(Page.chapter).selectinload(Chapter.book)).order_by(Page.name))
+             .options(contains_eager(Page.chapter).contains_eager(Chapter.book)).order_by(Page.name))
     return list(db.session.execute(query).scalars())
 
 

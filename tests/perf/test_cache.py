@@ -118,3 +118,44 @@ def test_remembered_bodies_are_shown_exactly_as_cleaning_them_again_would():
     before = templating._memo_page_html.cache_info().currsize
     assert templating.cached_page_html(long_body) == page_html(long_body)
     assert templating._memo_page_html.cache_info().currsize == before  # too long to keep
+
+
+def test_a_setting_changed_by_this_process_applies_at_once_and_by_another_within_its_ttl(app, client, monkeypatch):
+    from portal import settings
+
+    assert "Portico Help Desk" in home(client)
+    with app.app_context():
+        settings.set_value("portal_name", "Acme Support")
+        assert settings.get("portal_name") == "Acme Support"  # read back before the commit, uncached
+        db.session.commit()
+    assert "Acme Support" in home(client)
+    with app.app_context(), db.engine.begin() as connection:  # another worker, or `flask settings set`
+        connection.execute(text('UPDATE setting SET value = :value WHERE "key" = :key'),
+                           {"value": '"Globex Help"', "key": "portal_name"})
+    assert "Acme Support" in home(client)
+    now = cache.clock()
+    monkeypatch.setattr(cache, "clock", lambda: now + settings.SETTINGS_TTL + 1)
+    assert "Globex Help" in home(client)
+
+
+def test_uncommitted_writes_are_never_shared_through_the_cache(app, client, content):
+    home(client)
+    with app.app_context():
+        db.session.add(Page(chapter_id=content["chapter"], name="Uncommitted draft", body="x", highlight=True))
+        db.session.flush()
+        from portal.views import home_lists
+        assert "Uncommitted draft" in [p.name for p in cache.cached("home", home_lists)["highlighted"]]  # the writer sees it
+        db.session.rollback()
+    assert "Uncommitted draft" not in home(client)
+
+
+def test_a_write_elsewhere_keeps_the_lists_and_settings_cached(app, client, content):
+    from portal.requests.models import Request
+
+    home(client)
+    with app.app_context():
+        db.session.add(Request(password="x" * 20, first_name="Pat", email="pat@example.com"))
+        db.session.commit()
+    with count_queries(app) as statements:
+        home(client)
+    assert statements == []
