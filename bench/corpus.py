@@ -22,6 +22,8 @@ POSTS_PER_TOPIC = 10
 PAGES_PER_CHAPTER = 10
 CHAPTERS_PER_BOOK = 10
 FORUMS = 10
+TAGS = 100
+TAGS_PER_PAGE = 3
 BATCH = 5_000
 START = datetime(2025, 1, 1)
 
@@ -65,7 +67,7 @@ def build(app, size: str, seed: int = 7) -> Corpus:
     from portal.accounts.models import Setting
     from portal.extensions import db
     from portal.forums.models import Forum, Post, Topic
-    from portal.kb.models import Book, Chapter, Page
+    from portal.kb.models import Book, Chapter, Page, Tag, page_tag
     from portal.requests.models import Note, Request
 
     counts = SIZES[size]
@@ -104,6 +106,11 @@ def build(app, size: str, seed: int = 7) -> Corpus:
             pages.append({"id": pid, "chapter_id": (pid - 1) % n_chapters + 1, "name": f"{_sentence(rng, 5)[:-1]} {pid}",
                           "body": body, "position": pid, "highlight": pid % 250 == 1, "helpful": pid % 17})
         _bulk(session, Page, pages)
+        # Tags for the home page's tag cloud (an aggregate over page_tag): TAGS_PER_PAGE distinct tags a page.
+        n_tags = min(TAGS, n_pages)
+        _bulk(session, Tag, [{"id": t, "name": f"{WORDS[t % len(WORDS)]}-{t}"} for t in range(1, n_tags + 1)])
+        _bulk(session, page_tag, [{"page_id": pid, "tag_id": (pid * 7 + k * 13) % n_tags + 1}
+                                  for pid in range(1, n_pages + 1) for k in range(TAGS_PER_PAGE)])
 
         _bulk(session, Forum, [{"id": f, "name": f"Forum {f}", "position": f} for f in range(1, FORUMS + 1)])
         n_topics = max(1, counts["posts"] // POSTS_PER_TOPIC)
@@ -121,7 +128,7 @@ def build(app, size: str, seed: int = 7) -> Corpus:
         _bulk(session, Topic, topics)
         _bulk(session, Post, posts)
         if db.engine.dialect.name == "postgresql":
-            for table in ("request", "note", "book", "chapter", "page", "forum", "topic", "post"):
+            for table in ("request", "note", "book", "chapter", "page", "tag", "forum", "topic", "post"):
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"(SELECT max(id) FROM \"{table}\"))"))
         session.commit()
@@ -132,6 +139,7 @@ def build(app, size: str, seed: int = 7) -> Corpus:
         middle_topic = topics[len(topics) // 2]
         middle_request = requests[len(requests) // 2]
         return Corpus(size=size, counts={"requests": len(requests), "notes": len(notes), "pages": len(pages),
+                                         "tags": n_tags,
                                          "topics": len(topics), "posts": len(posts)},
                       seconds=time.perf_counter() - started,
                       kb_page=(middle_page["id"], slugify(middle_page["name"])),

@@ -34,7 +34,13 @@ DEFAULTS: dict[str, tuple[object, str]] = {
 HTML_SETTINGS = {"welcome_message"}
 
 
-def _load() -> dict:
+# Every page reads the settings; they change a few times a year. Each process keeps them SETTINGS_TTL
+# seconds (see portal.cache): a change committed by this process shows at once, one committed by another
+# worker or by the ``settings set`` command within SETTINGS_TTL seconds.
+SETTINGS_TTL = 5.0
+
+
+def _read() -> dict:
     from .accounts.models import Setting
 
     values = {key: default for key, (default, _) in DEFAULTS.items()}
@@ -42,6 +48,12 @@ def _load() -> dict:
         if row.key in DEFAULTS:
             values[row.key] = json.loads(row.value)
     return values
+
+
+def _load() -> dict:
+    from . import cache
+
+    return dict(cache.cached("settings", _read, ttl=SETTINGS_TTL, tables=("setting",)))  # a copy: callers may not change the cache
 
 
 def all_settings() -> dict:

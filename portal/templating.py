@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every template."""
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app, request, url_for
 from markupsafe import Markup
@@ -63,9 +64,35 @@ def tag_size(count: int, largest: int, steps: int = 5) -> int:
     return 1 + round((count - 1) * (steps - 1) / (largest - 1))
 
 
+# Stored bodies are cleaned on write and cleaned again on display (defence in depth); bleach takes about a
+# millisecond a body, which made a forum page of ten posts spend most of its time re-cleaning the same
+# text. The result depends on the text alone, so the last bodies shown are remembered (bounded: at most
+# MEMO_ENTRIES bodies of at most MEMO_MAX_CHARS characters, about 32 MB at worst).
+MEMO_ENTRIES = 512
+MEMO_MAX_CHARS = 32_000
+
+
+@lru_cache(maxsize=MEMO_ENTRIES)
+def _memo_page_html(body: str) -> Markup:
+    return page_html(body)
+
+
+@lru_cache(maxsize=MEMO_ENTRIES)
+def _memo_note_html(body: str, is_html: bool) -> Markup:
+    return note_html(body, is_html)
+
+
+def cached_page_html(body: str) -> Markup:
+    return _memo_page_html(body) if body and len(body) <= MEMO_MAX_CHARS else page_html(body)
+
+
+def cached_note_html(body: str, is_html: bool) -> Markup:
+    return _memo_note_html(body, bool(is_html)) if body and len(body) <= MEMO_MAX_CHARS else note_html(body, is_html)
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(long_date=long_date, short_date=short_date, time_since=time_since, iso=iso,
-                                 note_html=note_html, page_html=page_html,
+                                 note_html=cached_note_html, page_html=cached_page_html,
                                  tel_href=tel_href, slugify=slugify)
     app.jinja_env.globals.update(page_url=page_url, form_token=spam.form_token,
                                  honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size)

@@ -1,7 +1,12 @@
 """Site-wide pages: home, health check, and redirects for HelpSpot's old ``index.php?pg=`` links."""
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import text
 
+from . import cache
 from .extensions import db
 from .forums import services as forums
 from .kb import services as kb
@@ -16,8 +21,55 @@ def home():
         return legacy()
     if gate := login_gate():
         return gate
-    return render_template("home.html", highlighted=kb.highlighted_pages(), helpful=kb.most_helpful_pages(),
-                           tags=kb.tag_cloud(), topics=forums.latest_topics())
+    return render_template("home.html", lists=cache.cached("home", _render_home_lists, tables=HOME_TABLES))
+
+
+# A committed write to any of these empties the cached lists (posts: approving or hiding one moves a topic).
+HOME_TABLES = ("book", "chapter", "page", "tag", "page_tag", "forum", "topic", "post")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    id: int
+    name: str
+    slug: str
+    book_name: str
+    helpful: int
+
+
+@dataclass(frozen=True)
+class TagLink:
+    id: int
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class TopicLink:
+    id: int
+    title: str
+    slug: str
+    forum_name: str
+    post_count: int
+    last_post_at: datetime
+
+
+def _render_home_lists() -> Markup:
+    # Cached as HTML: the 80-odd links (url_for, escaping) cost more than the queries once those were fast.
+    # "3 hours ago" is as old as the cached HTML: at most HOME_TTL seconds behind.
+    return Markup(render_template("_home_lists.html", **home_lists()))
+
+
+def home_lists() -> dict:
+    """The home page's four lists as plain values: the same for every visitor, so ``home`` caches them
+    for ``cache.HOME_TTL`` seconds (a committed write empties the cache of the process that made it)."""
+    def links(pages):
+        return [PageLink(p.id, p.name, p.slug, p.chapter.book.name, p.helpful) for p in pages]
+
+    return {"highlighted": links(kb.highlighted_pages()), "helpful": links(kb.most_helpful_pages()),
+            "tags": [(TagLink(tag.id, tag.name, tag.slug), count) for tag, count in kb.tag_cloud()],
+            "topics": [TopicLink(t.id, t.title, t.slug, t.forum.name, t.post_count, t.last_post_at)
+                       for t in forums.latest_topics()]}
 
 
 @bp.get("/healthz")

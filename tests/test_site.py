@@ -235,9 +235,12 @@ def test_with_login_required_visitors_log_in_first(app, client, content):
 
 
 def test_home_uses_a_fixed_number_of_queries(app, client, content):
+    """Measured with the home lists' cache emptied: the lists themselves must not query per row."""
+    from portal import cache
     from tests.portal_helpers import count_queries
 
     client.get("/")
+    cache.clear(app)
     with count_queries(app) as few:
         client.get("/")
     with app.app_context():
@@ -249,10 +252,11 @@ def test_home_uses_a_fixed_number_of_queries(app, client, content):
                                      tags=[Tag(name=f"tag{n}")]),
                                 forum, topic, Post(topic=topic, name="Ann", body="x")])
         db.session.commit()
+    cache.clear(app)
     with count_queries(app) as many:
         page = client.get("/").get_data(as_text=True)
     assert "Extra 5" in page and "Topic 5" in page and "tag5" in page
-    assert len(many) == len(few), many
+    assert len(many) == len(few) > 1, many
 
 
 def test_staff_browsing_the_portal_get_a_link_back_to_their_workspace(app, client, make_staff):

@@ -64,6 +64,7 @@ class Topic(db.Model):
     __table_args__ = (
         Index("ix_topic_listing", "forum_id", "sticky", "last_post_at"),
         Index("ix_topic_posted_at", "posted_at"),
+        Index("ix_topic_last_post_at", "last_post_at"),  # the home page's latest topics across forums
     )
 
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import mail, settings, spam
 from ..dates import utcnow
@@ -77,7 +77,7 @@ def get_forum(forum_id: int, *, staff=None) -> Forum:
 
 def get_topic(topic_id: int, *, staff=None) -> Topic:
     topic = db.session.execute(db.select(Topic).where(Topic.id == topic_id)
-                               .options(selectinload(Topic.forum))).scalar_one_or_none()
+                               .options(joinedload(Topic.forum))).scalar_one_or_none()  # one statement
     if topic is None or (topic.post_count == 0 and staff is None):
         raise NotFound("No such topic.")
     get_forum(topic.forum_id, staff=staff)
@@ -102,7 +102,7 @@ def posts_query(topic: Topic):
 
 def latest_topics(limit: int = 10) -> list[Topic]:
     query = (db.select(Topic).join(Topic.forum).where(Forum.private.is_(False), Topic.post_count > 0)
-             .options(selectinload(Topic.forum)).order_by(Topic.last_post_at.desc()).limit(limit))
+             .options(contains_eager(Topic.forum)).order_by(Topic.last_post_at.desc()).limit(limit))
     return list(db.session.execute(query).scalars())
 
 

@@ -1,0 +1,111 @@
+"""``python -m bench.profile [--size large] [--db FILE] [--repeat 50]``: each benchmark target served
+in-process (Flask's test client, no HTTP, no gunicorn) with its statements counted and timed.
+
+Where ``python -m bench`` says how fast a page is, this says why: milliseconds per request, statements per
+request and the slowest statements with their time, so a page that grows with the corpus shows up as a
+query. ``--db`` keeps the SQLite corpus between runs (built when the file does not exist yet);
+``--explain`` prints each slow statement's plan (SQLite ``EXPLAIN QUERY PLAN`` or PostgreSQL ``EXPLAIN``)."""
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from sqlalchemy import event, text
+
+
+def _app(url: str, workdir: Path):
+    os.environ.setdefault("INSTANCE_PATH", str(workdir))
+    from portal import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
+                       "SEARCH_INDEX_DIR": str(workdir / "search-index"), "RATELIMIT_ENABLED": False,
+                       "MAIL_SERVER": ""})
+
+
+def main(argv=None) -> int:
+    from .__main__ import portal_targets
+    from .corpus import build
+
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="large")
+    parser.add_argument("--db", help="SQLite file to keep the corpus in (built if missing)")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", help="comma-separated substrings of target names")
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="portico-profile-"))
+    path = Path(args.db) if args.db else workdir / "profile.db"
+    fresh = not path.exists()
+    url = f"sqlite:///{path}"
+    app = _app(url, workdir)
+    if fresh:
+        corpus = build(app, args.size)
+        (path.with_suffix(".corpus")).write_text(repr(corpus.__dict__))
+    else:
+        from .corpus import Corpus
+        corpus = Corpus(**eval(path.with_suffix(".corpus").read_text()))  # our own file, written above
+    from portal.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[tuple[str, float]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("t0", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        began = conn.info["t0"].pop()
+        statements.append((statement, (time.perf_counter() - began) * 1000, parameters))
+
+    client = app.test_client()
+    only = [s.strip() for s in (args.only or "").split(",") if s.strip()]
+    for target in portal_targets(corpus):
+        if only and not any(s in target.name for s in only):
+            continue
+        kwargs = {"data": target.body, "content_type": "application/x-www-form-urlencoded"} if target.body else {}
+        response = client.open(target.path, method=target.method, **kwargs)
+        times, per_statement = [], defaultdict(list)
+        counts = []
+        for _ in range(args.repeat):
+            statements.clear()
+            began = time.perf_counter()
+            response = client.open(target.path, method=target.method, **kwargs)
+            times.append((time.perf_counter() - began) * 1000)
+            counts.append(len(statements))
+            for statement, ms, _ in statements:
+                per_statement[statement].append(ms)
+        sql_ms = sum(sum(v) for v in per_statement.values()) / args.repeat
+        print(f"\n{target.name}: HTTP {response.status_code}, median {statistics.median(times):.2f} ms, "
+              f"{statistics.mean(counts):.1f} statements ({sql_ms:.2f} ms in SQL)")
+        slowest = sorted(per_statement.items(), key=lambda kv: -sum(kv[1]))[:6]
+        for statement, ms in slowest:
+            flat = " ".join(statement.split())
+            print(f"  {sum(ms) / args.repeat:7.2f} ms x{len(ms) / args.repeat:.0f}  {flat[:220]}")
+            if args.explain and flat.upper().startswith("SELECT") and sum(ms) / args.repeat > 0.5:
+                statements.clear()
+                params = next((p for s, _, p in reversed(statements) if s == statement), None)
+                _explain(app, statement)
+    return 0
+
+
+def _explain(app, statement: str) -> None:
+    from portal.extensions import db
+
+    with app.app_context():
+        try:
+            rows = db.session.execute(text("EXPLAIN QUERY PLAN " + statement.replace("?", "NULL"))).all()
+            for row in rows:
+                print("      plan:", row[-1])
+        except Exception as exc:  # a statement that needs its parameters: skip the plan
+            print("      plan: unavailable:", str(exc).splitlines()[0])
+            db.session.rollback()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
