@@ -210,8 +210,12 @@ def test_every_api_parameter_shrugs_off_sql_metacharacters(app, client, world, m
     assert row_counts(app)["request"] >= 2  # nothing was dropped
 
 
-@pytest.mark.parametrize("value", NASTY, ids=lambda v: repr(v)[:24])
-def test_values_stored_through_the_api_are_exactly_what_was_sent(app, client, world, value):
+def test_values_stored_through_the_api_are_exactly_what_was_sent(app, client, world):
+    for value in NASTY:
+        check_api_stores(app, client, world, value)
+
+
+def check_api_stores(app, client, world, value):
     from portal.forums.models import Post
     from portal.requests.models import Note, Request
 
@@ -246,8 +250,12 @@ def assert_page(response, context):
     assert response.status_code < 500, f"{context}: {response.status_code}"
 
 
-@pytest.mark.parametrize("value", NASTY, ids=lambda v: repr(v)[:24])
-def test_portal_search_lookup_and_forms_shrug_off_sql_metacharacters(app, client, world, human, value):
+def test_portal_search_lookup_and_forms_shrug_off_sql_metacharacters(app, client, world, human):
+    for value in NASTY:
+        check_portal(app, client, world, value)
+
+
+def check_portal(app, client, world, value):
     before = without_bookkeeping(row_counts(app))
     for url in ("/search", "/search/suggest"):
         for area in ("", "kb", "forums"):
