@@ -38,7 +38,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 # Config key -> default limit (Flask-Limiter notation; ";" separates several windows).
 LIMIT_DEFAULTS = {
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",        # password guessing, staff and customers
-    "RATELIMIT_ACCESS_KEY": "60 per minute;600 per hour",  # access-key lookups (guessing keys)
+    "RATELIMIT_ACCESS_KEY": "60 per minute;600 per hour",  # access-key and reset-token pages (guessing)
     "RATELIMIT_NEW_REQUEST": "10 per minute;100 per day",  # the public request form
     "RATELIMIT_FORUM_POST": "10 per minute;200 per day",   # new topics and replies
     "RATELIMIT_SEARCH_SUGGEST": "120 per minute",          # typed-ahead suggestions
@@ -51,6 +51,7 @@ LIMITED_ENDPOINTS = {
     "accounts.login": ("RATELIMIT_LOGIN", ("POST",)),
     "requests.lookup": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
     "requests.check": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
+    "accounts.reset": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),  # a secret in the URL too (reset tokens)
     "requests.new": ("RATELIMIT_NEW_REQUEST", ("POST",)),
     "forums.forum": ("RATELIMIT_FORUM_POST", ("POST",)),
     "forums.topic": ("RATELIMIT_FORUM_POST", ("POST",)),
