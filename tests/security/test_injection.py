@@ -280,7 +280,7 @@ def check_portal(app, client, world, value):
     assert_page(response, "reply")
     _check_created(app, counts, "post", response, lambda: _last_post_body(app), value)
     counts = row_counts(app)
-    response = client.post(f"/requests/{world.access_key}", data={"note": value})
+    response = client.post(f"/requests/{world.access_key}", data={"update": value})
     assert_page(response, "customer update")
     _check_created(app, counts, "note", response, lambda: _last_note_body(app), value)
 
