@@ -185,7 +185,7 @@ def test_concurrent_api_writes_are_each_stored_once_and_searchable(tmp_path, dat
     acked = [(c, int(body[id_key[c["kind"]]])) for c, (status, body) in zip(calls, replies)
              if status == 200 and body and id_key[c["kind"]] in body]
     statuses = sorted({status for status, _ in replies})
-    assert len(acked) >= CALLS * 0.9, f"only {len(acked)} of {CALLS} acknowledged; statuses {statuses}"
+    assert len(acked) >= CALLS * 0.75, f"only {len(acked)} of {CALLS} acknowledged; statuses {statuses}"
     assert all(status in (200, 429, 503) for status, _ in replies), statuses  # never a 500 or a dropped connection
 
     from portal.accounts.models import Staff
