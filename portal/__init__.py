@@ -75,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from .forums.views import bp as forums
     from .staff.views import bp as staff
     from .api.dispatch import bp as api
+    from .urls import DatabaseId
 
+    app.url_map.converters["int"] = DatabaseId  # before any rule is added: rules bind converters then
     for blueprint in (site, accounts, requests, kb, forums, staff, api):
         app.register_blueprint(blueprint)

@@ -12,6 +12,8 @@ import time
 from functools import wraps
 
 from flask import abort, current_app, request
+from flask.wrappers import Request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from .extensions import limiter
 
@@ -36,7 +38,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 # Config key -> default limit (Flask-Limiter notation; ";" separates several windows).
 LIMIT_DEFAULTS = {
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",        # password guessing, staff and customers
-    "RATELIMIT_ACCESS_KEY": "60 per minute;600 per hour",  # access-key lookups (guessing keys)
+    "RATELIMIT_ACCESS_KEY": "60 per minute;600 per hour",  # access-key and reset-token pages (guessing)
     "RATELIMIT_NEW_REQUEST": "10 per minute;100 per day",  # the public request form
     "RATELIMIT_FORUM_POST": "10 per minute;200 per day",   # new topics and replies
     "RATELIMIT_SEARCH_SUGGEST": "120 per minute",          # typed-ahead suggestions
@@ -49,6 +51,7 @@ LIMITED_ENDPOINTS = {
     "accounts.login": ("RATELIMIT_LOGIN", ("POST",)),
     "requests.lookup": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
     "requests.check": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
+    "accounts.reset": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),  # a secret in the URL too (reset tokens)
     "requests.new": ("RATELIMIT_NEW_REQUEST", ("POST",)),
     "forums.forum": ("RATELIMIT_FORUM_POST", ("POST",)),
     "forums.topic": ("RATELIMIT_FORUM_POST", ("POST",)),
@@ -67,6 +70,8 @@ def init_app(app) -> None:
     # First of all before-request hooks: refuse an oversized body on its declared length, before
     # anything (CSRF, a form parser) starts reading it.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_oversized_body)
+    app.before_request_funcs[None].insert(1, refuse_nul_in_path)
+    app.request_class = NulFreeRequest
     app.after_request(add_security_headers)
 
 
@@ -74,6 +79,35 @@ def refuse_oversized_body():
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and request.content_length is not None and request.content_length > limit:
         abort(413)
+
+
+def refuse_nul_in_path():
+    # A NUL in a URL segment (an access key, a token) names nothing; it must not reach a query.
+    if "\x00" in request.path:
+        abort(404)
+
+
+class NulFreeParameters(ImmutableMultiDict):
+    """Query and form values without NUL characters. No text a person types holds one, PostgreSQL cannot
+    store one (a NUL reaching a query is a 500), and XML cannot carry one: dropped at the edge, once."""
+
+    def __init__(self, mapping=None):
+        if mapping is None:
+            super().__init__()
+            return
+        if isinstance(mapping, dict) or hasattr(mapping, "items"):
+            pairs = mapping.items(multi=True) if hasattr(mapping, "getlist") else mapping.items()
+        else:
+            pairs = mapping
+        super().__init__([(_drop_nul(key), _drop_nul(value)) for key, value in pairs])
+
+
+def _drop_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class NulFreeRequest(Request):
+    parameter_storage_class = NulFreeParameters
 
 
 def add_security_headers(response):

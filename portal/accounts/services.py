@@ -74,7 +74,7 @@ def _spend_a_password_check(password: str | None) -> None:
 def _throttled(account: str) -> bool:
     since = utcnow() - FAILURE_WINDOW
     failures = db.session.scalar(db.select(db.func.count(LoginAttempt.id))
-                                 .where(LoginAttempt.account == account, LoginAttempt.created_at >= since))
+                                 .where(LoginAttempt.account == account[:255], LoginAttempt.created_at >= since))
     return failures >= MAX_FAILURES
 
 
@@ -90,7 +90,8 @@ def ip_throttled(ip: str) -> bool:
 
 
 def _record_failure(account: str, ip: str) -> None:
-    db.session.add(LoginAttempt(account=account, ip=ip[:45]))
+    # A typed "email" can be any length; the column keeps 255 (no real address is longer).
+    db.session.add(LoginAttempt(account=account[:255], ip=ip[:45]))
     db.session.flush()
 
 

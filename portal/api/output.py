@@ -6,6 +6,7 @@ arrays keyed by database id do). Scalars are strings already (``shapes.row`` con
 integer error ``id``; ``None`` is an empty element / JSON null. ``NOT_FOUND`` is HelpSpot's ``false`` result.
 """
 import json
+import re
 from dataclasses import dataclass, field
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -51,12 +52,15 @@ def render(fmt: str, root: str, data) -> tuple[str, str]:
 # --- XML (PEAR XML_Serializer in "simplexml" mode: tabs, repeated elements, no CDATA) ------------
 
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"})
+# Characters XML 1.0 cannot carry even escaped (NUL and other C0 controls, lone surrogates, U+FFFE/U+FFFF):
+# dropped, or one such character sent by a caller would make every later reply that echoes it unparseable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _text(value) -> str:
     if isinstance(value, bool):
         return "1" if value else ""
-    return str(value).translate(_XML_ESCAPES)
+    return _NOT_XML.sub("", str(value)).translate(_XML_ESCAPES)
 
 
 def _is_empty(value) -> bool:

@@ -13,6 +13,7 @@ from ..files import Upload
 from ..errors import ValidationFailed
 
 MAX_FILES = 9
+INT_LIMIT = 2**31  # PostgreSQL INTEGER holds -2**31 .. 2**31 - 1
 _CUSTOM = re.compile(r"^Custom(\d+)$")
 
 
@@ -68,8 +69,12 @@ class Params:
         return self.get(name, default).strip()
 
     def int(self, name: str, default: int | None = None) -> int | None:
+        """A whole number within INTEGER range (ids, flags, offsets, unix times are INT in HelpSpot);
+        anything else counts as not given: past the range it would reach a query and fail there."""
         raw = self.text(name)
-        return int(raw) if re.fullmatch(r"-?\d{1,18}", raw) else default
+        if not re.fullmatch(r"-?\d{1,10}", raw) or not -INT_LIMIT <= int(raw) < INT_LIMIT:
+            return default
+        return int(raw)
 
     def id(self, name: str) -> int:
         """A required id: a value that is not a number finds nothing (id 0)."""

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from .. import settings
 from ..dates import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import errors_by_field
 from ..public import canonical_redirect, login_gate, visible
 from ..urls import external_url
@@ -16,10 +16,6 @@ from . import services as forums
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
 bp.before_request(login_gate)
-
-
-# People post a few times an hour; a flood from one address is refused with a 429 (GETs are not limited).
-POST_LIMIT = "10 per minute;60 per hour"
 
 
 def _page_number() -> int:
@@ -38,7 +34,6 @@ def index():
 
 @bp.route("/<int:forum_id>", methods=["GET", "POST"])
 @bp.route("/<int:forum_id>-<slug>", methods=["GET", "POST"])
-@limiter.limit(POST_LIMIT, methods=["POST"])
 def forum(forum_id, slug=None):
     forum = visible(forums.get_forum, forum_id)
     if request.method == "POST":
@@ -76,7 +71,6 @@ def _new_topic(forum):
 
 @bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
 @bp.route("/topics/<int:topic_id>-<slug>", methods=["GET", "POST"])
-@limiter.limit(POST_LIMIT, methods=["POST"])
 def topic(topic_id, slug=None):
     topic = visible(forums.get_topic, topic_id)
     if request.method == "POST":

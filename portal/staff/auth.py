@@ -6,7 +6,7 @@ from ..accounts import services as accounts
 from ..accounts.models import ApiToken
 from ..auth import current_staff, safe_next, staff_required
 from ..errors import ValidationFailed
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import errors_by_field
 from ..forums.models import Post
 from ..requests import queue as request_queue
@@ -15,7 +15,6 @@ from .views import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20/minute", methods=["POST"])
 def login():
     default = url_for("staff.dashboard")
     if current_staff() is not None and request.method == "GET":
