@@ -4,7 +4,6 @@ from types import SimpleNamespace
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from .. import settings
-from ..extensions import limiter
 from ..kb import services as kb
 from ..public import login_gate
 from ..text import slugify
@@ -43,7 +42,6 @@ def search():
 
 
 @bp.get("/search/suggest")
-@limiter.limit("120 per minute")
 def suggest():
     """JSON for the request form's "these pages may answer your question" box: at most 5 KB pages."""
     q = request.args.get("q", "").strip()[:MAX_QUERY]
