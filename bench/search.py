@@ -45,8 +45,9 @@ def sentence_maker(words: list[str], rng: random.Random):
     return text
 
 
-def build_corpus(app, posts: int, pages: int, rng: random.Random) -> tuple[list[str], list[str]]:
-    """Rows inserted in bulk (no ORM objects, so no index hooks); returns the vocabulary and sample texts."""
+def build_corpus(app, posts: int, pages: int, rng: random.Random, insert: bool = True) -> tuple[list[str], list[str]]:
+    """Rows inserted in bulk (no ORM objects, so no index hooks); returns the vocabulary and sample texts.
+    With ``insert=False`` the same texts are drawn (so the same queries follow) but nothing is written."""
     from portal.extensions import db
     from portal.forums.models import Forum, Post, Topic
     from portal.kb.models import Book, Chapter, Page
@@ -54,6 +55,8 @@ def build_corpus(app, posts: int, pages: int, rng: random.Random) -> tuple[list[
     words = vocabulary(5000, rng)
     text = sentence_maker(words, rng)
     samples = []
+    if not insert:
+        db = _NoWrites()
     with app.app_context():
         db.create_all()
         books = max(1, pages // 100)
@@ -87,6 +90,16 @@ def build_corpus(app, posts: int, pages: int, rng: random.Random) -> tuple[list[
     return words, samples
 
 
+class _NoWrites:
+    """Stands in for the database when a kept corpus is re-used: the rows are generated, not written."""
+
+    class session:
+        execute = commit = staticmethod(lambda *args, **kwargs: None)
+
+    create_all = staticmethod(lambda: None)
+    insert = staticmethod(lambda model: None)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -117,9 +130,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="queries per kind and area")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--reuse", metavar="FOLDER",
+                        help="a folder kept by --keep with the same options: time the queries only")
     args = parser.parse_args()
 
-    folder = tempfile.mkdtemp(prefix="portico-bench-search-")
+    folder = args.reuse or tempfile.mkdtemp(prefix="portico-bench-search-")
     os.environ.setdefault("INSTANCE_PATH", folder)
     from portal import create_app
     from portal.search.cli import rebuild
@@ -131,47 +146,51 @@ def main() -> None:
     try:
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
         started = time.perf_counter()
-        words, samples = build_corpus(app, args.posts, args.pages, rng)
+        words, samples = build_corpus(app, args.posts, args.pages, rng, insert=not args.reuse)
         print(f"corpus: {args.posts} posts, {args.pages} pages generated in {time.perf_counter() - started:.1f}s")
 
         with app.app_context():
             total_docs, total_time, total_cpu = 0, 0.0, 0.0
-            for kind in ("kb", "forums"):
+            for kind in () if args.reuse else ("kb", "forums"):
                 started, cpu = time.perf_counter(), time.process_time()
                 count = rebuild(kind)
                 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
                 total_docs, total_time, total_cpu = total_docs + count, total_time + elapsed, total_cpu + cpu
                 print(f"reindex {kind:7}: {count:7d} documents in {elapsed:6.1f}s wall, {cpu:6.1f}s CPU "
                       f"({count / elapsed:6.0f} docs/s wall)")
-            print(f"reindex total : {total_docs:7d} documents in {total_time:6.1f}s wall, {total_cpu:6.1f}s CPU "
-                  f"({total_docs / total_time:6.0f} docs/s), load average {os.getloadavg()[0]:.2f}")
+            if not args.reuse:
+                print(f"reindex total : {total_docs:7d} documents in {total_time:6.1f}s wall, {total_cpu:6.1f}s CPU "
+                      f"({total_docs / total_time:6.0f} docs/s), load average {os.getloadavg()[0]:.2f}")
 
             queries = make_queries(words, samples, rng, args.queries)
             functions = {"kb": search_kb, "forums": search_forums}
             for function in (search_kb, search_forums):  # warm the OS cache
                 function(words[0])
             print(f"{'query':22} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu/q ms':>8} "
-                  f"{'avg hits':>9}")
+                  f"{'cpu p95':>8} {'avg hits':>9} {'estimated':>9}")
             for kind, texts in queries.items():
                 for area, function in functions.items():
                     if kind == "prefix" and area == "forums":
                         continue
-                    timings, hits, cpu = [], [], time.process_time()
+                    timings, cpus, hits, estimated, cpu = [], [], [], 0, time.process_time()
                     for text in texts:
-                        started = time.perf_counter()
+                        started, started_cpu = time.perf_counter(), time.process_time()
                         if kind == "prefix":
                             hits.append(len(suggest_pages(text)))
                         else:
-                            hits.append(function(text).total)
+                            results = function(text)
+                            hits.append(results.total)
+                            estimated += getattr(results, "total_is_estimate", False)
                         timings.append((time.perf_counter() - started) * 1000)
+                        cpus.append((time.process_time() - started_cpu) * 1000)
                     cpu = (time.process_time() - cpu) * 1000 / len(texts)
                     label = f"{kind} ({'suggest' if kind == 'prefix' else area})"
                     print(f"{label:22} {len(timings):4d} {statistics.median(timings):8.1f} "
-                          f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f} {cpu:8.1f} "
-                          f"{statistics.mean(hits):9.0f}")
+                          f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f} {cpu:8.1f} {percentile(cpus, 0.95):8.1f} "
+                          f"{statistics.mean(hits):9.0f} {estimated:9d}")
             print(f"load average {os.getloadavg()[0]:.2f} at the end")
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)

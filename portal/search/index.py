@@ -11,8 +11,10 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from .schema import SCHEMAS
 log = logging.getLogger(__name__)
 KINDS = tuple(SCHEMAS)
 RETRIES = 5
+IDLE_SEARCHERS = 4
 
 
 class SearchUnavailable(PortalError):
@@ -40,6 +43,11 @@ class SearchIndex:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.spool = self.path / "pending"
+        # Idle searchers per kind, each with the fingerprint of the index files it was opened on: opening
+        # a searcher for every query re-read the table of contents and every segment's metadata.
+        self._idle: dict[str, list] = {}
+        self._idle_lock = threading.Lock()
+        weakref.finalize(self, _close_idle, self._idle)
 
     # Opening -------------------------------------------------------------------------------------
 
@@ -86,15 +94,60 @@ class SearchIndex:
 
     @contextmanager
     def searcher(self, kind: str):
-        """A searcher on the latest committed version; read errors become SearchUnavailable."""
-        searcher = self._retry(kind, lambda name: self._open(name).searcher())
+        """A searcher on the latest committed version; read errors become SearchUnavailable.
+
+        Searchers are kept between queries (one per concurrent user, at most ``IDLE_SEARCHERS`` idle per
+        kind) and reused only while the index folder is unchanged: a commit from any process, a rebuild,
+        or a damaged or missing file changes the folder's fingerprint and a fresh searcher is opened."""
+        fingerprint = _fingerprint(self.folder(kind))
+        searcher = self._take(kind, fingerprint)
+        if searcher is None:
+            searcher = self._retry(kind, lambda name: self._open(name).searcher())
+        healthy = False
         try:
             yield searcher
+            healthy = True
         except (OSError, EOFError) as exc:
             log.error("search index %s failed while searching: %s", kind, exc)
             raise SearchUnavailable() from exc
+        except Exception:
+            healthy = True
+            raise
         finally:
+            if healthy and fingerprint is not None:
+                self._give_back(kind, fingerprint, searcher)
+            else:
+                searcher.close()
+
+    def _take(self, kind: str, fingerprint):
+        stale = []
+        found = None
+        with self._idle_lock:
+            idle = self._idle.setdefault(kind, [])
+            while idle:
+                seen, searcher = idle.pop()
+                if seen == fingerprint:
+                    found = searcher
+                    break
+                stale.append(searcher)
+            if found is not None:  # older idle searchers of a previous version are of no further use
+                stale += [s for seen, s in idle if seen != fingerprint]
+                idle[:] = [(seen, s) for seen, s in idle if seen == fingerprint]
+        for searcher in stale:
             searcher.close()
+        return found
+
+    def _give_back(self, kind: str, fingerprint, searcher) -> None:
+        with self._idle_lock:
+            idle = self._idle.setdefault(kind, [])
+            if len(idle) < IDLE_SEARCHERS:
+                idle.append((fingerprint, searcher))
+                return
+        searcher.close()
+
+    def close(self) -> None:
+        """Close the kept searchers (they are also closed when this object is collected)."""
+        _close_idle(self._idle)
 
     def doc_count(self, kind: str) -> int:
         with self.searcher(kind) as searcher:
@@ -198,6 +251,25 @@ def _close_files_in(traceback) -> None:
             if isinstance(value, StructFile) and not value.is_closed:
                 value.close()
         traceback = traceback.tb_next
+
+
+def _fingerprint(folder: Path):
+    """What changes whenever the index does: the file names (a commit writes a new table of contents
+    and segments, a merge removes some) and the size, time and inode of each table of contents (a
+    damaged one rewritten in place). None when the folder cannot be listed."""
+    try:
+        names = sorted(name for name in os.listdir(folder) if not name.endswith("LOCK"))
+        tocs = tuple((name, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+                     for name in names if name.endswith(".toc") for stat in [os.stat(folder / name)])
+    except OSError:
+        return None
+    return tuple(names), tocs
+
+
+def _close_idle(idle: dict) -> None:
+    for searchers in list(idle.values()):
+        while searchers:
+            searchers.pop()[1].close()
 
 
 def _read_spool(paths: list[Path]) -> dict:

@@ -73,8 +73,13 @@ class Matcher:
             else:
                 self.stems.update(word for field, word in leaf.iter_all_terms() if isinstance(word, str))
         self.prefixes = tuple(self.prefixes)
-
         self._seen: dict[str, bool] = {}
+        # Words that may match: those starting like a stem (Porter changes at most a stem's last two
+        # letters, e.g. "ponies" -> "poni") or a prefix. Scanning for them in C finds the first match
+        # of a long forum body without calling __call__ on every word before it.
+        starts = sorted({stem[:max(1, len(stem) - 2)] for stem in self.stems} | set(self.prefixes))
+        self.candidates = re.compile(r"(?<!\w)(?:%s)\w*" % "|".join(map(re.escape, starts)),
+                                     re.IGNORECASE) if starts else None
 
     def __call__(self, word: str) -> bool:
         found = self._seen.get(word)
@@ -96,7 +101,8 @@ def highlight(matcher: Matcher, text: str, length: int = 200, scan: int = 3000) 
     pass over the first ``scan`` characters (re-analysing whole bodies with Whoosh's highlighter cost
     most of a query's time)."""
     text = text or ""
-    first = next((m for m in _WORD.finditer(text, 0, scan) if matcher(m.group())), None)
+    found = matcher.candidates.finditer(text, 0, scan) if matcher.candidates else ()
+    first = next((m for m in found if matcher(m.group())), None)
     start = 0 if first is None else max(0, first.start() - length // 4)
     if start:  # begin on a word boundary
         space = text.find(" ", start)

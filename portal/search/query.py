@@ -11,9 +11,9 @@ from datetime import datetime
 
 from flask import current_app
 from markupsafe import Markup
-from whoosh.query import Term
 
 from .index import SearchUnavailable  # noqa: F401  (re-exported for callers)
+from .matching import HIDDEN, count_hits, has_phrase, hidden_of, phrase_hits, visible
 from .parsing import Matcher, correct, highlight, parse
 
 
@@ -40,8 +40,12 @@ class Results:
     total: int
     page: int = 1
     per_page: int = 20
-    suggestion: str | None = None  # "did you mean"
+    suggestion: str | None = None  # "did you mean" (only worked out when nothing matched)
     query: str = ""
+    # Counting stops at COUNT_BOUND matches, and a phrase is only checked on the best PHRASE_CANDIDATES
+    # matches of its words: beyond those, ``total`` is extrapolated (never below what was seen) and this
+    # is True. The hits of the page asked for are always real matches in rank order.
+    total_is_estimate: bool = False
 
     @property
     def pages(self) -> int:
@@ -52,7 +56,7 @@ KB_FIELDS = ("title", "body", "book", "chapter", "tags")
 FORUM_FIELDS = ("title", "body", "forum")
 REQUEST_FIELDS = ("title", "customer", "body")
 PREFIX_FIELDS = ("title", "body")
-_HIDDEN = Term("public", False)
+_HIDDEN = HIDDEN
 
 
 def _index():
@@ -64,7 +68,7 @@ def _page_args(page: int, per_page: int) -> tuple[int, int]:
 
 
 def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hit, prefix=False,
-         spelling=("title", "body")):
+         spelling=("title", "body"), count=True):
     page, per_page = _page_args(page, per_page)
     q = (q or "").strip()[:200]
     empty = Results([], 0, page, per_page, query=q)
@@ -72,14 +76,19 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hi
         query = parse(q, fields, searcher.schema, prefix_last=prefix)
         if query is None:
             return empty
-        # Hidden documents are the few: masking them is cheaper than building the set of visible ones.
-        results = searcher.search(query, limit=page * per_page, mask=hidden)
-        start = (page - 1) * per_page
+        hidden_docs = hidden_of(searcher) if hidden is not None else frozenset()
+        start, wanted = (page - 1) * per_page, page * per_page
+        found = phrase_hits(searcher, query, hidden_docs, start, wanted) if has_phrase(query) else None
+        if found is None:
+            results = searcher.search(visible(query, hidden_docs), limit=wanted)
+            total, estimate = count_hits(searcher, results, query, hidden_docs) if count else (0, False)
+            found = results[start:wanted], total, estimate
+        hits, total, estimate = found
         matcher = Matcher(query)
-        hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in results[start:start + per_page]]
-        total = len(results)
-        suggestion = None if prefix else correct(searcher, q, spelling)
-    return Results(hits, total, page, per_page, suggestion=suggestion, query=q)
+        hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in hits]
+        # Only a search that found nothing asks "did you mean" (a known word never gets a correction).
+        suggestion = None if prefix or total else correct(searcher, q, spelling)
+    return Results(hits, total, page, per_page, suggestion=suggestion, query=q, total_is_estimate=estimate)
 
 
 def _page_hit(hit, snippet) -> Hit:
@@ -111,7 +120,7 @@ def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:
     """KB pages for what a customer is typing on the request form (the last word may be unfinished).
     Raises SearchUnavailable."""
     return _run("kb", text, KB_FIELDS, page=1, per_page=limit, hidden=_HIDDEN, make_hit=_page_hit,
-                prefix=True).hits
+                prefix=True, count=False).hits
 
 
 def _request_hit(hit, snippet) -> Hit:
