@@ -140,3 +140,15 @@ def test_tags_named_like_a_search_word_are_offered(app, client, content):
     related = page.split('id="related-tags-heading"')[1].split("</section>")[0]
     assert re.search(r'href="/tags/\d+-sync">Sync</a>', related) and "billing" not in related
     assert "Related tags" not in text_of(client.get("/search?q=zebra"))
+
+
+def test_an_estimated_total_says_about(client, monkeypatch):
+    from portal.search import query
+    from portal.search.query import Results
+
+    def estimated(q, **kwargs):
+        return Results([], 1234, kwargs.get("page", 1), kwargs.get("per_page", 20), query=q, total_is_estimate=True)
+
+    monkeypatch.setattr(query, "search_kb", estimated)
+    html = client.get('/search?q="install+guide"&area=kb').get_data(as_text=True)
+    assert "About 50 results" in html  # capped at max_search_results, as HelpSpot does
