@@ -1,12 +1,15 @@
 """Shared fixtures: an app on a fresh database (SQLite per test, or PostgreSQL when
 PORTICO_TEST_DATABASE_URL is set), a client, a CLI runner, staff/customer helpers and a real SMTP server."""
 import os
+import secrets
 import socket
 import tempfile
+from contextlib import contextmanager
 
 import pytest
 from flask import has_app_context
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 _INSTANCE = tempfile.mkdtemp(prefix="portico-test-instance-")
 os.environ["INSTANCE_PATH"] = _INSTANCE  # never write a secret key into the checkout
@@ -21,6 +24,23 @@ _pg_schema_ready = False
 
 def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (a fresh file per test)'}"
+
+
+@contextmanager
+def fresh_postgres_database(prefix: str = "portico_test"):
+    """A database of its own on the PostgreSQL test server, dropped afterwards (even when the test fails),
+    for tests that need an empty database rather than the shared test schema."""
+    server = make_url(POSTGRES_URL)
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def seed_reference_data() -> None:

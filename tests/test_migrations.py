@@ -1,16 +1,13 @@
 """The migrations build the schema from empty, on SQLite and on PostgreSQL, and match the models."""
-import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from portal.extensions import db
-from tests.conftest import POSTGRES_URL, make_app
+from tests.conftest import POSTGRES_URL, fresh_postgres_database, make_app
 
 
 def _upgrade_and_compare(tmp_path, url):
@@ -40,22 +37,12 @@ def test_sqlite_upgrade_from_empty_matches_models(tmp_path):
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL not configured (set PORTICO_TEST_DATABASE_URL)")
 def test_postgres_upgrade_from_empty_matches_models(tmp_path):
-    base = make_url(POSTGRES_URL)
-    name = f"portico_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        diff, tables, statuses, left = _upgrade_and_compare(
-            tmp_path, base.set(database=name).render_as_string(hide_password=False))
-        assert diff == []
-        assert "request" in tables
-        assert statuses[0] == "Active"
-        assert left == set()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database("portico_migrate") as url:
+        diff, tables, statuses, left = _upgrade_and_compare(tmp_path, url)
+    assert diff == []
+    assert "request" in tables
+    assert statuses[0] == "Active"
+    assert left == set()
 
 
 def test_app_never_creates_tables_itself(tmp_path):

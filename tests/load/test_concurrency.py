@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import POSTGRES_URL, free_port
+from tests.conftest import POSTGRES_URL, free_port, fresh_postgres_database
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,22 +29,6 @@ THREADS = 16
 TOPICS = 4
 START_TIMEOUT = 30
 CALL_TIMEOUT = 30
-
-
-@contextmanager
-def fresh_postgres_database():
-    """A database of its own on the test server, dropped afterwards (even when the test fails)."""
-    server = make_url(POSTGRES_URL)
-    name = f"portico_load_{secrets.token_hex(4)}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def databases():
@@ -59,7 +42,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'load.db'}"
     else:
-        with fresh_postgres_database() as url:
+        with fresh_postgres_database("portico_load") as url:
             yield url
 
 
