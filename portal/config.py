@@ -64,6 +64,8 @@ def from_environment(instance_path: str) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "SEARCH_LOCK_TIMEOUT": float(os.environ.get("SEARCH_LOCK_TIMEOUT") or 0),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
+        "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 300),
     }
 
 

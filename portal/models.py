@@ -4,3 +4,4 @@ from .forums.models import Forum, KnownUser, Post, Topic  # noqa: F401
 from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
 from .requests.models import (Attachment, Category, CategoryField, CustomField, FieldValue, Note,  # noqa: F401
                               Request, RequestMerge, Status)
+from .pagecache import CacheGeneration  # noqa: F401

@@ -11,7 +11,7 @@ import time
 from flask import Blueprint, make_response, request
 from werkzeug.exceptions import HTTPException
 
-from .. import settings
+from .. import pagecache, settings
 from ..errors import Forbidden
 from ..extensions import csrf, db
 from .auth import authenticate
@@ -93,6 +93,15 @@ def endpoint():
     if missing:
         errors = [error(101, name) for name in missing]
         return error_reply(fmt, errors + ([error(method.on_missing)] if method.on_missing else []))
+    cached = method.cache(params) if method.cache and not private and pagecache.eligible(api=True) else None
+    if cached is not None:
+        scopes, vary = cached
+        key = ("api", name, fmt, tuple(sorted(values.items())), vary)
+        return pagecache.serve(key, scopes, lambda: _call(method, params, fmt))
+    return _call(method, params, fmt)
+
+
+def _call(method, params: Params, fmt: str):
     try:
         data = method.func(params)
     except ApiError as exc:

@@ -25,6 +25,9 @@ class Method:
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     on_missing: int | None = None  # HelpSpot's companion error after the 101s (206, 102, 210)
+    # A read whose reply may be kept for anonymous callers (portal.pagecache): Params -> (scopes, vary),
+    # or None for a call that must run.
+    cache: Callable | None = None
 
     @property
     def private(self) -> bool:
@@ -34,11 +37,26 @@ class Method:
 REGISTRY: dict[str, Method] = {}
 
 
-def api_method(name: str, root: str, *, required=(), optional=(), on_missing=None):
+def api_method(name: str, root: str, *, required=(), optional=(), on_missing=None, cache=None):
     def register(func):
-        REGISTRY[name] = Method(name, func, root, tuple(required), tuple(optional), on_missing)
+        REGISTRY[name] = Method(name, func, root, tuple(required), tuple(optional), on_missing, cache)
         return func
     return register
+
+
+def kept(*scopes: str):
+    """``cache=`` for a method whose reply depends on these scopes' rows alone."""
+    return lambda params: (scopes, None)
+
+
+def searched(kind: str):
+    """``cache=`` for a search of one index: its rows' scope, and the index's current version."""
+    def scopes(params):
+        from ..search import index_versions
+
+        version = index_versions(kind)
+        return ((kind,), version) if version is not None else None
+    return scopes
 
 
 def lookup(name: str) -> Method | None:

@@ -9,6 +9,7 @@ from ..dates import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
+from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
 from ..urls import external_url
 from . import forms
@@ -16,6 +17,7 @@ from . import services as forums
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
 bp.before_request(login_gate)
+FORUMS = ("forums",)  # what the cached pages show (portal.pagecache)
 
 
 def _page_number() -> int:
@@ -27,6 +29,7 @@ def _page_size() -> int:
 
 
 @bp.get("")
+@cached_page(FORUMS)
 def index():
     listed = forums.public_forums()
     return render_template("forums/index.html", forums=listed, activity=forums.forum_activity(listed))
@@ -34,6 +37,7 @@ def index():
 
 @bp.route("/<int:forum_id>", methods=["GET", "POST"])
 @bp.route("/<int:forum_id>-<slug>", methods=["GET", "POST"])
+@cached_page(FORUMS)
 def forum(forum_id, slug=None):
     forum = visible(forums.get_forum, forum_id)
     if request.method == "POST":
@@ -71,6 +75,7 @@ def _new_topic(forum):
 
 @bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
 @bp.route("/topics/<int:topic_id>-<slug>", methods=["GET", "POST"])
+@cached_page(FORUMS)
 def topic(topic_id, slug=None):
     topic = visible(forums.get_topic, topic_id)
     if request.method == "POST":

@@ -9,6 +9,7 @@ from .. import files
 from ..auth import current_staff
 from ..extensions import db
 from ..forums import services as forums
+from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
 from . import services as kb
 
@@ -18,15 +19,18 @@ bp.before_request(login_gate)
 VOTER_COOKIE = "portico_voter"
 _VOTER_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _TEN_YEARS = 10 * 365 * 24 * 3600
+KB = ("kb",)  # what the cached pages show (portal.pagecache)
 
 
 @bp.get("/kb")
+@cached_page(KB)
 def books():
     return render_template("kb/books.html", books=kb.public_books())
 
 
 @bp.get("/kb/books/<int:book_id>")
 @bp.get("/kb/books/<int:book_id>-<slug>")
+@cached_page(KB)
 def book(book_id, slug=None):
     book = visible(kb.get_book, book_id)
     if moved := canonical_redirect("kb.book", slug, book.slug, book_id=book.id):
@@ -36,6 +40,7 @@ def book(book_id, slug=None):
 
 
 @bp.get("/kb/books/<int:book_id>/print")
+@cached_page(KB)
 def printable(book_id):
     book = visible(kb.get_book, book_id)
     toc = kb.table_of_contents(book, include_hidden=current_staff() is not None)
@@ -44,6 +49,7 @@ def printable(book_id):
 
 @bp.get("/kb/chapters/<int:chapter_id>")
 @bp.get("/kb/chapters/<int:chapter_id>-<slug>")
+@cached_page(KB)
 def chapter(chapter_id, slug=None):
     chapter = visible(kb.get_chapter, chapter_id)
     if moved := canonical_redirect("kb.chapter", slug, chapter.slug, chapter_id=chapter.id):
@@ -57,6 +63,7 @@ def chapter(chapter_id, slug=None):
 
 @bp.get("/kb/pages/<int:page_id>")
 @bp.get("/kb/pages/<int:page_id>-<slug>")
+@cached_page(KB, vary=lambda page_id, slug=None: _voted(page_id))
 def page(page_id, slug=None):
     page = visible(kb.get_page, page_id)
     if moved := canonical_redirect("kb.page", slug, page.slug, page_id=page.id):
@@ -89,6 +96,12 @@ def _voter() -> str | None:
     return value if _VOTER_RE.match(value) else None
 
 
+def _voted(page_id: int) -> bool | None:
+    """What a page shows this browser about its vote: None for a browser that never voted (no query)."""
+    voter = _voter()
+    return kb.has_voted(page_id, voter) if voter else None
+
+
 @bp.get("/kb/files/<int:attachment_id>")
 def attachment(attachment_id):
     """A page's file. Never sniffed or run by the browser; only plain images are shown inline."""
@@ -107,6 +120,7 @@ def attachment(attachment_id):
 
 @bp.get("/tags/<int:tag_id>")
 @bp.get("/tags/<int:tag_id>-<slug>")
+@cached_page(("kb", "forums"))
 def tag(tag_id, slug=None):
     tag = kb.get_tag(tag_id)
     if moved := canonical_redirect("kb.tag", slug, tag.slug, tag_id=tag.id):

@@ -6,7 +6,16 @@ with the database, registers the ``flask search`` commands and the search pages.
 from .hooks import reindex_after_commit
 from .index import SearchIndex, SearchUnavailable
 
-__all__ = ["SearchIndex", "SearchUnavailable", "init_app", "reindex_after_commit"]
+__all__ = ["SearchIndex", "SearchUnavailable", "index_versions", "init_app", "reindex_after_commit"]
+
+
+def index_versions(*kinds: str) -> tuple | None:
+    """The current version of each index in ``kinds`` (None when one cannot be read): what a cached
+    search reply depends on besides the database."""
+    from flask import current_app
+
+    versions = tuple(current_app.extensions["portico_search"].version(kind) for kind in kinds)
+    return None if None in versions else versions
 
 
 def init_app(app) -> None:

@@ -92,6 +92,11 @@ class SearchIndex:
         log.info("creating an empty %s search index in %s", kind, folder)
         return whoosh_index.create_in(str(folder), SCHEMAS[kind]())
 
+    def version(self, kind: str):
+        """What identifies the index's current contents, or None when the folder cannot be read: a result
+        remembered with one version is still the answer while the version holds (portal.pagecache)."""
+        return _fingerprint(self.folder(kind))
+
     @contextmanager
     def searcher(self, kind: str):
         """A searcher on the latest committed version; read errors become SearchUnavailable.

@@ -5,7 +5,9 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 
 from .. import settings
 from ..kb import services as kb
+from ..pagecache import cached_page
 from ..public import login_gate
+from . import index_versions
 from ..text import slugify
 from . import query
 
@@ -18,6 +20,7 @@ MAX_QUERY = 200
 
 
 @bp.get("/search")
+@cached_page(("kb", "forums"), vary=lambda: index_versions("kb", "forums"))
 def search():
     q = request.args.get("q", "").strip()[:MAX_QUERY]
     area = request.args.get("area", "kb")

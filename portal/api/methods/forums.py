@@ -13,7 +13,7 @@ from ...search.query import search_forums
 from .. import shapes
 from ..errors import ApiError, error
 from ..output import NOT_FOUND
-from ..registry import Params, api_method
+from ..registry import Params, api_method, kept, searched
 
 POSTER_PARAMS = ("sEmail", "sURL", "fEmailUpdate", "sIP", "sOS", "sBrowser")
 
@@ -23,12 +23,12 @@ def forum_row(forum) -> dict:
                        "fClosed": forum.closed, "iOrder": forum.position})
 
 
-@api_method("forums.list", "forums")
+@api_method("forums.list", "forums", cache=kept("forums"))
 def forums_list(p: Params):
     return {"forum": [forum_row(forum) for forum in services.public_forums()]}
 
 
-@api_method("forums.get", "forum", required=("xForumId",))
+@api_method("forums.get", "forum", required=("xForumId",), cache=kept("forums"))
 def forums_get(p: Params):
     try:
         return forum_row(services.get_forum(p.id("xForumId")))
@@ -38,7 +38,7 @@ def forums_get(p: Params):
         return NOT_FOUND
 
 
-@api_method("forums.getTopics", "topics", required=("xForumId",), optional=("start", "length"))
+@api_method("forums.getTopics", "topics", required=("xForumId",), optional=("start", "length"), cache=kept("forums"))
 def forums_get_topics(p: Params):
     try:
         forum = services.get_forum(p.id("xForumId"))
@@ -54,7 +54,7 @@ def forums_get_topics(p: Params):
         "postcount": t.post_count}) for t in topics]}
 
 
-@api_method("forums.getPosts", "posts", required=("xTopicId",))
+@api_method("forums.getPosts", "posts", required=("xTopicId",), cache=kept("forums"))
 def forums_get_posts(p: Params):
     try:
         topic = services.get_topic(p.id("xTopicId"))
@@ -106,7 +106,7 @@ def forums_create_post(p: Params):
     return {"xPostId": str(post.id)}
 
 
-@api_method("forums.search", "topics", required=("q",))
+@api_method("forums.search", "topics", required=("q",), cache=searched("forums"))
 def forums_search(p: Params):
     results = search_forums(p.get("q"), per_page=settings.get("max_search_results"))
     return {"topic": [shapes.row({

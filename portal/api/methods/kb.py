@@ -9,7 +9,7 @@ from ...kb import services
 from ...search.query import search_kb
 from .. import shapes
 from ..output import NOT_FOUND, KeyedList
-from ..registry import Params, api_method
+from ..registry import Params, api_method, kept, searched
 
 
 def book_row(book) -> dict:
@@ -17,12 +17,12 @@ def book_row(book) -> dict:
                        "tDescription": book.description})
 
 
-@api_method("kb.list", "books")
+@api_method("kb.list", "books", cache=kept("kb"))
 def kb_list(p: Params):
     return {"book": [book_row(book) for book in services.public_books()]}
 
 
-@api_method("kb.get", "book", required=("xBook",))
+@api_method("kb.get", "book", required=("xBook",), cache=kept("kb"))
 def kb_get(p: Params):
     try:
         return book_row(services.get_book(p.id("xBook")))
@@ -57,7 +57,7 @@ def page_row(page, number: str, *, with_html: bool, with_files: bool = False) ->
     return shapes.row(pairs)
 
 
-@api_method("kb.getBookTOC", "toc", required=("xBook",), optional=("fWithPageHTML",))
+@api_method("kb.getBookTOC", "toc", required=("xBook",), optional=("fWithPageHTML",), cache=kept("kb"))
 def kb_get_book_toc(p: Params):
     try:
         book = services.get_book(p.id("xBook"))
@@ -77,7 +77,7 @@ def kb_get_book_toc(p: Params):
     return {"chapter": chapters}
 
 
-@api_method("kb.getPage", "page", required=("xPage",))
+@api_method("kb.getPage", "page", required=("xPage",), cache=kept("kb"))
 def kb_get_page(p: Params):
     try:
         page = services.get_page(p.id("xPage"))
@@ -90,7 +90,7 @@ def kb_get_page(p: Params):
     return page_row(page, number, with_html=True, with_files=True)
 
 
-@api_method("kb.search", "pages", required=("q",))
+@api_method("kb.search", "pages", required=("q",), cache=searched("kb"))
 def kb_search(p: Params):
     results = search_kb(p.get("q"), per_page=settings.get("max_search_results"))
     return {"page": [shapes.row({"link": f"?pg=kb.page&id={hit.id}", "desc": hit.desc, "sBookName": hit.book_name,

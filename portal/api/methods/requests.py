@@ -14,7 +14,8 @@ from ...requests.models import VIA_WEB_SERVICE, Note
 from .. import shapes
 from ..errors import ApiError, error
 from ..output import KeyedList
-from ..registry import Params, api_method
+from ...pagecache import request_scopes
+from ..registry import Params, api_method, kept
 
 CONTACT_PARAMS = {"sFirstName": "first_name", "sLastName": "last_name", "sUserId": "user_id",
                   "sEmail": "email", "sPhone": "phone"}
@@ -94,7 +95,13 @@ def request_update(p: Params):
     return {"xRequest": str(req.id)}
 
 
-@api_method("request.get", "request", required=("accesskey",), on_missing=102)
+def _key_scopes(p: Params):
+    """request.get is kept per exact access key, and depends on its request's rows only."""
+    parsed = services.parse_access_key(p.text("accesskey"))
+    return (request_scopes(parsed[0]), None) if parsed else None
+
+
+@api_method("request.get", "request", required=("accesskey",), on_missing=102, cache=_key_scopes)
 def request_get(p: Params):
     req = by_access_key(p, 102)
     fields = custom_fields.all_fields(public_only=True)
@@ -103,7 +110,7 @@ def request_get(p: Params):
             "request_history": {"item": history}}
 
 
-@api_method("request.getCategories", "categories")
+@api_method("request.getCategories", "categories", cache=kept())
 def request_get_categories(p: Params):
     result = KeyedList()
     for cat in services.public_categories():
@@ -111,7 +118,7 @@ def request_get_categories(p: Params):
     return {"category": result}
 
 
-@api_method("request.getCustomFields", "customfields")
+@api_method("request.getCustomFields", "customfields", cache=kept())
 def request_get_custom_fields(p: Params):
     result = KeyedList()
     for field in custom_fields.all_fields(public_only=True):
