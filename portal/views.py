@@ -10,12 +10,14 @@ from . import cache
 from .extensions import db
 from .forums import services as forums
 from .kb import services as kb
+from .pagecache import cached_page
 from .public import login_gate
 
 bp = Blueprint("site", __name__)
 
 
 @bp.get("/")
+@cached_page(("kb", "forums"))
 def home():
     if "pg" in request.args:  # HelpSpot's links are relative to the portal root: "?pg=kb.page&id=16"
         return legacy()

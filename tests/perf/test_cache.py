@@ -1,5 +1,6 @@
 """The home page's cached lists: served without querying, fresh again after a committed write (in the
-process that wrote at once, in the others after the time to live)."""
+process that wrote at once, in the others after the time to live). These are what a logged-in visitor's
+home page and a page-cache miss use: the whole-reply cache (tests/perf/test_pagecache.py) is off here."""
 import re
 from datetime import timedelta
 
@@ -12,6 +13,11 @@ from portal.extensions import db
 from portal.forums.models import Forum, Post, Topic
 from portal.kb.models import Book, Chapter, Page, Tag
 from tests.portal_helpers import count_queries
+
+
+@pytest.fixture
+def app_config():
+    return {"PAGE_CACHE_ENTRIES": 0}
 
 
 @pytest.fixture

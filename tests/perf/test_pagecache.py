@@ -64,11 +64,11 @@ def without_tokens(html: str) -> str:
 
 
 @pytest.mark.parametrize("which", ["page", "topic", "request"])
-def test_the_second_anonymous_reader_gets_the_stored_reply_for_one_statement(app, client, content, which):
+def test_the_second_anonymous_reader_gets_the_stored_reply_without_rendering(app, client, content, which):
     first = get(client, content[which])
     with count_queries(app, page_cache=True) as statements:
         second = get(app.test_client(), content[which])
-    assert len(statements) == 1 and "cache_generation" in statements[0], statements
+    assert statements == []  # the generation numbers are read on a raw connection, outside SQLAlchemy
     assert without_tokens(second) == without_tokens(first)
 
 
@@ -108,6 +108,15 @@ def test_a_commit_in_another_worker_shows_on_the_next_request(app, client, conte
     assert "Install the new printer" in get(client, content["page"])
 
 
+def test_a_page_highlighted_in_another_worker_shows_on_this_ones_home_page(app, client, content, other_worker):
+    assert "Install the printer" not in get(client, "/")  # not highlighted yet
+    get(client, "/")
+    with other_worker.app_context():
+        db.session.get(Page, content["page_id"]).highlight = True
+        db.session.commit()
+    assert "Install the printer" in get(client, "/")
+
+
 def test_a_reply_posted_through_another_worker_shows_on_this_ones_topic_page(app, client, content, other_worker):
     from portal.forums import services as forums
 
@@ -127,7 +136,7 @@ def test_an_update_to_one_request_leaves_the_other_requests_replies_stored(app, 
     assert "It is out now." in get(client, content["request"])
     with count_queries(app, page_cache=True) as statements:
         get(client, content["other_request"])
-    assert len(statements) == 1, statements
+    assert statements == []
 
 
 def test_a_settings_change_in_another_worker_shows_at_once(app, client, content, other_worker):
@@ -223,9 +232,10 @@ class TestApi:
             book_id = db.session.get(Page, content["page_id"]).chapter.book_id
         status, first = self.call(client, method="kb.getBookTOC", xBook=book_id)
         assert status == 200 and "Install the printer" in str(first)
+        self.call(client, method="kb.getBookTOC", xBook=book_id)  # (the worker's first look empties its copies)
         with count_queries(app, page_cache=True) as statements:
             assert self.call(client, method="kb.getBookTOC", xBook=book_id)[1] == first
-        assert len(statements) == 1
+        assert statements == []
         with other_worker.app_context():
             db.session.get(Page, content["page_id"]).name = "Unpack the printer"
             db.session.commit()
