@@ -19,8 +19,17 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="portico-form-time")
 
 
+_last_token: tuple = (None, None, None)  # (secret key, second, token): the same second signs the same way
+
+
 def form_token(now: float | None = None) -> str:
-    return _serializer().dumps(int(now if now is not None else time.time()))
+    """The signed time of this second. Signing is deterministic, so the token of the current second is
+    remembered (every page with a form asks for one, and a cached page asks on every reply)."""
+    global _last_token
+    second, secret = int(now if now is not None else time.time()), current_app.config["SECRET_KEY"]
+    if _last_token[:2] != (secret, second):
+        _last_token = (secret, second, _serializer().dumps(second))
+    return _last_token[2]
 
 
 def form_is_human(token: str | None, honeypot: str | None, now: float | None = None) -> bool:
