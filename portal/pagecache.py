@@ -31,6 +31,7 @@ from itertools import chain
 from flask import current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import BigInteger, String, TextClause, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
@@ -145,19 +146,36 @@ def current(scopes: tuple[str, ...]) -> tuple[int, ...]:
 
     Read on a pooled DB-API connection of its own, outside the session: a reply from the store then
     costs no session, transaction or ORM work at all (measured: 0.5 ms a reply through the session, 0.39
-    ms this way). Reading it on another connection than the page's is still safe: it happens before the
-    page's own reads, so a page is never stored under numbers newer than its rows."""
+    ms this way). On PostgreSQL the one SELECT runs in autocommit, without BEGIN and ROLLBACK round
+    trips. Reading it on another connection than the page's is still safe: it happens before the page's
+    own reads, so a page is never stored under numbers newer than its rows. Errors come out as
+    SQLAlchemy's (an unreachable database answers 503 like any other page)."""
     engine = db.engine
+    dbapi = engine.dialect.loaded_dbapi
     mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-    connection = engine.raw_connection()
+    sql = f"SELECT scope, value FROM cache_generation WHERE scope IN ({', '.join([mark] * len(scopes))})"
     try:
-        cursor = connection.cursor()
-        cursor.execute(f"SELECT scope, value FROM cache_generation WHERE scope IN ({', '.join([mark] * len(scopes))})",
-                       tuple(scopes))
-        rows = dict(cursor.fetchall())
-        cursor.close()
-    finally:
-        connection.close()  # back to the pool, rolled back
+        connection = engine.raw_connection()
+        try:
+            driver = connection.driver_connection
+            quick = engine.dialect.name == "postgresql" and not driver.autocommit
+            if quick:
+                driver.autocommit = True
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql, tuple(scopes))
+                rows = dict(cursor.fetchall())
+                cursor.close()
+            finally:
+                if quick and not driver.closed:
+                    driver.autocommit = False
+        except dbapi.Error:
+            connection.invalidate()  # a fresh one next time rather than a broken one back in the pool
+            raise
+        finally:
+            connection.close()  # back to the pool
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, tuple(scopes), exc, dbapi.Error, dialect=engine.dialect) from exc
     return tuple(rows.get(scope, 0) for scope in scopes)
 
 
