@@ -13,8 +13,9 @@ from flask import current_app
 from markupsafe import Markup
 
 from .index import SearchUnavailable  # noqa: F401  (re-exported for callers)
-from .matching import HIDDEN, count_hits, has_phrase, hidden_of, phrase_hits, visible
+from .matching import HIDDEN, count_hits, has_phrase, hidden_of, loosen, phrase_hits, visible
 from .parsing import Matcher, correct, highlight, parse
+from .ranking import ranked_hits
 
 
 @dataclass
@@ -78,7 +79,12 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hi
             return empty
         hidden_docs = hidden_of(searcher) if hidden is not None else frozenset()
         start, wanted = (page - 1) * per_page, page * per_page
-        found = phrase_hits(searcher, query, hidden_docs, start, wanted) if has_phrase(query) else None
+        phrases = has_phrase(query)
+        # numpy ranking (ranking.py) when the query is made of what it knows, else Whoosh's own search.
+        found = ranked_hits(searcher, query, hidden_docs, start, wanted,
+                            loosened=loosen(query) if phrases else None)
+        if found is None and phrases:
+            found = phrase_hits(searcher, query, hidden_docs, start, wanted)
         if found is None:
             results = searcher.search(visible(query, hidden_docs), limit=wanted)
             total, estimate = count_hits(searcher, results, query, hidden_docs) if count else (0, False)
