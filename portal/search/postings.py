@@ -1,12 +1,15 @@
-"""A kept searcher's posting lists and field lengths as numpy arrays, decoded once and remembered.
+"""Posting lists and field lengths as numpy arrays, decoded once and kept, for ranking.py.
 
-Whoosh scores a query one document at a time in Python; ``ranking.py`` scores every matching document at
-once with numpy instead, from the arrays read here: per segment, each field's length column (one byte per
-document, decoded with Whoosh's own table) and, per (field, term), the documents, their BM25F score for that
-term alone and, for fields in the PackedPositions format, every posting's positions (for phrase checks).
-A term's score does not depend on the query, only on index statistics that are fixed for the searcher's
-lifetime, so it is computed once; at most CACHED_BYTES of postings are kept per searcher (least recently
-used first out), and all of it goes with the searcher when the index changes.
+Two caches, because a commit changes less than it seems:
+
+- A segment's files never change once written, so what is decoded from them (per term: the documents,
+  their term weights and, in the PackedPositions format, every occurrence's position; per field: each
+  document's length) is kept per process, keyed by the segment's identity, whichever searcher asked.
+  A commit adds a small segment and marks deletions (applied as a mask per searcher), so the next
+  searcher finds the old segments' postings already decoded. At most DECODED_BYTES, least recently used
+  out first; a merge or rebuild writes new segments, and the old entries age out.
+- Scores depend on index-wide statistics (idf, average field length) that any commit changes, so each
+  searcher keeps its own, computed from the decoded arrays in a few vector operations (SCORED_BYTES).
 
 Depends on Whoosh 2.7's W3 codec internals (block data tuples, length columns), as matching.py does.
 """
@@ -21,7 +24,8 @@ from whoosh.util.numeric import byte_to_length
 
 from .schema import PackedPositions
 
-CACHED_BYTES = 32 * 1024 * 1024
+DECODED_BYTES = 64 * 1024 * 1024  # per process: the whole benchmark forum index's postings take about 50 MB
+SCORED_BYTES = 8 * 1024 * 1024  # per searcher
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
@@ -30,38 +34,88 @@ class Unsupported(Exception):
     format): the caller runs Whoosh's own search."""
 
 
+class LRU:
+    """A dictionary of numpy-backed values with a byte budget: least recently used out first."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._entries: OrderedDict = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+            return found
+
+    def put(self, key, value, nbytes: int):
+        with self._lock:
+            self.misses += 1
+            if key in self._entries:
+                return self._entries[key][0]
+            self._entries[key] = (value, nbytes)
+            self._size += nbytes
+            while self._size > self.limit and len(self._entries) > 1:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
+            return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+DECODED = LRU(DECODED_BYTES)
+
+
+class Decoded:
+    """One term in one segment, as stored: documents (ascending, segment-local), weights as Whoosh reads
+    them, and for PackedPositions fields every occurrence as ``document << 32 | position``, ascending
+    (worked out on first use: word queries never need them)."""
+
+    __slots__ = ("ids", "weights", "_positions", "_counts", "_keys")
+
+    def __init__(self, ids, weights, positions=None, counts=None):
+        self.ids, self.weights = ids, weights
+        self._positions, self._counts, self._keys = positions, counts, None
+
+    @property
+    def keys(self):
+        if self._keys is None and self._positions is not None:
+            self._keys = np.repeat(self.ids << 32, self._counts) | self._positions
+        return self._keys
+
+    @property
+    def nbytes(self) -> int:
+        # The keys are counted from the start (8 bytes an occurrence), whether worked out yet or not.
+        extra = 0 if self._positions is None else self._positions.nbytes * 3 + self._counts.nbytes
+        return self.ids.nbytes + self.weights.nbytes + extra
+
+
 class Postings:
-    """One term in one segment: document numbers (ascending, segment-local), that term's score in each
-    (Whoosh's scorer, computed for the whole list at once) and, when the field's format is PackedPositions,
-    all positions in posting order with where each posting's begin (``starts``, one more than postings)."""
+    """One term in one segment for one searcher: the decoded arrays and the term's score in each document
+    (Whoosh's scorer, computed for the whole list at once)."""
 
-    __slots__ = ("ids", "scores", "positions", "starts")
+    __slots__ = ("ids", "scores", "_decoded")
 
-    def __init__(self, ids, scores, positions=None, starts=None):
-        self.ids, self.scores, self.positions, self.starts = ids, scores, positions, starts
+    def __init__(self, decoded: Decoded, scores):
+        self.ids, self.scores, self._decoded = decoded.ids, scores, decoded
+
+    @property
+    def keys(self):
+        return self._decoded.keys
 
     def __len__(self):
         return len(self.ids)
 
-    @property
-    def nbytes(self) -> int:
-        extra = 0 if self.positions is None else self.positions.nbytes + self.starts.nbytes
-        return self.ids.nbytes + self.scores.nbytes + extra
-
-    def positions_of(self, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(counts, positions) of the postings at indexes ``selected`` (ascending): how many positions
-        each has, and all of them in posting order. Raises Unsupported for other position formats."""
-        if self.positions is None:
-            raise Unsupported("positions not in the PackedPositions format")
-        begins, ends = self.starts[selected], self.starts[selected + 1]
-        counts = ends - begins
-        # One gather: for each wanted position, its posting's start plus its rank within the posting.
-        shift = np.repeat(begins - (np.cumsum(counts) - counts), counts)
-        return counts, self.positions[np.arange(int(counts.sum())) + shift].astype(np.int64)
-
 
 class Segment:
-    """One leaf searcher of a kept searcher: its documents, deletions and length columns."""
+    """One leaf searcher of a searcher: its documents, deletions and where its decoded arrays are kept."""
 
     def __init__(self, searcher, sub, offset: int, number: int):
         self.top, self.sub, self.offset, self.number = searcher, sub, offset, number
@@ -70,19 +124,35 @@ class Segment:
         self.deleted = np.zeros(self.count, dtype=bool)
         if self.reader.has_deletions():
             self.deleted[list(self.reader.deleted_docs_set)] = True  # a property
-        self._lengths: dict[str, np.ndarray] = {}
+        segment = getattr(self.reader, "_segment", None)
+        storage = getattr(self.reader, "_storage", None)
+        # Segment files are never rewritten: the folder and the segment's random id name its contents.
+        self.key = None if segment is None else (getattr(storage, "folder", id(storage)), segment.segment_id())
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Each document's length of ``fieldname`` as Whoosh scores it (a byte-coded approximation)."""
-        found = self._lengths.get(fieldname)
-        if found is None:
-            column = self.reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            codes = np.zeros(self.count, dtype=np.uint8)
-            if column is not None:
-                stored = min(column._count, self.count)
-                codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-            found = self._lengths[fieldname] = _LENGTHS[codes]
-        return found
+        key = (self.key, "lengths", fieldname)
+        found = DECODED.get(key) if self.key else None
+        if found is not None:
+            return found[0]
+        column = self.reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        codes = np.zeros(self.count, dtype=np.uint8)
+        if column is not None:
+            stored = min(column._count, self.count)
+            codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+        lengths = _LENGTHS[codes]
+        return DECODED.put(key, lengths, lengths.nbytes) if self.key else lengths
+
+    def decoded(self, fieldname: str, btext: bytes) -> Decoded | None:
+        """The term's postings in this segment, or None when the segment does not hold the term."""
+        key = (self.key, fieldname, btext)
+        found = DECODED.get(key) if self.key else None
+        if found is not None:
+            return found[0]
+        if (fieldname, btext) not in self.reader:
+            return None
+        decoded = _read(self, fieldname, btext)
+        return DECODED.put(key, decoded, decoded.nbytes) if self.key else decoded
 
     def btext(self, fieldname: str, text):
         """The term's bytes, or None when this segment cannot hold it (no such field, not a valid value)."""
@@ -97,42 +167,26 @@ class Segment:
 
 
 class PostingsCache:
-    """Decoded postings per (segment, field, term), least recently used dropped past ``limit`` bytes."""
+    """A searcher's scored postings per (segment, field, term), least recently used out past ``limit``."""
 
-    def __init__(self, limit: int = CACHED_BYTES):
-        self.limit = limit
-        self._entries: OrderedDict = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
+    def __init__(self, limit: int = SCORED_BYTES):
+        self._scored = LRU(limit)
 
     def get(self, segment: Segment, fieldname: str, btext: bytes) -> Postings | None:
-        """The term's postings in ``segment``, or None when the segment does not hold the term."""
         key = (segment.number, fieldname, btext)
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return found
-        if (fieldname, btext) not in segment.reader:
+        found = self._scored.get(key)
+        if found is not None:
+            return found[0]
+        decoded = segment.decoded(fieldname, btext)
+        if decoded is None:
             return None
-        found = _read(segment, fieldname, btext)
-        with self._lock:
-            self.misses += 1
-            if key not in self._entries:
-                self._entries[key] = found
-                self._size += found.nbytes
-                while self._size > self.limit and len(self._entries) > 1:
-                    _, dropped = self._entries.popitem(last=False)
-                    self._size -= dropped.nbytes
-        return found
+        scores = _scores(segment, fieldname, btext, decoded.ids, decoded.weights)
+        return self._scored.put(key, Postings(decoded, scores), scores.nbytes)
 
 
-def _read(segment: Segment, fieldname: str, btext: bytes) -> Postings:
+def _read(segment: Segment, fieldname: str, btext: bytes) -> Decoded:
     field = segment.sub.schema[fieldname]
     matcher = segment.reader._terms.matcher(fieldname, btext, field.format)
-    packed = isinstance(field.format, PackedPositions)
     if isinstance(matcher, ListMatcher):  # a single posting, inlined in the term's entry
         blocks = [(matcher._ids, matcher._weights or None, matcher._values)]
     elif isinstance(matcher, W3LeafMatcher):
@@ -141,13 +195,11 @@ def _read(segment: Segment, fieldname: str, btext: bytes) -> Postings:
         raise Unsupported(type(matcher).__name__)
     ids = np.concatenate([_ids(block[0], matcher) for block in blocks])
     weights = np.concatenate([_weights(block[1], len(block[0])) for block in blocks])
-    found = Postings(ids, _scores(segment, fieldname, btext, ids, weights))
-    if packed:
-        values = [value for block in blocks for value in block[2]]
-        counts = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) // 4
-        found.starts = np.concatenate(([0], np.cumsum(counts)))
-        found.positions = np.frombuffer(b"".join(values), dtype="<u4")
-    return found
+    if not isinstance(field.format, PackedPositions):
+        return Decoded(ids, weights)
+    values = [value for block in blocks for value in block[2]]
+    counts = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) // 4
+    return Decoded(ids, weights, np.frombuffer(b"".join(values), dtype="<u4"), counts)
 
 
 def _blocks(matcher: W3LeafMatcher):

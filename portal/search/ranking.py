@@ -304,7 +304,11 @@ class _Evaluation:
 
     def _phrase(self, query, candidates):
         """Documents among ``candidates`` with the phrase's words at successive positions (each within
-        ``slop`` of the previous word), as Whoosh's phrase matcher (and matching._in_order) decides."""
+        ``slop`` of the previous word), as Whoosh's phrase matcher (and matching._in_order) decides.
+
+        The occurrences of the first or the last word (whichever is rarer), in documents holding every
+        word, are followed word by word through the others' occurrences (sorted keys: one binary search
+        per occurrence still followed)."""
         found = np.zeros(self.count, dtype=bool)
         schema = self.segment.sub.schema
         if query.fieldname not in schema or not schema[query.fieldname].format.supports("positions"):
@@ -312,6 +316,8 @@ class _Evaluation:
         lists = [self._postings(query.fieldname, word) for word in query.words]
         if not lists or any(postings is None for postings in lists):
             return found
+        if any(postings.keys is None for postings in lists):
+            raise Unsupported("positions not in the PackedPositions format")
         docs = candidates.copy()
         for postings in lists:
             holds = np.zeros(self.count, dtype=bool)
@@ -319,21 +325,20 @@ class _Evaluation:
             docs &= holds
         if not docs.any():
             return found
-        reached = None
-        for postings in lists:
-            selected = np.flatnonzero(docs[postings.ids])
-            counts, where = postings.positions_of(selected)
-            keys = (np.repeat(postings.ids[selected], counts) << 32) | where  # sorted: document, position
-            reached = keys if reached is None else _follow(reached, keys, query.slop)
+        direction = 1 if len(lists[0].keys) <= len(lists[-1].keys) else -1
+        ordered = lists if direction == 1 else lists[::-1]
+        reached = ordered[0].keys[docs[ordered[0].keys >> 32]]
+        for postings in ordered[1:]:
+            reached = _follow(reached, postings.keys, query.slop, direction)
         found[np.unique(reached >> 32)] = True
         return found
 
 
-def _follow(reached, keys, slop: int):
-    """The (document, position) keys of ``keys`` that come 1 to ``slop`` positions after one of ``reached``."""
+def _follow(reached, keys, slop: int, direction: int):
+    """The keys of ``keys`` 1 to ``slop`` positions after (direction 1) or before (-1) one of ``reached``."""
     steps = [np.zeros(0, dtype=np.int64)]
     for step in range(1, slop + 1):
-        wanted = reached + step
+        wanted = reached + step * direction
         at = np.searchsorted(keys, wanted)
         hit = at < len(keys)
         hit[hit] = keys[at[hit]] == wanted[hit]

@@ -208,13 +208,27 @@ def test_queries_it_does_not_know_go_to_whoosh(kb_searcher):
     assert ranked_hits(kb_searcher, query, frozenset(), 0, 10) is None
 
 
-def test_the_postings_cache_is_bounded(kb_searcher, monkeypatch):
-    cache = ranking.PostingsCache(limit=4096)
-    monkeypatch.setattr(ranker_for(kb_searcher), "cache", cache)
+def test_the_caches_are_bounded_and_decoded_postings_outlive_a_searcher(kb_searcher, monkeypatch):
+    from portal.search import postings
+
+    decoded = postings.LRU(limit=64 * 1024)
+    monkeypatch.setattr(postings, "DECODED", decoded)
+    scored = postings.PostingsCache(limit=4096)
+    monkeypatch.setattr(ranker_for(kb_searcher), "cache", scored)
     for word in WORDS:
         ranker_for(kb_searcher).rank(parse(word, KB_FIELDS, kb_searcher.schema), frozenset(), 10)
-    assert cache._size <= 4096 or len(cache._entries) == 1
-    assert cache.misses > len(cache._entries)
+    assert decoded._size <= 64 * 1024 and scored._scored._size <= 4096
+    assert decoded.misses > len(decoded._entries) and scored._scored.misses > len(scored._scored._entries)
+
+    # A new searcher on the same segments (as after a commit elsewhere) reads nothing again.
+    decoded.limit = 64 * 1024 * 1024
+    query = parse("printer", KB_FIELDS, kb_searcher.schema)
+    ranker_for(kb_searcher).rank(query, frozenset(), 10)
+    misses = decoded.misses
+    fresh = type(kb_searcher)(kb_searcher.ixreader, closereader=False)
+    docs, scores, _ = ranking.Ranker(fresh).rank(query, frozenset(), 10)
+    assert decoded.misses == misses
+    assert list(zip(docs.tolist(), scores.tolist())) == whoosh_ranking(kb_searcher, query, frozenset())[:10]
 
 
 @pytest.mark.parametrize("slop", [1, 2, 3])
