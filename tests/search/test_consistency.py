@@ -153,3 +153,15 @@ def test_bulk_updates_are_indexed_when_announced(content):
     reindex_after_commit("kb", "pages", [page.id])
     db.session.commit()
     assert titles(search_kb("printer")) == []
+
+
+def test_a_seeded_random_module_does_not_make_a_new_segment_overwrite_a_live_one(content, caplog):
+    """Whoosh named segments with ``random``; Hypothesis seeds it before every example (whoosh_fixes.py)."""
+    import random
+
+    chapter = content.chapter(content.book())
+    for number in range(4):
+        random.seed(6)
+        content.page(chapter, f"Printer {number}", "printer")
+    assert "search index update failed" not in caplog.text
+    assert sorted(titles(search_kb("printer"))) == [f"Printer {number}" for number in range(4)]
