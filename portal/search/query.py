@@ -3,7 +3,8 @@
 Each function filters by what the viewer may see: a customer never gets a private book, hidden page,
 hidden chapter, private forum or held spam post (``public`` in the index; spam is never indexed).
 Hits come from stored fields, so a page of results costs no database query. Ranking is Whoosh's BM25F
-with titles boosted; snippets are HTML-escaped text with the matched words in <mark>.
+with titles boosted, computed with numpy (ranking.py); snippets are HTML-escaped text with the matched
+words in <mark>.
 Raises SearchUnavailable (503) when the index is missing or damaged.
 """
 from dataclasses import dataclass
@@ -43,7 +44,8 @@ class Results:
     per_page: int = 20
     suggestion: str | None = None  # "did you mean" (only worked out when nothing matched)
     query: str = ""
-    # Counting stops at COUNT_BOUND matches, and a phrase is only checked on the best PHRASE_CANDIDATES
+    # Exact with numpy ranking (ranking.py). On Whoosh's path (NOT, an index built before PackedPositions)
+    # counting stops at COUNT_BOUND matches, and a phrase is only checked on the best PHRASE_CANDIDATES
     # matches of its words: beyond those, ``total`` is extrapolated (never below what was seen) and this
     # is True. The hits of the page asked for are always real matches in rank order.
     total_is_estimate: bool = False
