@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.search                       # 100,000 posts + 5,000 pages
     .venv/bin/python -m bench.search --posts 10000 --pages 500 --queries 50   # a quick look
+    .venv/bin/python -m bench.search --reuse FOLDER --cold  # no posting list decoded before any query
 
 Works in a temporary folder (SQLite database + index) that is deleted afterwards (--keep to keep it).
 Not a test: figures depend on the machine and its load; record them in bench/README.md.
@@ -132,12 +133,19 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--reuse", metavar="FOLDER",
                         help="a folder kept by --keep with the same options: time the queries only")
+    parser.add_argument("--cold", action="store_true",
+                        help="before each query, forget every decoded posting list and close the kept searchers: "
+                             "each query is the first one of its words since the process started")
+    parser.add_argument("--new-searcher", action="store_true",
+                        help="close the kept searchers before each query, as a commit does: scores and hidden "
+                             "documents are worked out again, the segments' decoded postings are kept")
     args = parser.parse_args()
 
     folder = args.reuse or tempfile.mkdtemp(prefix="portico-bench-search-")
     os.environ.setdefault("INSTANCE_PATH", folder)
     from portal import create_app
     from portal.search.cli import rebuild
+    from portal.search.postings import DECODED
     from portal.search.query import search_forums, search_kb, suggest_pages
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
@@ -174,6 +182,10 @@ def main() -> None:
                         continue
                     timings, cpus, hits, estimated, cpu = [], [], [], 0, time.process_time()
                     for text in texts:
+                        if args.cold:
+                            DECODED.clear()
+                        if args.cold or args.new_searcher:
+                            app.extensions["portico_search"].close()
                         started, started_cpu = time.perf_counter(), time.process_time()
                         if kind == "prefix":
                             hits.append(len(suggest_pages(text)))

@@ -19,10 +19,12 @@ def index_versions(*kinds: str) -> tuple | None:
 
 
 def init_app(app) -> None:
-    from . import cli, hooks, whoosh_fixes  # noqa: F401  (hooks: the session event listeners)
+    from . import cli, hooks, postings, whoosh_fixes  # noqa: F401  (hooks: the session event listeners)
     from .views import bp
 
     whoosh_fixes.apply()
+    # Posting lists decoded for numpy ranking, kept per process (postings.py; bench/README.md for the figures).
+    postings.DECODED.limit = int(app.config.setdefault("SEARCH_POSTINGS_CACHE_MB", 64)) * 1024 * 1024
     # 0: when another worker holds the write lock, spool the change for it rather than wait (bench/README.md).
     app.config.setdefault("SEARCH_LOCK_TIMEOUT", 0.0)
     app.extensions["portico_search"] = SearchIndex(app.config["SEARCH_INDEX_DIR"],

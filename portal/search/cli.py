@@ -47,7 +47,8 @@ def reindex_command(kind):
 
 @search_cli.command("status")
 def status_command():
-    """Documents in each index against the rows in the database; exits 1 when they differ."""
+    """Documents in each index against the rows in the database, and whether an index was built by an
+    older version (its schema differs); exits 1 when anything needs a reindex."""
     index = current_app.extensions["portico_search"]
     with Session(db.engine) as session:
         expected = database_counts(session)
@@ -56,13 +57,16 @@ def status_command():
     for name in KINDS:
         try:
             indexed = index.doc_count(name)
+            old = index.outdated(name)
         except SearchUnavailable as exc:
             click.echo(f"{name:10} {'-':>9} {expected[name]:>9}  unavailable: {exc.message}")
             drift = True
             continue
-        state = "ok" if indexed == expected[name] else f"drift {indexed - expected[name]:+d}"
-        drift = drift or indexed != expected[name]
-        click.echo(f"{name:10} {indexed:>9} {expected[name]:>9}  {state}")
+        states = [] if indexed == expected[name] else [f"drift {indexed - expected[name]:+d}"]
+        if old:
+            states.append("outdated: built by an older version (slower phrase searches)")
+        drift = drift or bool(states)
+        click.echo(f"{name:10} {indexed:>9} {expected[name]:>9}  {', '.join(states) or 'ok'}")
     if drift:
         click.echo("Run `flask --app wsgi search reindex` to rebuild from the database.")
         raise SystemExit(1)

@@ -23,7 +23,7 @@ from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
 from ..errors import PortalError
-from .schema import SCHEMAS
+from .schema import SCHEMAS, outdated
 
 log = logging.getLogger(__name__)
 KINDS = tuple(SCHEMAS)
@@ -47,6 +47,7 @@ class SearchIndex:
         # a searcher for every query re-read the table of contents and every segment's metadata.
         self._idle: dict[str, list] = {}
         self._idle_lock = threading.Lock()
+        self._warned_outdated: set[str] = set()
         weakref.finalize(self, _close_idle, self._idle)
 
     # Opening -------------------------------------------------------------------------------------
@@ -108,6 +109,7 @@ class SearchIndex:
         searcher = self._take(kind, fingerprint)
         if searcher is None:
             searcher = self._retry(kind, lambda name: self._open(name).searcher())
+            self._warn_if_outdated(kind, searcher.schema)
         healthy = False
         try:
             yield searcher
@@ -123,6 +125,17 @@ class SearchIndex:
                 self._give_back(kind, fingerprint, searcher)
             else:
                 searcher.close()
+
+    def _warn_if_outdated(self, kind: str, schema) -> None:
+        if kind not in self._warned_outdated and outdated(schema, kind):
+            self._warned_outdated.add(kind)
+            log.warning("the %s search index was built by an older version of Portico: phrase searches are "
+                        "slower until `flask --app wsgi search reindex` rebuilds it", kind)
+
+    def outdated(self, kind: str) -> bool:
+        """Whether the ``kind`` index was built with an older schema (``flask search reindex`` updates it)."""
+        with self.searcher(kind) as searcher:
+            return outdated(searcher.schema, kind)
 
     def _take(self, kind: str, fingerprint):
         stale = []
@@ -224,14 +237,18 @@ class SearchIndex:
         return self.path / f"{kind}.rebuilding"
 
     def rebuild(self, kind: str, fill) -> int:
-        """Replace the whole index for ``kind`` with ``fill(writer)`` (which returns the count). A damaged
-        index is cleared first. Changes spooled meanwhile are applied by the next writer."""
+        """Replace the whole index for ``kind`` with ``fill(writer)`` (which returns the count), with the
+        current schema. A damaged index is cleared first. Changes spooled meanwhile are applied by the next
+        writer."""
         try:
             ix = self.open(kind)
         except SearchUnavailable:
             _clear(self.folder(kind))
             ix = self._create(kind)
         writer = ix.writer(timeout=max(self.lock_timeout, 60), delay=0.1, limitmb=256, compound=False)
+        # The rebuilt index gets the current schema: one built by an older version keeps its own until
+        # now (writers use the index's schema), and the old segments all go with mergetype=CLEAR.
+        writer.schema = SCHEMAS[kind]()
         marker = self._rebuilding(kind)
         marker.touch()
         try:

@@ -1,4 +1,5 @@
-"""Getting one page of hits quickly: visibility inside the query, counting, and phrase candidates.
+"""Whoosh's own search, for the queries ranking.py does not handle (Not, an index built before
+PackedPositions): visibility inside the query, counting, and phrase candidates.
 
 - Hidden documents are excluded with AndNot inside the query: Whoosh's ``mask`` visits every match,
   AndNot keeps the top-N search skipping posting blocks that cannot rank.
@@ -88,8 +89,8 @@ def has_phrase(query) -> bool:
     return isinstance(query, Phrase) or any(has_phrase(child) for child in query.children())
 
 
-def _loosen(query):
-    return query._and_query() if isinstance(query, Phrase) else query.apply(_loosen)
+def loosen(query):
+    return query._and_query() if isinstance(query, Phrase) else query.apply(loosen)
 
 
 def phrase_hits(searcher, query, hidden_docs, start: int, wanted: int):
@@ -101,7 +102,7 @@ def phrase_hits(searcher, query, hidden_docs, start: int, wanted: int):
     asked for is full. Hits keep the loosened query's rank, so the pages shown are exactly the phrase
     matches in that order; only the total beyond the candidates checked is extrapolated. Past
     PHRASE_CANDIDATES * 4 candidates without enough matches, the full phrase search runs instead."""
-    loosened = visible(_loosen(query), hidden_docs)
+    loosened = visible(loosen(query), hidden_docs)
     limit, checked, hits = max(PHRASE_CANDIDATES, 4 * wanted), 0, []
     while True:
         loose = searcher.search(loosened, limit=limit)
@@ -120,7 +121,7 @@ def phrase_hits(searcher, query, hidden_docs, start: int, wanted: int):
         if limit >= PHRASE_CANDIDATES * 4:
             return None
         limit *= 4
-    loose_total, _ = count_hits(searcher, loose, _loosen(query), hidden_docs)
+    loose_total, _ = count_hits(searcher, loose, loosen(query), hidden_docs)
     total = max(len(hits), round(len(hits) * loose_total / checked))
     return hits[start:wanted], total, total != len(hits)
 

@@ -3,7 +3,8 @@
 Each function filters by what the viewer may see: a customer never gets a private book, hidden page,
 hidden chapter, private forum or held spam post (``public`` in the index; spam is never indexed).
 Hits come from stored fields, so a page of results costs no database query. Ranking is Whoosh's BM25F
-with titles boosted; snippets are HTML-escaped text with the matched words in <mark>.
+with titles boosted, computed with numpy (ranking.py); snippets are HTML-escaped text with the matched
+words in <mark>.
 Raises SearchUnavailable (503) when the index is missing or damaged.
 """
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from flask import current_app
 from markupsafe import Markup
 
 from .index import SearchUnavailable  # noqa: F401  (re-exported for callers)
-from .matching import HIDDEN, count_hits, has_phrase, hidden_of, phrase_hits, visible
+from .matching import HIDDEN, count_hits, has_phrase, hidden_of, loosen, phrase_hits, visible
 from .parsing import Matcher, correct, highlight, parse
+from .ranking import ranked_hits
 
 
 @dataclass
@@ -42,7 +44,8 @@ class Results:
     per_page: int = 20
     suggestion: str | None = None  # "did you mean" (only worked out when nothing matched)
     query: str = ""
-    # Counting stops at COUNT_BOUND matches, and a phrase is only checked on the best PHRASE_CANDIDATES
+    # Exact with numpy ranking (ranking.py). On Whoosh's path (NOT, an index built before PackedPositions)
+    # counting stops at COUNT_BOUND matches, and a phrase is only checked on the best PHRASE_CANDIDATES
     # matches of its words: beyond those, ``total`` is extrapolated (never below what was seen) and this
     # is True. The hits of the page asked for are always real matches in rank order.
     total_is_estimate: bool = False
@@ -78,7 +81,12 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hi
             return empty
         hidden_docs = hidden_of(searcher) if hidden is not None else frozenset()
         start, wanted = (page - 1) * per_page, page * per_page
-        found = phrase_hits(searcher, query, hidden_docs, start, wanted) if has_phrase(query) else None
+        phrases = has_phrase(query)
+        # numpy ranking (ranking.py) when the query is made of what it knows, else Whoosh's own search.
+        found = ranked_hits(searcher, query, hidden_docs, start, wanted,
+                            loosened=loosen(query) if phrases else None)
+        if found is None and phrases:
+            found = phrase_hits(searcher, query, hidden_docs, start, wanted)
         if found is None:
             results = searcher.search(visible(query, hidden_docs), limit=wanted)
             total, estimate = count_hits(searcher, results, query, hidden_docs) if count else (0, False)

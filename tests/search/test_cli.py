@@ -115,3 +115,49 @@ def test_search_unavailable_renders_as_503(tmp_path):
     response = app.test_client().get("/_probe", headers={"Accept": "application/json"})
     assert response.status_code == 503
     assert "search" in response.get_json()["error"]["message"].lower()
+
+
+def _old_schema(kind: str):
+    """The schema as versions before PackedPositions built it (Whoosh's pickled positions)."""
+    from whoosh.formats import Positions
+
+    from portal.search.schema import SCHEMAS, PackedPositions
+
+    schema = SCHEMAS[kind]()
+    for name in schema.names():
+        if isinstance(schema[name].format, PackedPositions):
+            schema[name].format = Positions(field_boost=schema[name].format.field_boost)
+    return schema
+
+
+def test_an_index_built_by_an_older_version_answers_says_so_and_reindex_updates_it(app, runner, kb, caplog):
+    import shutil
+
+    from whoosh import index as whoosh_index
+
+    from portal.kb.models import Page
+    from portal.search.documents import apply
+
+    folder = Path(current_app.config["SEARCH_INDEX_DIR"]) / "kb"
+    current_app.extensions["portico_search"].close()
+    shutil.rmtree(folder)
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), _old_schema("kb"))
+    current_app.extensions["portico_search"].write(
+        {"kb": {"pages": {page.id for page in db.session.scalars(db.select(Page))}}}, apply)
+    content_page = db.session.scalars(db.select(Page)).first()
+    content_page.body = "reset your printer password"
+    db.session.commit()  # a hook writes to the old index with its own schema
+
+    assert [hit.title for hit in search_kb('"printer password"').hits] == [content_page.name]  # Whoosh's path
+    assert [hit.title for hit in search_kb("printer").hits] == ["Printer setup"]
+    assert "built by an older version" in caplog.text and "search reindex" in caplog.text
+    result = runner.invoke(args=["search", "status"])
+    assert result.exit_code == 1
+    assert "kb                 2         2  outdated" in result.output and "search reindex" in result.output
+
+    assert runner.invoke(args=["search", "reindex", "--kind", "kb"]).exit_code == 0
+    result = runner.invoke(args=["search", "status"])
+    assert result.exit_code == 0, result.output
+    assert [hit.title for hit in search_kb('"printer password"').hits] == [content_page.name]
+    assert (search_kb('"printer password"').total, search_kb('"printer password"').total_is_estimate) == (1, False)
