@@ -181,6 +181,14 @@ def test_a_flashed_message_is_shown_not_swallowed_by_a_stored_reply(app, client,
     assert "Thank you, your update was added" in get(client, content["request"])
 
 
+@pytest.mark.parametrize("which", ["page", "topic", "request"])
+def test_a_forged_host_header_is_not_stored_for_the_next_reader(app, content, which):
+    """Links come from PUBLIC_URL or are relative: a reply rendered for one Host header is right for all."""
+    first = app.test_client().get(content[which], headers={"Host": "evil.example"})
+    assert first.status_code == 200 and b"evil.example" not in first.data
+    assert "evil.example" not in get(app.test_client(), content[which])
+
+
 def test_a_wrong_access_key_never_reaches_a_stored_reply(app, client, content):
     get(client, content["request"])
     wrong = content["request"][:-1] + ("a" if content["request"][-1] != "a" else "b")
