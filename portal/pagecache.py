@@ -76,6 +76,16 @@ def request_scopes(request_id: int) -> tuple[str, ...]:
     return ALL_REQUESTS, request_bucket(request_id)
 
 
+def access_key_scopes(key: str) -> tuple[str, ...] | None:
+    """What a reply opened by an access key (the request page, ``request.get``) depends on: its request's
+    rows only. None for a key that names no request: not cached. Such replies are kept per exact key, so a
+    wrong password never reaches a stored reply."""
+    from .requests.services import parse_access_key
+
+    parsed = parse_access_key(key)
+    return request_scopes(parsed[0]) if parsed else None
+
+
 # ---------------------------------------------------------------------------------------------- writes
 
 def _request_id(instance) -> int | None:

@@ -15,7 +15,7 @@ from ..auth import current_customer
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
-from ..pagecache import cached_page, request_scopes
+from ..pagecache import access_key_scopes, cached_page
 from ..public import login_gate
 from . import services
 from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
@@ -108,13 +108,6 @@ def lookup():
     return redirect(url_for("requests.check", key=key))
 
 
-def _key_scopes(key: str):
-    """A request page is cached per exact key (a wrong password never reaches a stored reply) and
-    depends on its request's rows only."""
-    parsed = services.parse_access_key(key)
-    return request_scopes(parsed[0]) if parsed else None
-
-
 def _find(key: str):
     """(request, None), or (None, a redirect to the request a merged key now belongs to). Raises NotFound."""
     try:
@@ -138,7 +131,7 @@ def _render_check(req: Request, errors: dict | None = None, update: str = "", st
 
 
 @bp.route("/<key>", methods=["GET", "POST"])
-@cached_page(lambda key: _key_scopes(key))
+@cached_page(access_key_scopes)
 def check(key):
     req, moved = _find(key)
     if moved:

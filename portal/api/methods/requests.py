@@ -14,7 +14,7 @@ from ...requests.models import VIA_WEB_SERVICE, Note
 from .. import shapes
 from ..errors import ApiError, error
 from ..output import KeyedList
-from ...pagecache import request_scopes
+from ...pagecache import access_key_scopes
 from ..registry import Params, api_method, kept
 
 CONTACT_PARAMS = {"sFirstName": "first_name", "sLastName": "last_name", "sUserId": "user_id",
@@ -96,9 +96,8 @@ def request_update(p: Params):
 
 
 def _key_scopes(p: Params):
-    """request.get is kept per exact access key, and depends on its request's rows only."""
-    parsed = services.parse_access_key(p.text("accesskey"))
-    return (request_scopes(parsed[0]), None) if parsed else None
+    scopes = access_key_scopes(p.text("accesskey"))
+    return (scopes, None) if scopes else None
 
 
 @api_method("request.get", "request", required=("accesskey",), on_missing=102, cache=_key_scopes)
