@@ -1,11 +1,13 @@
 """A visitor goes from the home page to a forum, starts a topic and replies to it."""
+from playwright.sync_api import expect
+
 PHONE = {"width": 390, "height": 844}
 
 
 def test_start_a_topic_and_reply(live_app, page, shot):
     page.goto(live_app.base_url + "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Forums").click()
-    assert page.title() == "Forums · Portico Help Desk"
+    expect(page).to_have_title("Forums · Portico Help Desk")  # waits for the navigation the click started
     shot("forums")
     page.get_by_role("link", name="Product Questions").click()
     assert page.get_by_role("link", name="How do I share a project with a client?").is_visible()

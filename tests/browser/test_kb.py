@@ -1,11 +1,13 @@
 """A visitor browses from the home page to a knowledge-book page and rates it."""
+from playwright.sync_api import expect
+
 PHONE = {"width": 390, "height": 844}
 
 
 def test_browse_a_book_to_a_page_and_vote(live_app, page, shot):
     page.goto(live_app.base_url + "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Knowledge books").click()
-    assert page.title() == "Knowledge books · Portico Help Desk"
+    expect(page).to_have_title("Knowledge books · Portico Help Desk")  # waits for the navigation the click started
     shot("books")
     page.get_by_role("link", name="User Guide").click()
     assert page.get_by_role("heading", name="User Guide", level=1).is_visible()
