@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-CONTENT_TYPES = {"xml": "text/xml", "json": "application/json;", "php": "text/html; charset=UTF-8"}
+# HelpSpot serves PHP's serialize() as text/html, which a browser renders: a string the caller chose would run
+# as a page of the portal. text/plain (with nosniff, see dispatch) is read by PHP clients the same way.
+CONTENT_TYPES = {"xml": "text/xml", "json": "application/json;", "php": "text/plain; charset=UTF-8"}
 FORMATS = tuple(CONTENT_TYPES)
 
 

@@ -48,15 +48,19 @@ def new_password() -> str:
     return "".join(secrets.choice(string.ascii_letters) for _ in range(20))
 
 
+INVALID_EMAIL = "This is not a valid email address."
+
+
 def normalise_email(raw: str) -> tuple[str, str | None]:
-    """(lower-cased address, or the raw text; error reason or None)."""
+    """(lower-cased address, or the raw text; error reason or None). The reason never repeats the input:
+    API replies and pages show it, and an echoed address would be a way to put the caller's text there."""
     raw = (raw or "").strip()
     if not raw:
         return "", None
     try:
         checked = validate_email(raw, check_deliverability=False)
     except EmailNotValidError:
-        return raw, f"{raw} is not a valid email address."
+        return raw, INVALID_EMAIL
     return checked.normalized.lower(), None
 
 
