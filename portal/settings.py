@@ -74,7 +74,8 @@ def coerce(key: str, raw) -> object:
     Raises ValidationFailed for an unknown key or a value of the wrong type.
     """
     if key not in DEFAULTS:
-        raise ValidationFailed((key, f"Unknown setting {key!r}."))
+        # Not named back: the reason reaches pages and logs, and the key is whatever the caller typed.
+        raise ValidationFailed((key, "Unknown setting; `settings list` shows every name."))
     default = DEFAULTS[key][0]
     if isinstance(default, bool):
         if isinstance(raw, bool):

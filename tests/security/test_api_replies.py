@@ -16,6 +16,11 @@ SCRIPT = "<script>document.title='pwned'</script>"
 
 
 @pytest.fixture
+def app_config(request):
+    return getattr(request, "param", {})
+
+
+@pytest.fixture
 def api(app, client):
     set_setting(app, "public_api", True)
     return Api(client)
@@ -87,6 +92,25 @@ def test_a_500_is_sandboxed(api, monkeypatch):
     assert response.status_code == 500
     assert_api_headers(response)
     assert response.headers["Content-Type"] == PHP_TYPE
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "RATELIMIT_API": "1 per minute"}],
+                         indirect=True)
+def test_a_429_is_sandboxed(api):
+    assert api.call("version").status_code == 200
+    response = api.call("version", output="php")
+    assert response.status_code == 429
+    assert_api_headers(response)
+    assert _error_ids(response, "php") == [429]
+
+
+@pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 1000}], indirect=True)
+def test_a_413_is_sandboxed_in_the_envelope(api):
+    response = api.client.post("/api/index.php", query_string={"method": "version", "output": "json"},
+                               data={"tNote": "x" * 2000})
+    assert response.status_code == 413
+    assert_api_headers(response)
+    assert _error_ids(response, "json") == [413]
 
 
 def _error_ids(response, output):
