@@ -1,9 +1,13 @@
 """Absolute links for emails and API replies, built from PUBLIC_URL (also outside a request), the
-``int`` URL converter every ``<int:...>_id`` route uses, and the query arguments a link may carry over."""
+``int`` URL converter every ``<int:...>_id`` route uses, ids and page numbers read from a query string or a
+form, and the query arguments a link may carry over."""
+import re
+
 from flask import current_app, has_request_context, request, url_for
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL int4)
+_ASCII_NUMBER = re.compile(r"-?[0-9]{1,10}")  # not str.isdigit() or \d: both accept "²" or "١٢"
 
 
 class DatabaseId(IntegerConverter):
@@ -12,6 +16,31 @@ class DatabaseId(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def whole_number(raw, *, low: int = -MAX_ID - 1, high: int = MAX_ID) -> int | None:
+    """A number typed in a form or a query string: ASCII digits within ``low``..``high`` (INTEGER range by
+    default), else None. ``int()`` alone reads "١٢" as 12, refuses "²" (which ``isdigit()`` passes) with a
+    ValueError, and takes numbers too large for the column or the query they reach."""
+    raw = raw.strip() if isinstance(raw, str) else ""
+    if not _ASCII_NUMBER.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def database_id(raw) -> int | None:
+    """A row id from a form or a query string, or None."""
+    return whole_number(raw, low=1)
+
+
+def page_number(raw) -> int:
+    """A page number from a query string: 1 for anything but ASCII digits, at most MAX_ID. Past the last
+    page a list finds nothing (its view answers 404); MAX_ID pages of MAX_ID rows still fit an OFFSET."""
+    raw = raw.strip() if isinstance(raw, str) else ""
+    if not re.fullmatch(r"[0-9]+", raw):
+        return 1
+    return max(1, MAX_ID if len(raw) > 10 else min(int(raw), MAX_ID))
 
 
 def external_url(endpoint: str, **values) -> str:

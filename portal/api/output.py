@@ -126,7 +126,9 @@ def to_json(root: str, data) -> str:
 
 def _php_key(key) -> str:
     # PHP turns a decimal-integer string key into an integer key.
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and (key == "0" or key[0] != "0")):
+    # isascii(): isdigit() alone is true for "²", which int() refuses.
+    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()
+                                and (key == "0" or key[0] != "0")):
         return f"i:{int(key)};"
     return _php_string(str(key))
 

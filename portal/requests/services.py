@@ -16,7 +16,7 @@ from .. import files as filestore, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
-from ..urls import external_url
+from ..urls import MAX_ID, external_url
 from . import fields as custom_fields
 from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
                      FieldValue, Note, Request, RequestMerge, Status)
@@ -259,7 +259,9 @@ def requests_for_email_query(email: str):
 
 
 def requests_for_email(email: str, page: int = 1, per_page: int = 20):
-    """The requests opened with an email, newest first, paginated."""
+    """The requests opened with an email, newest first, paginated (a page past MAX_ID is empty, not an
+    OFFSET the database refuses)."""
+    page = min(max(1, page or 1), MAX_ID)
     return db.paginate(requests_for_email_query(email), page=page, per_page=per_page, error_out=False)
 
 
