@@ -8,6 +8,11 @@ from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL int4)
 _ASCII_NUMBER = re.compile(r"-?[0-9]{1,10}")  # not str.isdigit() or \d: both accept "²" or "١٢"
+# A query parameter whose name says it carries a secret (password, sPassword, token, apikey, accesskey,
+# auth...), anywhere in a text: a URL, a request line, a bare query string, a log line.
+_SECRET_PARAMETER = re.compile(
+    r"(^|[?&;])([^=&;?#\s\"]*(?:pass|token|key|auth|secret|sig|credential)[^=&;?#\s\"]*)=([^&;#\s\"]*)", re.I)
+REDACTED = "[redacted]"
 
 
 class DatabaseId(IntegerConverter):
@@ -61,3 +66,9 @@ def kept_query_arguments(endpoint: str) -> dict[str, str]:
     routed = {name for rule in current_app.url_map.iter_rules(endpoint) for name in rule.arguments}
     return {name: value for name, value in request.args.items()
             if not name.startswith("_") and name != "endpoint" and name not in routed}
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with the values of secret-looking query parameters replaced, for logs: API clients may send
+    ``password``/``sPassword`` in the query string (HelpSpot allows it), and logs are kept and shared."""
+    return _SECRET_PARAMETER.sub(lambda match: f"{match.group(1)}{match.group(2)}={REDACTED}", text)

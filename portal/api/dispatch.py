@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from .. import pagecache, settings
 from ..errors import Forbidden
 from ..extensions import csrf, db
+from ..urls import redact_secrets
 from .auth import authenticate
 from .errors import ApiError, envelope, error
 from .output import CONTENT_TYPES, pick_format, render
@@ -188,5 +189,5 @@ def http_error(exc: HTTPException):
 @bp.errorhandler(Exception)
 def internal_error(exc: Exception):
     db.session.rollback()
-    log.exception("API call failed: %s %s", request.method, request.full_path)
+    log.exception("API call failed: %s %s", request.method, redact_secrets(request.full_path))
     return error_reply(_output_format(), [error(500)], 500)
