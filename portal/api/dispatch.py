@@ -13,6 +13,7 @@ import math
 import time
 
 from flask import Blueprint, make_response, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .. import pagecache, settings
@@ -184,6 +185,15 @@ def _retry_after() -> int:
 def http_error(exc: HTTPException):
     code = exc.code or 500
     return error_reply(_output_format(), [{"id": code, "description": exc.description or exc.name}], code)
+
+
+@bp.errorhandler(OperationalError)
+def database_unavailable(exc: OperationalError):
+    # Registered here as well: Flask prefers the site's handler for this exact class over a blueprint's
+    # handler for Exception, and that one answers with an HTML page.
+    db.session.rollback()
+    log.error("database unavailable during an API call: %s", exc.orig)  # not the statement's parameters
+    return error_reply(_output_format(), [error(503)], 503, {"Retry-After": "30"})
 
 
 @bp.errorhandler(Exception)

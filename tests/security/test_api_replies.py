@@ -148,3 +148,15 @@ def build(app):
     from tests.api.conftest import Builder
 
     return Builder(app)
+
+
+@pytest.mark.parametrize("output", ["xml", "json", "php"])
+def test_an_unreachable_database_is_an_api_503(tmp_path, output):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite:////nonexistent-portico-dir/sub/portico.db")
+    response = app.test_client().get("/api/index.php", query_string={"method": "version", "output": output})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert_api_headers(response)
+    assert _error_ids(response, output) == [503]
