@@ -1,14 +1,13 @@
-"""Gunicorn settings for ``make run`` (the Makefile passes ``-c gunicorn.conf.py``; bind and workers stay on
-its command line).
+"""Gunicorn settings for ``make run`` (``-c gunicorn.conf.py``; gunicorn also reads this file by itself when
+started from the checkout). Bind, workers and the access log stay on the Makefile's command line, so the
+benchmark and load tests, which start gunicorn here without an access log, keep running without one.
 
-The access log goes to standard output through ``RedactingLogger``: HelpSpot API clients may send
-``password``/``sPassword`` (and tokens, keys) in the query string, and an access log is kept, rotated and
-shared long after the request. Every query-string secret in a log line is replaced by ``[redacted]``."""
+Logs are written through ``RedactingLogger``: HelpSpot API clients may send ``password``/``sPassword`` (and
+tokens, keys) in the query string, and an access log is kept, rotated and shared long after the request.
+Every query-string secret in a log line is replaced by ``[redacted]``."""
 from gunicorn.glogging import Logger
 
 from portal.urls import REDACTED, redact_secrets
-
-accesslog = "-"
 
 # Atoms that are credentials as a whole (only logged if an operator's access_log_format names them).
 SECRET_ATOMS = {"{authorization}i", "{proxy-authorization}i", "{cookie}i", "{set-cookie}o", "{x-api-key}i",

@@ -73,16 +73,16 @@ def test_a_failed_api_call_logs_no_secret(api, monkeypatch, caplog):
 
 def test_make_run_uses_the_gunicorn_config():
     run = re.search(r"^run:.*?(?=^\S)", (ROOT / "Makefile").read_text(), re.S | re.M).group(0)
-    assert re.search(r"gunicorn (-c|--config) gunicorn\.conf\.py\b", run), run
+    assert re.search(r"gunicorn (-c|--config) gunicorn\.conf\.py .*--access-logfile - wsgi:app", run), run
 
 
 def test_gunicorns_access_log_carries_no_secret(tmp_path):
-    """A real gunicorn with the config ``make run`` uses: the access log line is written, secrets are not."""
+    """A real gunicorn as ``make run`` starts it: the access log line is written, secrets are not."""
     port = free_port()
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
            "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "1",
-                               "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                               "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         query = "&".join(f"{name}={value}" for name, value in SECRETS.items())
