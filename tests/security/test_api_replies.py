@@ -160,3 +160,12 @@ def test_an_unreachable_database_is_an_api_503(tmp_path, output):
     assert response.headers["Retry-After"] == "30"
     assert_api_headers(response)
     assert _error_ids(response, output) == [503]
+
+
+def test_a_reply_from_the_page_cache_is_sandboxed(api):
+    first = api.call("kb.list", output="php")
+    again = api.call("kb.list", output="php")
+    assert first.data == again.data
+    for response in (first, again):
+        assert_api_headers(response)
+        assert response.headers["Content-Type"] == PHP_TYPE
