@@ -184,7 +184,9 @@ def _retry_after() -> int:
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     code = exc.code or 500
-    return error_reply(_output_format(), [{"id": code, "description": exc.description or exc.name}], code)
+    allowed = getattr(exc, "valid_methods", None)  # a 405 says which verbs would do
+    return error_reply(_output_format(), [{"id": code, "description": exc.description or exc.name}], code,
+                       {"Allow": ", ".join(allowed)} if allowed else None)
 
 
 @bp.errorhandler(OperationalError)

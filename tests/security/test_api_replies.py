@@ -79,6 +79,7 @@ def test_an_unknown_api_path_is_an_api_404(client, output):
 def test_an_unrouted_verb_is_an_api_405(client, output):
     response = client.open("/api/index.php", method="TRACE", query_string={"method": "version", "output": output})
     assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
     assert_api_headers(response)
     assert _error_ids(response, output) == [405]
 
