@@ -11,7 +11,7 @@ _ASCII_NUMBER = re.compile(r"-?[0-9]{1,10}")  # not str.isdigit() or \d: both ac
 # A query parameter whose name says it carries a secret (password, sPassword, token, apikey, accesskey,
 # auth...), anywhere in a text: a URL, a request line, a bare query string, a log line.
 _SECRET_PARAMETER = re.compile(
-    r"(^|[?&;])([^=&;?#\s\"]*(?:pass|token|key|auth|secret|sig|credential)[^=&;?#\s\"]*)=([^&;#\s\"]*)", re.I)
+    r"(^|[?&;])([^=&;?#\s\"]*(?:pass|token|key|auth|secret|signature|credential)[^=&;?#\s\"]*)=([^&;#\s\"]*)", re.I)
 REDACTED = "[redacted]"
 
 

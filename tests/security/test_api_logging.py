@@ -50,6 +50,7 @@ def test_active_staff_needs_the_requests_right(api, make_staff):
     ('GET /api/?apikey=k1&API_KEY=k2&x=1 HTTP/1.1', 'GET /api/?apikey=[redacted]&API_KEY=[redacted]&x=1 HTTP/1.1'),
     ("/x?auth=a;token=b#frag", "/x?auth=[redacted];token=[redacted]#frag"),
     ("/x?q=password&page=2", "/x?q=password&page=2"),  # a value that merely says "password" is kept
+    ("/api/?xPersonAssignedTo=3&sig=1", "/api/?xPersonAssignedTo=3&sig=1"),
     ("/requests/new", "/requests/new"),
 ])
 def test_redact_secrets(text, expected):
