@@ -83,7 +83,6 @@ def test_forum_page_numbers(client, topic, page, where):
         assert response.status_code == 200  # not a page number: the first page
 
 
-@pytest.mark.parametrize("app_config", [{}], indirect=True)
 def test_a_huge_forum_page_size_setting_is_refused(ctx):
     from portal.errors import ValidationFailed
 
@@ -91,11 +90,6 @@ def test_a_huge_forum_page_size_setting_is_refused(ctx):
         settings.coerce("forum_page_size", HUGE)
     with pytest.raises(ValidationFailed):
         settings.coerce("forum_page_size", "²")
-
-
-@pytest.fixture
-def app_config(request):
-    return getattr(request, "param", {})
 
 
 @pytest.mark.parametrize("raw", ODD_DIGITS + [HUGE])
