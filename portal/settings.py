@@ -1,5 +1,6 @@
 """Portal settings stored in the database, with typed defaults. Read once per request."""
 import json
+import re
 
 from flask import g, has_app_context
 
@@ -32,6 +33,8 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "require_login": (False, "Only logged-in customers may use the portal"),
 }
 HTML_SETTINGS = {"welcome_message"}
+# Numbers reach queries (LIMIT, OFFSET: INTEGER range) and timedelta(days=...) (at most 999,999,999).
+MAX_SETTING = 999_999_999
 
 
 # Every page reads the settings; they change a few times a year. Each process keeps them SETTINGS_TTL
@@ -74,7 +77,8 @@ def coerce(key: str, raw) -> object:
     Raises ValidationFailed for an unknown key or a value of the wrong type.
     """
     if key not in DEFAULTS:
-        raise ValidationFailed((key, f"Unknown setting {key!r}."))
+        # Not named back: the reason reaches pages and logs, and the key is whatever the caller typed.
+        raise ValidationFailed((key, "Unknown setting; `settings list` shows every name."))
     default = DEFAULTS[key][0]
     if isinstance(default, bool):
         if isinstance(raw, bool):
@@ -86,13 +90,12 @@ def coerce(key: str, raw) -> object:
             return False
         raise ValidationFailed((key, "Use on or off."))
     if isinstance(default, int):
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise ValidationFailed((key, "Use a whole number.")) from None
-        if value < 0:
-            raise ValidationFailed((key, "Use a number of 0 or more."))
-        return value
+        text = str(raw).strip()
+        if not re.fullmatch(r"-?[0-9]+", text):  # int() alone takes "١٢" and "1_000"
+            raise ValidationFailed((key, "Use a whole number."))
+        if len(text) > 10 or not 0 <= int(text) <= MAX_SETTING:
+            raise ValidationFailed((key, f"Use a number from 0 to {MAX_SETTING}."))
+        return int(text)
     if key in HTML_SETTINGS:  # shown with |safe: cleaned on write like every other piece of user HTML
         from .text import clean_html
 

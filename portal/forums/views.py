@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import errors_by_field
 from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
-from ..urls import external_url
+from ..urls import external_url, page_number
 from . import forms
 from . import services as forums
 
@@ -21,7 +21,7 @@ FORUMS = ("forums",)  # what the cached pages show (portal.pagecache)
 
 
 def _page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return page_number(request.args.get("page"))
 
 
 def _page_size() -> int:

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import errors_by_field
 from ..requests import admin as requests_admin
 from ..requests.models import FIELD_TYPES, Category, CustomField, Status
+from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
 
@@ -126,7 +127,7 @@ def categories():
 
 
 def _category_input() -> requests_admin.CategoryInput:
-    chosen = [int(raw) for raw in request.form.getlist("fields") if raw.isdigit()]
+    chosen = [number for raw in request.form.getlist("fields") if (number := database_id(raw))]
     # Ticked fields without a number go last, in the order the form listed them.
     order = {fid: (int_or_none(request.form.get(f"order_{fid}")) or 10**6, i) for i, fid in enumerate(chosen)}
     chosen = sorted(chosen, key=order.__getitem__)

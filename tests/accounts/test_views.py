@@ -34,7 +34,7 @@ def test_register_creates_a_hashed_login_and_logs_in(app, client, human):
 @pytest.mark.parametrize("changes, field, reason", [
     ({"password": "short", "confirm": "short"}, "password", "Use at least 8 characters."),
     ({"confirm": "different1"}, "confirm", "The two passwords differ."),
-    ({"email": "nobody"}, "email", "nobody is not a valid email address."),
+    ({"email": "nobody"}, "email", "This is not a valid email address."),
     ({"email": ""}, "email", "Please provide a valid email"),
 ])
 def test_register_refuses_bad_input_next_to_the_field(app, client, human, changes, field, reason):

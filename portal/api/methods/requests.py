@@ -73,13 +73,18 @@ def request_create(p: Params):
 
 
 def by_access_key(p: Params, not_found_code: int):
-    """The request for ``accesskey``; Merged answers 208 only after the password matched (difference #4)."""
+    """The request for ``accesskey``; Merged answers 208 only after the password matched (difference #4).
+    A request closed longer ago than ``closed_visible_days`` answers like an unknown key, as the request
+    page hides it (the API has no logged-in owner to show it to)."""
     try:
-        return services.find_by_access_key(p.text("accesskey"))
+        req = services.find_by_access_key(p.text("accesskey"))
     except Merged as merged:
         raise ApiError(error(208, xRequest=str(merged.target_id))) from None
     except NotFound:
         raise ApiError.of(not_found_code) from None
+    if services.hidden_from_public(req):
+        raise ApiError.of(not_found_code)
+    return req
 
 
 @api_method("request.update", "request", required=("accesskey", "tNote"), on_missing=210,
