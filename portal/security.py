@@ -46,6 +46,8 @@ LIMIT_DEFAULTS = {
     "RATELIMIT_FORUM_POST": "10 per minute;200 per day",   # new topics and replies
     "RATELIMIT_SEARCH_SUGGEST": "120 per minute",          # typed-ahead suggestions
     "RATELIMIT_API": "300 per minute",                     # every HelpSpot API call
+    # Password-link mails (register, forgot): per client address here, per email in portal.accounts.services.
+    "RATELIMIT_ACCOUNT_MAIL": "5 per 15 minutes;20 per day",
 }
 
 # Endpoint -> (config key, methods limited or None for all).
@@ -55,6 +57,8 @@ LIMITED_ENDPOINTS = {
     "requests.lookup": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
     "requests.check": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
     "accounts.reset": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),  # a secret in the URL too (reset tokens)
+    "accounts.register": ("RATELIMIT_ACCOUNT_MAIL", ("POST",)),  # each mails a link: no mailbox flooding
+    "accounts.forgot": ("RATELIMIT_ACCOUNT_MAIL", ("POST",)),
     "requests.new": ("RATELIMIT_NEW_REQUEST", ("POST",)),
     "forums.forum": ("RATELIMIT_FORUM_POST", ("POST",)),
     "forums.topic": ("RATELIMIT_FORUM_POST", ("POST",)),

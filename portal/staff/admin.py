@@ -1,6 +1,7 @@
 """Administration: portal settings, API switches, staff accounts and roles, categories, custom fields,
 statuses. Everything here needs the ``admin`` right."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_user
 
 from .. import settings
 from ..accounts import admin as accounts_admin
@@ -107,6 +108,8 @@ def staff_edit(staff_id=None):
             person = requests_admin.get(Staff, staff_id) if staff_id else None
         else:
             db.session.commit()
+            if person.id == current_staff().id:
+                login_user(person)  # their own new password ended their other sessions, not this one
             flash(f"Saved {person.full_name}.", "success")
             return redirect(url_for("staff.staff_list"))
     return render_template("staff/admin/staff_edit.html", person=person, data=data, roles=ROLES,
