@@ -52,6 +52,7 @@ LIMITED_ENDPOINTS = {
     "requests.lookup": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
     "requests.check": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
     "accounts.reset": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),  # a secret in the URL too (reset tokens)
+    "requests.link": ("RATELIMIT_ACCESS_KEY", ("GET", "HEAD", "POST")),  # emailed request links (signed)
     "requests.new": ("RATELIMIT_NEW_REQUEST", ("POST",)),
     "forums.forum": ("RATELIMIT_FORUM_POST", ("POST",)),
     "forums.topic": ("RATELIMIT_FORUM_POST", ("POST",)),
