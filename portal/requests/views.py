@@ -69,7 +69,7 @@ def _merge_errors(first: list, then: list) -> list:
 def new():
     if gate := login_gate():  # the "only logged-in customers" setting
         return gate
-    if request.method == "GET":
+    if request.method != "POST":  # GET, HEAD
         return _render_new(prefill(request.args, current_customer()), {})
     form = parse_new_request(request.form, request.files, allow_subject=settings.get("allow_subject"),
                              allow_uploads=settings.get("allow_uploads"))
@@ -95,7 +95,7 @@ def new():
 
 @bp.route("/check", methods=["GET", "POST"])
 def lookup():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, HEAD
         return render_template("requests/lookup.html", key="", errors={})
     key = request.form.get("access_key", "").strip()
     try:
@@ -158,7 +158,7 @@ def check(key):
     req, moved = _find(key)
     if moved:
         return moved
-    if request.method == "GET" or services.hidden_from_public(req, current_customer()):
+    if request.method != "POST" or services.hidden_from_public(req, current_customer()):  # GET, HEAD
         return _render_check(req)
     return _post_update(req)
 

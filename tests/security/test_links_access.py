@@ -298,3 +298,15 @@ def test_link_pages_count_against_the_access_key_limit_head_included(app, client
     assert client.get(link).status_code == 429
     assert client.post(link, data={"update": "x"}).status_code == 429
 
+
+def test_head_reads_a_request_page_and_never_runs_its_post(app, client):
+    # HEAD is answered by the GET branch. These views took every method but GET for a post, so a HEAD (which
+    # CSRF protection lets through as a safe method) with a form body added an update or tried a lookup.
+    request_id, key = open_request(app)
+    link = issue(app, request_id, access_links.REPLY)
+    body = {"update": "sent with HEAD", "access_key": key}
+    for url in (f"/requests/{key}", link, "/requests/new", "/requests/check"):
+        assert client.head(url, data=body).status_code == 200, url
+    with app.app_context():
+        assert len(db.session.get(Request, request_id).notes) == 1
+        assert db.session.scalar(db.select(db.func.count(Request.id))) == 1
