@@ -10,7 +10,7 @@ from io import BytesIO
 from flask import Blueprint, flash, make_response, redirect, render_template, request, send_file, url_for
 from werkzeug.routing import BuildError
 
-from .. import files as filestore, settings, spam
+from .. import challenge, files as filestore, settings, spam
 from ..auth import current_customer
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
@@ -77,6 +77,7 @@ def new():
     if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
         return _render_new(form.values, errors_by_field(ValidationFailed([("submit", NOT_HUMAN)] + files_note)), 400)
     try:
+        challenge.check(request.form)
         if form.errors:
             try:
                 services.validate_request(form.data, form.uploads)
