@@ -239,6 +239,11 @@ def test_staff_revoke_every_earlier_link_at_once_and_the_access_key_still_works(
         assert client.post(link, data={"update": "after revoke"}).status_code == 410
     assert client.get(f"/requests/{key}").status_code == 200  # the access key is untouched
     assert client.post(f"/requests/{key}", data={"update": "by key"}).status_code == 302
+    with app.app_context():
+        settings.set_value("public_api", True)
+        db.session.commit()
+    api = client.get("/api/index.php", query_string={"method": "request.get", "accesskey": key, "output": "json"})
+    assert api.status_code == 200 and api.get_json()["xRequest"] == str(request_id)  # and the API's
     fresh = links_in(mailbox.messages[-1])[0]
     assert client.get(fresh).status_code == 200
     with app.app_context():
