@@ -59,6 +59,7 @@ LIMITED_ENDPOINTS = {
     "accounts.reset": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),  # a secret in the URL too (reset tokens)
     "accounts.register": ("RATELIMIT_ACCOUNT_MAIL", ("POST",)),  # each mails a link: no mailbox flooding
     "accounts.forgot": ("RATELIMIT_ACCOUNT_MAIL", ("POST",)),
+    "requests.link": ("RATELIMIT_ACCESS_KEY", ("GET", "HEAD", "POST")),  # emailed request links (signed)
     "requests.new": ("RATELIMIT_NEW_REQUEST", ("POST",)),
     "forums.forum": ("RATELIMIT_FORUM_POST", ("POST",)),
     "forums.topic": ("RATELIMIT_FORUM_POST", ("POST",)),

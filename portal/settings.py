@@ -18,6 +18,8 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "allow_subject": (True, "Customers may give a subject on the request form"),
     "auto_reply": (True, "Email the customer a link when a request is submitted"),
     "closed_visible_days": (2, "Days a closed request stays visible by access key (0: hidden once closed)"),
+    "access_link_days": (30, "Days a link in a request email works; the access key always does (0: emails "
+                             "link to the access key's page instead)"),
     "allow_uploads": (True, "Customers may attach files"),
     "blocked_extensions": ("exe,vbs,bat,cmd,com,js,jar,msi,scr,ps1,sh,php", "File extensions refused on upload"),
     "max_upload_mb": (10, "Largest file accepted, in megabytes"),
@@ -25,6 +27,10 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "spam_link_count": (4, "A post or request with this many links or more is held as spam"),
     "form_max_age": (1200, "Seconds a form stays valid before it is judged a bot's"),
     "form_min_seconds": (2, "Forms sent faster than this after loading are judged a bot's"),
+    "proof_of_work": (False, "Anonymous forms ask the visitor's browser to solve a small puzzle first (needs "
+                             "JavaScript; for when the honeypot and the form timer are not enough)"),
+    "proof_of_work_difficulty": (100000, "Largest secret number of that puzzle: a browser tries half of it on "
+                                         "average (100000: about a tenth of a second)"),
     "max_search_results": (50, "Most results a search returns"),
     "forum_page_size": (40, "Topics per page"),
     "forum_feeds": (True, "RSS feeds for forums"),

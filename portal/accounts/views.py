@@ -5,7 +5,7 @@ from functools import wraps
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from .. import settings, spam
+from .. import challenge, settings, spam
 from ..auth import current_customer, safe_next
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -107,6 +107,7 @@ def register():
     if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
         return render_template("accounts/register.html", values=values, errors=_errors([("submit", NOT_HUMAN)])), 400
     try:
+        challenge.check(request.form)
         started = services.start_registration(values["email"])
     except ValidationFailed as exc:
         db.session.rollback()
@@ -144,6 +145,10 @@ def forgot():
     errors = missing(values, "email")
     if errors:
         return render_template("accounts/forgot.html", values=values, errors=_errors(errors)), 400
+    try:
+        challenge.check(request.form)
+    except ValidationFailed as exc:
+        return render_template("accounts/forgot.html", values=values, errors=errors_by_field(exc)), 400
     started = services.start_password_reset(values["email"])
     if started is not None:
         customer, token = started

@@ -294,6 +294,8 @@ def request_url(req: Request) -> str:
 
 
 def _mail_access_key(req: Request) -> None:
+    from .access_links import mail_links  # (it builds on this module)
+
     mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] We received your request",
                            "request_created", subject=req.subject, access_key=req.access_key,
-                           link=request_url(req), name=req.display_name)
+                           **mail_links(req), name=req.display_name)
