@@ -2,14 +2,14 @@
 (spent_challenge)
 
 Revision ID: sec_links_0004
-Revises: pagecache_0003
+Revises: sec_accounts_0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "sec_links_0004"
-down_revision = "pagecache_0003"
+down_revision = "sec_accounts_0004"
 branch_labels = None
 depends_on = None
 
