@@ -215,7 +215,8 @@ def hidden_from_public(req: Request, viewer=None) -> bool:
 
 
 def add_customer_update(req: Request, body: str, uploads=()) -> Note:
-    """A customer's public note. Reopens a closed request and takes it out of the trash.
+    """A customer's public note. Reopens a closed request and takes it out of the trash, unless staff
+    marked it as spam: then the note is kept and the request stays Spam, closed and trashed.
 
     Raises ValidationFailed for an empty body or a bad file, Conflict at the history limit.
     """
@@ -231,10 +232,14 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     count = db.session.scalar(db.select(db.func.count(Note.id)).where(Note.request_id == req.id))
     if count >= settings.get("max_request_history"):
         raise Conflict("Request history limit reached for this request")
-    if not req.is_open:
-        reopen(req)
-    if req.trashed:
-        req.trashed, req.trashed_at = False, None
+    # A spammer holding an access key must not bring the request back into the queue as Active. The
+    # update is still kept (and answered as any other): a customer judged a spammer by mistake loses
+    # nothing, staff read it when they review the spam, and the sender learns nothing from the reply.
+    if req.status_id != STATUS_SPAM:
+        if not req.is_open:
+            reopen(req)
+        if req.trashed:
+            req.trashed, req.trashed_at = False, None
     note = _add_note(req, body, author_id=AUTHOR_CUSTOMER, public=True, is_html=False, uploads=uploads)
     req.last_reply_by = AUTHOR_CUSTOMER
     db.session.flush()
