@@ -26,7 +26,8 @@ def test_access_key_mail_is_sent_after_commit_only(app, smtp_server):
     [message] = mailbox.messages
     assert message["To"] == "tim@example.com"
     body = message.get_content()
-    assert key in body and f"http://portal.test/requests/{key}" in body and "Printer" in body
+    assert key in body and f"http://portal.test/requests/{key}" in body
+    assert "Printer" not in body and "Tim" not in body  # nothing the sender typed (issue 11, finding 6)
 
 
 def test_rolled_back_request_sends_nothing(app, smtp_server):

@@ -14,7 +14,7 @@ from ..dates import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..requests.services import normalise_email
-from ..text import clean_html, plain_to_html
+from ..text import clean_html, one_line, plain_to_html
 from ..urls import external_url
 from .models import Forum, KnownUser, Post, Topic
 
@@ -154,8 +154,8 @@ def topic_is_closed(topic: Topic) -> bool:
 
 def _check(data: PostInput, *, needs_title: bool) -> None:
     errors = []
-    data.title = (data.title or "").strip()[:200]
-    data.name = (data.name or "").strip()[:50]
+    data.title = one_line(data.title)[:200]  # a topic's title is the subject of its reply mails
+    data.name = one_line(data.name)[:50]
     data.url = (data.url or "").strip()[:255]
     if needs_title and not data.title:
         errors.append(("title", "Please provide a topic"))

@@ -16,6 +16,7 @@ from .. import files as filestore, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
+from ..text import one_line
 from ..urls import external_url
 from . import fields as custom_fields
 from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
@@ -74,7 +75,7 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
     """Check a new request. Returns (category, custom values); raises ValidationFailed listing every problem."""
     errors: list[tuple[str, str]] = []
     for name, limit in (("first_name", 40), ("last_name", 40), ("phone", 40), ("user_id", 80), ("title", 255)):
-        setattr(data, name, (getattr(data, name) or "").strip()[:limit])
+        setattr(data, name, one_line(getattr(data, name))[:limit])  # the subject becomes mail headers
     data.email, email_error = normalise_email(data.email)
     if email_error:
         errors.append(("email", email_error))
@@ -293,6 +294,7 @@ def request_url(req: Request) -> str:
 
 
 def _mail_access_key(req: Request) -> None:
+    # Anyone can type anyone's address into the form: the mail quotes nothing the sender wrote (no name,
+    # no subject), only the key and the link, so the help desk cannot be made to carry a stranger's text.
     mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] We received your request",
-                           "request_created", subject=req.subject, access_key=req.access_key,
-                           link=request_url(req), name=req.display_name)
+                           "request_created", access_key=req.access_key, link=request_url(req))
