@@ -14,6 +14,7 @@ import logging
 import smtplib
 import ssl
 from concurrent.futures import ThreadPoolExecutor
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -26,6 +27,9 @@ from .text import one_line
 log = logging.getLogger(__name__)
 _pool: ThreadPoolExecutor | None = None
 SUBJECT_LIMIT = 250
+# Headers fold at RFC 5322's 998 characters, not 78: the email package would otherwise turn a long
+# List-Unsubscribe URL into encoded words that mail programs cannot open.
+POLICY = policy.default.clone(max_line_length=998)
 
 
 def is_configured() -> bool:
@@ -88,7 +92,7 @@ def send(to: str, title: str, template: str, *, headers: dict | None = None, **c
         log.error("mail not sent: the address %r is not a single address on one line", to)
         return False
     config = current_app.config
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject = header_value(title)[:SUBJECT_LIMIT]
