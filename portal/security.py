@@ -4,7 +4,11 @@ The limits live in one table keyed by endpoint name and are attached after every
 registered (``init_app`` runs last in ``create_app``), so no view module carries limiter code.
 Each limit string comes from ``app.config`` (see ``LIMIT_DEFAULTS``; an environment variable of the same
 name overrides the default), read on every request, so an operator can loosen one and a test can shrink one
-to "2 per minute".
+to "2 per minute". A limit listing GET counts HEAD too. The API's writing methods spend the limit of the
+portal page they stand for (``count_against``).
+
+Counters live in Redis when REDIS_URL is set, else in a SQLite file per host (``portal.host_counters``),
+never in one worker's memory only; used one-time values (form tokens, ``first_use``) are kept beside them.
 """
 import logging
 import math

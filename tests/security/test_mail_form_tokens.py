@@ -3,6 +3,7 @@ once and then posted with its token for as long as the token lived. A token now 
 nonce is refused for the token's lifetime (remembered in the limit storage: per host without Redis)."""
 import re
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -96,28 +97,38 @@ def test_each_reply_from_the_page_cache_gets_a_token_of_its_own(app):
         assert not any(spam.form_is_human(t, "", later) for t in tokens)
 
 
-def test_with_redis_every_host_refuses_a_used_token(tmp_path, redis_url):
+@contextmanager
+def workers(tmp_path, count, **config):
+    """Apps as several workers or hosts make them, on one database; their connections closed after."""
     from tests.conftest import make_app
 
-    first, second = make_app(tmp_path, REDIS_URL=redis_url), make_app(tmp_path, REDIS_URL=redis_url)
-    with first.app_context():
+    made = [make_app(tmp_path, **config) for _ in range(count)]
+    with made[0].app_context():
         db.create_all()
-    with first.test_request_context():
-        used = spam.form_token(time.time() - 10)
-        assert spam.form_is_human(used, "")
-    with second.test_request_context():
-        assert not spam.form_is_human(used, "")
+    try:
+        yield made
+    finally:
+        for app in made:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def test_with_redis_every_host_refuses_a_used_token(tmp_path, redis_url):
+    with workers(tmp_path, 2, REDIS_URL=redis_url) as (first, second):
+        with first.test_request_context():
+            used = spam.form_token(time.time() - 10)
+            assert spam.form_is_human(used, "")
+        with second.test_request_context():
+            assert not spam.form_is_human(used, "")
 
 
 def test_with_redis_down_a_token_still_works_only_once(tmp_path, monkeypatch):
     from portal import security
-    from tests.conftest import free_port, make_app
+    from tests.conftest import free_port
 
     monkeypatch.setattr(security, "_once_retry_at", 0.0)
-    app = make_app(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
-    with app.app_context():
-        db.create_all()
-    with app.test_request_context():
-        used = spam.form_token(time.time() - 10)
-        assert spam.form_is_human(used, "")  # no 500: remembered in this process meanwhile
-        assert not spam.form_is_human(used, "")
+    with workers(tmp_path, 1, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0") as (app,):
+        with app.test_request_context():
+            used = spam.form_token(time.time() - 10)
+            assert spam.form_is_human(used, "")  # no 500: remembered in this process meanwhile
+            assert not spam.form_is_human(used, "")
