@@ -15,7 +15,6 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..requests.services import normalise_email
 from ..text import clean_html, one_line, plain_to_html
-from ..urls import external_url
 from .models import Forum, KnownUser, Post, Topic
 from .subscriptions import ask as ask_for_replies, notify_subscribers
 
