@@ -192,3 +192,23 @@ def test_api_limits_follow_the_switch(tmp_path):
     with app.test_request_context():
         assert security.count_against("requests.new") is None
         assert security.count_against("requests.new") is None
+
+
+# --- HEAD never writes ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_head_request_with_a_body_changes_nothing(app, client):
+    # Views that branch on "GET or else" ran their POST branch for HEAD, and Flask-WTF checks CSRF on POST,
+    # PUT, PATCH and DELETE only: a HEAD carrying a form body added an update without a CSRF token.
+    from portal.requests.models import Note
+    from portal.requests.services import RequestInput, create_request
+
+    with app.test_request_context():
+        req = create_request(RequestInput(note="x", email="ana@example.org"), notify_customer=False)
+        db.session.commit()
+        key = req.access_key
+    assert client.post(f"/requests/{key}", data={"update": "by POST"}).status_code == 400  # CSRF
+    assert client.open(f"/requests/{key}", method="HEAD", data={"update": "by HEAD"}).status_code == 400
+    assert client.head(f"/requests/{key}").status_code != 500
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Note.id))) == 1
