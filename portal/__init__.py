@@ -53,8 +53,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from .extensions import csrf, db, limiter, login_manager, migrate
     from . import database, models  # noqa: F401  (models: the whole schema for Alembic)
+    from .security import storage_uri
 
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     db.init_app(app)
     database.init_app(app)

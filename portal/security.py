@@ -4,21 +4,34 @@ The limits live in one table keyed by endpoint name and are attached after every
 registered (``init_app`` runs last in ``create_app``), so no view module carries limiter code.
 Each limit string comes from ``app.config`` (see ``LIMIT_DEFAULTS``; an environment variable of the same
 name overrides the default), read on every request, so an operator can loosen one and a test can shrink one
-to "2 per minute".
+to "2 per minute". A limit listing GET counts HEAD too. The API's writing methods spend the limit of the
+portal page they stand for (``count_against``).
+
+Counters live in Redis when REDIS_URL is set, else in a SQLite file per host (``portal.host_counters``),
+never in one worker's memory only; used one-time values (form tokens, ``first_use``) are kept beside them.
 """
 import io
+import logging
 import math
 import os
 import time
 from functools import wraps
+from pathlib import Path
 
 from flask import abort, current_app, request
 from flask.wrappers import Request
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from limits.storage import MemoryStorage, storage_from_string
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
+from . import host_counters
 from .extensions import limiter
+
+log = logging.getLogger(__name__)
+HOST_STORAGE_SCHEME = host_counters.SCHEME
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -69,9 +82,24 @@ API_PREFIX = "api."
 API_LIMIT = ("RATELIMIT_API", None)
 
 
+def storage_uri(app) -> str:
+    """Where limits are counted: Redis when REDIS_URL is set (every host shares it), else a SQLite file in
+    the instance folder, shared by the workers of this host only (said in the log at start-up)."""
+    if app.config.get("REDIS_URL"):
+        return app.config["REDIS_URL"]
+    path = Path(app.instance_path) / "ratelimits.sqlite"
+    if app.config.get("RATELIMIT_ENABLED", True):
+        log.warning("REDIS_URL is not set: rate limits and used form tokens are counted per host in %s, "
+                    "shared by this host's workers but not with other hosts; set REDIS_URL when several "
+                    "hosts serve the help desk", path)
+    return host_counters.uri_for(path)
+
+
 def init_app(app) -> None:
     for key, value in LIMIT_DEFAULTS.items():
         app.config.setdefault(key, os.environ.get(key) or value)
+    # Used form tokens (spam.form_is_human) are remembered here even when limits are off.
+    app.extensions["portico_once"] = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config["REMEMBER_COOKIE_SECURE"] = True
     apply_limits(app)
@@ -79,6 +107,7 @@ def init_app(app) -> None:
     # anything (CSRF, a form parser) starts reading it.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_oversized_body)
     app.before_request_funcs[None].insert(1, refuse_nul_in_path)
+    app.before_request_funcs[None].insert(2, refuse_head_with_body)
     app.request_class = NulFreeRequest
     app.after_request(add_security_headers)
 
@@ -93,6 +122,13 @@ def refuse_nul_in_path():
     # A NUL in a URL segment (an access key, a token) names nothing; it must not reach a query.
     if "\x00" in request.path:
         abort(404)
+
+
+def refuse_head_with_body():
+    # HEAD is read-only, and Flask-WTF checks CSRF on POST, PUT, PATCH and DELETE only; a view that runs its
+    # POST branch for anything but GET would take a HEAD's form body as a post without a CSRF token.
+    if request.method == "HEAD" and (request.content_length or request.headers.get("Transfer-Encoding")):
+        abort(400)
 
 
 class NulFreeParameters(ImmutableMultiDict):
@@ -202,6 +238,57 @@ def _limited(view, endpoint: str, config_key: str, methods):
         return current_app.ensure_sync(view)(*args, **kwargs)
 
     shim.__qualname__ = f"{view.__qualname__}[limit:{endpoint}]"
-    limited = limiter.limit(_provider(config_key), methods=list(methods) if methods else None)(shim)
+    limited = limiter.limit(_provider(config_key), methods=_with_head(methods))(shim)
     limited._portico_limited = True
     return limited
+
+
+def _with_head(methods) -> list[str] | None:
+    # Flask answers HEAD with the GET view: a HEAD guesses an access key or reset token as well as a GET.
+    if not methods:
+        return None
+    return list(methods) + (["HEAD"] if "GET" in methods and "HEAD" not in methods else [])
+
+
+def count_against(endpoint: str) -> int | None:
+    """Count one use of a page's limit for the client's address, on the page's own counter: the API's
+    ``request.create`` and forum methods spend what the portal form would. Returns None, or the seconds to
+    wait when the limit is reached. Relies on Flask-Limiter's key for a per-endpoint limit (its address and
+    the endpoint name); tests/security/test_mail_limits.py checks that the page and the API share it."""
+    if not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    config_key, _ = LIMITED_ENDPOINTS[endpoint]
+    identity = [part for part in (current_app.config.get("RATELIMIT_KEY_PREFIX"), get_remote_address(),
+                                  endpoint) if part]
+    try:
+        strategy = limiter.limiter
+        for item in sorted(parse_many(_provider(config_key)())):  # the order Flask-Limiter counts them in
+            if not strategy.hit(item, *identity):
+                reset_at = strategy.get_window_stats(item, *identity).reset_time
+                return max(1, math.ceil(reset_at - time.time()))
+    except Exception:  # storage down: Flask-Limiter's own fallback still limits the API call itself
+        log.warning("could not count %s against %s", endpoint, config_key, exc_info=True)
+    return None
+
+
+_once_fallback: MemoryStorage | None = None
+_once_retry_at = 0.0
+
+
+def first_use(name: str, seconds: float) -> bool:
+    """Whether this is the first use of a one-time value (a form token's nonce) within ``seconds``.
+
+    Remembered in the limit storage: per host without Redis, by every host with it. While that storage is
+    unreachable, in this process (as Flask-Limiter does with the limits), trying it again after a minute."""
+    global _once_fallback, _once_retry_at
+    key, seconds = f"portico-once/{name}", max(1, math.ceil(seconds))
+    if time.monotonic() >= _once_retry_at:
+        try:
+            return current_app.extensions["portico_once"].incr(key, seconds) == 1
+        except Exception:
+            log.warning("limit storage unreachable: used form tokens are remembered in this process for a "
+                        "minute", exc_info=True)
+            _once_retry_at = time.monotonic() + 60
+    if _once_fallback is None:
+        _once_fallback = MemoryStorage()
+    return _once_fallback.incr(key, seconds) == 1

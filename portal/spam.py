@@ -1,15 +1,18 @@
 """Bot and spam protection shared by the request form, forum forms and the public API.
 
-- A signed form timestamp (``form_token``): a form sent too fast or too late is a bot's.
+- A signed form token (``form_token``): the time the form was shown and a nonce. A form sent too fast or
+  too late is a bot's, and a token works once: a bot cannot load a form once and post with it for 20 minutes.
 - A honeypot field that people never see and bots fill in.
-- The link-count rule: text with ``spam_link_count`` or more links is held as spam.
+- The link-count rule: text with ``spam_link_count`` or more links is held as spam (the API too; the token
+  and honeypot cannot apply to an API, whose callers load no form).
 """
+import secrets
 import time
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 
-from . import settings
+from . import security, settings
 from .text import count_links
 
 HONEYPOT_FIELD = "website_url"  # looks tempting to a bot; hidden from people with CSS and aria-hidden
@@ -19,29 +22,27 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="portico-form-time")
 
 
-_last_token: tuple = (None, None, None)  # (secret key, second, token): the same second signs the same way
-
-
 def form_token(now: float | None = None) -> str:
-    """The signed time of this second. Signing is deterministic, so the token of the current second is
-    remembered (every page with a form asks for one, and a cached page asks on every reply)."""
-    global _last_token
-    second, secret = int(now if now is not None else time.time()), current_app.config["SECRET_KEY"]
-    if _last_token[:2] != (secret, second):
-        _last_token = (secret, second, _serializer().dumps(second))
-    return _last_token[2]
+    """A signed [second, nonce] for one form. A page cache asks for one per reply (pagecache.volatile), so
+    each visitor's form has a token of its own."""
+    second = int(now if now is not None else time.time())
+    return _serializer().dumps([second, secrets.token_urlsafe(12)])
 
 
 def form_is_human(token: str | None, honeypot: str | None, now: float | None = None) -> bool:
-    """True when the signed timestamp is genuine, neither too fresh nor too old, and the honeypot is empty."""
+    """True when the token is genuine, neither too fresh nor too old, not used before, and the honeypot is
+    empty. A token that passes is used up: sent again within its lifetime, it is refused."""
     if honeypot:
         return False
     try:
-        issued = int(_serializer().loads(token or ""))
-    except (BadSignature, ValueError, TypeError):
+        issued, nonce = _serializer().loads(token or "")
+        issued = int(issued)
+    except (BadData, ValueError, TypeError):  # forged, or a token without nonce (from before this rule)
         return False
     age = (now if now is not None else time.time()) - issued
-    return settings.get("form_min_seconds") <= age <= settings.get("form_max_age")
+    if not settings.get("form_min_seconds") <= age <= settings.get("form_max_age"):
+        return False  # checked before the nonce is spent: a form sent too soon can be sent again
+    return security.first_use(f"form-token/{nonce}", settings.get("form_max_age") - age + 1)
 
 
 def spam_probability(*texts: str) -> int:

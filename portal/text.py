@@ -49,6 +49,15 @@ def strip_tags(value: str | None) -> str:
     return _WS_RE.sub(" ", html.unescape(text)).strip()
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(value: str | None) -> str:
+    """Text for a one-line field (a subject, a title, a name): line breaks and other control characters
+    become one space. A subject travels into mail headers, where a line break would end the header."""
+    return _CONTROL_RE.sub(" ", value or "").strip()
+
+
 def plain_to_html(value: str | None) -> str:
     """Escape plain text and turn its line breaks and URLs into HTML (for notes typed as text)."""
     if not value:

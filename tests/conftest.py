@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 _INSTANCE = tempfile.mkdtemp(prefix="portico-test-instance-")
 os.environ["INSTANCE_PATH"] = _INSTANCE  # never write a secret key into the checkout
 
-from portal import create_app  # noqa: E402
+from portal import create_app, host_counters  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.requests.models import DEFAULT_STATUSES, Status  # noqa: E402
 
@@ -79,6 +79,10 @@ def make_app(tmp_path, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
+    if not config.get("REDIS_URL"):
+        # Limits and used form tokens are counted in a file of each test's own: the default's home, the
+        # instance folder, is shared by the whole session.
+        config.setdefault("RATELIMIT_STORAGE_URI", host_counters.uri_for(tmp_path / "ratelimits.sqlite"))
     return create_app(config)
 
 

@@ -1,7 +1,7 @@
 """Forums > topics > posts, moderators, and known-user labels."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
@@ -81,6 +81,7 @@ class Post(db.Model):
     posted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     spam: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     spam_probability: Mapped[int] = mapped_column(Integer, default=0)
+    # What the poster asked for. Mail goes only to a confirmed Subscription (forums.subscriptions).
     email_updates: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str] = mapped_column(String(50))
     email: Mapped[str] = mapped_column(String(255), default="")
@@ -96,6 +97,27 @@ class Post(db.Model):
     __table_args__ = (
         Index("ix_post_topic", "topic_id", "spam", "id"),
         Index("ix_post_posted_at", "posted_at"),
+    )
+
+
+class Subscription(db.Model):
+    """An address that asked for a topic's replies by email: pending until the address confirms it with the
+    link mailed to it, so a stranger cannot have the help desk mail posts to someone else's address.
+    Unsubscribing keeps the row (confirmed_at emptied): asked_at still counts against the confirmation limits."""
+
+    __tablename__ = "topic_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(255))
+    asked_at: Mapped[datetime] = mapped_column(DateTime)  # when the last confirmation mail was sent
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    topic: Mapped[Topic] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("topic_id", "email"),  # one subscription, so one pending confirmation, per topic
+        Index("ix_topic_subscription_email", "email", "asked_at"),  # the daily cap per address
     )
 
 

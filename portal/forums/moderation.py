@@ -15,6 +15,7 @@ from ..extensions import db
 from ..text import clean_html
 from .models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
 from .services import count_visible_post
+from .subscriptions import ask as ask_for_replies
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,8 @@ def approve_posts(staff, ids: list[int]) -> int:
         post.spam, post.spam_probability = False, 0
         db.session.flush()
         count_visible_post(post.topic, post)
+        if post.email_updates:  # held, it asked nobody; now a moderator vouched for it
+            ask_for_replies(post.topic, post.email)
         _record(staff, "approved held post", post=post.id, topic=post.topic_id)
     return len(posts)
 

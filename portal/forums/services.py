@@ -9,14 +9,14 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import mail, settings, spam
+from .. import settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..requests.services import normalise_email
-from ..text import clean_html, plain_to_html
-from ..urls import external_url
+from ..text import clean_html, one_line, plain_to_html
 from .models import Forum, KnownUser, Post, Topic
+from .subscriptions import ask as ask_for_replies, notify_subscribers
 
 
 @dataclass
@@ -158,8 +158,8 @@ def topic_is_closed(topic: Topic) -> bool:
 
 def _check(data: PostInput, *, needs_title: bool) -> None:
     errors = []
-    data.title = (data.title or "").strip()[:200]
-    data.name = (data.name or "").strip()[:50]
+    data.title = one_line(data.title)[:200]  # a topic's title is the subject of its reply mails
+    data.name = one_line(data.name)[:50]
     data.url = (data.url or "").strip()[:255]
     if needs_title and not data.title:
         errors.append(("title", "Please provide a topic"))
@@ -189,7 +189,7 @@ def _new_post(topic: Topic, data: PostInput, staff) -> Post:
 
 def create_topic(forum: Forum, data: PostInput, *, staff=None) -> tuple[Topic, Post]:
     """Start a topic with its first post. Raises ValidationFailed or ForumClosed. A spam first post is
-    held, and the topic stays invisible until a moderator approves it."""
+    held, and the topic stays invisible until a moderator approves it (its request for replies too)."""
     if forum.closed and staff is None:
         raise ForumClosed()
     _check(data, needs_title=True)
@@ -201,12 +201,15 @@ def create_topic(forum: Forum, data: PostInput, *, staff=None) -> tuple[Topic, P
     if not post.spam:
         topic.post_count = 1
     db.session.flush()
+    if post.email_updates and not post.spam:
+        ask_for_replies(topic, post.email)
     return topic, post
 
 
 def create_post(topic: Topic, data: PostInput, *, staff=None) -> Post:
-    """Reply in a topic. Raises ValidationFailed, ForumClosed or TopicClosed. Subscribers are emailed
-    after commit, unless the post is held as spam."""
+    """Reply in a topic. Raises ValidationFailed, ForumClosed or TopicClosed. Confirmed subscribers are
+    emailed after commit, unless the post is held as spam; asking for replies mails a confirmation link
+    (forums.subscriptions)."""
     if staff is None:
         if topic.forum.closed:
             raise ForumClosed()
@@ -218,6 +221,8 @@ def create_post(topic: Topic, data: PostInput, *, staff=None) -> Post:
     if not post.spam:
         count_visible_post(topic, post)
         notify_subscribers(topic, post)
+        if post.email_updates:
+            ask_for_replies(topic, post.email)
     return post
 
 
@@ -226,15 +231,3 @@ def count_visible_post(topic: Topic, post: Post) -> None:
     db.session.execute(update(Topic).where(Topic.id == topic.id)
                        .values(post_count=Topic.post_count + 1, last_post_at=post.posted_at))
     db.session.expire(topic, ["post_count", "last_post_at"])
-
-
-def notify_subscribers(topic: Topic, post: Post) -> None:
-    """After commit, email each earlier poster who asked for replies (once per address, never the author)."""
-    addresses = db.session.execute(
-        db.select(Post.email).where(Post.topic_id == topic.id, Post.email_updates.is_(True),
-                                    Post.spam.is_(False), Post.id != post.id).distinct()).scalars()
-    link = external_url("forums.topic", topic_id=topic.id, slug=topic.slug)
-    for address in addresses:
-        if address and address != post.email:
-            mail.send_after_commit(address, f"Re: {topic.title}", "forum_reply", topic=topic.title,
-                                   poster=post.name, message=post.body, link=link)

@@ -7,17 +7,25 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from .. import challenge, settings
 from ..dates import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..extensions import db
+from ..extensions import csrf, db
 from ..forms import errors_by_field
 from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
 from ..urls import external_url, page_number
 from . import forms
 from . import services as forums
+from . import subscriptions
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
-bp.before_request(login_gate)
 FORUMS = ("forums",)  # what the cached pages show (portal.pagecache)
+# Links in mails work without a login (a mail provider's one-click unsubscribe has none): their signed
+# token is what grants them.
+MAIL_LINKS = frozenset({"forums.confirm_subscription", "forums.unsubscribe"})
+
+
+@bp.before_request
+def _login_gate():
+    return None if request.endpoint in MAIL_LINKS else login_gate()
 
 
 def _page_number() -> int:
@@ -114,6 +122,30 @@ def _reply(topic):
     last_page = max(1, -(-topic.post_count // _page_size()))
     return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug,
                             **({"page": last_page} if last_page > 1 else {}), _anchor=f"post-{post.id}"), 303)
+
+
+@bp.route("/subscriptions/<token>/confirm", methods=["GET", "POST"])
+def confirm_subscription(token):
+    """The link of a confirmation mail: a page with a button, so a mail scanner opening it confirms nothing."""
+    if request.method == "GET":
+        return render_template("forums/confirm_subscription.html",
+                               subscription=subscriptions.subscription_to_confirm(token))
+    subscription = subscriptions.confirm(token)
+    db.session.commit()
+    topic = subscription.topic
+    flash(f"Done: {subscription.email} will get an email when someone replies to this topic.", "success")
+    return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
+
+
+@bp.route("/subscriptions/<token>/stop", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: the mail provider POSTs "List-Unsubscribe=One-Click" without a cookie
+def unsubscribe(token):
+    """The unsubscribe link of a reply mail: a page with a button, and the target of the one-click POST."""
+    topic, email = subscriptions.address_to_stop(token)
+    if request.method == "POST":
+        subscriptions.unsubscribe(token)
+        db.session.commit()
+    return render_template("forums/unsubscribe.html", topic=topic, email=email, done=request.method == "POST")
 
 
 def rfc_date(value) -> str:

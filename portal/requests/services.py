@@ -16,6 +16,7 @@ from .. import files as filestore, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
+from ..text import one_line
 from ..urls import MAX_ID, external_url
 from . import fields as custom_fields
 from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
@@ -78,7 +79,7 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
     """Check a new request. Returns (category, custom values); raises ValidationFailed listing every problem."""
     errors: list[tuple[str, str]] = []
     for name, limit in (("first_name", 40), ("last_name", 40), ("phone", 40), ("user_id", 80), ("title", 255)):
-        setattr(data, name, (getattr(data, name) or "").strip()[:limit])
+        setattr(data, name, one_line(getattr(data, name))[:limit])  # the subject becomes mail headers
     data.email, email_error = normalise_email(data.email)
     if email_error:
         errors.append(("email", email_error))
@@ -219,7 +220,8 @@ def hidden_from_public(req: Request, viewer=None) -> bool:
 
 
 def add_customer_update(req: Request, body: str, uploads=()) -> Note:
-    """A customer's public note. Reopens a closed request and takes it out of the trash.
+    """A customer's public note. Reopens a closed request and takes it out of the trash, unless staff
+    marked it as spam: then the note is kept and the request stays Spam, closed and trashed.
 
     Raises ValidationFailed for an empty body or a bad file, Conflict at the history limit.
     """
@@ -235,10 +237,14 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     count = db.session.scalar(db.select(db.func.count(Note.id)).where(Note.request_id == req.id))
     if count >= settings.get("max_request_history"):
         raise Conflict("Request history limit reached for this request")
-    if not req.is_open:
-        reopen(req)
-    if req.trashed:
-        req.trashed, req.trashed_at = False, None
+    # A spammer holding an access key must not bring the request back into the queue as Active. The
+    # update is still kept (and answered as any other): a customer judged a spammer by mistake loses
+    # nothing, staff read it when they review the spam, and the sender learns nothing from the reply.
+    if req.status_id != STATUS_SPAM:
+        if not req.is_open:
+            reopen(req)
+        if req.trashed:
+            req.trashed, req.trashed_at = False, None
     note = _add_note(req, body, author_id=AUTHOR_CUSTOMER, public=True, is_html=False, uploads=uploads)
     req.last_reply_by = AUTHOR_CUSTOMER
     db.session.flush()
@@ -296,6 +302,7 @@ def request_url(req: Request) -> str:
 def _mail_access_key(req: Request) -> None:
     from .access_links import mail_links  # (it builds on this module)
 
+    # Anyone can type anyone's address into the form: the mail quotes nothing the sender wrote (no name,
+    # no subject), only the key and the link, so the help desk cannot be made to carry a stranger's text.
     mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] We received your request",
-                           "request_created", subject=req.subject, access_key=req.access_key,
-                           **mail_links(req), name=req.display_name)
+                           "request_created", access_key=req.access_key, **mail_links(req))

@@ -3,6 +3,8 @@
 Every change is recorded as a private log line in the request's history. Functions flush, never commit.
 Permission: the acting staff member must have the ``requests`` right (raises Forbidden).
 """
+from sqlalchemy.orm import Session
+
 from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
@@ -19,8 +21,6 @@ def require(staff, permission: str = "requests") -> None:
 def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: bool = False, uploads=(),
                    notify_customer: bool = True) -> Note:
     """A staff reply (public: the customer sees it and is emailed a link) or a private note."""
-    from .access_links import mail_links  # (it builds on this module)
-
     require(staff)
     if not (body or "").strip() and not uploads:
         raise ValidationFailed(("note", "Please write a note."))
@@ -28,12 +28,45 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
                      uploads=uploads)
     if public:
         req.last_reply_by = staff.id
-        if notify_customer and req.email and req.status_id != STATUS_SPAM:
-            mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] Re: {req.subject}",
-                                   "request_reply", subject=req.subject, access_key=req.access_key,
-                                   **mail_links(req), staff_name=staff.first_name)
+        if notify_customer and why_no_reply_mail(req, check_mail_server=False) is None:
+            _mail_reply(req, staff)
     db.session.flush()
     return note
+
+
+def why_no_reply_mail(req: Request, *, check_mail_server: bool = True) -> str | None:
+    """Why a public reply on this request emails nobody, or None when a mail goes to the customer."""
+    if not req.email:
+        return "the request has no email address"
+    if req.status_id == STATUS_SPAM:
+        return "the request is marked as spam"
+    if check_mail_server and not mail.is_configured():
+        return "mail is not set up on this help desk"
+    return None
+
+
+def _mail_reply(req: Request, staff) -> None:
+    from .access_links import mail_links  # (it builds on this module)
+
+    # The request's address was never confirmed by anyone: the mail names the request by its number and
+    # quotes no subject (the sender chose it). A mail that cannot be sent is written into the history.
+    db.session.flush()  # a new request needs its id
+    mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] Reply to your request {req.id}",
+                           "request_reply", number=req.id, access_key=req.access_key,
+                           **mail_links(req), staff_name=staff.first_name, on_failure=(record_mail_failure, req.id, req.email))
+
+
+def record_mail_failure(request_id: int, address: str) -> None:
+    """A private history line saying a reply's mail did not go out, so staff know the customer was not told.
+
+    Runs after the commit, often in the mail thread: it works in a session of its own and commits it."""
+    with Session(db.engine) as session:
+        if session.get(Request, request_id) is None:
+            return
+        session.add(Note(request_id=request_id, author_id=-1, is_public=False, is_html=False, body="",
+                         log=f"The email about this reply to {address} could not be sent: the customer has "
+                             "not been told (see the mail log).", created_at=utcnow()))
+        session.commit()
 
 
 def _describe(value) -> str:

@@ -66,8 +66,13 @@ def add_note(request_id):
         db.session.rollback()
         return _back(req, exc.message, "error")
     db.session.commit()
-    return _back(req, "Reply sent; the customer has been emailed a link." if public and req.email
-                 else ("Reply added." if public else "Private note added."))
+    if not public:
+        return _back(req, "Private note added.")
+    # Mail goes out after the commit, from a thread: say what was queued, never that it arrived. A mail
+    # that fails writes a line into this request's history (workflow.record_mail_failure).
+    reason = workflow.why_no_reply_mail(req)
+    return _back(req, f"Reply sent; an email with a link to it is on its way to {req.email}." if reason is None
+                 else f"Reply added; no email was sent ({reason}).")
 
 
 @bp.post("/requests/<int:request_id>/update")

@@ -12,6 +12,9 @@ from tests.portal_helpers import add_login_route
 from tests.security.test_injection import World, row_counts
 
 API_ENDPOINTS = {"api.endpoint"}
+# RFC 8058 one-click unsubscribe: the mail provider POSTs without a cookie, so no CSRF token can exist; the
+# signed token in the URL is its only authority (a forged one is a 404, below and in test_mail_subscriptions).
+SIGNED_LINK_ENDPOINTS = {"forums.unsubscribe"}
 CUSTOMER_ENDPOINTS = {"accounts.logout", "accounts.password", "accounts.history"}
 
 
@@ -69,6 +72,11 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(app, world):
         if endpoint in API_ENDPOINTS:
             continue
         url = url_for_rule(rule, values)
+        if endpoint in SIGNED_LINK_ENDPOINTS:
+            before = row_counts(app)
+            assert app.test_client().post(url, data=FORM).status_code == 404, f"POST {url}: a forged link"
+            assert row_counts(app) == before
+            continue
         for label, extra in (("missing", {}), ("wrong", {"csrf_token": foreign_token(app)}),
                              ("garbage", {"csrf_token": "not-a-token"})):
             client = app.test_client()

@@ -14,6 +14,7 @@ from .. import shapes
 from ..errors import ApiError, error
 from ..output import NOT_FOUND
 from ..registry import Params, api_method, kept, searched
+from .requests import count_against_form_limit
 
 POSTER_PARAMS = ("sEmail", "sURL", "fEmailUpdate", "sIP", "sOS", "sBrowser")
 
@@ -80,6 +81,8 @@ def post_input(p: Params, title: str = "") -> services.PostInput:
 @api_method("forums.createTopic", "topic", required=("xForumId", "sTopic", "sName", "tPost"),
             optional=POSTER_PARAMS)
 def forums_create_topic(p: Params):
+    # The forms' link-count spam rule applies in the service; their timer and honeypot cannot (no form).
+    count_against_form_limit("forums.forum")
     try:
         forum = services.get_forum(p.id("xForumId"))
         topic, _ = services.create_topic(forum, post_input(p, p.get("sTopic")))
@@ -94,6 +97,7 @@ def forums_create_topic(p: Params):
 
 @api_method("forums.createPost", "post", required=("xTopicId", "sName", "tPost"), optional=POSTER_PARAMS)
 def forums_create_post(p: Params):
+    count_against_form_limit("forums.topic")
     try:
         topic = services.get_topic(p.id("xTopicId"))
     except (Forbidden, NotFound):

@@ -5,6 +5,7 @@ They call the same services as the portal's request pages (portal.requests.servi
 """
 from flask import request
 
+from ... import security
 from ...accounts.services import FAILURE_WINDOW, EmailNotConfirmed, TooManyAttempts, authenticate_customer
 from ...errors import Conflict, Merged, NotFound, ValidationFailed
 from ...extensions import db
@@ -51,6 +52,14 @@ def customer_get_requests(p: Params):
     return {"request": result} if found else {}
 
 
+def count_against_form_limit(endpoint: str) -> None:
+    """Spend what the portal page ``endpoint`` would from the caller's address (its RATELIMIT_* limit, on
+    the same counter), so the API is no way around the form's limit. Raises ApiError 429."""
+    wait = security.count_against(endpoint)
+    if wait is not None:
+        raise ApiError.of(429, status=429, headers={"Retry-After": str(wait)})
+
+
 def validation_errors(code: int, exc: ValidationFailed) -> ApiError:
     """One error per reason, so a client sees every problem at once."""
     return ApiError(*[error(code, reason) for _, reason in exc.errors])
@@ -60,6 +69,8 @@ def validation_errors(code: int, exc: ValidationFailed) -> ApiError:
             optional=("xCategory", "sFirstName", "sLastName", "sUserId", "sEmail", "sPhone", "fUrgent",
                       "xPortal", "File#_sFilename", "File#_sFileMimeType", "File#_bFileBody", "Custom#"))
 def request_create(p: Params):
+    # The form's link-count spam rule applies in create_request; its timer and honeypot cannot (no form).
+    count_against_form_limit("requests.new")
     if p.int("xPortal", 0):
         raise ApiError.of(207, "The portal ID is not valid")  # no secondary portals (difference #9)
     data = services.RequestInput(
