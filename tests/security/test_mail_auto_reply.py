@@ -45,7 +45,7 @@ def test_the_request_auto_reply_is_a_fixed_text_with_the_access_key_and_link(app
     [message] = mailbox.messages
     assert message["To"] == "victim@example.com"
     body = message.get_content()
-    assert f"Your access key: {key}" in body and f"http://portal.test/requests/{key}" in body
+    assert f"Your access key: {key}" in body and "http://portal.test/requests/link/" in body
     assert_quotes_nothing_of(message)
 
 
@@ -63,5 +63,6 @@ def test_the_staff_reply_notice_quotes_no_subject(app, smtp_server, make_staff):
     [message] = mailbox.messages
     assert message["To"] == "victim@example.com"
     body = message.get_content()
-    assert f"http://portal.test/requests/{key}" in body and "Sam" in body and str(number) in message["Subject"]
+    assert "http://portal.test/requests/link/" in body and key in body
+    assert "Sam" in body and str(number) in message["Subject"]
     assert_quotes_nothing_of(message)
