@@ -7,7 +7,7 @@ from flask import current_app, request, url_for
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import pagecache, settings, spam
+from . import files, pagecache, settings, spam
 from .auth import current_customer, current_staff
 from .dates import utcnow
 from .extensions import db
@@ -95,7 +95,8 @@ def init_app(app) -> None:
                                  note_html=cached_note_html, page_html=cached_page_html,
                                  tel_href=tel_href, slugify=slugify)
     app.jinja_env.globals.update(page_url=page_url, form_token=pagecache.volatile("pagecache-formtoken-4d2a91", spam.form_token),
-                                 honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size)
+                                 honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size,
+                                 shown_inline=files.is_inline)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

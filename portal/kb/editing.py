@@ -169,7 +169,7 @@ def add_attachment(staff, page: Page, upload, *, downloadable: bool = True) -> P
     except filestore.StorageError:
         raise ValidationFailed(("attachment", "The file cannot be saved right now.")) from None
     name = filestore.safe_filename(upload.filename)
-    attachment = PageAttachment(page=page, filename=name, mime_type=filestore.guess_mime(name, upload.mime_type),
+    attachment = PageAttachment(page=page, filename=name, mime_type=filestore.guess_mime(name),
                                 size=len(upload.data), sha256=digest, downloadable=bool(downloadable))
     db.session.add(attachment)
     db.session.flush()

@@ -105,6 +105,11 @@ def get_attachment(attachment_id: int, *, staff=None) -> PageAttachment:
     return attachment
 
 
+def page_is_public(page_id: int) -> bool:
+    """Whether anyone may read the page: not hidden, in a visible chapter of a public book."""
+    return db.session.scalar(_visible_pages().where(Page.id == page_id).with_only_columns(func.count(Page.id))) > 0
+
+
 def visible_related(page: Page) -> list[Page]:
     """Related pages a customer may open (not hidden, not in a hidden chapter or private book)."""
     return [other for other in page.related

@@ -138,6 +138,8 @@ def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bo
               initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
     from ..text import clean_html
 
+    for upload in uploads:  # staff files too: a size limit and blocked types hold for everyone
+        filestore.check_upload(upload)
     note = Note(request=req, author_id=author_id, staff=staff, is_public=public, is_initial=initial,
                 is_html=is_html, body=clean_html(body) if is_html else body, log=log, created_at=when or utcnow())
     db.session.add(note)
@@ -148,7 +150,7 @@ def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bo
             raise ValidationFailed(("attachments", "Attachments cannot be saved right now. Please try again "
                                     "later, or send your message without them.")) from None
         name = filestore.safe_filename(upload.filename)
-        note.attachments.append(Attachment(filename=name, mime_type=filestore.guess_mime(name, upload.mime_type),
+        note.attachments.append(Attachment(filename=name, mime_type=filestore.guess_mime(name),
                                            size=len(upload.data), sha256=digest))
     req.updated_at = note.created_at
     return note
