@@ -30,7 +30,12 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "forum_feed_size": (10, "Topics in an RSS feed"),
     "forum_close_after_days": (0, "Close topics with no reply for this many days (0: never)"),
     "require_login": (False, "Only logged-in customers may use the portal"),
+    "max_body_kb_customer": (64, "Largest note, update, forum post or large custom field a customer or the public "
+                                 "API may send, in KB"),
+    "max_body_kb_staff": (512, "Largest staff note, knowledge-book page, post edit or welcome message, in KB"),
 }
+# Plain-text settings are shown on every page: a name, not a document.
+MAX_SETTING_CHARS = 1000
 HTML_SETTINGS = {"welcome_message"}
 
 
@@ -94,9 +99,13 @@ def coerce(key: str, raw) -> object:
             raise ValidationFailed((key, "Use a number of 0 or more."))
         return value
     if key in HTML_SETTINGS:  # shown with |safe: cleaned on write like every other piece of user HTML
+        from .limits import check
         from .text import clean_html
 
+        check(str(raw), key, staff=True, label="The text")
         return clean_html(str(raw))
+    if len(str(raw)) > MAX_SETTING_CHARS:
+        raise ValidationFailed((key, f"Use at most {MAX_SETTING_CHARS:,} characters."))
     return str(raw)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, update
 from sqlalchemy.orm import selectinload
 
+from .. import limits
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html
@@ -106,6 +107,7 @@ def edit_post(staff, post: Post, body: str) -> Post:
     require(staff)
     if not (body or "").strip():
         raise ValidationFailed(("body", "A post cannot be empty. Delete it instead."))
+    limits.check(body, "body", staff=True, label="The post")
     post.body = clean_html(body)
     db.session.flush()
     _record(staff, "edited post", post=post.id, topic=post.topic_id)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import mail, settings, spam
+from .. import limits, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -152,7 +152,7 @@ def topic_is_closed(topic: Topic) -> bool:
     return bool(days) and utcnow() - topic.last_post_at > timedelta(days=days)
 
 
-def _check(data: PostInput, *, needs_title: bool) -> None:
+def _check(data: PostInput, *, needs_title: bool, staff=None) -> None:
     errors = []
     data.title = (data.title or "").strip()[:200]
     data.name = (data.name or "").strip()[:50]
@@ -161,6 +161,8 @@ def _check(data: PostInput, *, needs_title: bool) -> None:
         errors.append(("title", "Please provide a topic"))
     if not (data.body or "").strip():
         errors.append(("body", "Please provide a message"))
+    elif reason := limits.too_long(data.body, staff=staff is not None, label="Your message"):
+        errors.append(("body", reason))
     if not data.name:
         errors.append(("name", "Please provide a name"))
     data.email, email_error = normalise_email(data.email)
@@ -188,7 +190,7 @@ def create_topic(forum: Forum, data: PostInput, *, staff=None) -> tuple[Topic, P
     held, and the topic stays invisible until a moderator approves it."""
     if forum.closed and staff is None:
         raise ForumClosed()
-    _check(data, needs_title=True)
+    _check(data, needs_title=True, staff=staff)
     now = utcnow()
     topic = Topic(forum=forum, title=data.title, starter_name=data.name, posted_at=now, last_post_at=now,
                   post_count=0)
@@ -208,7 +210,7 @@ def create_post(topic: Topic, data: PostInput, *, staff=None) -> Post:
             raise ForumClosed()
         if topic_is_closed(topic):
             raise TopicClosed()
-    _check(data, needs_title=False)
+    _check(data, needs_title=False, staff=staff)
     post = _new_post(topic, data, staff)
     db.session.flush()
     if not post.spam:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete as sql_delete
 
-from .. import files as filestore
+from .. import files as filestore, limits
 from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -17,6 +17,7 @@ from ..text import clean_html
 from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag
 
 log = logging.getLogger(__name__)
+MAX_DESCRIPTION = 2000  # characters of a book's plain-text description
 
 
 def require(staff) -> None:
@@ -43,11 +44,15 @@ def save_book(staff, *, name: str, description: str = "", private: bool = False,
     """Create (placed last) or update a book. Raises Forbidden, ValidationFailed."""
     require(staff)
     name = _name(name)
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationFailed(("description", f"Keep the description under {MAX_DESCRIPTION:,} characters: it "
+                                               "is shown on the book's pages."))
     if book is None:
         last = db.session.scalar(db.select(db.func.max(Book.position))) or 0
         book = Book(position=last + 1)
         db.session.add(book)
-    book.name, book.description, book.private = name, (description or "").strip(), bool(private)
+    book.name, book.description, book.private = name, description, bool(private)
     db.session.flush()
     return book
 
@@ -98,6 +103,7 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     Raises Forbidden, ValidationFailed."""
     require(staff)
     name = _name(data.name)
+    limits.check(data.body, "body", staff=True, label="The page")
     if data.chapter_id and data.chapter_id != chapter.id:
         chapter = get(Chapter, data.chapter_id)
     if page is None:

@@ -4,6 +4,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
+from .. import limits
 from ..extensions import db
 from .models import Category, CustomField
 
@@ -88,8 +89,8 @@ def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
                 return None, f"{field.name} is not in the expected format."
         except re.error:
             pass  # a broken pattern is the admin's mistake, not the customer's
-    if kind == "lrgtext":
-        return raw, None
+    if kind == "lrgtext":  # shown to staff on every view of the request: capped like a note
+        return (None, reason) if (reason := limits.too_long(raw, label=field.name)) else (raw, None)
     if len(raw) > limit:
         return None, f"{field.name} must be at most {limit} characters."
     return raw, None

@@ -12,7 +12,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
-from .. import files as filestore, mail, settings, spam
+from .. import files as filestore, limits, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
@@ -84,6 +84,8 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
         errors.append(("email", "You must provide some customer information"))
     if not (data.note or "").strip():
         errors.append(("note", "You must have a note to create a request"))
+    elif reason := limits.too_long(data.note, staff=not public_only, label="Your note"):
+        errors.append(("note", reason))
     category, category_errors = _category(data.category_id, public_only=public_only)
     errors += category_errors
     values, field_errors = custom_fields.validate(category, data.custom, public_only=public_only,
@@ -138,6 +140,7 @@ def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bo
               initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
     from ..text import clean_html
 
+    limits.check(body, "note", staff=staff is not None, label="The note")  # every way a note is written
     for upload in uploads:  # staff files too: a size limit and blocked types hold for everyone
         filestore.check_upload(upload)
     note = Note(request=req, author_id=author_id, staff=staff, is_public=public, is_initial=initial,
@@ -223,6 +226,8 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     """
     body = (body or "").strip()
     errors = [] if body else [("update", "Please write your update.")]
+    if reason := limits.too_long(body, label="Your update"):
+        errors.append(("update", reason))
     for upload in uploads:
         try:
             filestore.check_upload(upload)
