@@ -315,11 +315,18 @@ def _observe(kept: Store, scopes: tuple[str, ...], stamp: tuple[int, ...]) -> No
             cache.for_app().invalidate(tables)
 
 
-def cached_page(scopes, vary=None):
+def cached_page(scopes, vary=None, args=None):
     """Decorate a GET view whose reply is the same for every anonymous visitor.
 
     ``scopes``: a tuple of scope names, or a function of the view's arguments giving them (None: do not
-    cache this one). ``vary``: a function of the view's arguments giving what else the reply depends on."""
+    cache this one). ``vary``: a function of the view's arguments giving what else the reply depends on.
+    ``args``: the query arguments the page reads, as {name: function of the raw value (None when missing)
+    giving the value the page uses}. The reply is kept per those values, so ``?page=01``, ``?page=1`` and
+    no page at all are one reply (with ``page_number``); every other argument is left out of
+    ``request.args`` while the page renders, so a random ``?x=...`` neither makes the page render again
+    (that defeated the cache: issue 11, finding 3) nor shows in the reply."""
+    used = dict(args or {})
+
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -328,7 +335,24 @@ def cached_page(scopes, vary=None):
             names = scopes(**kwargs) if callable(scopes) else scopes
             if names is None:
                 return view(*args, **kwargs)
-            key = (request.endpoint, request.path, request.query_string, vary(**kwargs) if vary else None)
+            _keep_only(used)
+            arguments = tuple((name, read(request.args.get(name))) for name, read in used.items())
+            key = (request.endpoint, request.path, arguments, vary(**kwargs) if vary else None)
             return serve(key, names, lambda: view(*args, **kwargs))
         return wrapper
     return decorator
+
+
+def page_number(raw: str | None) -> int:
+    """A page number as the list pages read it: 1 when missing or not a positive whole number."""
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _keep_only(used: dict) -> None:
+    """Drop the query arguments a cached page does not read (``request.args`` is Werkzeug's cached property)."""
+    if any(name not in used for name in request.args):
+        request.args = request.parameter_storage_class(
+            [(name, value) for name, value in request.args.items(multi=True) if name in used])
