@@ -75,3 +75,30 @@ def test_the_home_page_ignores_stray_arguments_and_still_follows_old_links(app):
     assert templates == []
     old_link = app.test_client().get("/?pg=kb.page&id=16")
     assert old_link.status_code == 301 and old_link.headers["Location"].endswith("/kb/pages/16")
+
+
+def test_a_public_api_read_is_kept_whatever_else_the_call_carries(app):
+    """The same flaw in the API: its replies were kept per every parameter sent."""
+    import json
+
+    with app.app_context():
+        settings.set_value("public_api", True)
+        forum = Forum(name="Help")
+        db.session.add(forum)
+        db.session.commit()
+        forum_id = forum.id
+
+    def call(**params):
+        response = app.test_client().get("/api/index.php", query_string={"output": "json", **params})
+        assert response.status_code == 200
+        return json.loads(response.data)
+
+    first = call(method="forums.get", xForumId=forum_id, junk="first")
+    call(method="forums.get", xForumId=forum_id)  # (the worker's first look empties its settings copy)
+    for junk in ("second", "third"):
+        with count_queries(app, page_cache=True) as statements:
+            assert call(method="forums.get", xForumId=forum_id, junk=junk, more=junk) == first
+        assert statements == []
+    with count_queries(app, page_cache=True) as statements:
+        call(method="forums.list", junk="x")
+    assert statements  # another method is another reply
