@@ -104,9 +104,12 @@ def coerce(key: str, raw) -> object:
 
         check(str(raw), key, staff=True, label="The text")
         return clean_html(str(raw))
-    if len(str(raw)) > MAX_SETTING_CHARS:
+    from .text import single_line
+
+    value = single_line(str(raw))  # a name or a list on one line; shown in pages, mails and the feed
+    if len(value) > MAX_SETTING_CHARS:
         raise ValidationFailed((key, f"Use at most {MAX_SETTING_CHARS:,} characters."))
-    return str(raw)
+    return value
 
 
 def set_value(key: str, raw) -> object:

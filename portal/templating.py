@@ -123,7 +123,7 @@ def cached_note_html(body: str, is_html: bool) -> Markup:
 def init_app(app) -> None:
     app.jinja_env.filters.update(long_date=long_date, short_date=short_date, time_since=time_since, iso=iso,
                                  note_html=cached_note_html, page_html=cached_page_html,
-                                 tel_href=tel_href, slugify=slugify)
+                                 tel_href=tel_href, slugify=slugify, xml_text=text.xml_text)
     app.jinja_env.globals.update(page_url=page_url, form_token=pagecache.volatile("pagecache-formtoken-4d2a91", spam.form_token),
                                  honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size,
                                  shown_inline=files.is_inline)

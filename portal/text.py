@@ -76,7 +76,9 @@ _ATTR_NAME = re.compile(r"[^ \t\n\r\f/>][^ \t\n\r\f/>=]*")
 _ATTR_EQUALS = re.compile(r"[ \t\n\r\f]*=[ \t\n\r\f]*")
 _UNQUOTED = re.compile(r"[^ \t\n\r\f>]*")
 _COMMENT_END = re.compile(r"--!?>")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all C0 controls and DEL, but tab and line breaks
+_LINE_BREAKS = re.compile(r"[\t\n\r]+")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _REFERENCE = re.compile(r"&(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)?")
 _URL_JUNK = re.compile(r"[\x00-\x20\x7f-\xa0\s]+")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
@@ -338,6 +340,23 @@ def plain_to_html(value: str | None) -> str:
         pos = match.start() + len(url)
     out.append(html.escape(value[pos:], quote=True))
     return "".join(out).replace("\n", "<br />\n")
+
+
+def without_controls(value: str | None) -> str:
+    """Text as typed, without the control characters no one types (XML cannot even carry them: one in a
+    topic title broke the forum feed); tabs and line breaks stay."""
+    return _CONTROLS.sub("", value or "")
+
+
+def single_line(value: str | None) -> str:
+    """A title or a name: no control characters, tabs and line breaks made spaces, trimmed."""
+    return _LINE_BREAKS.sub(" ", _CONTROLS.sub("", value or "")).strip()
+
+
+def xml_text(value) -> str:
+    """Text an XML document can carry: XML 1.0 has no place for most C0 controls, lone surrogates or
+    U+FFFE/U+FFFF, even escaped. For the feed, in case rows from before still hold one."""
+    return _NOT_XML.sub("", "" if value is None else str(value))
 
 
 def note_html(body: str, is_html: bool) -> Markup:

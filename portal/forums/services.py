@@ -14,7 +14,7 @@ from ..dates import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..requests.services import normalise_email
-from ..text import clean_html, plain_to_html
+from ..text import clean_html, plain_to_html, single_line
 from ..urls import external_url
 from .models import Forum, KnownUser, Post, Topic
 
@@ -154,9 +154,9 @@ def topic_is_closed(topic: Topic) -> bool:
 
 def _check(data: PostInput, *, needs_title: bool, staff=None) -> None:
     errors = []
-    data.title = (data.title or "").strip()[:200]
-    data.name = (data.name or "").strip()[:50]
-    data.url = (data.url or "").strip()[:255]
+    data.title = single_line(data.title)[:200]  # one line, no control characters (they broke the feed)
+    data.name = single_line(data.name)[:50]
+    data.url = single_line(data.url)[:255]
     if needs_title and not data.title:
         errors.append(("title", "Please provide a topic"))
     if not (data.body or "").strip():

@@ -13,7 +13,7 @@ from .. import files as filestore, limits
 from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..text import clean_html
+from ..text import clean_html, single_line, without_controls
 from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def get(model, ident: int):
 
 
 def _name(raw: str) -> str:
-    name = (raw or "").strip()[:255]
+    name = single_line(raw)[:255]
     if not name:
         raise ValidationFailed(("name", "Please give it a name."))
     return name
@@ -44,7 +44,7 @@ def save_book(staff, *, name: str, description: str = "", private: bool = False,
     """Create (placed last) or update a book. Raises Forbidden, ValidationFailed."""
     require(staff)
     name = _name(name)
-    description = (description or "").strip()
+    description = without_controls(description).strip()
     if len(description) > MAX_DESCRIPTION:
         raise ValidationFailed(("description", f"Keep the description under {MAX_DESCRIPTION:,} characters: it "
                                                "is shown on the book's pages."))
@@ -82,7 +82,7 @@ class PageInput:
 
 
 def _tags(names: list[str]) -> list[Tag]:
-    wanted = list(dict.fromkeys(n.strip()[:100] for n in names if n.strip()))
+    wanted = list(dict.fromkeys(single_line(n)[:100] for n in names if single_line(n)))
     if not wanted:
         return []
     found = {t.name.lower(): t for t in db.session.execute(

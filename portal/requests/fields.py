@@ -4,7 +4,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
-from .. import limits
+from .. import limits, text
 from ..extensions import db
 from .models import Category, CustomField
 
@@ -52,10 +52,10 @@ def _parse_time(raw: str, formats: tuple[str, ...], *, day: bool) -> int | None:
 
 def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
     """(value to store, or None for empty; error reason or None). Values are stored as text."""
-    raw = (raw or "").strip()
+    kind = field.field_type
+    raw = text.without_controls(raw).strip() if kind == "lrgtext" else text.single_line(raw)
     if raw == "":
         return None, None
-    kind = field.field_type
     if kind == "checkbox":
         if raw not in ("0", "1", "on", "true", "false"):
             return None, f"{field.name} must be checked or unchecked."

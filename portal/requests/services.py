@@ -16,6 +16,7 @@ from .. import files as filestore, limits, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
+from ..text import clean_html, single_line, without_controls
 from ..urls import external_url
 from . import fields as custom_fields
 from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
@@ -74,7 +75,7 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
     """Check a new request. Returns (category, custom values); raises ValidationFailed listing every problem."""
     errors: list[tuple[str, str]] = []
     for name, limit in (("first_name", 40), ("last_name", 40), ("phone", 40), ("user_id", 80), ("title", 255)):
-        setattr(data, name, (getattr(data, name) or "").strip()[:limit])
+        setattr(data, name, single_line(getattr(data, name))[:limit])  # no control characters: one line
     data.email, email_error = normalise_email(data.email)
     if email_error:
         errors.append(("email", email_error))
@@ -138,13 +139,12 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
 
 def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
               initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
-    from ..text import clean_html
-
     limits.check(body, "note", staff=staff is not None, label="The note")  # every way a note is written
     for upload in uploads:  # staff files too: a size limit and blocked types hold for everyone
         filestore.check_upload(upload)
     note = Note(request=req, author_id=author_id, staff=staff, is_public=public, is_initial=initial,
-                is_html=is_html, body=clean_html(body) if is_html else body, log=log, created_at=when or utcnow())
+                is_html=is_html, body=clean_html(body) if is_html else without_controls(body), log=log,
+                created_at=when or utcnow())
     db.session.add(note)
     for upload in uploads:
         try:
