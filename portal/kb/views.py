@@ -119,7 +119,7 @@ def attachment(attachment_id):
 @bp.get("/tags/<int:tag_id>-<slug>")
 @cached_page(("kb", "forums"))
 def tag(tag_id, slug=None):
-    tag = kb.get_tag(tag_id)
+    tag = visible(kb.get_tag, tag_id)
     if moved := canonical_redirect("kb.tag", slug, tag.slug, tag_id=tag.id):
         return moved
     return render_template("kb/tag.html", tag=tag, pages=kb.pages_for_tag(tag), topics=forums.topics_for_tag(tag))
