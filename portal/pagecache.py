@@ -200,11 +200,16 @@ class Entry:
     body: str
 
 
-class Store:
-    """The last ``size`` replies by key, least recently used first out."""
+# Replies are as large as what people wrote (a request page shows every note of its history): the store
+# also holds at most MAX_CHARS characters of replies, and never one reply of more than a quarter of that.
+MAX_CHARS = 64_000_000
 
-    def __init__(self, size: int):
-        self.size = size
+
+class Store:
+    """The last ``size`` replies by key, least recently used first out, ``max_chars`` characters at most."""
+
+    def __init__(self, size: int, max_chars: int = MAX_CHARS):
+        self.size, self.max_chars, self.chars = size, max_chars, 0
         self.seen: dict[str, int] = {}  # the generation numbers this worker last read, by scope
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
@@ -217,11 +222,15 @@ class Store:
             return entry
 
     def put(self, key, entry: Entry) -> None:
+        if len(entry.body) > self.max_chars // 4:
+            return
         with self._lock:
+            old = self._entries.pop(key, None)
+            self.chars += len(entry.body) - (len(old.body) if old is not None else 0)
             self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self.size or self.chars > self.max_chars:
+                _, dropped = self._entries.popitem(last=False)
+                self.chars -= len(dropped.body)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -102,3 +102,21 @@ def test_a_public_api_read_is_kept_whatever_else_the_call_carries(app):
     with count_queries(app, page_cache=True) as statements:
         call(method="forums.list", junk="x")
     assert statements  # another method is another reply
+
+
+def test_the_store_holds_a_bounded_number_of_characters():
+    """A reply is as large as what people wrote: the store is bounded by size as well as by count."""
+    from portal import pagecache
+
+    kept = pagecache.Store(100, max_chars=1_000)
+
+    def entry(size):
+        return pagecache.Entry((), 0, 200, [], "x" * size)
+
+    kept.put("too large", entry(251))  # over a quarter of the whole: never kept
+    assert kept.get("too large") is None and kept.chars == 0
+    for n in range(6):
+        kept.put(n, entry(200))
+    assert kept.chars <= 1_000 and len(kept) == 5 and kept.get(0) is None and kept.get(5) is not None
+    kept.put(5, entry(10))  # a key stored again counts once
+    assert kept.chars == 4 * 200 + 10
