@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
 	@echo "Portico is serving on http://$(HOST):$(PORT)  (staff: http://$(HOST):$(PORT)/staff)"
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -37,9 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
     register_error_handlers(app)
 
-    from . import cli, templating
+    from . import challenge, cli, templating
     cli.init_app(app)
     templating.init_app(app)
+    challenge.init_app(app)
 
     from . import search
     search.init_app(app)

@@ -1,4 +1,9 @@
-"""Who is logged in: a staff member (``staff:<id>``) or a customer (``customer:<id>``), via Flask-Login."""
+"""Who is logged in: a staff member (``staff:<id>:<generation>``) or a customer (``customer:<id>:<generation>``),
+via Flask-Login.
+
+The generation is the account's ``session_generation`` when the session (or remember cookie) was made.
+Logging out, a password change or reset, an administrator setting a staff password and deactivation
+raise it (``accounts.services.end_sessions``), so every session made before stops loading."""
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -15,15 +20,23 @@ def init_app(app) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """The account a session or remember cookie names, while that session is still current.
+
+    An id without a generation (sessions made before generations existed) counts as generation 0."""
     from .accounts.models import Customer, Staff
 
-    kind, _, raw = (user_id or "").partition(":")
-    if not raw.isdigit():
+    kind, _, rest = (user_id or "").partition(":")
+    raw, _, generation = rest.partition(":")
+    if not raw.isdigit() or not (generation or "0").isdigit():
         return None
     model = {"staff": Staff, "customer": Customer}.get(kind)
     user = db.session.get(model, int(raw)) if model else None
-    if kind == "staff" and user is not None and not user.active:
+    if user is None or int(generation or 0) != (user.session_generation or 0):
         return None
+    if kind == "staff" and not user.active:
+        return None
+    if kind == "customer" and not user.email_confirmed:
+        return None  # an account shows its email's requests only once the email is proven
     return user
 
 

@@ -59,6 +59,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_ASYNC": _bool("MAIL_ASYNC", True),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 10_000_000),
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 50_000_000),
+        # Flask's own setting: Werkzeug applies it to multipart bodies, portal.security to urlencoded ones.
+        "MAX_FORM_PARTS": _int("MAX_FORM_FIELDS", 1000),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),

@@ -5,3 +5,4 @@ from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noq
 from .requests.models import (Attachment, Category, CategoryField, CustomField, FieldValue, Note,  # noqa: F401
                               Request, RequestMerge, Status)
 from .pagecache import CacheGeneration  # noqa: F401
+from .challenge import SpentChallenge  # noqa: F401

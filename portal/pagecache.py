@@ -50,6 +50,7 @@ TABLE_SCOPES = {
     "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
     # Shown on no cached page: customers' own rows are read only when logged in (never cached).
     "customer": (), "password_reset": (), "api_token": (), "login_attempt": (), "cache_generation": (),
+    "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 _SCOPES = "portico_pagecache_scopes"  # session.info: scopes written since the last commit

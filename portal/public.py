@@ -9,13 +9,15 @@ from flask import abort, current_app, redirect, request, url_for
 from . import settings
 from .auth import current_customer, current_staff
 from .errors import Forbidden, NotFound
+from .urls import kept_query_arguments
 
 
 def canonical_redirect(endpoint: str, slug: str | None, canonical: str, **ids):
-    """A 301 to the canonical URL when the slug in the address differs, else None. Query arguments stay."""
+    """A 301 to the canonical URL when the slug in the address differs, else None. Plain query arguments
+    stay (``kept_query_arguments``)."""
     if slug == canonical:
         return None
-    return redirect(url_for(endpoint, **ids, slug=canonical, **request.args.to_dict()), 301)
+    return redirect(url_for(endpoint, **ids, slug=canonical, **kept_query_arguments(endpoint)), 301)
 
 
 def visible(getter, *args):

@@ -6,6 +6,7 @@ Each limit string comes from ``app.config`` (see ``LIMIT_DEFAULTS``; an environm
 name overrides the default), read on every request, so an operator can loosen one and a test can shrink one
 to "2 per minute".
 """
+import io
 import math
 import os
 import time
@@ -14,6 +15,8 @@ from functools import wraps
 from flask import abort, current_app, request
 from flask.wrappers import Request
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 
 from .extensions import limiter
 
@@ -43,6 +46,8 @@ LIMIT_DEFAULTS = {
     "RATELIMIT_FORUM_POST": "10 per minute;200 per day",   # new topics and replies
     "RATELIMIT_SEARCH_SUGGEST": "120 per minute",          # typed-ahead suggestions
     "RATELIMIT_API": "300 per minute",                     # every HelpSpot API call
+    # Password-link mails (register, forgot): per client address here, per email in portal.accounts.services.
+    "RATELIMIT_ACCOUNT_MAIL": "5 per 15 minutes;20 per day",
 }
 
 # Endpoint -> (config key, methods limited or None for all).
@@ -52,6 +57,9 @@ LIMITED_ENDPOINTS = {
     "requests.lookup": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
     "requests.check": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),
     "accounts.reset": ("RATELIMIT_ACCESS_KEY", ("GET", "POST")),  # a secret in the URL too (reset tokens)
+    "accounts.register": ("RATELIMIT_ACCOUNT_MAIL", ("POST",)),  # each mails a link: no mailbox flooding
+    "accounts.forgot": ("RATELIMIT_ACCOUNT_MAIL", ("POST",)),
+    "requests.link": ("RATELIMIT_ACCESS_KEY", ("GET", "HEAD", "POST")),  # emailed request links (signed)
     "requests.new": ("RATELIMIT_NEW_REQUEST", ("POST",)),
     "forums.forum": ("RATELIMIT_FORUM_POST", ("POST",)),
     "forums.topic": ("RATELIMIT_FORUM_POST", ("POST",)),
@@ -106,8 +114,31 @@ def _drop_nul(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+class FieldCountingParser(FormDataParser):
+    """Refuses a body of more than ``max_form_parts`` fields (the ``MAX_FORM_PARTS`` setting) with a 413
+    that says so. Werkzeug counts multipart parts itself but parses any number of urlencoded fields, and
+    millions of them cost a worker seconds: those are counted on the raw bytes, before any parsing."""
+
+    def _too_many(self) -> RequestEntityTooLarge:
+        return RequestEntityTooLarge(f"The form is too large: at most {self.max_form_parts} fields are accepted"
+                                     f" (and {self.max_form_memory_size} bytes in a field that is not a file).")
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        body = stream.read()
+        if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:
+            raise self._too_many()
+        return super()._parse_urlencoded(io.BytesIO(body), mimetype, content_length, options)
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        try:
+            return super()._parse_multipart(stream, mimetype, content_length, options)
+        except RequestEntityTooLarge:  # too many parts or a text part too long: Werkzeug does not say which
+            raise self._too_many() from None
+
+
 class NulFreeRequest(Request):
     parameter_storage_class = NulFreeParameters
+    form_data_parser_class = FieldCountingParser
 
 
 def add_security_headers(response):

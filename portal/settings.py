@@ -1,5 +1,6 @@
 """Portal settings stored in the database, with typed defaults. Read once per request."""
 import json
+import re
 
 from flask import g, has_app_context
 
@@ -17,6 +18,8 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "allow_subject": (True, "Customers may give a subject on the request form"),
     "auto_reply": (True, "Email the customer a link when a request is submitted"),
     "closed_visible_days": (2, "Days a closed request stays visible by access key (0: hidden once closed)"),
+    "access_link_days": (30, "Days a link in a request email works; the access key always does (0: emails "
+                             "link to the access key's page instead)"),
     "allow_uploads": (True, "Customers may attach files"),
     "blocked_extensions": ("exe,vbs,bat,cmd,com,js,jar,msi,scr,ps1,sh,php", "File extensions refused on upload"),
     "max_upload_mb": (10, "Largest file accepted, in megabytes"),
@@ -24,6 +27,10 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "spam_link_count": (4, "A post or request with this many links or more is held as spam"),
     "form_max_age": (1200, "Seconds a form stays valid before it is judged a bot's"),
     "form_min_seconds": (2, "Forms sent faster than this after loading are judged a bot's"),
+    "proof_of_work": (False, "Anonymous forms ask the visitor's browser to solve a small puzzle first (needs "
+                             "JavaScript; for when the honeypot and the form timer are not enough)"),
+    "proof_of_work_difficulty": (100000, "Largest secret number of that puzzle: a browser tries half of it on "
+                                         "average (100000: about a tenth of a second)"),
     "max_search_results": (50, "Most results a search returns"),
     "forum_page_size": (40, "Topics per page"),
     "forum_feeds": (True, "RSS feeds for forums"),
@@ -37,6 +44,8 @@ DEFAULTS: dict[str, tuple[object, str]] = {
 # Plain-text settings are shown on every page: a name, not a document.
 MAX_SETTING_CHARS = 1000
 HTML_SETTINGS = {"welcome_message"}
+# Numbers reach queries (LIMIT, OFFSET: INTEGER range) and timedelta(days=...) (at most 999,999,999).
+MAX_SETTING = 999_999_999
 
 
 # Every page reads the settings; they change a few times a year. Each process keeps them SETTINGS_TTL
@@ -79,7 +88,8 @@ def coerce(key: str, raw) -> object:
     Raises ValidationFailed for an unknown key or a value of the wrong type.
     """
     if key not in DEFAULTS:
-        raise ValidationFailed((key, f"Unknown setting {key!r}."))
+        # Not named back: the reason reaches pages and logs, and the key is whatever the caller typed.
+        raise ValidationFailed((key, "Unknown setting; `settings list` shows every name."))
     default = DEFAULTS[key][0]
     if isinstance(default, bool):
         if isinstance(raw, bool):
@@ -91,13 +101,12 @@ def coerce(key: str, raw) -> object:
             return False
         raise ValidationFailed((key, "Use on or off."))
     if isinstance(default, int):
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise ValidationFailed((key, "Use a whole number.")) from None
-        if value < 0:
-            raise ValidationFailed((key, "Use a number of 0 or more."))
-        return value
+        text = str(raw).strip()
+        if not re.fullmatch(r"-?[0-9]+", text):  # int() alone takes "١٢" and "1_000"
+            raise ValidationFailed((key, "Use a whole number."))
+        if len(text) > 10 or not 0 <= int(text) <= MAX_SETTING:
+            raise ValidationFailed((key, f"Use a number from 0 to {MAX_SETTING}."))
+        return int(text)
     if key in HTML_SETTINGS:  # shown with |safe: cleaned on write like every other piece of user HTML
         from .limits import check
         from .text import clean_html

@@ -15,6 +15,7 @@ from .dates import utcnow
 from .extensions import db
 from . import text
 from .text import slugify
+from .urls import kept_query_arguments
 
 
 def long_date(value: datetime | None) -> str:
@@ -44,9 +45,8 @@ def iso(value: datetime | None) -> str:
 
 
 def page_url(page: int) -> str:
-    """The current URL with another ``page`` number, keeping every other query argument."""
-    args = request.args.to_dict()
-    args["page"] = page
+    """The current URL with another ``page`` number, keeping the other plain query arguments."""
+    args = {**kept_query_arguments(request.endpoint), "page": page}
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 

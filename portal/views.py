@@ -12,6 +12,7 @@ from .forums import services as forums
 from .kb import services as kb
 from .pagecache import cached_page
 from .public import login_gate
+from .urls import database_id
 
 bp = Blueprint("site", __name__)
 
@@ -89,8 +90,7 @@ def healthz():
 
 
 def _id() -> int | None:
-    raw = request.args.get("id", "")
-    return int(raw) if raw.isdigit() else None
+    return database_id(request.args.get("id"))
 
 
 # pg value -> (endpoint, argument name) for pages that take a numeric id.

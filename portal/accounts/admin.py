@@ -8,7 +8,7 @@ from .. import settings
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
 from .models import ROLES, Staff
-from .services import check_password_rules, create_staff
+from .services import check_password_rules, create_staff, end_sessions
 
 
 def require_admin(staff) -> None:
@@ -41,6 +41,10 @@ def _other_admins(staff: Staff) -> int:
 def update_staff(actor, staff: Staff, data: StaffInput) -> Staff:
     """Change names, email, role, active and (when given) password.
 
+    A new password, a deactivation or a reactivation ends every session of that person (a session from
+    before a deactivation must not come back with the reactivation); the caller logs the actor in again
+    when they edited themselves.
+
     Raises Forbidden, ValidationFailed, Conflict (email taken, or the last active administrator would go)."""
     require_admin(actor)
     email = (data.email or "").strip().lower()
@@ -62,10 +66,13 @@ def update_staff(actor, staff: Staff, data: StaffInput) -> Staff:
     losing_admin = staff.role == "administrator" and staff.active and (data.role != "administrator" or not data.active)
     if losing_admin and not _other_admins(staff):
         raise Conflict("The help desk needs at least one active administrator.")
+    sessions_end = bool(data.password) or staff.active != bool(data.active)
     staff.email, staff.role, staff.active = email, data.role, bool(data.active)
     staff.first_name, staff.last_name = data.first_name.strip()[:80], data.last_name.strip()[:80]
     if data.password:
         staff.set_password(data.password)
+    if sessions_end:
+        end_sessions(staff)
     db.session.flush()
     return staff
 

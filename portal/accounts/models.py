@@ -3,6 +3,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,13 +39,15 @@ class Staff(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     signature: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's and remember cookie's id; raising it ends them all (see portal.auth).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="staff", cascade="all, delete-orphan")
 
     kind = "staff"
 
     def get_id(self) -> str:
-        return f"staff:{self.id}"
+        return f"staff:{self.id}:{self.session_generation or 0}"
 
     @property
     def is_active(self) -> bool:
@@ -65,7 +68,10 @@ class Staff(UserMixin, db.Model):
 
 
 class Customer(UserMixin, db.Model):
-    """A portal login. Created without a password when a request arrives from a new email."""
+    """A portal login. Created without a password when a request arrives from a new email.
+
+    The account shows the requests of its email, so it works only once the email is confirmed: by
+    opening a link mailed to it (registration, password reset) or by staff setting the password."""
 
     __tablename__ = "customer"
 
@@ -74,15 +80,21 @@ class Customer(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     kind = "customer"
 
     def get_id(self) -> str:
-        return f"customer:{self.id}"
+        return f"customer:{self.id}:{self.session_generation or 0}"
 
     @property
     def has_password(self) -> bool:
         return bool(self.password_hash)
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)
@@ -92,7 +104,8 @@ class Customer(UserMixin, db.Model):
 
 
 class PasswordReset(db.Model):
-    """A single-use, expiring password-reset link. Only a hash of the token is stored."""
+    """A single-use, expiring link mailed to a customer to choose a password (registration or a reset).
+    Opening it proves owning the email. Only a hash of the token is stored."""
 
     __tablename__ = "password_reset"
 
@@ -138,7 +151,8 @@ class Setting(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins, per account, so brute force is slowed across workers (the limiter covers IPs)."""
+    """Failed logins, counted per account and per address so guessing is slowed across workers; and one
+    successful login per (account, address), so that address's failures never lock that account out."""
 
     __tablename__ = "login_attempt"
 
@@ -146,3 +160,4 @@ class LoginAttempt(db.Model):
     account: Mapped[str] = mapped_column(String(255), index=True)
     ip: Mapped[str] = mapped_column(String(45), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())

@@ -1,28 +1,50 @@
-"""Staff and customer accounts, logins, password resets and API tokens."""
+"""Staff and customer accounts, logins, mailed password links and API tokens.
+
+Logins cost the same whatever the email: one scrypt check per form of the typed password, against the
+account's hash or a decoy, whether the account exists, has a password, is active or is confirmed. So
+neither the answer nor its time tells which emails have accounts (issue 11, finding 8).
+"""
 import functools
 import hashlib
 import hmac
 import secrets
 from datetime import timedelta
 
+from flask import current_app
+from limits import parse_many
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from ..dates import utcnow
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, PortalError, ValidationFailed
 from ..extensions import db
+from ..security import LIMIT_DEFAULTS
 from .models import ROLES, ApiToken, Customer, LoginAttempt, PasswordReset, Staff, hash_password
 
 MIN_PASSWORD = 8
 MAX_FAILURES = 10  # per account in FAILURE_WINDOW; the per-IP limit is Flask-Limiter's
-MAX_IP_FAILURES = 30  # per address in FAILURE_WINDOW, for the private API's logins (ip_throttled)
+MAX_IP_FAILURES = 30  # per address in FAILURE_WINDOW, for accounts never logged in from it (address_throttled)
 FAILURE_WINDOW = timedelta(minutes=15)
 RESET_LIFETIME = timedelta(hours=2)
 TOKEN_PREFIX = "ptk_"
+MAIL_LIMIT = "RATELIMIT_ACCOUNT_MAIL"  # link mails per email address (and, in portal.security, per client)
 
 
 class TooManyAttempts(Conflict):
     status = 429
     message = "Too many failed login attempts. Please wait a few minutes and try again."
+
+
+class EmailNotConfirmed(PortalError):
+    """The password is right but the email was never proven (a row registered before that was required):
+    it logs in to nothing until a link mailed to the address is opened."""
+
+    status = 403
+    message = "Please confirm your email first."
+
+    def __init__(self, customer: Customer):
+        super().__init__()
+        self.customer = customer
 
 
 def _digest(secret: str) -> str:
@@ -37,6 +59,14 @@ def check_password_rules(password: str, confirm: str | None = None, field: str =
         errors.append(("confirm", "The two passwords differ."))
     if errors:
         raise ValidationFailed(errors)
+
+
+def end_sessions(account: Staff | Customer) -> None:
+    """End every session and remember cookie of the account, in every browser (portal.auth.load_user
+    refuses a session made under an older generation). The caller logs the current browser in again
+    when it should stay logged in."""
+    account.session_generation = (account.session_generation or 0) + 1
+    db.session.flush()
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -60,33 +90,59 @@ def create_staff(email: str, password: str, *, role: str = "agent", first_name: 
     return staff
 
 
+# --- logins ------------------------------------------------------------------------------------
+
 @functools.cache
 def _decoy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def _spend_a_password_check(password: str | None) -> None:
-    """Run one scrypt check when there is no account (or no password) to check against, so the response
-    time does not tell which emails have an account."""
+def _spend_a_password_check(password: str) -> None:
+    """One scrypt check against a decoy, for when there is no account or no password to check."""
     check_password_hash(_decoy_hash(), password or "")
 
 
-def _throttled(account: str) -> bool:
-    since = utcnow() - FAILURE_WINDOW
-    failures = db.session.scalar(db.select(db.func.count(LoginAttempt.id))
-                                 .where(LoginAttempt.account == account[:255], LoginAttempt.created_at >= since))
-    return failures >= MAX_FAILURES
-
-
-def ip_throttled(ip: str) -> bool:
-    """Too many failed logins from one address, whatever the accounts tried (the private API's
-    per-IP guard, kept in the database so it holds across workers)."""
-    if not ip:
+def _password_matches(password_hash: str | None, password: str) -> bool:
+    """One scrypt check, against the decoy when there is no hash, so a missing account or password
+    costs the same time as a wrong password."""
+    if not password_hash:
+        _spend_a_password_check(password)
         return False
+    return check_password_hash(password_hash, password)
+
+
+def _password_forms(password: str | None) -> list[str]:
+    """The typed password, then the trimmed one when they differ: HelpSpot trims API passwords
+    (setPasswordByEmail stores them trimmed), a password set on the portal is exact. Every account is
+    checked against each form, so the number of checks depends on what was typed, never on the account."""
+    password = password or ""
+    return [password] if password == password.strip() else [password, password.strip()]
+
+
+def _failures(*where) -> int:
     since = utcnow() - FAILURE_WINDOW
-    failures = db.session.scalar(db.select(db.func.count(LoginAttempt.id))
-                                 .where(LoginAttempt.ip == ip[:45], LoginAttempt.created_at >= since))
-    return failures >= MAX_IP_FAILURES
+    return db.session.scalar(db.select(db.func.count(LoginAttempt.id)).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since, *where))
+
+
+def _logged_in_from(account: str, ip: str) -> bool:
+    return db.session.scalar(db.select(LoginAttempt.id).where(
+        LoginAttempt.account == account[:255], LoginAttempt.ip == ip[:45], LoginAttempt.succeeded.is_(True)
+    ).limit(1)) is not None
+
+
+def address_throttled(account: str, ip: str) -> bool:
+    """Too many failed logins from this address, whatever the accounts tried, and this account has never
+    logged in from it. An account that has is left to its own counter: many people share an address
+    (an office behind NAT), and one guesser there must not lock all of them out."""
+    if not ip or _failures(LoginAttempt.ip == ip[:45]) < MAX_IP_FAILURES:
+        return False
+    return not _logged_in_from(account, ip)
+
+
+def _refuse_if_throttled(account: str, ip: str) -> None:
+    if _failures(LoginAttempt.account == account[:255]) >= MAX_FAILURES or address_throttled(account, ip):
+        raise TooManyAttempts()
 
 
 def _record_failure(account: str, ip: str) -> None:
@@ -95,21 +151,45 @@ def _record_failure(account: str, ip: str) -> None:
     db.session.flush()
 
 
+def _record_success(account: str, ip: str) -> None:
+    """Remember, once, that the account logged in from this address (see address_throttled)."""
+    if ip and not _logged_in_from(account, ip):
+        db.session.add(LoginAttempt(account=account[:255], ip=ip[:45], succeeded=True))
+        db.session.flush()
+
+
 def authenticate_staff(email: str, password: str, ip: str = "") -> Staff | None:
     """The active staff member with these credentials, or None. Raises TooManyAttempts.
 
-    A failure is recorded (flushed): the caller commits it so throttling spans requests."""
-    account = f"staff:{(email or '').strip().lower()}"
-    if _throttled(account):
-        raise TooManyAttempts()
-    staff = db.session.execute(db.select(Staff).where(Staff.email == (email or "").strip().lower())
-                               ).scalar_one_or_none()
-    if staff is None:
-        _spend_a_password_check(password)
-    elif staff.active and staff.check_password(password or ""):
+    A deactivated account's password is checked too, and refused like a wrong one. A failure is recorded
+    (flushed): the caller commits it so throttling spans requests."""
+    address = (email or "").strip().lower()
+    account = f"staff:{address}"
+    _refuse_if_throttled(account, ip)
+    staff = db.session.execute(db.select(Staff).where(Staff.email == address)).scalar_one_or_none()
+    matched = _password_matches(staff.password_hash if staff else None, password or "")
+    if staff is not None and staff.active and matched:
+        _record_success(account, ip)
         return staff
     _record_failure(account, ip)
     return None
+
+
+def authenticate_customer(email: str, password: str, ip: str = "") -> Customer | None:
+    """The customer with these credentials, or None (the failure is recorded). Raises TooManyAttempts, or
+    EmailNotConfirmed when the password is right but the email was never proven."""
+    account = f"customer:{(email or '').strip().lower()}"
+    _refuse_if_throttled(account, ip)
+    customer = find_customer(email)
+    password_hash = customer.password_hash if customer else None
+    if not any(_password_matches(password_hash, form) for form in _password_forms(password)):
+        _record_failure(account, ip)
+        return None
+    if not customer.email_confirmed:
+        raise EmailNotConfirmed(customer)
+    customer.last_login_at = utcnow()
+    _record_success(account, ip)
+    return customer
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -119,87 +199,69 @@ def find_customer(email: str) -> Customer | None:
                               ).scalar_one_or_none()
 
 
-def register_customer(email: str, password: str, confirm: str | None = None) -> Customer:
-    """Create a portal login, or give a password to the row a request created for this email.
-
-    Raises ValidationFailed, or Conflict when the email already has a password."""
-    from ..requests.services import normalise_email
-
-    address, problem = normalise_email(email)
-    errors = [("email", problem or "Please provide a valid email")] if problem or not address else []
-    try:
-        check_password_rules(password, confirm)
-    except ValidationFailed as exc:
-        errors += exc.errors
-    if errors:
-        raise ValidationFailed(errors)
-    customer = find_customer(address)
-    if customer is not None and customer.has_password:
-        raise Conflict("That email already has an account. Log in, or reset your password.")
-    if customer is None:
-        customer = Customer(email=address)
-        db.session.add(customer)
-    customer.set_password(password)
-    db.session.flush()
-    return customer
+def _mail_allowed(customer: Customer) -> bool:
+    """Whether one more link may be mailed to this customer (RATELIMIT_ACCOUNT_MAIL), counted on the
+    stored links: every worker and every client address share the count, so many addresses cannot flood
+    one mailbox either. Off with the other limits (RATELIMIT_ENABLED)."""
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True) or customer.id is None:
+        return True
+    for limit in parse_many(config.get(MAIL_LIMIT) or LIMIT_DEFAULTS[MAIL_LIMIT]):
+        since = utcnow() - timedelta(seconds=limit.get_expiry())
+        mailed = db.session.scalar(db.select(db.func.count(PasswordReset.id)).where(
+            PasswordReset.customer_id == customer.id, PasswordReset.created_at >= since))
+        if mailed >= limit.amount:
+            return False
+    return True
 
 
-def authenticate_customer(email: str, password: str, ip: str = "") -> Customer | None:
-    """Raises TooManyAttempts; returns None for bad credentials (and records the failure)."""
-    account = f"customer:{(email or '').strip().lower()}"
-    if _throttled(account):
-        raise TooManyAttempts()
-    customer = find_customer(email)
-    if customer is None or not customer.has_password:
-        _spend_a_password_check(password)
-    elif customer.check_password(password or "") or (
-            # HelpSpot trims API passwords (setPasswordByEmail stores them trimmed); a password set on the
-            # portal is exact. Accept the exact one, then the trimmed one.
-            (password or "") != (password or "").strip() and customer.check_password(password.strip())):
-        customer.last_login_at = utcnow()
-        return customer
-    _record_failure(account, ip)
-    return None
-
-
-def set_customer_password(email: str, password: str) -> Customer:
-    """Set (or create with) a portal password for an email: private.customer.setPasswordByEmail."""
-    from ..requests.services import ensure_customer, normalise_email
-
-    address, problem = normalise_email(email)
-    if problem or not address:
-        raise ValidationFailed(("sEmail", problem or "Valid email required"))
-    if not (password or "").strip():
-        raise ValidationFailed(("sPassword", "Password could not be updated"))
-    customer = ensure_customer(address)
-    customer.set_password(password.strip())
-    db.session.flush()
-    return customer
-
-
-def change_customer_password(customer: Customer, current: str, password: str,
-                             confirm: str | None = None) -> Customer:
-    """A logged-in customer's new password. The current one must be typed again, so someone using a
-    session left open cannot lock the owner out. Raises ValidationFailed."""
-    if not customer.check_password(current or ""):
-        raise ValidationFailed(("current", "That is not your current password."))
-    check_password_rules(password, confirm)
-    customer.set_password(password)
-    db.session.flush()
-    return customer
-
-
-def start_password_reset(email: str) -> tuple[Customer, str] | None:
-    """A new single-use reset token for an email with an account; None when there is none
-    (the caller says the same thing either way, so accounts cannot be discovered)."""
-    customer = find_customer(email)
-    if customer is None:
+def _new_link(customer: Customer) -> tuple[Customer, str] | None:
+    if not _mail_allowed(customer):
+        current_app.logger.warning("password link for customer %s not mailed: %s reached", customer.id, MAIL_LIMIT)
         return None
     token = secrets.token_urlsafe(32)
     db.session.add(PasswordReset(customer=customer, token_hash=_digest(token),
                                  expires_at=utcnow() + RESET_LIFETIME))
     db.session.flush()
     return customer, token
+
+
+def start_registration(email: str) -> tuple[Customer, str] | None:
+    """A single-use link, for the caller to mail to the address, to choose the account's password.
+
+    Stores nothing that grants access: the row (made now if no request made it before) gets a password,
+    and shows its requests, only when the link is opened (finish_password_reset). The same for every
+    address, whether or not it has an account, so the page cannot tell (the mail says which).
+    None when the address has had its share of mails (the caller answers the same). Raises
+    ValidationFailed for a malformed email."""
+    from ..requests.services import normalise_email
+
+    address, problem = normalise_email(email)
+    if problem or not address:
+        raise ValidationFailed(("email", problem or "Please provide a valid email"))
+    customer = find_customer(address)
+    if customer is None:
+        try:
+            with db.session.begin_nested():  # two registrations of one new address at once: one row
+                customer = Customer(email=address)
+                db.session.add(customer)
+        except IntegrityError:
+            customer = find_customer(address)
+    return _new_link(customer)
+
+
+def start_confirmation(customer: Customer) -> tuple[Customer, str] | None:
+    """A link for a customer whose password is right but whose email was never confirmed (see
+    EmailNotConfirmed): opening it confirms the email and replaces the password, which someone else may
+    have chosen. None when the address has had its share of mails."""
+    return _new_link(customer)
+
+
+def start_password_reset(email: str) -> tuple[Customer, str] | None:
+    """A new single-use reset link for an email with an account; None when there is none, or when the
+    address has had its share of mails (the caller says the same thing either way)."""
+    customer = find_customer(email)
+    return _new_link(customer) if customer is not None else None
 
 
 def _live_reset(token: str) -> PasswordReset | None:
@@ -210,21 +272,67 @@ def _live_reset(token: str) -> PasswordReset | None:
     return reset
 
 
-def password_reset_is_live(token: str) -> bool:
-    """Whether a reset link still works, so the page can say so before a new password is typed."""
-    return _live_reset(token) is not None
+def password_link_customer(token: str) -> Customer | None:
+    """The customer a link still works for (so the page can say so before a password is typed), or None."""
+    reset = _live_reset(token)
+    return reset.customer if reset is not None else None
+
+
+def _new_customer_password(customer: Customer, password: str) -> None:
+    """Every password change ends the account's sessions and its outstanding links."""
+    customer.set_password(password)
+    db.session.execute(db.update(PasswordReset).where(PasswordReset.customer_id == customer.id,
+                                                      PasswordReset.used_at.is_(None)).values(used_at=utcnow()))
+    end_sessions(customer)
 
 
 def finish_password_reset(token: str, password: str, confirm: str | None = None) -> Customer:
-    """Raises NotFound for an unknown, used or expired token; ValidationFailed for a weak password."""
+    """Choose the password through a mailed link (registration or reset). Opening the link proved owning
+    the email, so the email is confirmed. Ends every session and every other link of the account.
+
+    Raises NotFound for an unknown, used or expired token; ValidationFailed for a weak password."""
     reset = _live_reset(token)
     if reset is None:
-        raise NotFound("This reset link is invalid or has expired. Please ask for a new one.")
+        raise NotFound("This link is invalid or has expired. Please ask for a new one.")
     check_password_rules(password, confirm)
-    reset.customer.set_password(password)
-    reset.used_at = utcnow()
+    customer = reset.customer
+    _new_customer_password(customer, password)
+    customer.email_confirmed_at = customer.email_confirmed_at or utcnow()
     db.session.flush()
-    return reset.customer
+    return customer
+
+
+def set_customer_password(email: str, password: str) -> Customer:
+    """Set (or create with) a portal password for an email: private.customer.setPasswordByEmail.
+
+    A staff action, so the email counts as confirmed: the caller can already read every request of the
+    address, and HelpSpot integrations use it for customers they know. Ends the account's sessions."""
+    from ..requests.services import ensure_customer, normalise_email
+
+    address, problem = normalise_email(email)
+    if problem or not address:
+        raise ValidationFailed(("sEmail", problem or "Valid email required"))
+    if not (password or "").strip():
+        raise ValidationFailed(("sPassword", "Password could not be updated"))
+    customer = ensure_customer(address)
+    db.session.flush()
+    _new_customer_password(customer, password.strip())
+    customer.email_confirmed_at = customer.email_confirmed_at or utcnow()
+    db.session.flush()
+    return customer
+
+
+def change_customer_password(customer: Customer, current: str, password: str,
+                             confirm: str | None = None) -> Customer:
+    """A logged-in customer's new password. The current one must be typed again, so someone using a
+    session left open cannot lock the owner out. Ends every session (the caller logs this browser in
+    again) and outstanding links. Raises ValidationFailed."""
+    if not customer.check_password(current or ""):
+        raise ValidationFailed(("current", "That is not your current password."))
+    check_password_rules(password, confirm)
+    _new_customer_password(customer, password)
+    db.session.flush()
+    return customer
 
 
 # --- API tokens --------------------------------------------------------------------------------

@@ -3,11 +3,11 @@ and the history of the requests sent with the account's email."""
 from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
-from .. import settings, spam
+from .. import challenge, settings, spam
 from ..auth import current_customer, safe_next
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
 from ..mail import send_after_commit
@@ -23,6 +23,10 @@ NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within
              "was left open for a long time. Please send it again.")
 RESET_SENT = ("If an account exists for {email}, we have emailed it a link to choose a new password. "
               "The link works once, for 2 hours.")
+LINK_SENT = ("We have emailed a link to {email}. Open it within 2 hours to choose your password; then every "
+             "request sent with this email is listed here. If it does not arrive, check your spam folder.")
+CONFIRM_SENT = ("Please confirm your email first: we have emailed a link to {email}. Open it within 2 hours to "
+                "choose your password; then every request sent with this email is listed here.")
 
 
 def customer_required(view):
@@ -55,6 +59,13 @@ def login():
         except services.TooManyAttempts as exc:
             return render_template("accounts/login.html", values=values, errors=_errors([("email", exc.message)]),
                                    next=request.form.get("next", "")), 429
+        except services.EmailNotConfirmed as exc:
+            # Only someone who knows the password gets here; the link goes to the address, never to them.
+            _mail_password_link(services.start_confirmation(exc.customer))
+            db.session.commit()
+            errors = _errors([("email", CONFIRM_SENT.format(email=exc.customer.email))])
+            return render_template("accounts/login.html", values=values, errors=errors,
+                                   next=request.form.get("next", "")), 400
         db.session.commit()  # keeps a failure on record (throttling spans requests), or the login time
         if customer is not None:
             login_user(customer)
@@ -67,32 +78,45 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())  # logging out here logs out every browser
+        db.session.commit()
     logout_user()
     flash("You are logged out.", "success")
     return redirect(url_for("site.home"))
+
+
+def _mail_password_link(started) -> None:
+    """Mail a link from start_registration or start_password_reset (None: nothing to mail)."""
+    if started is None:
+        return
+    customer, token = started
+    if customer.has_password and customer.email_confirmed:
+        title, template = "Your account", "account_exists"
+    else:
+        title, template = "Choose your password", "account_welcome"
+    send_after_commit(customer.email, f"[{settings.get('portal_name')}] {title}", template,
+                      link=external_url("accounts.reset", token=token), login=external_url("accounts.login"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if request.method == "GET":
         return render_template("accounts/register.html", values={"email": request.args.get("email", "")}, errors={})
-    values = values_of(request.form, "email", "password", "confirm")
-    shown = {"email": values["email"]}  # passwords are never sent back into the page
+    values = values_of(request.form, "email")
     if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
-        return render_template("accounts/register.html", values=shown, errors=_errors([("submit", NOT_HUMAN)])), 400
+        return render_template("accounts/register.html", values=values, errors=_errors([("submit", NOT_HUMAN)])), 400
     try:
-        customer = services.register_customer(values["email"], values["password"], values["confirm"])
+        challenge.check(request.form)
+        started = services.start_registration(values["email"])
     except ValidationFailed as exc:
         db.session.rollback()
-        return render_template("accounts/register.html", values=shown, errors=errors_by_field(exc)), 400
-    except Conflict as exc:
-        db.session.rollback()
-        return render_template("accounts/register.html", values=shown, errors=_errors([("email", exc.message)]),
-                               taken=True), 409
+        return render_template("accounts/register.html", values=values, errors=errors_by_field(exc)), 400
+    _mail_password_link(started)
     db.session.commit()
-    login_user(customer)
-    flash("Your account is ready. Every request sent with this email is listed here.", "success")
-    return redirect(url_for("accounts.history"))
+    # The same answer for every address (a member is told in the mail, not here): no account discovery.
+    flash(LINK_SENT.format(email=values["email"].strip()), "success")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -108,7 +132,8 @@ def password():
         db.session.rollback()
         return render_template("accounts/password.html", errors=errors_by_field(exc)), 400
     db.session.commit()
-    flash("Your password was changed.", "success")
+    login_user(current_user._get_current_object())  # this browser stays logged in, no other
+    flash("Your password was changed. Any other browser logged in to your account has been logged out.", "success")
     return redirect(url_for("accounts.history"))
 
 
@@ -120,6 +145,10 @@ def forgot():
     errors = missing(values, "email")
     if errors:
         return render_template("accounts/forgot.html", values=values, errors=_errors(errors)), 400
+    try:
+        challenge.check(request.form)
+    except ValidationFailed as exc:
+        return render_template("accounts/forgot.html", values=values, errors=errors_by_field(exc)), 400
     started = services.start_password_reset(values["email"])
     if started is not None:
         customer, token = started
@@ -133,10 +162,12 @@ def forgot():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token):
+    customer = services.password_link_customer(token)
+    if customer is None:
+        return render_template("accounts/reset_invalid.html"), 404
+    first = not (customer.has_password and customer.email_confirmed)  # as the mail said (_mail_password_link)
     if request.method == "GET":
-        if not services.password_reset_is_live(token):
-            return render_template("accounts/reset_invalid.html"), 404
-        return render_template("accounts/reset.html", token=token, errors={})
+        return render_template("accounts/reset.html", token=token, first=first, errors={})
     values = values_of(request.form, "password", "confirm")
     try:
         customer = services.finish_password_reset(token, values["password"], values["confirm"])
@@ -145,10 +176,11 @@ def reset(token):
         return render_template("accounts/reset_invalid.html"), 404
     except ValidationFailed as exc:
         db.session.rollback()
-        return render_template("accounts/reset.html", token=token, errors=errors_by_field(exc)), 400
+        return render_template("accounts/reset.html", token=token, first=first, errors=errors_by_field(exc)), 400
     db.session.commit()
     login_user(customer)
-    flash("Your new password is set and you are logged in.", "success")
+    flash("Your password is set and you are logged in." if first
+          else "Your new password is set and you are logged in. Every other browser has been logged out.", "success")
     return redirect(url_for("accounts.history"))
 
 

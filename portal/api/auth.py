@@ -1,12 +1,13 @@
 """Private API authentication: a Bearer token, HTTP Basic, or ``username``/``password`` parameters.
 
 No credentials: errors 1 and 2 with HTTP 401 and a Basic challenge (as HelpSpot). Wrong credentials or a
-bad token: error 2. Failed logins are throttled per account (``authenticate_staff``) and per address
-(``ip_throttled``): error 3 with HTTP 429.
+bad token: error 2. Failed logins are throttled per account and per address (for accounts never logged in
+from that address, ``accounts.services.address_throttled``), both in ``authenticate_staff``: error 3 with
+HTTP 429.
 """
 from flask import request
 
-from ..accounts.services import FAILURE_WINDOW, TooManyAttempts, authenticate_staff, ip_throttled, staff_for_token
+from ..accounts.services import FAILURE_WINDOW, TooManyAttempts, authenticate_staff, staff_for_token
 from .errors import ApiError, error
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="API Authentication"'}
@@ -32,11 +33,8 @@ def authenticate(values: dict[str, str]):
         username, password = values["username"], values["password"]
     if not username.strip() and not password:
         raise ApiError(error(1), error(2), status=401, headers=CHALLENGE)
-    ip = request.remote_addr or ""
-    if ip_throttled(ip):
-        raise _throttled()
     try:
-        staff = authenticate_staff(username, password, ip)
+        staff = authenticate_staff(username, password, request.remote_addr or "")
     except TooManyAttempts:
         raise _throttled() from None
     if staff is None:

@@ -3,20 +3,26 @@
 Order of the gates, as in HelpSpot: the public/private switch, private authentication, the method name,
 the required parameters; the method runs only when none of them recorded an error. Every reply carries
 ``X-HelpSpot-API: 2.0``; errors come back as ``<errors><error><id/><description/></error></errors>``.
+
+Every reply under /api, whatever produced it (a method, an error handler, an unknown path or verb), is
+data, never a page: ``API_HEADERS`` forbid a browser to sniff it, run anything in it or treat it as the
+portal's origin, so a link to the API that echoes what a caller typed cannot act for whoever clicks it.
 """
 import logging
 import math
 import time
 
 from flask import Blueprint, make_response, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .. import pagecache, settings
 from ..errors import Forbidden
 from ..extensions import csrf, db
+from ..urls import redact_secrets
 from .auth import authenticate
 from .errors import ApiError, envelope, error
-from .output import pick_format, render
+from .output import CONTENT_TYPES, pick_format, render
 from .registry import Params, lookup
 
 log = logging.getLogger(__name__)
@@ -25,7 +31,11 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # API clients authenticate by header or parameters, never by a session cookie
 
 ANY_VERB = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-NOT_ENABLED_TYPES = {"xml": "text/xml", "json": "text/javascript;", "php": "text/html; charset=UTF-8"}
+API_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "X-HelpSpot-API": "2.0",
+}
 
 
 def call_params() -> dict[str, str]:
@@ -58,11 +68,12 @@ def error_reply(fmt: str, errors: list[dict], status: int = 400, headers: dict |
 
 
 def not_enabled(fmt: str, text: str):
-    """HelpSpot's exact "not enabled" bodies (reference 1.1): no newline after the XML declaration."""
+    """HelpSpot's exact "not enabled" bodies (reference 1.1): no newline after the XML declaration.
+    The content type is the format's own (HelpSpot sent text/javascript and text/html)."""
     body = {"xml": f'<?xml version="1.0" encoding="UTF-8"?><reply>{text}</reply>',
             "json": '{"reply":"%s"}' % text, "php": f's:{len(text)}:"{text}";'}[fmt]
     response = make_response(body, 400)
-    response.headers["Content-Type"] = NOT_ENABLED_TYPES[fmt]
+    response.headers["Content-Type"] = CONTENT_TYPES[fmt]
     return response
 
 
@@ -132,9 +143,26 @@ def status():
     return response
 
 
-@bp.after_request
-def helpspot_header(response):
-    response.headers["X-HelpSpot-API"] = "2.0"
+def _is_api_path() -> bool:
+    return request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/")
+
+
+@bp.before_app_request
+def unrouted_call():
+    """An unknown path or verb under /api fails in routing, before any blueprint handler could answer:
+    answer it here, in the API's envelope, instead of with the portal's HTML error page."""
+    failure = request.routing_exception
+    if isinstance(failure, HTTPException) and (failure.code or 500) >= 400 and _is_api_path():
+        return http_error(failure)
+    return None
+
+
+@bp.after_app_request
+def api_headers(response):
+    # Assigned, not set by default: the site's own headers (portal.security) were added first, and its
+    # page policy (script-src 'self') would let a same-origin script run in an echoed reply.
+    if _is_api_path():
+        response.headers.update(API_HEADERS)
     return response
 
 
@@ -158,11 +186,22 @@ def _retry_after() -> int:
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     code = exc.code or 500
-    return error_reply(_output_format(), [{"id": code, "description": exc.description or exc.name}], code)
+    allowed = getattr(exc, "valid_methods", None)  # a 405 says which verbs would do
+    return error_reply(_output_format(), [{"id": code, "description": exc.description or exc.name}], code,
+                       {"Allow": ", ".join(allowed)} if allowed else None)
+
+
+@bp.errorhandler(OperationalError)
+def database_unavailable(exc: OperationalError):
+    # Registered here as well: Flask prefers the site's handler for this exact class over a blueprint's
+    # handler for Exception, and that one answers with an HTML page.
+    db.session.rollback()
+    log.error("database unavailable during an API call: %s", exc.orig)  # not the statement's parameters
+    return error_reply(_output_format(), [error(503)], 503, {"Retry-After": "30"})
 
 
 @bp.errorhandler(Exception)
 def internal_error(exc: Exception):
     db.session.rollback()
-    log.exception("API call failed: %s %s", request.method, request.full_path)
+    log.exception("API call failed: %s %s", request.method, redact_secrets(request.full_path))
     return error_reply(_output_format(), [error(500)], 500)

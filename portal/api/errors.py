@@ -27,6 +27,7 @@ TEXTS = {
     303: ("private.customer.getPasswordByEmail has been removed as passwords are no longer stored in a way "
           "that are accessible by the system."),
     429: "Too many requests. Please wait and try again.",
+    503: "The help desk is briefly unavailable. Please try again in a moment.",
     500: "An internal error occurred. It has been logged.",
 }
 

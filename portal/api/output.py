@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-CONTENT_TYPES = {"xml": "text/xml", "json": "application/json;", "php": "text/html; charset=UTF-8"}
+# HelpSpot serves PHP's serialize() as text/html, which a browser renders: a string the caller chose would run
+# as a page of the portal. text/plain (with nosniff, see dispatch) is read by PHP clients the same way.
+CONTENT_TYPES = {"xml": "text/xml", "json": "application/json;", "php": "text/plain; charset=UTF-8"}
 FORMATS = tuple(CONTENT_TYPES)
 
 
@@ -124,7 +126,9 @@ def to_json(root: str, data) -> str:
 
 def _php_key(key) -> str:
     # PHP turns a decimal-integer string key into an integer key.
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and (key == "0" or key[0] != "0")):
+    # isascii(): isdigit() alone is true for "²", which int() refuses.
+    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()
+                                and (key == "0" or key[0] != "0")):
         return f"i:{int(key)};"
     return _php_string(str(key))
 

@@ -14,7 +14,7 @@ from ..errors import ValidationFailed
 
 MAX_FILES = 9
 INT_LIMIT = 2**31  # PostgreSQL INTEGER holds -2**31 .. 2**31 - 1
-_CUSTOM = re.compile(r"^Custom(\d+)$")
+_CUSTOM = re.compile(r"^Custom([0-9]{1,10})$")  # not \d: it takes "١"
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Params:
         """A whole number within INTEGER range (ids, flags, offsets, unix times are INT in HelpSpot);
         anything else counts as not given: past the range it would reach a query and fail there."""
         raw = self.text(name)
-        if not re.fullmatch(r"-?\d{1,10}", raw) or not -INT_LIMIT <= int(raw) < INT_LIMIT:
+        if not re.fullmatch(r"-?[0-9]{1,10}", raw) or not -INT_LIMIT <= int(raw) < INT_LIMIT:  # \d takes "١٢"
             return default
         return int(raw)
 

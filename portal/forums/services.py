@@ -130,18 +130,22 @@ def feed_topics(forum: Forum, limit: int) -> list[tuple[Topic, Post]]:
 
 
 def known_labels(posts: list[Post]) -> dict[int, str]:
-    """Known-user labels for a page of posts, in one query: {post id: label}."""
+    """Known-user labels for a page of posts, in one query: {post id: label}.
+
+    A label matches the poster's name and address (its OS, when it names one, picks among several). A label
+    that belongs to a staff member (``staff_id``) shows only on posts that staff member wrote: a name is
+    typed by the poster and an address is shared by everyone behind it, so neither proves who posted."""
     names = {post.name for post in posts}
     if not names:
         return {}
-    rows = db.session.execute(db.select(KnownUser).where(KnownUser.name.in_(names))).scalars()
-    by_key = {(k.name, k.ip, k.os): k.label for k in rows}
-    by_name_ip = {(name, ip): label for (name, ip, _), label in by_key.items()}
+    known = list(db.session.execute(db.select(KnownUser).where(KnownUser.name.in_(names))).scalars())
     labels = {}
     for post in posts:
-        label = by_key.get((post.name, post.ip, post.os)) or by_name_ip.get((post.name, post.ip))
-        if label:
-            labels[post.id] = label
+        candidates = [k for k in known if k.name == post.name and k.ip == post.ip
+                      and (k.staff_id is None or k.staff_id == post.staff_id)]
+        if candidates:  # the staff member's own label first, then the exact OS
+            best = min(candidates, key=lambda k: (k.staff_id is None, k.os != post.os, k.id))
+            labels[post.id] = best.label
     return labels
 
 

@@ -4,14 +4,14 @@ from email.utils import format_datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
-from .. import settings
+from .. import challenge, settings
 from ..dates import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
 from ..pagecache import cached_page, page_number
 from ..public import canonical_redirect, login_gate, visible
-from ..urls import external_url
+from ..urls import external_url, page_number
 from . import forms
 from . import services as forums
 
@@ -59,6 +59,7 @@ def _new_topic(forum):
     if not forms.is_human():
         return _forum_page(forum, request.form, {"form": [forms.BOT_MESSAGE]}, 400)
     try:
+        challenge.check(request.form)
         topic, post = forums.create_topic(forum, forms.post_input(with_title=True))
     except ValidationFailed as exc:
         return _forum_page(forum, request.form, errors_by_field(exc), 400)
@@ -98,6 +99,7 @@ def _reply(topic):
     if not forms.is_human():
         return _topic_page(topic, request.form, {"form": [forms.BOT_MESSAGE]}, 400)
     try:
+        challenge.check(request.form)
         post = forums.create_post(topic, forms.post_input(with_title=False))
     except ValidationFailed as exc:
         return _topic_page(topic, request.form, errors_by_field(exc), 400)

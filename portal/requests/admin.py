@@ -156,7 +156,7 @@ def save_status(staff, name: str, *, active: bool = True, position: int = 0, clo
         raise ValidationFailed(("name", "Give the status a name."))
     taken = db.session.scalar(db.select(Status.id).where(db.func.lower(Status.name) == name.lower()))
     if taken and (status is None or taken != status.id):
-        raise Conflict(f"A status called {name} already exists.")
+        raise Conflict("A status with this name already exists.")  # the name typed is not repeated
     if status is not None and status.id in PROTECTED_STATUSES:
         active, closes = True, PROTECTED_STATUSES[status.id]
     if status is None:

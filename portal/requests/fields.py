@@ -2,13 +2,20 @@
 and how each type's value is checked and stored. One place for the portal form and the API."""
 import re
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .. import limits, text
 from ..extensions import db
 from .models import Category, CustomField
 
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+# Dates are stored as unix seconds and shown as dates: years 1 to 9999, what datetime can show.
+EARLIEST, LATEST = -62135596800, 253402300799
+# Decimals keep 15 digits before the point: with up to 10 places (the field's limit) that stays within
+# Decimal's 28-digit precision, which round() otherwise overruns with InvalidOperation (a 500).
+DECIMAL_LIMIT = Decimal(10) ** 15
+# What people type: Decimal() also takes "1_000", "１２" and "NaN".
+_DECIMAL = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,6})?")
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %I:%M %p")
 
 
@@ -36,8 +43,12 @@ def all_fields(*, public_only: bool) -> list[CustomField]:
 
 
 def _parse_time(raw: str, formats: tuple[str, ...], *, day: bool) -> int | None:
-    if re.fullmatch(r"-?\d+", raw):
+    if re.fullmatch(r"-?[0-9]+", raw):
+        if len(raw.lstrip("-")) > 12:  # int() of thousands of digits is slow, then refused
+            return None
         stamp = int(raw)
+        if not EARLIEST <= stamp <= LATEST:
+            return None
     else:
         for fmt in formats:
             try:
@@ -60,18 +71,15 @@ def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
         if raw not in ("0", "1", "on", "true", "false"):
             return None, f"{field.name} must be checked or unchecked."
         return ("1" if raw in ("1", "on", "true") else "0"), None
+    limit = field.text_size or 255
     if kind == "numtext":
-        if not re.fullmatch(r"-?\d+", raw):
+        if not re.fullmatch(r"-?[0-9]+", raw):  # \d would take "١٢"
             return None, f"{field.name} must be a whole number."
+        if len(raw) > limit:
+            return None, f"{field.name} must be at most {limit} digits."
         return raw, None
     if kind == "decimal":
-        try:
-            number = Decimal(raw)
-        except InvalidOperation:
-            return None, f"{field.name} must be a number."
-        if not number.is_finite():
-            return None, f"{field.name} must be a number."
-        return str(round(number, field.decimal_places)), None
+        return _decimal(field, raw)
     if kind == "select":
         if raw not in field.list_items:
             return None, f"{field.name} must be one of: {', '.join(field.list_items)}."
@@ -82,7 +90,6 @@ def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
         if stamp is None:
             return None, f"{field.name} must be a date ({'YYYY-MM-DD' if kind == 'date' else 'YYYY-MM-DD HH:MM'})."
         return str(stamp), None
-    limit = field.text_size or 255
     if kind == "regex" and field.regex:
         try:
             if not re.fullmatch(field.regex, raw):
@@ -94,6 +101,15 @@ def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
     if len(raw) > limit:
         return None, f"{field.name} must be at most {limit} characters."
     return raw, None
+
+
+def _decimal(field: CustomField, raw: str) -> tuple[str | None, str | None]:
+    if not _DECIMAL.fullmatch(raw):
+        return None, f"{field.name} must be a number."
+    number = Decimal(raw)
+    if number.copy_abs() >= DECIMAL_LIMIT:  # copy_abs, not abs(): exact, no context to overflow
+        return None, f"{field.name} must have at most 15 digits before the decimal point."
+    return str(round(number, field.decimal_places)), None
 
 
 def validate(category: Category | None, raw_values: dict[int, str], *, public_only: bool,

@@ -6,6 +6,7 @@ here only what the form itself demands: the name and email a customer must give 
 from dataclasses import dataclass
 
 from ..files import Upload
+from ..urls import database_id
 from .models import VIA_WEB_FORM
 from .services import RequestInput
 
@@ -34,8 +35,7 @@ def uploads_from(files, name: str = "attachments") -> list[Upload]:
 
 
 def _int_or_none(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return database_id(raw)
 
 
 def parse_new_request(form, files, *, allow_subject: bool, allow_uploads: bool) -> RequestForm:
@@ -43,9 +43,10 @@ def parse_new_request(form, files, *, allow_subject: bool, allow_uploads: bool) 
     values["urgent"] = form.get("urgent", "")
     custom = {}
     for name in form:
-        if name.startswith("Custom") and name[6:].isdigit():
+        field_id = database_id(name[6:]) if name.startswith("Custom") else None
+        if field_id:
             values[name] = form.get(name, "")
-            custom[int(name[6:])] = form.get(name, "")
+            custom[field_id] = form.get(name, "")
     errors = [(name, REQUIRED) for name in ("first_name", "email") if not values[name].strip()]
     data = RequestInput(
         first_name=values["first_name"], last_name=values["last_name"], email=values["email"],

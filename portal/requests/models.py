@@ -134,6 +134,9 @@ class Request(db.Model):
     last_name: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(100), default="", index=True)  # lower-cased
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # Raised when staff revoke the request's emailed links: a link carries the generation it was issued
+    # under and opens the request only while it is still the current one (portal.requests.access_links).
+    link_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category | None] = relationship()
     status: Mapped[Status] = relationship(lazy="joined")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..errors import NotFound
 from ..extensions import db
 from ..search.query import search_requests
+from ..urls import database_id
 from .models import STATUS_SPAM, Note, Request
 from .workflow import require
 
@@ -89,8 +90,8 @@ def queue(staff, f: QueueFilter, *, page: int = 1, per_page: int = 25) -> QueueP
     require(staff)
     page = max(1, page)
     q = (f.q or "").strip()
-    if q.isdigit():
-        query = db.select(Request).where(Request.id == int(q))
+    if q.isascii() and q.isdigit():  # isdigit() alone is true for "²"
+        query = db.select(Request).where(Request.id == (database_id(q) or 0))
     elif "@" in q and " " not in q:
         query = db.select(Request).where(Request.email == q.lower())
     elif q:

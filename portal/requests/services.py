@@ -17,7 +17,7 @@ from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, single_line, without_controls
-from ..urls import external_url
+from ..urls import MAX_ID, external_url
 from . import fields as custom_fields
 from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
                      FieldValue, Note, Request, RequestMerge, Status)
@@ -49,15 +49,19 @@ def new_password() -> str:
     return "".join(secrets.choice(string.ascii_letters) for _ in range(20))
 
 
+INVALID_EMAIL = "This is not a valid email address."
+
+
 def normalise_email(raw: str) -> tuple[str, str | None]:
-    """(lower-cased address, or the raw text; error reason or None)."""
+    """(lower-cased address, or the raw text; error reason or None). The reason never repeats the input:
+    API replies and pages show it, and an echoed address would be a way to put the caller's text there."""
     raw = (raw or "").strip()
     if not raw:
         return "", None
     try:
         checked = validate_email(raw, check_deliverability=False)
     except EmailNotValidError:
-        return raw, f"{raw} is not a valid email address."
+        return raw, INVALID_EMAIL
     return checked.normalized.lower(), None
 
 
@@ -262,7 +266,9 @@ def requests_for_email_query(email: str):
 
 
 def requests_for_email(email: str, page: int = 1, per_page: int = 20):
-    """The requests opened with an email, newest first, paginated."""
+    """The requests opened with an email, newest first, paginated (a page past MAX_ID is empty, not an
+    OFFSET the database refuses)."""
+    page = min(max(1, page or 1), MAX_ID)
     return db.paginate(requests_for_email_query(email), page=page, per_page=per_page, error_out=False)
 
 
@@ -295,6 +301,8 @@ def request_url(req: Request) -> str:
 
 
 def _mail_access_key(req: Request) -> None:
+    from .access_links import mail_links  # (it builds on this module)
+
     mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] We received your request",
                            "request_created", subject=req.subject, access_key=req.access_key,
-                           link=request_url(req), name=req.display_name)
+                           **mail_links(req), name=req.display_name)

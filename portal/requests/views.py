@@ -6,17 +6,17 @@ never leaks the key through a Referer, and its files are served only when they b
 import logging
 from collections import defaultdict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from .. import files as filestore, settings, spam
+from .. import challenge, files as filestore, settings, spam
 from ..auth import current_customer
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
 from ..pagecache import access_key_scopes, cached_page
 from ..public import login_gate
-from . import services
+from . import access_links, services
 from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
 from .models import Attachment, CustomField, Request
 
@@ -68,7 +68,7 @@ def _merge_errors(first: list, then: list) -> list:
 def new():
     if gate := login_gate():  # the "only logged-in customers" setting
         return gate
-    if request.method == "GET":
+    if request.method != "POST":  # GET, HEAD
         return _render_new(prefill(request.args, current_customer()), {})
     form = parse_new_request(request.form, request.files, allow_subject=settings.get("allow_subject"),
                              allow_uploads=settings.get("allow_uploads"))
@@ -76,6 +76,7 @@ def new():
     if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
         return _render_new(form.values, errors_by_field(ValidationFailed([("submit", NOT_HUMAN)] + files_note)), 400)
     try:
+        challenge.check(request.form)
         if form.errors:
             try:
                 services.validate_request(form.data, form.uploads)
@@ -94,7 +95,7 @@ def new():
 
 @bp.route("/check", methods=["GET", "POST"])
 def lookup():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, HEAD
         return render_template("requests/lookup.html", key="", errors={})
     key = request.form.get("access_key", "").strip()
     try:
@@ -120,23 +121,20 @@ def _find(key: str):
         return None, redirect(url_for(request.endpoint, **args), 307 if request.method == "POST" else 302)
 
 
-def _render_check(req: Request, errors: dict | None = None, update: str = "", status: int = 200):
+def _render_check(req: Request, errors: dict | None = None, update: str = "", status: int = 200,
+                  link: access_links.OpenedLink | None = None):
+    """The request page, opened by its access key or by an emailed ``link`` (then the page never shows the
+    key, which would turn a read link into a reply one, and offers the update form only to a reply link)."""
     viewer = current_customer()
     if services.hidden_from_public(req, viewer):
         return render_template("requests/closed.html", req=req), status
     return render_template("requests/check.html", req=req, notes=services.public_history(req),
-                           errors=errors or {}, update=update,
+                           errors=errors or {}, update=update, link=link,
                            is_owner=viewer is not None and viewer.email == req.email), status
 
 
-@bp.route("/<key>", methods=["GET", "POST"])
-@cached_page(access_key_scopes)
-def check(key):
-    req, moved = _find(key)
-    if moved:
-        return moved
-    if request.method == "GET" or services.hidden_from_public(req, current_customer()):
-        return _render_check(req)
+def _post_update(req: Request, link: access_links.OpenedLink | None = None):
+    """A customer's update from the request page; back to the page it came from."""
     update = request.form.get("update", "")
     uploads = uploads_from(request.files) if settings.get("allow_uploads") else []
     try:
@@ -147,9 +145,22 @@ def check(key):
         pairs = exc.errors if isinstance(exc, ValidationFailed) else [("update", exc.message)]
         if uploads:
             pairs = pairs + [("attachments", FILES_NOT_KEPT)]
-        return _render_check(req, errors_by_field(ValidationFailed(pairs)), update, 400)
+        return _render_check(req, errors_by_field(ValidationFailed(pairs)), update, 400, link=link)
     flash("Thank you, your update was added to the request.", "success")
+    if link is not None:
+        return redirect(url_for("requests.link", token=link.token))
     return redirect(url_for("requests.check", key=req.access_key))
+
+
+@bp.route("/<key>", methods=["GET", "POST"])
+@cached_page(access_key_scopes)
+def check(key):
+    req, moved = _find(key)
+    if moved:
+        return moved
+    if request.method != "POST" or services.hidden_from_public(req, current_customer()):  # GET, HEAD
+        return _render_check(req)
+    return _post_update(req)
 
 
 @bp.get("/<key>/files/<int:attachment_id>")
@@ -167,3 +178,45 @@ def attachment(key, attachment_id):
         log.error("attachment %s of request %s is missing from the file store", found.id, req.id)
         raise NotFound("File not found.") from None
     return filestore.download(data, found.mime_type, found.filename, etag=found.sha256)  # the key holder's own
+
+
+# --- emailed links (portal.requests.access_links) ------------------------------------------------------
+
+READ_ONLY = ("This link lets you read this request only. To add an update, use the link in your email that "
+             "offers it, or your access key.")
+
+
+def _private(reply):
+    """A page opened by a link: never indexed, never stored by a shared cache, never sent to another site
+    in a Referer (same-origin, not no-referrer: Flask-WTF checks the Referer of posts over HTTPS). Not kept
+    by the page cache either: whether a link still works changes with time and revocation."""
+    response = make_response(reply)
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+def link(token):
+    try:
+        opened = access_links.open_link(token)
+    except access_links.LinkRefused as exc:
+        return _private((render_template("requests/link_refused.html", why=exc.why, message=exc.message),
+                         exc.status))
+    req = opened.request
+    if request.method != "POST" or services.hidden_from_public(req, current_customer()):  # GET, HEAD
+        return _private(_render_check(req, link=opened))
+    if not opened.can_reply:
+        return _private(_render_check(req, {"update": [READ_ONLY]}, status=403, link=opened))
+    return _private(_post_update(req, link=opened))
+
+
+@bp.get("/link/<token>/files/<int:attachment_id>")
+def link_attachment(token, attachment_id):
+    """A file of the request a link opens, served exactly as by its access key."""
+    try:
+        opened = access_links.open_link(token)
+    except access_links.LinkRefused:
+        raise NotFound("File not found.") from None
+    return attachment(opened.request.access_key, attachment_id)

@@ -7,7 +7,6 @@ from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from .. import mail, settings
-from ..urls import external_url
 from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
 from .services import _add_note, add_log, reopen
 
@@ -20,6 +19,8 @@ def require(staff, permission: str = "requests") -> None:
 def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: bool = False, uploads=(),
                    notify_customer: bool = True) -> Note:
     """A staff reply (public: the customer sees it and is emailed a link) or a private note."""
+    from .access_links import mail_links  # (it builds on this module)
+
     require(staff)
     if not (body or "").strip() and not uploads:
         raise ValidationFailed(("note", "Please write a note."))
@@ -30,8 +31,7 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
         if notify_customer and req.email and req.status_id != STATUS_SPAM:
             mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] Re: {req.subject}",
                                    "request_reply", subject=req.subject, access_key=req.access_key,
-                                   link=external_url("requests.check", key=req.access_key),
-                                   staff_name=staff.first_name)
+                                   **mail_links(req), staff_name=staff.first_name)
     db.session.flush()
     return note
 

@@ -1,6 +1,7 @@
 """Administration: portal settings, API switches, staff accounts and roles, categories, custom fields,
 statuses. Everything here needs the ``admin`` right."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_user
 
 from .. import settings
 from ..accounts import admin as accounts_admin
@@ -11,6 +12,7 @@ from ..extensions import db
 from ..forms import errors_by_field
 from ..requests import admin as requests_admin
 from ..requests.models import FIELD_TYPES, Category, CustomField, Status
+from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
 
@@ -106,6 +108,8 @@ def staff_edit(staff_id=None):
             person = requests_admin.get(Staff, staff_id) if staff_id else None
         else:
             db.session.commit()
+            if person.id == current_staff().id:
+                login_user(person)  # their own new password ended their other sessions, not this one
             flash(f"Saved {person.full_name}.", "success")
             return redirect(url_for("staff.staff_list"))
     return render_template("staff/admin/staff_edit.html", person=person, data=data, roles=ROLES,
@@ -126,7 +130,7 @@ def categories():
 
 
 def _category_input() -> requests_admin.CategoryInput:
-    chosen = [int(raw) for raw in request.form.getlist("fields") if raw.isdigit()]
+    chosen = [number for raw in request.form.getlist("fields") if (number := database_id(raw))]
     # Ticked fields without a number go last, in the order the form listed them.
     order = {fid: (int_or_none(request.form.get(f"order_{fid}")) or 10**6, i) for i, fid in enumerate(chosen)}
     chosen = sorted(chosen, key=order.__getitem__)

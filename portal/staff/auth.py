@@ -39,6 +39,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    staff = current_staff()
+    if staff is not None:
+        accounts.end_sessions(staff._get_current_object())  # logging out here logs out every browser
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

@@ -2,6 +2,7 @@
 from flask import render_template, request
 
 from ..files import Upload
+from ..urls import whole_number
 
 
 def uploads(field: str = "attachments") -> list[Upload]:
@@ -14,11 +15,8 @@ def uploads(field: str = "attachments") -> list[Upload]:
 
 
 def int_or_none(value) -> int | None:
-    value = (value or "").strip() if isinstance(value, str) else value
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A whole number typed in a form or a query string, within INTEGER range, else None."""
+    return whole_number(value)
 
 
 def checked(name: str) -> bool:

@@ -11,6 +11,7 @@ from ..forums import moderation
 from ..forums.models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
 from ..forums.services import known_labels
 from ..search.query import search_forums
+from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
 
@@ -47,7 +48,7 @@ def forum_edit(forum_id=None):
     data = moderation.ForumInput(
         name=request.form.get("name", ""), description=request.form.get("description", ""),
         private=checked("private"), closed=checked("closed"), position=int_or_none(request.form.get("position")) or 0,
-        moderator_ids=[int(raw) for raw in request.form.getlist("moderators") if raw.isdigit()])
+        moderator_ids=[number for raw in request.form.getlist("moderators") if (number := database_id(raw))])
     try:
         forum = moderation.save_forum(current_staff(), data, forum)
     except ValidationFailed as exc:
@@ -167,7 +168,7 @@ def post_to_request(post_id):
 @staff_required("forums")
 def spam_queue():
     if request.method == "POST":
-        ids = [int(raw) for raw in request.form.getlist("posts") if raw.isdigit()]
+        ids = [number for raw in request.form.getlist("posts") if (number := database_id(raw))]
         if request.form.get("action") == "delete":
             if not confirmed():
                 return confirm_page(f"Delete {len(ids)} held post{'s' if len(ids) != 1 else ''}",

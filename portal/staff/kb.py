@@ -11,6 +11,7 @@ from ..kb.models import Book, Chapter, Page, PageAttachment
 from ..kb.services import table_of_contents
 from ..search.query import search_kb
 from ..text import clean_html
+from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
 
@@ -91,7 +92,7 @@ def _page_input() -> editing.PageInput:
     return editing.PageInput(
         name=form.get("name", ""), body=form.get("body", ""), hidden=checked("hidden"),
         highlight=checked("highlight"), tags=form.get("tags", "").split(","),
-        related_ids=[int(raw) for raw in form.getlist("related") if raw.isdigit()],
+        related_ids=[number for raw in form.getlist("related") if (number := database_id(raw))],
         chapter_id=int_or_none(form.get("chapter_id")))
 
 

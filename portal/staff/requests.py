@@ -7,7 +7,7 @@ from ..accounts.models import Staff
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..requests import queue as request_queue, workflow
+from ..requests import access_links, queue as request_queue, workflow
 from ..requests.models import Category, Status
 from ..requests.services import active_statuses
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
@@ -143,6 +143,21 @@ def not_spam(request_id):
     workflow.not_spam(req, current_staff())
     db.session.commit()
     return _back(req, "No longer spam; the request is open again.")
+
+
+@bp.post("/requests/<int:request_id>/revoke-links")
+@staff_required("requests")
+def revoke_links(request_id):
+    req = request_queue.get_request(current_staff(), request_id)
+    if not confirmed():
+        return confirm_page(f"Withdraw the emailed links of request {req.id}",
+                            "Every link emailed so far for this request stops working at once (use it when a mail "
+                            "reached the wrong person). The customer's access key keeps working, and your next "
+                            "reply emails a new link.",
+                            cancel=url_for("staff.request_page", request_id=req.id), button="Withdraw links")
+    access_links.revoke(req, current_staff())
+    db.session.commit()
+    return _back(req, "Emailed links withdrawn; the access key still works.")
 
 
 @bp.get("/files/<int:attachment_id>")

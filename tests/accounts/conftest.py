@@ -3,8 +3,7 @@ import time
 import pytest
 
 from portal import spam
-from portal.accounts.services import register_customer
-from portal.extensions import db
+from tests.accounts.helpers import confirmed_customer, outbox  # noqa: F401
 
 
 @pytest.fixture
@@ -18,10 +17,8 @@ def human(app):
 
 @pytest.fixture
 def customer(app):
-    """A customer with a password: (email, password)."""
-    with app.app_context():
-        register_customer("kim@example.com", "kims password")
-        db.session.commit()
+    """A customer who confirmed the email through the mailed link and chose a password: (email, password)."""
+    confirmed_customer(app, "kim@example.com", "kims password")
     return "kim@example.com", "kims password"
 
 

@@ -150,10 +150,10 @@ class Builder:
             return req.id, req.access_key
 
     def customer(self, email="tsmith@companyco.com", password="nusoxdln"):
-        from portal.accounts.services import register_customer
+        from portal.accounts.services import set_customer_password
 
         with self.app.app_context():
-            register_customer(email, password)
+            set_customer_password(email, password)  # a confirmed account (issue 11)
             db.session.commit()
 
     def book(self, name="Product Manual", **kw):

@@ -37,7 +37,8 @@ def test_any_http_verb_is_routed(api):
 def test_php_output(api):
     response = api.call("version", output="php")
     assert response.data == b'a:2:{s:7:"version";s:3:"2.0";s:11:"min_version";s:3:"1.7";}'
-    assert response.headers["Content-Type"] == "text/html; charset=UTF-8"
+    # text/plain, not HelpSpot's text/html: a browser must never render a reply (issue 11)
+    assert response.headers["Content-Type"] == "text/plain; charset=UTF-8"
 
 
 def test_status(client, app):
@@ -48,10 +49,11 @@ def test_status(client, app):
     assert b"<reply>Public API not enabled</reply>" in client.get("/api/status").data
 
 
+# HelpSpot's bodies, each in its format's own content type (HelpSpot: text/javascript and text/html, issue 11).
 @pytest.mark.parametrize("output, body, content_type", [
     ("xml", b'<?xml version="1.0" encoding="UTF-8"?><reply>Public API not enabled</reply>', "text/xml"),
-    ("json", b'{"reply":"Public API not enabled"}', "text/javascript;"),
-    ("php", b's:22:"Public API not enabled";', "text/html; charset=UTF-8"),
+    ("json", b'{"reply":"Public API not enabled"}', "application/json;"),
+    ("php", b's:22:"Public API not enabled";', "text/plain; charset=UTF-8"),
 ])
 def test_public_api_switched_off(api, app, output, body, content_type):
     set_setting(app, "public_api", False)

@@ -44,7 +44,7 @@ def test_required_fields_use_helpspot_messages(forum):
     with pytest.raises(ValidationFailed) as caught:
         services.create_topic(forum, PostInput(email="nope"))
     assert caught.value.errors == [("title", "Please provide a topic"), ("body", "Please provide a message"),
-                                   ("name", "Please provide a name"), ("email", "nope is not a valid email address.")]
+                                   ("name", "Please provide a name"), ("email", "This is not a valid email address.")]
 
 
 def test_closed_forum_and_topics_refuse_posts(forum):

@@ -40,7 +40,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_written(ctx, catalogue
                                              custom={catalogue["order"].id: "12a"}))
     fields = [field for field, _ in caught.value.errors]
     assert fields == ["email", "note", f"Custom{catalogue['system'].id}", f"Custom{catalogue['order'].id}"]
-    assert "not-an-email is not a valid email address." in caught.value.message
+    assert caught.value.errors[0] == ("email", "This is not a valid email address.")  # never echoes the input
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(Request.id))) == 0
 

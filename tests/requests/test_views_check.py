@@ -140,9 +140,9 @@ def test_a_request_closed_long_ago_is_hidden_unless_its_owner_is_logged_in(app, 
         assert db.session.get(Request, request_id).is_open is False  # no update through a hidden page
     assert "no longer available" in response.get_data(as_text=True)
 
-    from portal.accounts.services import register_customer
+    from portal.accounts.services import set_customer_password
     with app.app_context():
-        register_customer("ana@example.org", "long enough pw")
+        set_customer_password("ana@example.org", "long enough pw")  # a confirmed account
         db.session.commit()
     client.post("/account/login", data={"email": "ana@example.org", "password": "long enough pw"})
     html = client.get(f"/requests/{key}").get_data(as_text=True)
@@ -281,9 +281,9 @@ def test_files_of_a_hidden_request_are_refused(app, client, with_files):
 
 
 def test_a_logged_in_customer_is_offered_their_history_instead_of_the_login_box(app, client):
-    from portal.accounts.services import register_customer
+    from portal.accounts.services import set_customer_password
     with app.app_context():
-        register_customer("ana@example.org", "long enough pw")
+        set_customer_password("ana@example.org", "long enough pw")  # a confirmed account
         db.session.commit()
     client.post("/account/login", data={"email": "ana@example.org", "password": "long enough pw"})
     html = client.get("/requests/check").get_data(as_text=True)
@@ -292,11 +292,11 @@ def test_a_logged_in_customer_is_offered_their_history_instead_of_the_login_box(
 
 
 def test_the_closed_page_logs_the_owner_in_and_brings_them_back(app, client):
-    from portal.accounts.services import register_customer
+    from portal.accounts.services import set_customer_password
     request_id, key = open_request(app)
     _close(app, request_id, days_ago=3)
     with app.app_context():
-        register_customer("ana@example.org", "long enough pw")
+        set_customer_password("ana@example.org", "long enough pw")  # a confirmed account
         db.session.commit()
     html = client.get(f"/requests/{key}").get_data(as_text=True)
     assert f'href="/account/login?next=/requests/{key}"' in html

@@ -24,7 +24,9 @@ def test_the_customer_is_emailed_the_link_to_their_request(app, client, smtp_ser
     assert message["To"] == "ana@example.org"
     assert "We received your request" in message["Subject"]
     body = message.get_content()
-    assert f"http://portal.test/requests/{key}" in body and f"Your access key: {key}" in body
+    # The link is a signed, expiring one (tests/security/test_links_access.py), no longer the key's URL.
+    assert "http://portal.test/requests/link/" in body and f"Your access key: {key}" in body
+    assert f"/requests/{key}" not in body
     assert "Hello Ana Lopez" in body and '"Refund for order"' in body
 
 

@@ -78,7 +78,7 @@ class World:
     @classmethod
     def build(cls, app) -> "World":
         from portal.accounts.models import Staff
-        from portal.accounts.services import (create_api_token, create_staff, register_customer,
+        from portal.accounts.services import (create_api_token, create_staff, set_customer_password,
                                               start_password_reset)
         from portal.files import Upload
         from portal.forums.models import Forum, KnownUser
@@ -91,7 +91,7 @@ class World:
         with app.test_request_context():
             admin = create_staff("admin@example.com", "correct horse", role="administrator", first_name="Ada")
             agent = create_staff("agent@example.com", "correct horse", role="agent", first_name="Alan")
-            customer = register_customer("tsmith@companyco.com", "nusoxdln")
+            customer = set_customer_password("tsmith@companyco.com", "nusoxdln")
             token, secret = create_api_token(admin, "script")
             _, reset = start_password_reset("tsmith@companyco.com")
             field = CustomField(name="Office", field_type="text", public=True, always_visible=True)

@@ -34,7 +34,7 @@ def compare_spy(monkeypatch):
 
 def test_staff_and_customer_passwords_are_hashed_with_scrypt(ctx):
     staff = accounts.create_staff("agent@example.com", "correct horse")
-    customer = accounts.register_customer("pat@example.com", "battery staple", "battery staple")
+    customer = accounts.set_customer_password("pat@example.com", "battery staple")
     for row, password in ((staff, "correct horse"), (customer, "battery staple")):
         assert row.password_hash.startswith("scrypt:")
         assert password not in row.password_hash
@@ -174,10 +174,10 @@ def test_customer_and_staff_rows_are_distinct_logins(ctx):
     from portal.auth import load_user
 
     staff = accounts.create_staff("agent@example.com", "correct horse")
-    customer = accounts.register_customer("pat@example.com", "battery staple", "battery staple")
+    customer = accounts.set_customer_password("pat@example.com", "battery staple")
     db.session.flush()
-    assert isinstance(load_user(f"staff:{staff.id}"), Staff)
-    assert isinstance(load_user(f"customer:{customer.id}"), Customer)
+    assert isinstance(load_user(staff.get_id()), Staff)  # "staff:<id>:<session generation>"
+    assert isinstance(load_user(customer.get_id()), Customer)
     assert load_user(f"{staff.id}") is None
     assert load_user(f"admin:{staff.id}") is None
 
@@ -212,7 +212,7 @@ def password_checks(monkeypatch):
 def test_unknown_emails_cost_the_same_scrypt_check_as_known_ones(ctx, password_checks):
     # Without it a login answers faster for an unknown email, telling which addresses have accounts.
     accounts.create_staff("agent@example.com", "correct horse")
-    accounts.register_customer("pat@example.com", "battery staple", "battery staple")
+    accounts.set_customer_password("pat@example.com", "battery staple")
     requests.ensure_customer("nopassword@example.com")  # a row made by a request, with no password yet
     db.session.flush()
     attempts = [(accounts.authenticate_staff, "agent@example.com"), (accounts.authenticate_staff, "ghost@example.com"),

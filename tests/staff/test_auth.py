@@ -65,11 +65,11 @@ def test_login_never_redirects_to_another_host(client, people, target):
 
 
 def test_a_customer_login_is_not_a_staff_login(app, client):
-    from portal.accounts.services import register_customer
+    from portal.accounts.services import set_customer_password
     from portal.extensions import db
 
     with app.test_request_context():
-        register_customer("cust@example.com", "long enough password")
+        set_customer_password("cust@example.com", "long enough password")
         db.session.commit()
     response = client.post("/staff/login", data={"email": "cust@example.com", "password": "long enough password"})
     assert response.status_code == 400

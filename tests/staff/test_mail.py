@@ -23,4 +23,6 @@ def test_public_reply_mails_the_customer_a_link(app, login, make_request, smtp_s
         key = db.session.get(Request, request_id).access_key
     assert message["To"] == "buyer@example.com"
     assert "Broken hinge" in message["Subject"]
-    assert f"http://portal.test/requests/{key}" in message.get_content()
+    # A signed, expiring reply link (tests/security/test_links_access.py), no longer the key's URL.
+    assert "http://portal.test/requests/link/" in message.get_content()
+    assert f"/requests/{key}" not in message.get_content() and key in message.get_content()

@@ -69,10 +69,11 @@ def forums_get_posts(p: Params):
 
 
 def post_input(p: Params, title: str = "") -> services.PostInput:
-    """The poster's details; ``sIP`` defaults to the caller's address (a proxy may pass its visitor's)."""
+    """The poster's details. HelpSpot's ``sIP`` is accepted and ignored: the address stored is the caller's
+    own (``TRUSTED_PROXIES`` lets a proxy's ``X-Forwarded-For`` name it), because known-user labels trust it."""
     return services.PostInput(
         body=p.get("tPost"), name=p.text("sName"), email=p.text("sEmail"), url=p.text("sURL"),
-        email_updates=p.flag("fEmailUpdate"), ip=p.text("sIP") or request.remote_addr or "",
+        email_updates=p.flag("fEmailUpdate"), ip=request.remote_addr or "",
         os=p.text("sOS"), browser=p.text("sBrowser"), title=title)
 
 

@@ -80,6 +80,9 @@ def private_get_password(p: Params):
 
 @api_method("private.util.getActiveStaff", "staff")
 def private_get_active_staff(p: Params):
+    # Names, emails and roles of every staff member: the requests right, as every other private lookup
+    # (private.request.getCategories lists the same people). A moderator's token is refused.
+    workflow.require(p.staff)
     people = db.session.execute(db.select(Staff).where(Staff.active.is_(True))
                                 .order_by(Staff.first_name, Staff.last_name, Staff.id)).scalars()
     return {"person": [shapes.row({

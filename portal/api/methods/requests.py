@@ -5,7 +5,7 @@ They call the same services as the portal's request pages (portal.requests.servi
 """
 from flask import request
 
-from ...accounts.services import FAILURE_WINDOW, TooManyAttempts, authenticate_customer, ip_throttled
+from ...accounts.services import FAILURE_WINDOW, EmailNotConfirmed, TooManyAttempts, authenticate_customer
 from ...errors import Conflict, Merged, NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import fields as custom_fields
@@ -22,15 +22,16 @@ CONTACT_PARAMS = {"sFirstName": "first_name", "sLastName": "last_name", "sUserId
 
 
 def customer_login(p: Params):
-    """The portal login behind customer.getRequests. Raises ApiError 104 (the failure is recorded), or 3 when
-    the account or the caller's address has failed too often."""
-    ip = request.remote_addr or ""
+    """The portal login behind customer.getRequests. Raises ApiError 104 (the failure is recorded), also for
+    an account whose email was never confirmed (as the portal, it shows nothing until a mailed link is
+    opened), or 3 when the account, or the caller's address for an account never used from it, has
+    failed too often (accounts.services.address_throttled)."""
     try:
-        if ip_throttled(ip):
-            raise TooManyAttempts()
-        customer = authenticate_customer(p.text("sEmail"), p.get("sPassword"), ip)
+        customer = authenticate_customer(p.text("sEmail"), p.get("sPassword"), request.remote_addr or "")
     except TooManyAttempts:
         raise ApiError.of(3, status=429, headers={"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))}) from None
+    except EmailNotConfirmed:
+        raise ApiError.of(104) from None
     if customer is None:
         raise ApiError.of(104, keep=True)
     return customer
@@ -73,13 +74,18 @@ def request_create(p: Params):
 
 
 def by_access_key(p: Params, not_found_code: int):
-    """The request for ``accesskey``; Merged answers 208 only after the password matched (difference #4)."""
+    """The request for ``accesskey``; Merged answers 208 only after the password matched (difference #4).
+    A request closed longer ago than ``closed_visible_days`` answers like an unknown key, as the request
+    page hides it (the API has no logged-in owner to show it to)."""
     try:
-        return services.find_by_access_key(p.text("accesskey"))
+        req = services.find_by_access_key(p.text("accesskey"))
     except Merged as merged:
         raise ApiError(error(208, xRequest=str(merged.target_id))) from None
     except NotFound:
         raise ApiError.of(not_found_code) from None
+    if services.hidden_from_public(req):
+        raise ApiError.of(not_found_code)
+    return req
 
 
 @api_method("request.update", "request", required=("accesskey", "tNote"), on_missing=210,
