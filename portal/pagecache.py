@@ -334,7 +334,8 @@ def cached_page(scopes, vary=None, args=None):
     giving the value the page uses}. The reply is kept per those values, so ``?page=01``, ``?page=1`` and
     no page at all are one reply (with ``page_number``); every other argument is left out of
     ``request.args`` while the page renders, so a random ``?x=...`` neither makes the page render again
-    (that defeated the cache: issue 11, finding 3) nor shows in the reply."""
+    (that defeated the cache: issue 11, finding 3) nor shows in the reply. A redirect (to the page's
+    canonical URL) is never kept: it is made again with every argument, which it carries over."""
     used = dict(args or {})
 
     def decorator(view):
@@ -345,10 +346,17 @@ def cached_page(scopes, vary=None, args=None):
             names = scopes(**kwargs) if callable(scopes) else scopes
             if names is None:
                 return view(*args, **kwargs)
-            _keep_only(used)
+            every = _keep_only(used)
             arguments = tuple((name, read(request.args.get(name))) for name, read in used.items())
             key = (request.endpoint, request.path, arguments, vary(**kwargs) if vary else None)
-            return serve(key, names, lambda: view(*args, **kwargs))
+
+            def produce():
+                response = current_app.make_response(view(*args, **kwargs))
+                if every is not None and response.status_code in (301, 302, 303, 307, 308):
+                    request.args = every
+                    response = current_app.make_response(view(*args, **kwargs))
+                return response
+            return serve(key, names, produce)
         return wrapper
     return decorator
 
@@ -361,8 +369,12 @@ def page_number(raw: str | None) -> int:
         return 1
 
 
-def _keep_only(used: dict) -> None:
-    """Drop the query arguments a cached page does not read (``request.args`` is Werkzeug's cached property)."""
-    if any(name not in used for name in request.args):
-        request.args = request.parameter_storage_class(
-            [(name, value) for name, value in request.args.items(multi=True) if name in used])
+def _keep_only(used: dict):
+    """Drop the query arguments a cached page does not read (``request.args`` is Werkzeug's cached
+    property); the arguments as they were when some were dropped, else None."""
+    if all(name in used for name in request.args):
+        return None
+    every = request.args
+    request.args = request.parameter_storage_class(
+        [(name, value) for name, value in every.items(multi=True) if name in used])
+    return every
