@@ -1,7 +1,12 @@
-"""Content-addressed file storage for attachments.
+"""Content-addressed file storage for attachments, and how every file route serves them.
 
 Bytes are stored once under UPLOAD_DIR/ab/cd/<sha256>, with mode 0640 (never executable). The stored
 name is always the hash, never a name the client sent, so no upload can choose or traverse a path.
+
+Served from the portal's own origin, a file is never given a type a browser would run or render as a
+document (a ``.js`` served as ``application/javascript`` passes ``script-src 'self'``): only the raster
+image types of ``INLINE_TYPES`` are shown inline, everything else downloads as
+``application/octet-stream`` (see ``download``).
 """
 import hashlib
 import mimetypes
@@ -10,8 +15,9 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import current_app
+from flask import current_app, request
 
 from . import settings
 from .errors import ValidationFailed
@@ -33,17 +39,51 @@ class StorageError(Exception):
     """The upload directory is full, read-only or missing."""
 
 
+# Raster images a browser only ever decodes as pictures. Never SVG (it carries script), never HTML, XML or
+# anything a <script>, <object> or <link> would load.
+INLINE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "jpe": "image/jpeg",
+                "gif": "image/gif", "webp": "image/webp", "bmp": "image/bmp", "avif": "image/avif"}
+DOWNLOAD_TYPE = "application/octet-stream"
+# Windows drops trailing dots and spaces when it saves a file ("evil.js." is saved as "evil.js").
+_TRAILING = re.compile(r"[.\s]+$")
+# A name cut at a NUL, however it was spelt, by a tool that reads it as a C string: "evil.js%00.png".
+_NUL_SPELLINGS = re.compile(r"\x00|%(?:25)*00", re.IGNORECASE)
+
+
 def safe_filename(name: str) -> str:
+    """The name shown and offered on download: no folders, no leading dots, no trailing dots or spaces."""
     name = os.path.basename((name or "").replace("\\", "/")).strip().lstrip(".")
-    name = _UNSAFE_NAME.sub("_", name)[:200]
+    name = _TRAILING.sub("", _UNSAFE_NAME.sub("_", name)[:200])
     return name or "file"
 
 
-def guess_mime(filename: str, declared: str = "") -> str:
-    declared = (declared or "").strip().lower()
-    if re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", declared):
-        return declared
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+def extension(filename: str) -> str:
+    """The lower-case extension a desktop would act on: after dropping trailing dots and spaces."""
+    name = _TRAILING.sub("", os.path.basename((filename or "").replace("\\", "/")))
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def guess_mime(filename: str) -> str:
+    """The type Portico records for an upload, from its (normalised) name alone.
+
+    The type a client declares is not trusted (nor asked for): it could call a script an image.
+    What is recorded is only ever an allow-listed raster image type (served inline) or a type used to
+    describe a download (``download`` serves those as application/octet-stream all the same)."""
+    ext = extension(filename)
+    if ext in INLINE_TYPES:
+        return INLINE_TYPES[ext]
+    guessed = mimetypes.guess_type(f"file.{ext}")[0] if ext else None
+    if guessed is None or _active(guessed):
+        return DOWNLOAD_TYPE
+    return guessed
+
+
+def _active(mime_type: str) -> bool:
+    """Types a browser may run, render as a document or hand to a plugin: never recorded for an upload."""
+    return bool(_ACTIVE_TYPE.search(mime_type))
+
+
+_ACTIVE_TYPE = re.compile(r"html|(?<![a-z])xml|script|svg|css|shockwave|flash|x-sh\b|php|multipart", re.IGNORECASE)
 
 
 def human_size(size: int) -> str:
@@ -61,9 +101,11 @@ def check_upload(upload: Upload, field: str = "attachments") -> None:
     if len(upload.data) > limit:
         raise ValidationFailed((field, f"{safe_filename(upload.filename)} is larger than {human_size(limit)}."))
     blocked = {ext.strip().lower().lstrip(".") for ext in settings.get("blocked_extensions").split(",") if ext.strip()}
-    ext = safe_filename(upload.filename).rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-    if ext and ext in blocked:
-        raise ValidationFailed((field, f"Files of type .{ext} are not accepted."))
+    # Every name a desktop or a tool could make of it: as sent, as stored, and cut at a NUL.
+    names = [upload.filename or "", safe_filename(upload.filename), *_NUL_SPELLINGS.split(upload.filename or "")[:1]]
+    for ext in dict.fromkeys(extension(name) for name in names):
+        if ext and ext in blocked:
+            raise ValidationFailed((field, f"Files of type .{ext} are not accepted."))
 
 
 def _root() -> Path:
@@ -104,6 +146,29 @@ def read(sha256: str) -> bytes:
     return path_for(sha256).read_bytes()
 
 
-def is_inline(mime_type: str) -> bool:
-    """Images (but not SVG, which can carry script) may be shown inline; everything else downloads."""
-    return mime_type.startswith("image/") and mime_type != "image/svg+xml"
+def is_inline(mime_type: str, filename: str) -> bool:
+    """Whether a stored file is shown inline: an allow-listed raster image type that its name agrees with.
+
+    Rows stored before uploads were typed by name kept the client's declared type, so the type alone
+    is not enough ("evil.js" declared as image/png)."""
+    return INLINE_TYPES.get(extension(filename)) == (mime_type or "").lower()
+
+
+def download(data: bytes, mime_type: str, filename: str, *, public: bool = False, etag: str | None = None):
+    """The reply of every file route: never sniffed, never run, sandboxed if opened as a document.
+
+    ``public``: the file may be read by anyone (a public KB page, and the portal open to visitors), so
+    shared caches may keep it; anything else is ``private, no-store``."""
+    inline = is_inline(mime_type, filename)
+    response = current_app.response_class(data, mimetype=mime_type.lower() if inline else DOWNLOAD_TYPE)
+    # An ASCII name for old clients and the exact UTF-8 name (RFC 6266) for the rest.
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_").replace("\\", "_")
+    response.headers["Content-Disposition"] = (f'{"inline" if inline else "attachment"}; filename="{fallback}"; '
+                                               f"filename*=UTF-8''{quote(filename, safe='')}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    if etag:
+        response.set_etag(etag)
+        response.make_conditional(request)
+    return response

@@ -22,7 +22,7 @@ from flask import current_app
 
 from . import settings
 from .deferred import defer
-from .text import one_line
+from .text import single_line
 
 log = logging.getLogger(__name__)
 _pool: ThreadPoolExecutor | None = None
@@ -79,7 +79,7 @@ def _send_in_app(app, to: str, title: str, template: str, context: dict, headers
 def header_value(value: str) -> str:
     """A header value on one line. A CR or LF would end the header (the email package refuses such a value,
     and the mail was lost); any other control character has no business there either."""
-    return one_line(value)
+    return single_line(value)
 
 
 def send(to: str, title: str, template: str, *, headers: dict | None = None, **context) -> bool:

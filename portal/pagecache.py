@@ -202,11 +202,16 @@ class Entry:
     body: str
 
 
-class Store:
-    """The last ``size`` replies by key, least recently used first out."""
+# Replies are as large as what people wrote (a request page shows every note of its history): the store
+# also holds at most MAX_CHARS characters of replies, and never one reply of more than a quarter of that.
+MAX_CHARS = 64_000_000
 
-    def __init__(self, size: int):
-        self.size = size
+
+class Store:
+    """The last ``size`` replies by key, least recently used first out, ``max_chars`` characters at most."""
+
+    def __init__(self, size: int, max_chars: int = MAX_CHARS):
+        self.size, self.max_chars, self.chars = size, max_chars, 0
         self.seen: dict[str, int] = {}  # the generation numbers this worker last read, by scope
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
@@ -219,11 +224,15 @@ class Store:
             return entry
 
     def put(self, key, entry: Entry) -> None:
+        if len(entry.body) > self.max_chars // 4:
+            return
         with self._lock:
+            old = self._entries.pop(key, None)
+            self.chars += len(entry.body) - (len(old.body) if old is not None else 0)
             self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self.size or self.chars > self.max_chars:
+                _, dropped = self._entries.popitem(last=False)
+                self.chars -= len(dropped.body)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -317,11 +326,19 @@ def _observe(kept: Store, scopes: tuple[str, ...], stamp: tuple[int, ...]) -> No
             cache.for_app().invalidate(tables)
 
 
-def cached_page(scopes, vary=None):
+def cached_page(scopes, vary=None, args=None):
     """Decorate a GET view whose reply is the same for every anonymous visitor.
 
     ``scopes``: a tuple of scope names, or a function of the view's arguments giving them (None: do not
-    cache this one). ``vary``: a function of the view's arguments giving what else the reply depends on."""
+    cache this one). ``vary``: a function of the view's arguments giving what else the reply depends on.
+    ``args``: the query arguments the page reads, as {name: function of the raw value (None when missing)
+    giving the value the page uses}. The reply is kept per those values, so ``?page=01``, ``?page=1`` and
+    no page at all are one reply (with ``page_number``); every other argument is left out of
+    ``request.args`` while the page renders, so a random ``?x=...`` neither makes the page render again
+    (that defeated the cache: issue 11, finding 3) nor shows in the reply. A redirect (to the page's
+    canonical URL) is never kept: it is made again with every argument, which it carries over."""
+    used = dict(args or {})
+
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -330,7 +347,35 @@ def cached_page(scopes, vary=None):
             names = scopes(**kwargs) if callable(scopes) else scopes
             if names is None:
                 return view(*args, **kwargs)
-            key = (request.endpoint, request.path, request.query_string, vary(**kwargs) if vary else None)
-            return serve(key, names, lambda: view(*args, **kwargs))
+            every = _keep_only(used)
+            arguments = tuple((name, read(request.args.get(name))) for name, read in used.items())
+            key = (request.endpoint, request.path, arguments, vary(**kwargs) if vary else None)
+
+            def produce():
+                response = current_app.make_response(view(*args, **kwargs))
+                if every is not None and response.status_code in (301, 302, 303, 307, 308):
+                    request.args = every
+                    response = current_app.make_response(view(*args, **kwargs))
+                return response
+            return serve(key, names, produce)
         return wrapper
     return decorator
+
+
+def page_number(raw: str | None) -> int:
+    """A page number as the list pages read it: 1 when missing or not a positive whole number."""
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _keep_only(used: dict):
+    """Drop the query arguments a cached page does not read (``request.args`` is Werkzeug's cached
+    property); the arguments as they were when some were dropped, else None."""
+    if all(name in used for name in request.args):
+        return None
+    every = request.args
+    request.args = request.parameter_storage_class(
+        [(name, value) for name, value in every.items(multi=True) if name in used])
+    return every

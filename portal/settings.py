@@ -37,7 +37,12 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "forum_feed_size": (10, "Topics in an RSS feed"),
     "forum_close_after_days": (0, "Close topics with no reply for this many days (0: never)"),
     "require_login": (False, "Only logged-in customers may use the portal"),
+    "max_body_kb_customer": (64, "Largest note, update, forum post or large custom field a customer or the public "
+                                 "API may send, in KB"),
+    "max_body_kb_staff": (512, "Largest staff note, knowledge-book page, post edit or welcome message, in KB"),
 }
+# Plain-text settings are shown on every page: a name, not a document.
+MAX_SETTING_CHARS = 1000
 HTML_SETTINGS = {"welcome_message"}
 # Numbers reach queries (LIMIT, OFFSET: INTEGER range) and timedelta(days=...) (at most 999,999,999).
 MAX_SETTING = 999_999_999
@@ -103,10 +108,17 @@ def coerce(key: str, raw) -> object:
             raise ValidationFailed((key, f"Use a number from 0 to {MAX_SETTING}."))
         return int(text)
     if key in HTML_SETTINGS:  # shown with |safe: cleaned on write like every other piece of user HTML
+        from .limits import check
         from .text import clean_html
 
+        check(str(raw), key, staff=True, label="The text")
         return clean_html(str(raw))
-    return str(raw)
+    from .text import single_line
+
+    value = single_line(str(raw))  # a name or a list on one line; shown in pages, mails and the feed
+    if len(value) > MAX_SETTING_CHARS:
+        raise ValidationFailed((key, f"Use at most {MAX_SETTING_CHARS:,} characters."))
+    return value
 
 
 def set_value(key: str, raw) -> object:

@@ -1,17 +1,20 @@
 """Jinja filters and globals shared by every template."""
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from datetime import datetime
-from functools import lru_cache
 
 from flask import current_app, request, url_for
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import pagecache, settings, spam
+from . import files, pagecache, settings, spam
 from .auth import current_customer, current_staff
 from .dates import utcnow
 from .extensions import db
-from .text import note_html, page_html, slugify
+from . import text
+from .text import slugify
 from .urls import kept_query_arguments
 
 
@@ -64,38 +67,66 @@ def tag_size(count: int, largest: int, steps: int = 5) -> int:
     return 1 + round((count - 1) * (steps - 1) / (largest - 1))
 
 
-# Stored bodies are cleaned on write and cleaned again on display (defence in depth); bleach takes about a
-# millisecond a body, which made a forum page of ten posts spend most of its time re-cleaning the same
-# text. The result depends on the text alone, so the last bodies shown are remembered (bounded: at most
-# MEMO_ENTRIES bodies of at most MEMO_MAX_CHARS characters, about 32 MB at worst).
-MEMO_ENTRIES = 512
-MEMO_MAX_CHARS = 32_000
+# Stored bodies are cleaned on write and cleaned again on display (defence in depth). Rendering is linear
+# (portal.text) but not free: a 1.5 MB note stored before bodies were capped still takes a few tenths of a
+# second, and a forum page of ten posts would spend most of its time re-cleaning the same text. The result
+# depends on the text alone, so rendered bodies are remembered by a hash of their text, whatever their size,
+# up to MEMO_BUDGET characters in all (least recently shown first out): a body is rendered once per worker
+# (one of over MEMO_BUDGET / 2 characters, 5 MB or more of text, every time: still linear).
+MEMO_BUDGET = 16_000_000  # characters: 16 MB of ASCII, at worst 64 MB
 
 
-@lru_cache(maxsize=MEMO_ENTRIES)
-def _memo_page_html(body: str) -> Markup:
-    return page_html(body)
+class RenderedBodies:
+    """Rendered HTML by (kind, hash of the text), bounded by the total length of what is kept."""
+
+    def __init__(self, budget: int = MEMO_BUDGET):
+        self.budget, self.size = budget, 0
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, kind, body: str, render) -> Markup:
+        key = (kind, hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=20).digest())
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        rendered = render()
+        if len(rendered) <= self.budget // 2:  # one body never takes the whole memory
+            with self._lock:
+                if key not in self._entries:
+                    self._entries[key] = rendered
+                    self.size += len(rendered)
+                while self.size > self.budget:
+                    _, dropped = self._entries.popitem(last=False)
+                    self.size -= len(dropped)
+        return rendered
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
 
 
-@lru_cache(maxsize=MEMO_ENTRIES)
-def _memo_note_html(body: str, is_html: bool) -> Markup:
-    return note_html(body, is_html)
+rendered_bodies = RenderedBodies()
 
 
 def cached_page_html(body: str) -> Markup:
-    return _memo_page_html(body) if body and len(body) <= MEMO_MAX_CHARS else page_html(body)
+    return rendered_bodies.get("page", body or "", lambda: text.page_html(body))
 
 
 def cached_note_html(body: str, is_html: bool) -> Markup:
-    return _memo_note_html(body, bool(is_html)) if body and len(body) <= MEMO_MAX_CHARS else note_html(body, is_html)
+    is_html = bool(is_html)
+    return rendered_bodies.get(("note", is_html), body or "", lambda: text.note_html(body, is_html))
 
 
 def init_app(app) -> None:
     app.jinja_env.filters.update(long_date=long_date, short_date=short_date, time_since=time_since, iso=iso,
                                  note_html=cached_note_html, page_html=cached_page_html,
-                                 tel_href=tel_href, slugify=slugify)
+                                 tel_href=tel_href, slugify=slugify, xml_text=text.xml_text)
     app.jinja_env.globals.update(page_url=page_url, form_token=pagecache.volatile("pagecache-formtoken-4d2a91", spam.form_token),
-                                 honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size)
+                                 honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size,
+                                 shown_inline=files.is_inline)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

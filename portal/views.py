@@ -18,10 +18,14 @@ bp = Blueprint("site", __name__)
 
 
 @bp.get("/")
-@cached_page(("kb", "forums"))
 def home():
     if "pg" in request.args:  # HelpSpot's links are relative to the portal root: "?pg=kb.page&id=16"
         return legacy()
+    return _home()
+
+
+@cached_page(("kb", "forums"))  # no query argument: "/?anything" is the same home page
+def _home():
     if gate := login_gate():
         return gate
     return render_template("home.html", lists=cache.cached("home", _render_home_lists, tables=HOME_TABLES))

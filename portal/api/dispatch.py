@@ -107,7 +107,9 @@ def endpoint():
     cached = method.cache(params) if method.cache and not private and pagecache.eligible(api=True) else None
     if cached is not None:
         scopes, vary = cached
-        key = ("api", name, fmt, tuple(sorted(values.items())), vary)
+        # Only what the method reads: a stray parameter must not make every call run again (issue 11).
+        declared = tuple((param, values.get(param)) for param in method.required + method.optional)
+        key = ("api", name, fmt, declared, vary)
         return pagecache.serve(key, scopes, lambda: _call(method, params, fmt))
     return _call(method, params, fmt)
 

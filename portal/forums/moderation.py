@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, update
 from sqlalchemy.orm import selectinload
 
+from .. import limits
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..text import clean_html
+from ..text import clean_html, single_line
 from .models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
 from .services import count_visible_post
 from .subscriptions import ask as ask_for_replies
@@ -54,7 +55,7 @@ def save_forum(staff, data: ForumInput, forum: Forum | None = None) -> Forum:
     from ..accounts.models import Staff
 
     require(staff)
-    name = (data.name or "").strip()[:255]
+    name = single_line(data.name)[:255]
     if not name:
         raise ValidationFailed(("name", "Give the forum a name."))
     moderators = list(db.session.execute(db.select(Staff).where(Staff.id.in_(data.moderator_ids))).scalars()) \
@@ -64,7 +65,7 @@ def save_forum(staff, data: ForumInput, forum: Forum | None = None) -> Forum:
     if forum is None:
         forum = Forum()
         db.session.add(forum)
-    forum.name, forum.description = name, (data.description or "").strip()[:255]
+    forum.name, forum.description = name, single_line(data.description)[:255]
     forum.private, forum.closed, forum.position = bool(data.private), bool(data.closed), data.position
     forum.moderators = moderators
     db.session.flush()
@@ -107,6 +108,7 @@ def edit_post(staff, post: Post, body: str) -> Post:
     require(staff)
     if not (body or "").strip():
         raise ValidationFailed(("body", "A post cannot be empty. Delete it instead."))
+    limits.check(body, "body", staff=True, label="The post")
     post.body = clean_html(body)
     db.session.flush()
     _record(staff, "edited post", post=post.id, topic=post.topic_id)
@@ -200,7 +202,7 @@ def save_known_user(staff, *, name: str, label: str, ip: str = "", os: str = "",
                     known_staff_id: int | None = None) -> KnownUser:
     """Label a poster (matched by name and IP, and OS when given). Raises Forbidden, ValidationFailed."""
     require(staff)
-    name, label = (name or "").strip()[:50], (label or "").strip()[:50]
+    name, label = single_line(name)[:50], single_line(label)[:50]
     errors = []
     if not name:
         errors.append(("name", "Give the poster's name as they post it."))

@@ -9,12 +9,13 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import settings, spam
+from .. import limits, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..requests.services import normalise_email
-from ..text import clean_html, one_line, plain_to_html
+from ..text import clean_html, plain_to_html, single_line
+from ..urls import external_url
 from .models import Forum, KnownUser, Post, Topic
 from .subscriptions import ask as ask_for_replies, notify_subscribers
 
@@ -156,15 +157,17 @@ def topic_is_closed(topic: Topic) -> bool:
     return bool(days) and utcnow() - topic.last_post_at > timedelta(days=days)
 
 
-def _check(data: PostInput, *, needs_title: bool) -> None:
+def _check(data: PostInput, *, needs_title: bool, staff=None) -> None:
     errors = []
-    data.title = one_line(data.title)[:200]  # a topic's title is the subject of its reply mails
-    data.name = one_line(data.name)[:50]
-    data.url = (data.url or "").strip()[:255]
+    data.title = single_line(data.title)[:200]  # one line, no control characters (they broke the feed)
+    data.name = single_line(data.name)[:50]
+    data.url = single_line(data.url)[:255]
     if needs_title and not data.title:
         errors.append(("title", "Please provide a topic"))
     if not (data.body or "").strip():
         errors.append(("body", "Please provide a message"))
+    elif reason := limits.too_long(data.body, staff=staff is not None, label="Your message"):
+        errors.append(("body", reason))
     if not data.name:
         errors.append(("name", "Please provide a name"))
     data.email, email_error = normalise_email(data.email)
@@ -192,7 +195,7 @@ def create_topic(forum: Forum, data: PostInput, *, staff=None) -> tuple[Topic, P
     held, and the topic stays invisible until a moderator approves it (its request for replies too)."""
     if forum.closed and staff is None:
         raise ForumClosed()
-    _check(data, needs_title=True)
+    _check(data, needs_title=True, staff=staff)
     now = utcnow()
     topic = Topic(forum=forum, title=data.title, starter_name=data.name, posted_at=now, last_post_at=now,
                   post_count=0)
@@ -215,7 +218,7 @@ def create_post(topic: Topic, data: PostInput, *, staff=None) -> Post:
             raise ForumClosed()
         if topic_is_closed(topic):
             raise TopicClosed()
-    _check(data, needs_title=False)
+    _check(data, needs_title=False, staff=staff)
     post = _new_post(topic, data, staff)
     db.session.flush()
     if not post.spam:

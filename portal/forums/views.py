@@ -9,7 +9,7 @@ from ..dates import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import csrf, db
 from ..forms import errors_by_field
-from ..pagecache import cached_page
+from ..pagecache import cached_page, page_number
 from ..public import canonical_redirect, login_gate, visible
 from ..urls import external_url, page_number
 from . import forms
@@ -45,7 +45,7 @@ def index():
 
 @bp.route("/<int:forum_id>", methods=["GET", "POST"])
 @bp.route("/<int:forum_id>-<slug>", methods=["GET", "POST"])
-@cached_page(FORUMS)
+@cached_page(FORUMS, args={"page": page_number})
 def forum(forum_id, slug=None):
     forum = visible(forums.get_forum, forum_id)
     if request.method == "POST":
@@ -84,7 +84,7 @@ def _new_topic(forum):
 
 @bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
 @bp.route("/topics/<int:topic_id>-<slug>", methods=["GET", "POST"])
-@cached_page(FORUMS)
+@cached_page(FORUMS, args={"page": page_number})
 def topic(topic_id, slug=None):
     topic = visible(forums.get_topic, topic_id)
     if request.method == "POST":

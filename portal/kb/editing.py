@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete as sql_delete
 
-from .. import files as filestore
+from .. import files as filestore, limits
 from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..text import clean_html
+from ..text import clean_html, single_line, without_controls
 from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag
 
 log = logging.getLogger(__name__)
+MAX_DESCRIPTION = 2000  # characters of a book's plain-text description
 
 
 def require(staff) -> None:
@@ -33,7 +34,7 @@ def get(model, ident: int):
 
 
 def _name(raw: str) -> str:
-    name = (raw or "").strip()[:255]
+    name = single_line(raw)[:255]
     if not name:
         raise ValidationFailed(("name", "Please give it a name."))
     return name
@@ -43,11 +44,15 @@ def save_book(staff, *, name: str, description: str = "", private: bool = False,
     """Create (placed last) or update a book. Raises Forbidden, ValidationFailed."""
     require(staff)
     name = _name(name)
+    description = without_controls(description).strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationFailed(("description", f"Keep the description under {MAX_DESCRIPTION:,} characters: it "
+                                               "is shown on the book's pages."))
     if book is None:
         last = db.session.scalar(db.select(db.func.max(Book.position))) or 0
         book = Book(position=last + 1)
         db.session.add(book)
-    book.name, book.description, book.private = name, (description or "").strip(), bool(private)
+    book.name, book.description, book.private = name, description, bool(private)
     db.session.flush()
     return book
 
@@ -77,7 +82,7 @@ class PageInput:
 
 
 def _tags(names: list[str]) -> list[Tag]:
-    wanted = list(dict.fromkeys(n.strip()[:100] for n in names if n.strip()))
+    wanted = list(dict.fromkeys(single_line(n)[:100] for n in names if single_line(n)))
     if not wanted:
         return []
     found = {t.name.lower(): t for t in db.session.execute(
@@ -98,6 +103,7 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     Raises Forbidden, ValidationFailed."""
     require(staff)
     name = _name(data.name)
+    limits.check(data.body, "body", staff=True, label="The page")
     if data.chapter_id and data.chapter_id != chapter.id:
         chapter = get(Chapter, data.chapter_id)
     if page is None:
@@ -169,7 +175,7 @@ def add_attachment(staff, page: Page, upload, *, downloadable: bool = True) -> P
     except filestore.StorageError:
         raise ValidationFailed(("attachment", "The file cannot be saved right now.")) from None
     name = filestore.safe_filename(upload.filename)
-    attachment = PageAttachment(page=page, filename=name, mime_type=filestore.guess_mime(name, upload.mime_type),
+    attachment = PageAttachment(page=page, filename=name, mime_type=filestore.guess_mime(name),
                                 size=len(upload.data), sha256=digest, downloadable=bool(downloadable))
     db.session.add(attachment)
     db.session.flush()

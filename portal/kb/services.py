@@ -105,6 +105,11 @@ def get_attachment(attachment_id: int, *, staff=None) -> PageAttachment:
     return attachment
 
 
+def page_is_public(page_id: int) -> bool:
+    """Whether anyone may read the page: not hidden, in a visible chapter of a public book."""
+    return db.session.scalar(_visible_pages().where(Page.id == page_id).with_only_columns(func.count(Page.id))) > 0
+
+
 def visible_related(page: Page) -> list[Page]:
     """Related pages a customer may open (not hidden, not in a hidden chapter or private book)."""
     return [other for other in page.related
@@ -165,19 +170,35 @@ def pages_for_tag(tag: Tag) -> list[Page]:
     return list(db.session.execute(query).scalars())
 
 
-def get_tag(tag_id: int) -> Tag:
+def _visible_tag_ids():
+    """The ids of tags a customer may see: on a visible page, or on a visible topic of a public forum. A tag
+    used only on hidden pages, in hidden chapters or private books, or on private or held topics is not
+    shown to customers at all: its name is as private as what it labels."""
+    from ..forums.models import Forum, Topic, topic_tag
+
+    on_pages = _visible_pages().join(page_tag, page_tag.c.page_id == Page.id).with_only_columns(page_tag.c.tag_id)
+    on_topics = (db.select(topic_tag.c.tag_id).join(Topic, Topic.id == topic_tag.c.topic_id)
+                 .join(Forum, Forum.id == Topic.forum_id).where(Forum.private.is_(False), Topic.post_count > 0))
+    return on_pages.union(on_topics)
+
+
+def get_tag(tag_id: int, *, staff=None) -> Tag:
+    """A tag, for customers only when something they may see carries it. Raises NotFound."""
     tag = db.session.get(Tag, tag_id)
-    if tag is None:
+    if tag is None or (staff is None and db.session.scalar(
+            db.select(Tag.id).where(Tag.id == tag_id, Tag.id.in_(_visible_tag_ids()))) is None):
         raise NotFound("No such tag.")
     return tag
 
 
 def tags_named(words: list[str], limit: int = 10) -> list[Tag]:
-    """Tags whose name is one of the words (case-insensitive): the search page's "related tags"."""
+    """Tags customers may see whose name is one of the words (case-insensitive): the search page's
+    "related tags"."""
     names = {word.lower() for word in words if word}
     if not names:
         return []
-    query = db.select(Tag).where(func.lower(Tag.name).in_(names)).order_by(Tag.name).limit(limit)
+    query = (db.select(Tag).where(func.lower(Tag.name).in_(names), Tag.id.in_(_visible_tag_ids()))
+             .order_by(Tag.name).limit(limit))
     return list(db.session.execute(query).scalars())
 
 

@@ -1,11 +1,10 @@
 """Customer-facing pages for the knowledge books: books, chapters, pages, files, votes, tags."""
 import re
 import secrets
-from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from .. import files
+from .. import files, settings
 from ..auth import current_staff
 from ..extensions import db
 from ..forums import services as forums
@@ -110,19 +109,17 @@ def attachment(attachment_id):
         data = files.read(item.sha256)
     except (OSError, ValueError):
         abort(404, "That file is no longer available.")
-    response = send_file(BytesIO(data), mimetype=item.mime_type or "application/octet-stream",
-                         as_attachment=not files.is_inline(item.mime_type), download_name=item.filename,
-                         max_age=3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    # Shared caches may keep only what anyone may read: staff also reach files of hidden pages and
+    # private books here, and with "only logged-in customers" on, no file is for everyone.
+    public = kb.page_is_public(item.page_id) and not settings.get("require_login")
+    return files.download(data, item.mime_type, item.filename, public=public, etag=item.sha256)
 
 
 @bp.get("/tags/<int:tag_id>")
 @bp.get("/tags/<int:tag_id>-<slug>")
 @cached_page(("kb", "forums"))
 def tag(tag_id, slug=None):
-    tag = kb.get_tag(tag_id)
+    tag = visible(kb.get_tag, tag_id)
     if moved := canonical_redirect("kb.tag", slug, tag.slug, tag_id=tag.id):
         return moved
     return render_template("kb/tag.html", tag=tag, pages=kb.pages_for_tag(tag), topics=forums.topics_for_tag(tag))

@@ -4,6 +4,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from .. import limits, text
 from ..extensions import db
 from .models import Category, CustomField
 
@@ -62,10 +63,10 @@ def _parse_time(raw: str, formats: tuple[str, ...], *, day: bool) -> int | None:
 
 def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
     """(value to store, or None for empty; error reason or None). Values are stored as text."""
-    raw = (raw or "").strip()
+    kind = field.field_type
+    raw = text.without_controls(raw).strip() if kind == "lrgtext" else text.single_line(raw)
     if raw == "":
         return None, None
-    kind = field.field_type
     if kind == "checkbox":
         if raw not in ("0", "1", "on", "true", "false"):
             return None, f"{field.name} must be checked or unchecked."
@@ -95,8 +96,8 @@ def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
                 return None, f"{field.name} is not in the expected format."
         except re.error:
             pass  # a broken pattern is the admin's mistake, not the customer's
-    if kind == "lrgtext":
-        return raw, None
+    if kind == "lrgtext":  # shown to staff on every view of the request: capped like a note
+        return (None, reason) if (reason := limits.too_long(raw, label=field.name)) else (raw, None)
     if len(raw) > limit:
         return None, f"{field.name} must be at most {limit} characters."
     return raw, None

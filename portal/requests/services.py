@@ -12,11 +12,11 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
-from .. import files as filestore, mail, settings, spam
+from .. import files as filestore, limits, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
-from ..text import one_line
+from ..text import clean_html, single_line, without_controls
 from ..urls import MAX_ID, external_url
 from . import fields as custom_fields
 from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
@@ -79,7 +79,7 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
     """Check a new request. Returns (category, custom values); raises ValidationFailed listing every problem."""
     errors: list[tuple[str, str]] = []
     for name, limit in (("first_name", 40), ("last_name", 40), ("phone", 40), ("user_id", 80), ("title", 255)):
-        setattr(data, name, one_line(getattr(data, name))[:limit])  # the subject becomes mail headers
+        setattr(data, name, single_line(getattr(data, name))[:limit])  # no control characters: one line
     data.email, email_error = normalise_email(data.email)
     if email_error:
         errors.append(("email", email_error))
@@ -89,6 +89,8 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
         errors.append(("email", "You must provide some customer information"))
     if not (data.note or "").strip():
         errors.append(("note", "You must have a note to create a request"))
+    elif reason := limits.too_long(data.note, staff=not public_only, label="Your note"):
+        errors.append(("note", reason))
     category, category_errors = _category(data.category_id, public_only=public_only)
     errors += category_errors
     values, field_errors = custom_fields.validate(category, data.custom, public_only=public_only,
@@ -141,10 +143,12 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
 
 def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
               initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
-    from ..text import clean_html
-
+    limits.check(body, "note", staff=staff is not None, label="The note")  # every way a note is written
+    for upload in uploads:  # staff files too: a size limit and blocked types hold for everyone
+        filestore.check_upload(upload)
     note = Note(request=req, author_id=author_id, staff=staff, is_public=public, is_initial=initial,
-                is_html=is_html, body=clean_html(body) if is_html else body, log=log, created_at=when or utcnow())
+                is_html=is_html, body=clean_html(body) if is_html else without_controls(body), log=log,
+                created_at=when or utcnow())
     db.session.add(note)
     for upload in uploads:
         try:
@@ -153,7 +157,7 @@ def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bo
             raise ValidationFailed(("attachments", "Attachments cannot be saved right now. Please try again "
                                     "later, or send your message without them.")) from None
         name = filestore.safe_filename(upload.filename)
-        note.attachments.append(Attachment(filename=name, mime_type=filestore.guess_mime(name, upload.mime_type),
+        note.attachments.append(Attachment(filename=name, mime_type=filestore.guess_mime(name),
                                            size=len(upload.data), sha256=digest))
     req.updated_at = note.created_at
     return note
@@ -227,6 +231,8 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     """
     body = (body or "").strip()
     errors = [] if body else [("update", "Please write your update.")]
+    if reason := limits.too_long(body, label="Your update"):
+        errors.append(("update", reason))
     for upload in uploads:
         try:
             filestore.check_upload(upload)

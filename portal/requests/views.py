@@ -5,9 +5,8 @@ never leaks the key through a Referer, and its files are served only when they b
 """
 import logging
 from collections import defaultdict
-from io import BytesIO
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
 from .. import challenge, files as filestore, settings, spam
@@ -178,14 +177,7 @@ def attachment(key, attachment_id):
     except (OSError, ValueError):
         log.error("attachment %s of request %s is missing from the file store", found.id, req.id)
         raise NotFound("File not found.") from None
-    inline = filestore.is_inline(found.mime_type)
-    response = send_file(BytesIO(data), mimetype=found.mime_type, as_attachment=not inline,
-                         download_name=found.filename, etag=found.sha256, max_age=3600)
-    response.cache_control.private = True
-    response.cache_control.public = False
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return filestore.download(data, found.mime_type, found.filename, etag=found.sha256)  # the key holder's own
 
 
 # --- emailed links (portal.requests.access_links) ------------------------------------------------------

@@ -120,27 +120,49 @@ def highlight(matcher: Matcher, text: str, length: int = 200, scan: int = 3000) 
     return Markup("".join(parts))
 
 
-def correct(searcher, text: str, fields=("title", "body")) -> str | None:
+def correct(searcher, text: str, fields=("title", "body"), hidden=frozenset()) -> str | None:
     """``text`` with each word the index does not know replaced by the nearest word of the spelling copies
     of ``fields`` (by edit distance, then frequency), or None when every word is known or nothing better is
-    found."""
+    found.
+
+    ``hidden``: the numbers of the documents the viewer may not see (``matching.hidden_of``). Only words of
+    the other documents count, both as known and as corrections: a word found only in hidden pages, hidden
+    chapters, private books or private forums is never offered, and is corrected like any unknown word
+    (issue 11, finding 4)."""
     reader = searcher.reader()
+    leaves = reader.leaf_readers()
     unquoted = _QUOTED.sub(" ", text)
     corrected, changed = text, False
     for word in dict.fromkeys(w for w in _WORD.findall(unquoted) if len(w) >= 3 and not w.isdigit()):
         stems = [token.text for token in ANALYZER(word.lower())]
-        if not stems or any((f, stems[0]) in reader for f in ("title", "body") if f in searcher.schema):
+        if not stems or any(_visible_frequency(leaf, offset, f, stems[0], hidden, stop_at=1)
+                            for f in ("title", "body") if f in searcher.schema for leaf, offset in leaves):
             continue
-        best = _nearest(reader, word.lower(), fields)
+        best = _nearest(leaves, word.lower(), fields, hidden)
         if best and best != word.lower():
             corrected = re.sub(rf"\b{re.escape(word)}\b", best, corrected, count=1)
             changed = True
     return corrected if changed else None
 
 
-def _nearest(reader, word: str, fields) -> str | None:
+def _visible_frequency(leaf, offset: int, field: str, term, hidden, stop_at: int | None = None) -> int:
+    """How many documents of one segment the viewer may see hold ``term`` (counting stops at ``stop_at``)."""
+    if not hidden:
+        return leaf.doc_frequency(field, term)
+    if (field, term) not in leaf:
+        return 0
+    seen = 0
+    for docnum in leaf.postings(field, term).all_ids():  # (postings still list replaced documents)
+        if docnum + offset not in hidden and not leaf.is_deleted(docnum):
+            seen += 1
+            if seen == stop_at:
+                break
+    return seen
+
+
+def _nearest(leaves, word: str, fields, hidden=frozenset()) -> str | None:
     candidates: dict[str, tuple[int, int]] = {}
-    for leaf, _offset in reader.leaf_readers():
+    for leaf, offset in leaves:
         for field in fields:
             if field not in leaf.schema or not leaf.schema[field].separate_spelling():
                 continue  # a stemmed field without a spelling copy would suggest stems
@@ -148,7 +170,13 @@ def _nearest(reader, word: str, fields) -> str | None:
             for maxdist in (1, 2):
                 found = list(leaf.terms_within(field, word, maxdist, prefix=1))
                 for term in found:
-                    frequency = leaf.doc_frequency(spell, term) or leaf.doc_frequency(field, term)
+                    if hidden:  # the spelling copy's postings name no document: count the word's stem
+                        stems = [token.text for token in ANALYZER(term)]
+                        frequency = _visible_frequency(leaf, offset, field, stems[0], hidden) if stems else 0
+                    else:
+                        frequency = leaf.doc_frequency(spell, term) or leaf.doc_frequency(field, term)
+                    if not frequency:
+                        continue  # only in documents the viewer may not see
                     old = candidates.get(term, (maxdist, 0))
                     candidates[term] = (min(old[0], maxdist), old[1] + frequency)
                 if found:

@@ -95,7 +95,7 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hi
         matcher = Matcher(query)
         hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in hits]
         # Only a search that found nothing asks "did you mean" (a known word never gets a correction).
-        suggestion = None if prefix or total else correct(searcher, q, spelling)
+        suggestion = None if prefix or total else correct(searcher, q, spelling, hidden_docs)
     return Results(hits, total, page, per_page, suggestion=suggestion, query=q, total_is_estimate=estimate)
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 
 from .. import settings
 from ..kb import services as kb
-from ..pagecache import cached_page
+from ..pagecache import cached_page, page_number
 from ..public import login_gate
 from . import index_versions
 from ..text import slugify
@@ -19,17 +19,29 @@ PER_PAGE = 10
 MAX_QUERY = 200
 
 
-@bp.get("/search")
-@cached_page(("kb", "forums"), vary=lambda: index_versions("kb", "forums"))
-def search():
-    q = request.args.get("q", "").strip()[:MAX_QUERY]
-    area = request.args.get("area", "kb")
-    if area not in AREAS:
-        area = "kb"
+def _query(raw: str | None) -> str:
+    return (raw or "").strip()[:MAX_QUERY]
+
+
+def _area(raw: str | None) -> str:
+    return raw if raw in AREAS else "kb"
+
+
+def _last_page() -> int:
     # Never page past the configured most results (HelpSpot's cHD_MAXSEARCHRESULTS).
+    return max(1, -(-(settings.get("max_search_results") or 50) // PER_PAGE))
+
+
+def _page(raw: str | None) -> int:
+    return min(page_number(raw), _last_page())
+
+
+@bp.get("/search")
+@cached_page(("kb", "forums"), vary=lambda: index_versions("kb", "forums"),
+             args={"q": _query, "area": _area, "page": _page})
+def search():
+    q, area, page = _query(request.args.get("q")), _area(request.args.get("area")), _page(request.args.get("page"))
     limit = settings.get("max_search_results") or 50
-    last_page = max(1, -(-limit // PER_PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), last_page)
     results = listing = None
     tags = []
     if q:

@@ -1,12 +1,11 @@
 """The request queue and a request's page: reply, note, change, close, trash, spam, attachments."""
-from urllib.parse import quote
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from .. import files as filestore
 from ..accounts.models import Staff
 from ..auth import current_staff, staff_required
-from ..errors import ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..requests import access_links, queue as request_queue, workflow
 from ..requests.models import Category, Status
@@ -170,13 +169,8 @@ def revoke_links(request_id):
 @staff_required("requests")
 def attachment(attachment_id):
     item = request_queue.staff_attachment(current_staff(), attachment_id)
-    inline = filestore.is_inline(item.mime_type)
-    response = Response(filestore.read(item.sha256), mimetype=item.mime_type if inline else
-                        "application/octet-stream")
-    # An ASCII name for old clients and the exact UTF-8 name (RFC 6266) for the rest.
-    fallback = item.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    response.headers["Content-Disposition"] = (f'{"inline" if inline else "attachment"}; filename="{fallback}"; '
-                                               f"filename*=UTF-8''{quote(item.filename)}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        data = filestore.read(item.sha256)
+    except (OSError, ValueError):
+        raise NotFound("That file is no longer available.") from None
+    return filestore.download(data, item.mime_type, item.filename)

@@ -112,9 +112,10 @@ def test_client_file_names_are_only_displayed_never_paths(name):
 
 
 def test_svg_and_html_attachments_are_never_shown_inline():
-    assert files.is_inline("image/png")
-    assert not files.is_inline("image/svg+xml")
-    assert not files.is_inline("text/html")
+    assert files.is_inline("image/png", "a.png")
+    assert not files.is_inline("image/svg+xml", "a.svg")
+    assert not files.is_inline("text/html", "a.html")
+    assert not files.is_inline("image/png", "a.js")  # a row whose client declared a script an image
 
 
 @pytest.mark.parametrize("target", [
