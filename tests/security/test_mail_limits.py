@@ -184,7 +184,8 @@ def test_the_link_count_rule_holds_api_posts_and_requests_as_spam(app, client, l
     assert api(client, "forums.createPost", xTopicId=topic_id, sName="Zoe", tPost=links).status_code == 200
     with app.app_context():
         assert db.session.execute(db.select(Request)).scalar_one().status_id == STATUS_SPAM
-        assert db.session.execute(db.select(Post).where(Post.spam.is_(True))).scalar_one().body.count("cheap") == 5
+        held = db.session.execute(db.select(Post).where(Post.spam.is_(True))).scalar_one().body
+        assert all(f"http://cheap{n}.example" in held for n in range(5))
 
 
 def test_api_limits_follow_the_switch(tmp_path):
