@@ -1,23 +1,30 @@
-"""Text and HTML helpers. Every write of user HTML goes through ``clean_html``.
+"""Text and HTML helpers.
 
-Everything here takes time linear in the length of its input (issue 11, finding 3). bleach, which did the
-cleaning and linking before, parses with html5lib, whose tree construction is not linear: a text run of
-many pieces (every ``&lt;`` of an escaped note) is grown by string concatenation (quadratic), scope checks
-walk the whole stack of open elements on each tag (quadratic in nesting depth), repeated attributes are
-checked against all earlier ones, and misnested formatting tags are re-opened inside every later block: 21 KB
-of ``<p><b class=N></p>`` took 26 s and came out as 10 MB. A 1.5 MB note took over 30 s to show.
+Two barriers keep user HTML inert:
 
-``clean_html`` is therefore an allow-list serializer of its own: one pass of a tokenizer that only ever
-moves forward (no regular expression here can backtrack over more than the token it reads), and output
-generated from scratch: only allowed tags and attributes, every attribute value quoted and escaped, every
-URL checked against the allowed protocols, all text escaped, every element closed, nesting capped at
-``MAX_DEPTH``. Nothing of the input is passed through, so what a browser makes of the output cannot differ
-from what was checked.
+- On write, every body of user HTML goes through ``clean_html``: bleach, with the allow-lists below. Only
+  staff write HTML (KB pages, notes, post edits); customers' and forum visitors' text is plain and is escaped
+  and linked by ``plain_to_html``. Bodies are capped in size when written (``portal.limits``).
+- On display, stored HTML goes through ``inert_html`` again (defence in depth: a row written by an import or by
+  hand, or before a rule changed, is still shown safely). bleach cannot do this part: it parses with html5lib,
+  whose tree building is not linear (a long run of escaped text is grown by string concatenation, every tag
+  re-scans the stack of open elements, misnested formatting tags are re-opened in every later block: 21 KB of
+  ``<p><b class=N></p>`` took 26 s), and a page shown to everyone must not cost that. ``inert_html`` is an
+  allow-list serializer with the same lists: one pass of a tokenizer that only moves forward (no regular
+  expression here can backtrack over more than the token it reads), output generated from scratch (only
+  allowed tags and attributes, every value quoted and escaped, every URL checked against the allowed
+  protocols, all text escaped, every element closed, nesting capped at ``MAX_DEPTH``), so what a browser
+  reads cannot differ from what was checked.
+
+Everything that runs on display (``inert_html``, ``plain_to_html``, ``strip_tags``) is linear in its input: a
+1.5 MB note took over 30 s to show with bleach's linkify and now takes a fraction of a second, once per worker
+(``portal.templating`` remembers rendered bodies by content).
 """
 import html
 import re
 from html.entities import html5 as _NAMED_REFERENCES
 
+import bleach
 from bleach.linkifier import TLDS
 from markupsafe import Markup
 
@@ -258,7 +265,16 @@ class _OpenElements:
 
 
 def clean_html(value: str | None) -> str:
-    """Reduce user HTML to a safe allow-list: no scripts, handlers, styles or javascript: URLs.
+    """Reduce user HTML to the allow-list on write (bleach): no scripts, handlers, styles or javascript:
+    URLs. Tags outside the allow-list are dropped and their text kept; comments are dropped."""
+    if not value:
+        return ""
+    return bleach.clean(without_controls(value), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
+                        strip=True, strip_comments=True).strip()
+
+
+def inert_html(value: str | None) -> str:
+    """Stored HTML reduced to the same allow-list again for display, in time linear in its length.
 
     Tags outside the allow-list are dropped and their text kept (a script's or style's content is
     dropped too); comments are dropped; every element is closed."""
@@ -361,14 +377,14 @@ def xml_text(value) -> str:
 
 def note_html(body: str, is_html: bool) -> Markup:
     """Safe HTML for a note body stored as text or as cleaned HTML."""
-    return Markup(clean_html(body) if is_html else plain_to_html(body))
+    return Markup(inert_html(body) if is_html else plain_to_html(body))
 
 
 def page_html(body: str) -> Markup:
     """A KB page body: already cleaned on write; text without block tags gets line breaks."""
     if body and not _BLOCK_RE.search(body):
         body = body.replace("\n", "<br>\n")
-    return Markup(clean_html(body))
+    return Markup(inert_html(body))
 
 
 def summarize(value: str | None, length: int = 120) -> str:

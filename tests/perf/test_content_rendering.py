@@ -1,6 +1,6 @@
 """Issue 11, finding 3 (read side): one large body must not take the site down.
 
-- Rendering is linear in the body: the number of operations (Python and C function calls, counted with
+- Rendering for display is linear in the body: the number of operations (Python and C function calls, counted with
   ``sys.setprofile``, never the clock) for twice the text is about twice, and so is the output, for the
   shapes that made bleach/html5lib quadratic.
 - A large body stored before the caps (1.5 MB, written straight to the database as old data could be) is
@@ -32,7 +32,7 @@ SHAPES = {
     "dots": lambda n: "a." * (n // 2),
     "links": lambda n: "see https://example.com/a?b=1 or www.example.org, example.com.\n" * (n // 61),
 }
-RENDERERS = {"clean_html": text.clean_html, "plain_to_html": text.plain_to_html, "strip_tags": text.strip_tags}
+RENDERERS = {"inert_html": text.inert_html, "plain_to_html": text.plain_to_html, "strip_tags": text.strip_tags}
 
 
 def operations(render, body: str) -> int:
@@ -94,7 +94,7 @@ def rendered(monkeypatch):
     """How often each renderer runs on a large body (bleach's old functions, and portal.text's)."""
     import bleach
 
-    counts = {"clean_html": 0, "plain_to_html": 0, "bleach": 0}
+    counts = {"inert_html": 0, "plain_to_html": 0, "bleach": 0}
 
     def counting(name, function):
         def wrapper(value, *args, **kwargs):
@@ -102,7 +102,7 @@ def rendered(monkeypatch):
             return function(value, *args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(text, "clean_html", counting("clean_html", text.clean_html))
+    monkeypatch.setattr(text, "inert_html", counting("inert_html", text.inert_html))
     monkeypatch.setattr(text, "plain_to_html", counting("plain_to_html", text.plain_to_html))
     monkeypatch.setattr(bleach, "clean", counting("bleach", bleach.clean))
     monkeypatch.setattr(bleach, "linkify", counting("bleach", bleach.linkify))
@@ -121,5 +121,5 @@ def test_two_views_of_a_large_old_body_render_it_once(app, large_bodies, rendere
             assert "paper jam in tray 2" in response.get_data(as_text=True) or "press" in response.get_data(as_text=True)
     # The plain note is linked once; the same HTML (a note, a post, a page: cleaned the same way) once per kind.
     assert rendered["plain_to_html"] == 1
-    assert rendered["clean_html"] <= 2  # the note and post as notes, the page as a page
+    assert rendered["inert_html"] <= 2  # the note and post as notes, the page as a page
     assert rendered["bleach"] == 0
