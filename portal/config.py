@@ -83,4 +83,6 @@ DEFAULTS = {
     "JSON_SORT_KEYS": False,
     # Redis down must not take every limited page down with it: count in process memory until it is back.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # Werkzeug's method name for new password hashes. The tests use a cheap one; production keeps scrypt.
+    "PASSWORD_HASH_METHOD": "scrypt",
 }

@@ -1,5 +1,11 @@
-"""Shared fixtures: an app on a fresh database (SQLite per test, or PostgreSQL when
-PORTICO_TEST_DATABASE_URL is set), a client, a CLI runner, staff/customer helpers and a real SMTP server."""
+"""Shared fixtures: an app on the test database (SQLite, or PostgreSQL when PORTICO_TEST_DATABASE_URL is set),
+a client, a CLI runner, staff/customer helpers and a real SMTP server.
+
+The schema is created once per test session. Each test runs inside one transaction on one connection,
+rolled back at its end (SQLAlchemy's "joining a session into an external transaction"): the app's
+``db.session`` and every ``Session(db.engine)`` the app opens work on that connection, so a
+``commit()`` only releases a savepoint. Tests marked ``own_database`` (other processes, threads or
+connections, migrations) get a database of their own instead, as every test did before."""
 import os
 import secrets
 import socket
@@ -8,23 +14,47 @@ from contextlib import contextmanager
 
 import pytest
 from flask import has_app_context
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import NullPool
 
 _INSTANCE = tempfile.mkdtemp(prefix="portico-test-instance-")
 os.environ["INSTANCE_PATH"] = _INSTANCE  # never write a secret key into the checkout
 
-from portal import create_app, host_counters  # noqa: E402
+from portal import create_app, database, host_counters, models  # noqa: E402,F401  (models: the schema)
 from portal.extensions import db  # noqa: E402
 from portal.requests.models import DEFAULT_STATUSES, Status  # noqa: E402
 
 POSTGRES_URL = os.environ.get("PORTICO_TEST_DATABASE_URL")
-_pg_schema_ready = False
+OWN_DATABASE = "own_database"
+# Cheap hashes: scrypt costs about 50 ms a password and the suite sets and checks thousands. Tests of the
+# hash itself are marked ``real_password_hash`` and run with the default (scrypt).
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
+_joined = None  # the running test's connection (a SharedDatabase's), which apps made during the test join
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"{OWN_DATABASE}: the test gets a database of its own (it uses other "
+                                       "processes, threads or connections), not the rolled-back transaction")
+    config.addinivalue_line("markers", "real_password_hash: passwords are hashed with the default method")
+
+
+# Whole folders of tests that run servers, subprocesses or threads against the database, or break it.
+OWN_DATABASE_FOLDERS = ("tests/faults/", "tests/load/", "tests/browser/")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(folder in str(item.path).replace(os.sep, "/") for folder in OWN_DATABASE_FOLDERS):
+            item.add_marker(OWN_DATABASE)
 
 
 def pytest_report_header(config):
-    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (a fresh file per test)'}"
+    where = "PostgreSQL " + POSTGRES_URL if POSTGRES_URL else "SQLite"
+    return f"database: {where}, one schema per session, a rolled-back transaction per test"
 
+
+# ---------------------------------------------------------------------------------------------- databases
 
 @contextmanager
 def fresh_postgres_database(prefix: str = "portico_test"):
@@ -52,19 +82,102 @@ def seed_reference_data() -> None:
         db.session.commit()
 
 
-def _reset_postgres() -> None:
-    global _pg_schema_ready
-    if not _pg_schema_ready:
-        db.drop_all()
-        db.create_all()
-        _pg_schema_ready = True
-    else:
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
+def _sqlite_driver_leaves_transactions_to_sqlalchemy(dbapi_connection, _record):
+    # pysqlite emits BEGIN only before writes and mishandles SAVEPOINT inside its own transactions: turn its
+    # transaction handling off and let SQLAlchemy's "begin" event emit BEGIN (SQLAlchemy's documented
+    # workaround for SAVEPOINT on pysqlite).
+    dbapi_connection.isolation_level = None
 
+
+def _sqlite_begin(connection):
+    connection.exec_driver_sql("BEGIN")
+
+
+class SharedDatabase:
+    """The session's test database: the schema and the reference rows are created once; each test then runs
+    in an outer transaction on ``connection`` that :meth:`rollback` undoes."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_engine(url, poolclass=NullPool)
+        self.connection = self.transaction = None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_driver_leaves_transactions_to_sqlalchemy)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        database.init_app(None)  # WAL, busy timeout and foreign keys, as on the app's own connections
+        with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                db.metadata.drop_all(connection)
+            db.metadata.create_all(connection)
+            connection.execute(Status.__table__.insert(), DEFAULT_STATUSES)
+        self._restore_sequences = self._sequence_reset()
+
+    def _sequence_reset(self) -> str | None:
+        """PostgreSQL's sequences ignore rollbacks: the statement that puts them back as they were now, so
+        ids in every test start where they would in a fresh database."""
+        if self.engine.dialect.name != "postgresql":
+            return None  # SQLite's next id comes from the rows (and sqlite_sequence), both rolled back
+        with self.engine.begin() as connection:
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('status', 'id'), 7)"))
+            rows = connection.execute(text(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value, start_value "
+                "FROM pg_sequences WHERE schemaname = current_schema()")).all()
+        calls = [f"setval('{name}', {value}, true)" if value is not None else f"setval('{name}', {start}, false)"
+                 for name, value, start in rows]
+        return f"SELECT {', '.join(calls)}" if calls else None
+
+    def begin(self):
+        """The connection for a test, inside its outer transaction."""
+        if self.connection is None or self.connection.closed or self.connection.invalidated:
+            self.connection = self.engine.connect()
+        self.transaction = self.connection.begin()
+        return self.connection
+
+    def rollback(self) -> None:
+        """Undo everything the test wrote (sessions' commits only released savepoints)."""
+        connection = self.connection
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+            if self._restore_sequences:
+                connection.exec_driver_sql(self._restore_sequences)
+                connection.commit()
+        except Exception:
+            connection.invalidate()  # a fresh connection for the next test rather than a broken one
+            raise
+
+    def reset_postgres(self) -> None:
+        """Back to the reference rows after a test that committed for real (``own_database``)."""
+        with self.engine.begin() as connection:
+            _truncate(connection)
+            connection.execute(Status.__table__.insert(), DEFAULT_STATUSES)
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('status', 'id'), 7)"))
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+        self.engine.dispose()
+
+
+def _truncate(connection) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def shared_database(tmp_path_factory):
+    url = POSTGRES_URL or f"sqlite:///{tmp_path_factory.mktemp('database') / 'portico.db'}"
+    shared = SharedDatabase(url)
+    yield shared
+    shared.close()
+
+
+# ---------------------------------------------------------------------------------------------- apps
 
 def make_app(tmp_path, **overrides):
+    """An app for a test. Made while a test's transaction is open (the ``app`` fixture), and not given a
+    database of its own, it works in that transaction: another worker on the same database."""
+    joined = _joined if "SQLALCHEMY_DATABASE_URI" not in overrides else None
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -77,13 +190,36 @@ def make_app(tmp_path, **overrides):
         "MAIL_ASYNC": False,  # tests read the mailbox right after the commit; test_mail covers async
         "PUBLIC_URL": "http://portal.test",
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
     }
+    if joined is not None:
+        config["SQLALCHEMY_DATABASE_URI"] = joined.engine.url.render_as_string(hide_password=False)
     config.update(overrides)
     if not config.get("REDIS_URL"):
         # Limits and used form tokens are counted in a file of each test's own: the default's home, the
         # instance folder, is shared by the whole session.
         config.setdefault("RATELIMIT_STORAGE_URI", host_counters.uri_for(tmp_path / "ratelimits.sqlite"))
-    return create_app(config)
+    app = create_app(config)
+    if joined is not None:
+        with app.app_context():
+            db.engines[None].dispose()  # never connected: Flask-SQLAlchemy connects lazily
+            # Flask-SQLAlchemy's session takes its bind from this mapping: the session, and the sessions
+            # the app opens on ``db.engine`` itself, all work in the test's transaction.
+            db.engines[None] = joined
+    return app
+
+
+def release(app) -> None:
+    """Close an app's session and, unless it works in the test's transaction, its engine's connections."""
+    with app.app_context():
+        db.session.remove()
+        if not isinstance(db.engine, Connection):
+            db.engine.dispose()
+
+
+# create_savepoint: a session on the test's connection commits by releasing a savepoint of its own, and
+# never touches the outer transaction. (No effect on sessions bound to an engine.)
+db.session.session_factory.configure(join_transaction_mode="create_savepoint")
 
 
 @pytest.fixture
@@ -93,18 +229,39 @@ def app_config():
 
 
 @pytest.fixture
-def app(tmp_path, app_config):
-    app = make_app(tmp_path, **app_config)
-    with app.app_context():
-        if POSTGRES_URL:
-            _reset_postgres()
-        else:
+def app(request, tmp_path, app_config):
+    config = dict(app_config)
+    if request.node.get_closest_marker("real_password_hash"):
+        config["PASSWORD_HASH_METHOD"] = "scrypt"
+    if request.node.get_closest_marker(OWN_DATABASE) or "SQLALCHEMY_DATABASE_URI" in config:
+        yield from _app_on_own_database(request, tmp_path, config)
+        return
+    global _joined
+    shared = request.getfixturevalue("shared_database")
+    _joined = shared.begin()
+    try:
+        app = make_app(tmp_path, **config)
+        yield app
+        release(app)
+    finally:
+        _joined = None
+        shared.rollback()
+
+
+def _app_on_own_database(request, tmp_path, config):
+    """A fresh SQLite file; on PostgreSQL the shared schema, emptied before and after (its commits are real)."""
+    shared = request.getfixturevalue("shared_database") if POSTGRES_URL else None
+    app = make_app(tmp_path, **config)
+    if shared is not None and "SQLALCHEMY_DATABASE_URI" not in config:
+        shared.reset_postgres()
+    else:
+        with app.app_context():
             db.create_all()
-        seed_reference_data()
+            seed_reference_data()
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    release(app)
+    if shared is not None and "SQLALCHEMY_DATABASE_URI" not in config:
+        shared.reset_postgres()  # leave only the reference rows for the tests after this one
 
 
 @pytest.fixture

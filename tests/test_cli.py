@@ -1,4 +1,6 @@
 """The flask CLI commands: demo-data, create-staff, settings, api-token."""
+import pytest
+
 from portal import settings
 from portal.accounts.models import ApiToken, Staff
 from portal.extensions import db
@@ -37,6 +39,7 @@ def test_demo_data_if_empty_leaves_a_real_help_desk_alone(app, runner, make_staf
         assert db.session.scalar(db.select(db.func.count(Request.id))) == 0
 
 
+@pytest.mark.real_password_hash
 def test_create_staff_with_and_without_password_prompt(app, runner):
     result = runner.invoke(args=["create-staff", "Ops@Example.com", "--password", "long enough", "--role",
                                  "administrator"])

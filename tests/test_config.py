@@ -1,6 +1,8 @@
 """Configuration defaults and environment overrides."""
 import os
 
+import pytest
+
 from portal import config, create_app
 
 
@@ -41,6 +43,7 @@ def test_environment_overrides(tmp_path, monkeypatch):
     assert not (tmp_path / "secret_key").exists()
 
 
+@pytest.mark.own_database  # the pragmas of the app's own connections
 def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app):
     from sqlalchemy import text
 

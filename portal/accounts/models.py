@@ -1,6 +1,7 @@
 """Staff, customer logins, API tokens, password resets and database-stored settings."""
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy import false as sa_false
@@ -24,7 +25,8 @@ HELPSPOT_USER_TYPE = {"administrator": 1, "agent": 2, "moderator": 3}
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+    return generate_password_hash(password, method=method)
 
 
 class Staff(UserMixin, db.Model):

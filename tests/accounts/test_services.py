@@ -28,6 +28,7 @@ def test_inactive_staff_cannot_log_in(ctx, make_staff):
     assert services.authenticate_staff("gone@example.com", "correct horse") is None
 
 
+@pytest.mark.real_password_hash
 def test_registration_grants_nothing_until_the_mailed_link_is_used(ctx):
     # Issue 11: registering used to set the password at once (and answered Conflict for a taken email).
     db.session.add(Customer(email="tim@example.com"))  # the row a request made

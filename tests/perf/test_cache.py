@@ -75,6 +75,7 @@ def test_a_reply_counted_with_an_update_statement_shows_at_once(app, client, con
     assert "2 posts ·" in home(client)
 
 
+@pytest.mark.own_database  # writes behind the app's back, as another worker
 def test_another_workers_change_shows_once_the_entry_expires(app, client, content, monkeypatch):
     """A write made by another process does not empty this one's cache: it shows after HOME_TTL seconds."""
     home(client)
@@ -128,6 +129,7 @@ def test_remembered_bodies_are_shown_exactly_as_cleaning_them_again_would():
     assert templating.rendered_bodies.size <= templating.MEMO_BUDGET
 
 
+@pytest.mark.own_database  # another worker writes on a connection of its own
 def test_a_setting_changed_by_this_process_applies_at_once_and_by_another_within_its_ttl(app, client, monkeypatch):
     from portal import settings
 

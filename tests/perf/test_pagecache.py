@@ -14,7 +14,7 @@ from portal.kb.models import Book, Chapter, Page
 from portal.pagecache import CacheGeneration
 from portal.requests import services as requests
 from portal.requests.models import Request
-from tests.conftest import make_app
+from tests.conftest import make_app, release
 from tests.portal_helpers import add_login_route, count_queries
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -48,9 +48,7 @@ def other_worker(app, tmp_path):
     """A second app on the same database: another gunicorn worker (or host) with its own cache."""
     other = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    release(other)
 
 
 def get(client, path) -> str:
@@ -195,6 +193,7 @@ def test_a_wrong_access_key_never_reaches_a_stored_reply(app, client, content):
     assert client.get(wrong).status_code == 404
 
 
+@pytest.mark.own_database  # writes behind the app's back, on a connection of its own
 def test_replies_expire_after_the_time_to_live(app, client, content, monkeypatch):
     get(client, content["page"])
     with app.app_context(), db.engine.begin() as connection:  # behind the app's back: no generation raised

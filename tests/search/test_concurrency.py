@@ -27,6 +27,7 @@ def _writer(tmp_path, lock_timeout, barrier, worker):
 
 
 @pytest.mark.slow
+@pytest.mark.own_database  # the writers are other processes
 @pytest.mark.parametrize("lock_timeout", [5.0, 0.0], ids=["wait-for-lock", "spool-when-busy"])
 def test_two_processes_writing_at_once_lose_nothing(content, tmp_path, lock_timeout):
     from portal.search.query import search_kb

@@ -32,6 +32,7 @@ def compare_spy(monkeypatch):
     return calls
 
 
+@pytest.mark.real_password_hash
 def test_staff_and_customer_passwords_are_hashed_with_scrypt(ctx):
     staff = accounts.create_staff("agent@example.com", "correct horse")
     customer = accounts.set_customer_password("pat@example.com", "battery staple")
@@ -209,6 +210,7 @@ def password_checks(monkeypatch):
     return checked
 
 
+@pytest.mark.real_password_hash
 def test_unknown_emails_cost_the_same_scrypt_check_as_known_ones(ctx, password_checks):
     # Without it a login answers faster for an unknown email, telling which addresses have accounts.
     accounts.create_staff("agent@example.com", "correct horse")
