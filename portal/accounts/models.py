@@ -24,9 +24,13 @@ PERMISSIONS = {
 HELPSPOT_USER_TYPE = {"administrator": 1, "agent": 2, "moderator": 3}
 
 
+def password_hash_method() -> str:
+    """Werkzeug's name for the method of new hashes: scrypt, unless the config says otherwise (tests)."""
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+
+
 def hash_password(password: str) -> str:
-    method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
-    return generate_password_hash(password, method=method)
+    return generate_password_hash(password, method=password_hash_method())
 
 
 class Staff(UserMixin, db.Model):

@@ -13,13 +13,13 @@ from datetime import timedelta
 from flask import current_app
 from limits import parse_many
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..dates import utcnow
 from ..errors import Conflict, NotFound, PortalError, ValidationFailed
 from ..extensions import db
 from ..security import LIMIT_DEFAULTS
-from .models import ROLES, ApiToken, Customer, LoginAttempt, PasswordReset, Staff, hash_password
+from .models import ROLES, ApiToken, Customer, LoginAttempt, PasswordReset, Staff, password_hash_method
 
 MIN_PASSWORD = 8
 MAX_FAILURES = 10  # per account in FAILURE_WINDOW; the per-IP limit is Flask-Limiter's
@@ -93,13 +93,13 @@ def create_staff(email: str, password: str, *, role: str = "agent", first_name: 
 # --- logins ------------------------------------------------------------------------------------
 
 @functools.cache
-def _decoy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def _spend_a_password_check(password: str) -> None:
     """One scrypt check against a decoy, for when there is no account or no password to check."""
-    check_password_hash(_decoy_hash(), password or "")
+    check_password_hash(_decoy_hash(password_hash_method()), password or "")
 
 
 def _password_matches(password_hash: str | None, password: str) -> bool:
