@@ -2,58 +2,38 @@
 import pytest
 
 from portal.extensions import db
+from tests import factories
 
 
 class Content:
-    """Creates books, pages, forums, topics, posts and requests with sensible defaults, committing each."""
+    """Books, pages, forums, topics, posts and requests from tests/factories.py, each committed (the index
+    follows commits)."""
 
     def book(self, name="Getting started", private=False):
-        from portal.kb.models import Book
-
-        return self._add(Book(name=name, private=private))
+        return self._committed(factories.book(name, private=private))
 
     def chapter(self, book, name="Basics", hidden=False):
-        from portal.kb.models import Chapter
-
-        return self._add(Chapter(book=book, name=name, hidden=hidden))
+        return self._committed(factories.chapter(book, name, hidden=hidden))
 
     def page(self, chapter, name, body="", hidden=False, tags=()):
-        from portal.kb.models import Page, Tag
-
-        found = [db.session.scalar(db.select(Tag).where(Tag.name == tag)) or Tag(name=tag) for tag in tags]
-        page = Page(chapter=chapter, name=name, body=body, hidden=hidden, tags=found)
-        return self._add(page)
+        return self._committed(factories.page(chapter, name, body, tags=tags, hidden=hidden))
 
     def forum(self, name="General", private=False):
-        from portal.forums.models import Forum
-
-        return self._add(Forum(name=name, private=private))
+        return self._committed(factories.forum(name, private=private))
 
     def topic(self, forum, title, body, spam=False, name="Ann"):
-        from portal.forums.models import Post, Topic
-
-        topic = Topic(forum=forum, title=title, starter_name=name, post_count=0 if spam else 1)
-        db.session.add(Post(topic=topic, name=name, body=body, spam=spam))
-        return self._add(topic)
+        return self._committed(factories.topic(forum, title, body, name, spam=spam))
 
     def post(self, topic, body, spam=False, name="Bob"):
-        from portal.forums.models import Post
-
-        return self._add(Post(topic=topic, name=name, body=body, spam=spam))
+        return self._committed(factories.post(topic, body, name, spam=spam))
 
     def request(self, title, note="", email="jane@example.com", first_name="Jane", last_name="Doe"):
-        from portal.requests.models import Note, Request
-
-        req = Request(title=title, email=email, first_name=first_name, last_name=last_name, password="abcdef")
-        if note:
-            req.notes.append(Note(body=note, is_initial=True))
-        return self._add(req)
+        return self._committed(factories.request_row(title, note, email, first_name, last_name))
 
     @staticmethod
-    def _add(obj):
-        db.session.add(obj)
+    def _committed(row):
         db.session.commit()
-        return obj
+        return row
 
 
 @pytest.fixture
