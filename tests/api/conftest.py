@@ -10,6 +10,7 @@ import pytest
 
 from portal import settings
 from portal.extensions import db
+from tests import factories
 
 
 @pytest.fixture(autouse=True)
@@ -107,38 +108,28 @@ def build(app):
 
 
 class Builder:
-    """Rows for the methods to read, committed, returning ids (sessions close between calls)."""
+    """Rows for the methods to read, from tests/factories.py, committed, returning ids (sessions close
+    between calls)."""
 
     def __init__(self, app):
         self.app = app
 
-    def _save(self, *objects):
+    def _id(self, make, *args, **kw):
         with self.app.app_context():
-            for obj in objects:
-                db.session.add(obj)
+            row = make(*args, **kw)
             db.session.commit()
-            return [obj.id for obj in objects]
+            return row.id
 
     def field(self, **kw):
-        from portal.requests.models import CustomField
-
-        items = kw.pop("list_items", None)
-        field = CustomField(**{"name": "Office", "field_type": "text", **kw})
-        if items is not None:
-            field.list_items = items
-        return self._save(field)[0]
+        return self._id(factories.custom_field, **kw)
 
     def category(self, name="Usage Question", field_ids=None, **kw):
-        from portal.requests.models import Category, CategoryField
+        from portal.requests.models import CustomField
 
-        with self.app.app_context():
-            cat = Category(name=name, has_field_list=field_ids is not None, **kw)
-            db.session.add(cat)
-            db.session.flush()
-            for position, fid in enumerate(field_ids or []):
-                db.session.add(CategoryField(category_id=cat.id, field_id=fid, position=position))
-            db.session.commit()
-            return cat.id
+        def make():
+            fields = None if field_ids is None else [db.session.get(CustomField, fid) for fid in field_ids]
+            return factories.category(name, fields, **kw)
+        return self._id(make)
 
     def request(self, note="This is the request.", uploads=(), **kw):
         from portal.requests import services
@@ -150,54 +141,35 @@ class Builder:
             return req.id, req.access_key
 
     def customer(self, email="tsmith@companyco.com", password="nusoxdln"):
-        from portal.accounts.services import set_customer_password
-
         with self.app.app_context():
-            set_customer_password(email, password)  # a confirmed account (issue 11)
+            factories.customer(email, password)  # a confirmed account (issue 11)
             db.session.commit()
 
     def book(self, name="Product Manual", **kw):
-        from portal.kb.models import Book
-
-        return self._save(Book(name=name, **kw))[0]
+        return self._id(factories.book, name, **kw)
 
     def chapter(self, book_id, name="Getting Started", **kw):
-        from portal.kb.models import Chapter
+        from portal.kb.models import Book
 
-        return self._save(Chapter(book_id=book_id, name=name, **kw))[0]
+        return self._id(lambda: factories.chapter(db.session.get(Book, book_id), name, **kw))
 
     def page(self, chapter_id, name="Clean Upgrade", body="<p>This is the HTML body of the page.</p>",
              tags=(), related=(), **kw):
-        from portal.kb.models import Page, Tag
+        from portal.kb.models import Chapter, Page
 
-        with self.app.app_context():
-            page = Page(chapter_id=chapter_id, name=name, body=body, **kw)
-            for tag_name in tags:
-                tag = db.session.execute(db.select(Tag).where(Tag.name == tag_name)).scalar_one_or_none()
-                page.tags.append(tag or Tag(name=tag_name))
-            for other in related:
-                page.related.append(db.session.get(Page, other))
-            db.session.add(page)
-            db.session.commit()
-            return page.id
+        return self._id(lambda: factories.page(db.session.get(Chapter, chapter_id), name, body, tags=tags,
+                                               related=[db.session.get(Page, other) for other in related], **kw))
 
     def forum(self, name="Product Beta", description="Discuss questions, bugs, ideas and more", **kw):
-        from portal.forums.models import Forum
-
-        return self._save(Forum(name=name, description=description, **kw))[0]
+        return self._id(factories.forum, name, description, **kw)
 
     def topic(self, forum_id, title="How do I get started with installation", name="Bob Smith",
               body="This is my post.", when=None, **kw):
-        from portal.forums.models import Post, Topic
+        from portal.forums.models import Forum
 
         when = when or datetime(2007, 9, 18, 2, 7, 23)
-        with self.app.app_context():
-            topic = Topic(forum_id=forum_id, title=title, starter_name=name, posted_at=when, last_post_at=when,
-                          post_count=1, **kw)
-            db.session.add(topic)
-            db.session.add(Post(topic=topic, name=name, body=body, posted_at=when))
-            db.session.commit()
-            return topic.id
+        return self._id(lambda: factories.topic(db.session.get(Forum, forum_id), title, body, name, when=when,
+                                                **kw))
 
 
 def strip_declaration(text: str) -> str:
