@@ -283,17 +283,17 @@ def ctx(app):
 
 @pytest.fixture
 def make_staff(app):
-    from portal.accounts.services import create_staff
+    """make_staff(email, password, role, first_name=..., last_name=...) -> the new staff member's id."""
+    from tests import factories
 
-    def make(email="agent@example.com", password="correct horse", role="agent", **names):
-        # Inside a test that already holds a context (ctx), use its session: a second session
-        # would wait on the first one's write lock under SQLite.
+    def make(email="agent@example.com", password=factories.PASSWORD, role="agent", **names):
+        # Inside a test that already holds a context (ctx), use its session, as the code under test does.
         if has_app_context():
-            staff = create_staff(email, password, role=role, **names)
+            staff = factories.staff(email, password, role, **names)
             db.session.commit()
             return staff.id
         with app.app_context():
-            staff = create_staff(email, password, role=role, **names)
+            staff = factories.staff(email, password, role, **names)
             db.session.commit()
             return staff.id
     return make

@@ -4,10 +4,9 @@ import pytest
 
 from portal.accounts.models import Staff
 from portal.extensions import db
-from portal.forums.models import Forum
-from portal.forums.services import PostInput, create_post, create_topic
-from portal.requests.models import Category, Request
-from portal.requests.services import RequestInput, create_request
+from portal.forums.services import PostInput
+from portal.requests.models import Request
+from tests import factories
 
 PASSWORD = "correct horse"
 SPAM_BODY = "buy http://a.test http://b.test http://c.test http://d.test now"
@@ -46,8 +45,7 @@ def make_request(app):
     def make(note="My printer is on fire", email="customer@example.com", title="Printer trouble",
              assigned_to_id=None, **extra):
         with app.app_context():
-            req = create_request(RequestInput(note=note, email=email, title=title, **extra), check_spam=False,
-                                 notify_customer=False, assigned_to_id=assigned_to_id)
+            req = factories.request(note, email, title=title, assigned_to_id=assigned_to_id, **extra)
             db.session.commit()
             return req.id
     return make
@@ -56,8 +54,7 @@ def make_request(app):
 @pytest.fixture
 def category(app):
     with app.app_context():
-        row = Category(name="Billing")
-        db.session.add(row)
+        row = factories.category("Billing")
         db.session.commit()
         return row.id
 
@@ -66,14 +63,13 @@ def category(app):
 def forum_topic(app):
     """A public forum with a topic of two visible posts: (forum id, topic id, [post ids])."""
     with app.app_context():
-        forum = Forum(name="General")
-        db.session.add(forum)
-        db.session.flush()
-        topic, first = create_topic(forum, PostInput(title="Hello", body="First post", name="Ann",
-                                                     email="ann@example.com", ip="192.0.2.1", os="Linux"))
-        second = create_post(topic, PostInput(body="A reply", name="Bob", ip="192.0.2.2"))
+        forum = factories.forum("General")
+        topic, posts = factories.topic_with_replies(
+            forum, PostInput(title="Hello", body="First post", name="Ann", email="ann@example.com", ip="192.0.2.1",
+                             os="Linux"),
+            PostInput(body="A reply", name="Bob", ip="192.0.2.2"))
         db.session.commit()
-        return forum.id, topic.id, [first.id, second.id]
+        return forum.id, topic.id, [post.id for post in posts]
 
 
 def load(model, ident):
