@@ -64,12 +64,13 @@ def category(name="Billing", fields=None, **columns):
 
 
 def request(note="My printer is on fire", email="customer@example.com", uploads=(), *, assigned_to_id=None,
-            **fields):
-    """A request opened like a customer's (``fields``: the rest of RequestInput: title, first_name, ...)."""
+            notify_customer=False, **fields):
+    """A request opened like a customer's, without the spam check (``fields``: the rest of RequestInput:
+    title, first_name, category_id...); ``notify_customer`` sends the auto-reply."""
     from portal.requests.services import RequestInput, create_request
 
     return create_request(RequestInput(note=note, email=email, **fields), uploads, check_spam=False,
-                          notify_customer=False, assigned_to_id=assigned_to_id)
+                          notify_customer=notify_customer, assigned_to_id=assigned_to_id)
 
 
 def request_row(title="Printer trouble", note="", email="jane@example.com", first_name="Jane", last_name="Doe",

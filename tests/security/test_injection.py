@@ -17,6 +17,7 @@ from sqlalchemy import text
 from portal import settings, spam
 from portal.api.registry import REGISTRY, lookup
 from portal.extensions import db
+from tests import factories
 
 NASTY = [
     "'", '"', "' OR 1=1 --", "'; DROP TABLE request; --", "\"; DROP TABLE note; --", "1; DELETE FROM post",
@@ -78,49 +79,38 @@ class World:
     @classmethod
     def build(cls, app) -> "World":
         from portal.accounts.models import Staff
-        from portal.accounts.services import (create_api_token, create_staff, set_customer_password,
-                                              start_password_reset)
+        from portal.accounts.services import start_password_reset
         from portal.files import Upload
-        from portal.forums.models import Forum, KnownUser
-        from portal.forums.services import PostInput, create_post, create_topic
+        from portal.forums.models import KnownUser
+        from portal.forums.services import PostInput
         from portal.kb import editing
-        from portal.kb.models import Book, Chapter, Page
-        from portal.requests.models import Category, CategoryField, CustomField
-        from portal.requests.services import RequestInput, create_request
 
         with app.test_request_context():
-            admin = create_staff("admin@example.com", "correct horse", role="administrator", first_name="Ada")
-            agent = create_staff("agent@example.com", "correct horse", role="agent", first_name="Alan")
-            customer = set_customer_password("tsmith@companyco.com", "nusoxdln")
-            token, secret = create_api_token(admin, "script")
+            admin = factories.staff("admin@example.com", role="administrator", first_name="Ada")
+            agent = factories.staff("agent@example.com", role="agent", first_name="Alan")
+            customer = factories.customer("tsmith@companyco.com", "nusoxdln")
+            token, secret = factories.api_token(admin, "script")
             _, reset = start_password_reset("tsmith@companyco.com")
-            field = CustomField(name="Office", field_type="text", public=True, always_visible=True)
-            category = Category(name="Bugs", has_field_list=True)
-            db.session.add_all([field, category])
-            db.session.flush()
-            db.session.add(CategoryField(category_id=category.id, field_id=field.id, position=0))
-            req = create_request(RequestInput(note="This is the request.", email="tsmith@companyco.com",
-                                              first_name="Tim", category_id=category.id),
-                                 [Upload("report.txt", b"first file")], check_spam=False)
-            other = create_request(RequestInput(note="Another customer's request.", email="other@example.com",
-                                                first_name="Olga"),
-                                   [Upload("secret.txt", b"other customer's file")], check_spam=False)
-            forum = Forum(name="General", description="Talk")
-            db.session.add(forum)
-            db.session.flush()
-            topic, _ = create_topic(forum, PostInput(body="First post", name="Sam", title="Hello"))
-            post = create_post(topic, PostInput(body="A reply", name="Kim"))
+            field = factories.custom_field("Office", "text", public=True, always_visible=True)
+            category = factories.category("Bugs", [field])
+            req = factories.request("This is the request.", "tsmith@companyco.com",
+                                    [Upload("report.txt", b"first file")], notify_customer=True, first_name="Tim",
+                                    category_id=category.id)
+            other = factories.request("Another customer's request.", "other@example.com",
+                                      [Upload("secret.txt", b"other customer's file")], notify_customer=True,
+                                      first_name="Olga")
+            forum = factories.forum("General", "Talk")
+            topic, (_, post) = factories.topic_with_replies(
+                forum, PostInput(body="First post", name="Sam", title="Hello"), PostInput(body="A reply", name="Kim"))
             known = KnownUser(name="Sam", label="Expert User")
-            book = Book(name="Manual")
-            private_book = Book(name="Internal", private=True)
-            chapter = Chapter(book=book, name="Start")
-            private_chapter = Chapter(book=private_book, name="Secrets")
-            db.session.add_all([known, book, private_book, chapter, private_chapter])
-            page = Page(chapter=chapter, name="Install", body="<p>Install it.</p>")
-            hidden = Page(chapter=chapter, name="Draft", body="<p>Not yet.</p>", hidden=True)
-            private_page = Page(chapter=private_chapter, name="Keys", body="<p>Internal.</p>")
-            db.session.add_all([page, hidden, private_page])
-            db.session.flush()
+            db.session.add(known)
+            book = factories.book("Manual")
+            private_book = factories.book("Internal", private=True)
+            chapter = factories.chapter(book, "Start")
+            private_chapter = factories.chapter(private_book, "Secrets")
+            page = factories.page(chapter, "Install", "<p>Install it.</p>")
+            hidden = factories.page(chapter, "Draft", "<p>Not yet.</p>", hidden=True)
+            private_page = factories.page(private_chapter, "Keys", "<p>Internal.</p>")
             files = [editing.add_attachment(admin, p, Upload(f"{p.name}.txt", f"{p.name} file".encode()))
                      for p in (page, private_page, hidden)]
             db.session.commit()
