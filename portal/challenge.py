@@ -108,11 +108,10 @@ def _spend(challenge: str, expires: int) -> bool:
     db.session.execute(delete(SpentChallenge).where(SpentChallenge.expires_at < from_unix(clock())))
     if db.session.get(SpentChallenge, challenge) is not None:
         return False
-    db.session.add(SpentChallenge(challenge=challenge, expires_at=from_unix(expires)))
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a savepoint: losing the race must not undo the rest of the request
+            db.session.add(SpentChallenge(challenge=challenge, expires_at=from_unix(expires)))
     except IntegrityError:  # the same answer, sent twice at once: the other request spent it first
-        db.session.rollback()
         return False
     return True
 

@@ -8,6 +8,7 @@ import logging
 from flask import g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from .unit_of_work import abandon
 
 log = logging.getLogger(__name__)
 _BARE_503 = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Briefly unavailable</title>"
@@ -79,7 +80,6 @@ def render_error(status: int, message: str):
 
 def register_error_handlers(app):
     from . import settings
-    from .extensions import db
 
     @app.errorhandler(PortalError)
     def portal_error(exc: PortalError):
@@ -97,7 +97,7 @@ def register_error_handlers(app):
     @app.errorhandler(OperationalError)
     def database_unavailable(exc):
         # A locked or unreachable database: nothing half-written survives the rollback.
-        db.session.rollback()
+        abandon()
         log.error("database unavailable: %s", exc)
         message = "The help desk is briefly unavailable. Please try again in a moment."
         # The page must not need the database it reports as down: default settings, and a bare page
@@ -106,13 +106,13 @@ def register_error_handlers(app):
         try:
             response = app.make_response(render_error(503, message))
         except OperationalError:
-            db.session.rollback()
+            abandon()
             response = app.make_response((_BARE_503.format(message=message), 503))
         response.headers["Retry-After"] = "30"
         return response
 
     @app.errorhandler(Exception)
     def internal_error(exc):
-        db.session.rollback()
+        abandon()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500, "Something went wrong on our side. It has been logged.")

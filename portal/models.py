@@ -4,5 +4,5 @@ from .forums.models import Forum, KnownUser, Post, Subscription, Topic  # noqa: 
 from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
 from .requests.models import (Attachment, Category, CategoryField, CustomField, FieldValue, Note,  # noqa: F401
                               Request, RequestMerge, Status)
-from .pagecache import CacheGeneration  # noqa: F401
+from .cache import CacheGeneration  # noqa: F401
 from .challenge import SpentChallenge  # noqa: F401

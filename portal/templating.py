@@ -12,10 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import files, pagecache, settings, spam
 from .auth import current_customer, current_staff
 from .dates import utcnow
-from .extensions import db
 from . import text
 from .text import slugify
 from .urls import kept_query_arguments
+from .unit_of_work import abandon
 
 
 def long_date(value: datetime | None) -> str:
@@ -137,6 +137,6 @@ def init_app(app) -> None:
                     "current_customer": current_customer()}
         except SQLAlchemyError:
             # The error pages (503: database unreachable) must still render: defaults, nobody logged in.
-            db.session.rollback()
+            abandon()
             defaults = {key: default for key, (default, _) in settings.DEFAULTS.items()}
             return {"portal": defaults, "current_staff": None, "current_customer": None}

@@ -18,12 +18,13 @@ from werkzeug.exceptions import HTTPException
 
 from .. import pagecache, settings
 from ..errors import Forbidden
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..urls import redact_secrets
 from .auth import authenticate
 from .errors import ApiError, envelope, error
 from .output import CONTENT_TYPES, pick_format, render
 from .registry import Params, lookup
+from ..unit_of_work import abandon, keep
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def endpoint():
     cached = method.cache(params) if method.cache and not private and pagecache.eligible(api=True) else None
     if cached is not None:
         scopes, vary = cached
-        # Only what the method reads: a stray parameter must not make every call run again (issue 11).
+        # Only what the method reads: a stray parameter must not make every call run again.
         declared = tuple((param, values.get(param)) for param in method.required + method.optional)
         key = ("api", name, fmt, declared, vary)
         return pagecache.serve(key, scopes, lambda: _call(method, params, fmt))
@@ -121,17 +122,17 @@ def _call(method, params: Params, fmt: str):
         _finish(exc.keep)
         return error_reply(fmt, exc.errors, exc.status, exc.headers)
     except Forbidden as exc:
-        db.session.rollback()
+        abandon()
         return error_reply(fmt, [error(2, exc.message)], 403)
-    db.session.commit()
     return reply(fmt, method.root, data)
 
 
-def _finish(keep: bool) -> None:
-    if keep:
-        db.session.commit()
+def _finish(kept: bool) -> None:
+    """An API error: its writes are dropped, unless the error is itself on record (a failed login)."""
+    if kept:
+        keep("the API error is on record (a failed login counts toward throttling)")
     else:
-        db.session.rollback()
+        abandon()
 
 
 @bp.route("/status")
@@ -195,13 +196,13 @@ def http_error(exc: HTTPException):
 def database_unavailable(exc: OperationalError):
     # Registered here as well: Flask prefers the site's handler for this exact class over a blueprint's
     # handler for Exception, and that one answers with an HTML page.
-    db.session.rollback()
+    abandon()
     log.error("database unavailable during an API call: %s", exc.orig)  # not the statement's parameters
     return error_reply(_output_format(), [error(503)], 503, {"Retry-After": "30"})
 
 
 @bp.errorhandler(Exception)
 def internal_error(exc: Exception):
-    db.session.rollback()
+    abandon()
     log.exception("API call failed: %s %s", request.method, redact_secrets(request.full_path))
     return error_reply(_output_format(), [error(500)], 500)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
-from .. import files as filestore, limits, mail, settings, spam
+from .. import cache, files as filestore, limits, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
@@ -185,6 +185,14 @@ def parse_access_key(key: str) -> tuple[int, str] | None:
     if not match:
         return None
     return int(match.group(1)), match.group(2)
+
+
+def access_key_scopes(key: str) -> tuple[str, ...] | None:
+    """What a reply opened by an access key (the request page, ``request.get``) depends on: its request's
+    rows only. None for a key that names no request: not cached. Such replies are kept per exact key, so a
+    wrong password never reaches a stored reply."""
+    parsed = parse_access_key(key)
+    return cache.request_scopes(parsed[0]) if parsed else None
 
 
 def find_by_access_key(key: str) -> Request:

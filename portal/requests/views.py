@@ -14,11 +14,12 @@ from ..auth import current_customer
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
-from ..pagecache import access_key_scopes, cached_page
+from ..pagecache import cached_page
 from ..public import login_gate
 from . import access_links, services
 from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
 from .models import Attachment, CustomField, Request
+from ..unit_of_work import abandon
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 log = logging.getLogger(__name__)
@@ -84,9 +85,8 @@ def new():
                 raise ValidationFailed(_merge_errors(form.errors, exc.errors)) from None
             raise ValidationFailed(form.errors)
         req = services.create_request(form.data, form.uploads)
-        db.session.commit()
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return _render_new(form.values, errors_by_field(ValidationFailed(exc.errors + files_note)), 400)
     flash(f"Thank you, we received your request. Your access key is {req.access_key}: keep it (we also "
           "emailed it to you) to check your request and add to it.", "success")
@@ -139,9 +139,8 @@ def _post_update(req: Request, link: access_links.OpenedLink | None = None):
     uploads = uploads_from(request.files) if settings.get("allow_uploads") else []
     try:
         services.add_customer_update(req, update, uploads)
-        db.session.commit()
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
+        abandon()
         pairs = exc.errors if isinstance(exc, ValidationFailed) else [("update", exc.message)]
         if uploads:
             pairs = pairs + [("attachments", FILES_NOT_KEPT)]
@@ -153,7 +152,7 @@ def _post_update(req: Request, link: access_links.OpenedLink | None = None):
 
 
 @bp.route("/<key>", methods=["GET", "POST"])
-@cached_page(access_key_scopes)
+@cached_page(services.access_key_scopes)
 def check(key):
     req, moved = _find(key)
     if moved:

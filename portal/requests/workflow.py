@@ -3,12 +3,11 @@
 Every change is recorded as a private log line in the request's history. Functions flush, never commit.
 Permission: the acting staff member must have the ``requests`` right (raises Forbidden).
 """
-from sqlalchemy.orm import Session
 
 from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from .. import mail, settings
+from .. import mail, settings, unit_of_work
 from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
 from .services import _add_note, add_log, reopen
 
@@ -60,13 +59,12 @@ def record_mail_failure(request_id: int, address: str) -> None:
     """A private history line saying a reply's mail did not go out, so staff know the customer was not told.
 
     Runs after the commit, often in the mail thread: it works in a session of its own and commits it."""
-    with Session(db.engine) as session:
+    with unit_of_work.separate("the request that sent the mail is over; this line is written afterwards") as session:
         if session.get(Request, request_id) is None:
             return
         session.add(Note(request_id=request_id, author_id=-1, is_public=False, is_html=False, body="",
                          log=f"The email about this reply to {address} could not be sent: the customer has "
                              "not been told (see the mail log).", created_at=utcnow()))
-        session.commit()
 
 
 def _describe(value) -> str:

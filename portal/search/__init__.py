@@ -1,6 +1,6 @@
 """Full-text search over the knowledge base, forums and (for staff) requests.
 
-``init_app`` opens the index folder (SEARCH_INDEX_DIR), installs the commit hooks that keep it in step
+``init_app`` opens the index folder (SEARCH_INDEX_DIR), subscribes to the change feed to keep it in step
 with the database, registers the ``flask search`` commands and the search pages.
 """
 from .hooks import reindex_after_commit
@@ -19,7 +19,7 @@ def index_versions(*kinds: str) -> tuple | None:
 
 
 def init_app(app) -> None:
-    from . import cli, hooks, postings, whoosh_fixes  # noqa: F401  (hooks: the session event listeners)
+    from . import cli, hooks, postings, whoosh_fixes
     from .views import bp
 
     whoosh_fixes.apply()
@@ -29,5 +29,6 @@ def init_app(app) -> None:
     app.config.setdefault("SEARCH_LOCK_TIMEOUT", 0.0)
     app.extensions["portico_search"] = SearchIndex(app.config["SEARCH_INDEX_DIR"],
                                                    lock_timeout=float(app.config["SEARCH_LOCK_TIMEOUT"]))
+    hooks.init_app(app)
     app.register_blueprint(bp)
     cli.init_app(app)

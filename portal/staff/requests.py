@@ -12,6 +12,7 @@ from ..requests.models import Category, Status
 from ..requests.services import active_statuses
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
+from ..unit_of_work import abandon
 
 
 def _choices():
@@ -62,9 +63,8 @@ def add_note(request_id):
         workflow.add_staff_note(req, current_staff(), request.form.get("body", ""), public=public,
                                 uploads=uploads())
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return _back(req, exc.message, "error")
-    db.session.commit()
     if not public:
         return _back(req, "Private note added.")
     # Mail goes out after the commit, from a thread: say what was queued, never that it arrived. A mail
@@ -84,9 +84,8 @@ def update(request_id):
             category_id=int_or_none(request.form.get("category")),
             assigned_to_id=int_or_none(request.form.get("assigned_to")), urgent=checked("urgent"))
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return _back(req, exc.message, "error")
-    db.session.commit()
     return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", "success" if changes else "info")
 
 
@@ -95,7 +94,6 @@ def update(request_id):
 def close(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.close(req, current_staff())
-    db.session.commit()
     return _back(req, "Request closed.")
 
 
@@ -104,7 +102,6 @@ def close(request_id):
 def reopen(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.update_request(req, current_staff(), is_open=True)
-    db.session.commit()
     return _back(req, "Request reopened.")
 
 
@@ -116,7 +113,6 @@ def trash(request_id):
         return confirm_page(f"Move request {req.id} to the trash", "It leaves the queue until restored.",
                             cancel=url_for("staff.request_page", request_id=req.id), button="Move to trash")
     workflow.trash(req, current_staff())
-    db.session.commit()
     return _back(req, "Moved to the trash.")
 
 
@@ -125,7 +121,6 @@ def trash(request_id):
 def restore(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.restore(req, current_staff())
-    db.session.commit()
     return _back(req, "Restored from the trash.")
 
 
@@ -137,7 +132,6 @@ def spam(request_id):
         return confirm_page(f"Mark request {req.id} as spam", "It is closed, unassigned and given the Spam status.",
                             cancel=url_for("staff.request_page", request_id=req.id), button="Mark as spam")
     workflow.mark_spam(req, current_staff())
-    db.session.commit()
     return _back(req, "Marked as spam.")
 
 
@@ -146,7 +140,6 @@ def spam(request_id):
 def not_spam(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.not_spam(req, current_staff())
-    db.session.commit()
     return _back(req, "No longer spam; the request is open again.")
 
 
@@ -161,7 +154,6 @@ def revoke_links(request_id):
                             "reply emails a new link.",
                             cancel=url_for("staff.request_page", request_id=req.id), button="Withdraw links")
     access_links.revoke(req, current_staff())
-    db.session.commit()
     return _back(req, "Emailed links withdrawn; the access key still works.")
 
 

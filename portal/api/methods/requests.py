@@ -15,7 +15,7 @@ from ...requests.models import VIA_WEB_SERVICE, Note
 from .. import shapes
 from ..errors import ApiError, error
 from ..output import KeyedList
-from ...pagecache import access_key_scopes
+
 from ..registry import Params, api_method, kept
 
 CONTACT_PARAMS = {"sFirstName": "first_name", "sLastName": "last_name", "sUserId": "user_id",
@@ -113,7 +113,7 @@ def request_update(p: Params):
 
 
 def _key_scopes(p: Params):
-    scopes = access_key_scopes(p.text("accesskey"))
+    scopes = services.access_key_scopes(p.text("accesskey"))
     return (scopes, None) if scopes else None
 
 
