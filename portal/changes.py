@@ -89,11 +89,12 @@ def current(session: Session | None = None) -> ChangeSet:
 
 
 def pending(session: Session | None = None) -> bool:
-    """Whether the transaction in progress has written anything yet (flushed or queued)."""
+    """Whether the transaction in progress has written to the database yet (flushed or by a statement)."""
     if session is None:
         from .extensions import db
         session = db.session()
-    return bool(session.info.get(_KEY)) or bool(session.new or session.dirty or session.deleted)
+    changes = session.info.get(_KEY)
+    return changes is not None and bool(changes.tables)
 
 
 def after_commit(fn: Callable, *args, **kwargs) -> None:
