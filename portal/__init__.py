@@ -35,8 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from .errors import register_error_handlers
-    register_error_handlers(app)
+    from . import errors
+    errors.init_app(app)
 
     from . import challenge, cli, templating
     cli.init_app(app)

@@ -54,6 +54,11 @@ MAX_SETTING = 999_999_999
 SETTINGS_TTL = 5.0
 
 
+def defaults() -> dict:
+    """Every setting at its default: what pages show when the database cannot be read."""
+    return {key: default for key, (default, _) in DEFAULTS.items()}
+
+
 def _read() -> dict:
     from .accounts.models import Setting
 

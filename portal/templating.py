@@ -138,5 +138,4 @@ def init_app(app) -> None:
         except SQLAlchemyError:
             # The error pages (503: database unreachable) must still render: defaults, nobody logged in.
             abandon()
-            defaults = {key: default for key, (default, _) in settings.DEFAULTS.items()}
-            return {"portal": defaults, "current_staff": None, "current_customer": None}
+            return {"portal": settings.defaults(), "current_staff": None, "current_customer": None}

@@ -36,7 +36,11 @@ class Portico(Flask):
 
     def full_dispatch_request(self):
         response = super().full_dispatch_request()
-        finish(response.status_code)
+        try:
+            finish(response.status_code)
+        except Exception as exc:  # the commit itself failed (database gone, a constraint): the same
+            # handlers as a failing view answer it (503, 500...), never the reply that assumed success
+            response = self.finalize_request(self.handle_user_exception(exc))
         return response
 
     def handle_user_exception(self, e):

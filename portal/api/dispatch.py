@@ -8,25 +8,18 @@ Every reply under /api, whatever produced it (a method, an error handler, an unk
 data, never a page: ``API_HEADERS`` forbid a browser to sniff it, run anything in it or treat it as the
 portal's origin, so a link to the API that echoes what a caller typed cannot act for whoever clicks it.
 """
-import logging
-import math
-import time
-
 from flask import Blueprint, make_response, request
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .. import pagecache, settings
-from ..errors import Forbidden
+from ..errors import Forbidden, describe, log_problem
 from ..extensions import csrf
-from ..urls import redact_secrets
+from ..unit_of_work import abandon, keep
 from .auth import authenticate
 from .errors import ApiError, envelope, error
 from .output import CONTENT_TYPES, pick_format, render
 from .registry import Params, lookup
-from ..unit_of_work import abandon, keep
 
-log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # API clients authenticate by header or parameters, never by a session cookie
@@ -154,7 +147,7 @@ def unrouted_call():
     answer it here, in the API's envelope, instead of with the portal's HTML error page."""
     failure = request.routing_exception
     if isinstance(failure, HTTPException) and (failure.code or 500) >= 400 and _is_api_path():
-        return http_error(failure)
+        return api_error(failure)
     return None
 
 
@@ -167,42 +160,16 @@ def api_headers(response):
     return response
 
 
-@bp.errorhandler(429)
-def too_many_requests(exc):
-    return error_reply(_output_format(), [error(429)], 429, {"Retry-After": str(_retry_after())})
-
-
-def _retry_after() -> int:
-    from ..extensions import limiter
-
-    try:
-        limit = limiter.current_limit
-        if limit is not None:
-            return max(1, math.ceil(limit.reset_at - time.time()))
-    except Exception:  # no limit in context: a sensible default
-        pass
-    return 60
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    code = exc.code or 500
-    allowed = getattr(exc, "valid_methods", None)  # a 405 says which verbs would do
-    return error_reply(_output_format(), [{"id": code, "description": exc.description or exc.name}], code,
-                       {"Allow": ", ".join(allowed)} if allowed else None)
-
-
-@bp.errorhandler(OperationalError)
-def database_unavailable(exc: OperationalError):
-    # Registered here as well: Flask prefers the site's handler for this exact class over a blueprint's
-    # handler for Exception, and that one answers with an HTML page.
-    abandon()
-    log.error("database unavailable during an API call: %s", exc.orig)  # not the statement's parameters
-    return error_reply(_output_format(), [error(503)], 503, {"Retry-After": "30"})
+# HelpSpot's error ids for what describe() maps to these statuses; any other status keeps its own number.
+_ERROR_IDS = {429: 429, 500: 500, 503: 503}
 
 
 @bp.errorhandler(Exception)
-def internal_error(exc: Exception):
-    abandon()
-    log.exception("API call failed: %s %s", request.method, redact_secrets(request.full_path))
-    return error_reply(_output_format(), [error(500)], 500)
+def api_error(exc: Exception):
+    """Every failure under /api, in the API's envelope, with the status and headers the site would use
+    (errors.describe): 503 for the database, 429 for limits, 413, 400... The unit of work has rolled back."""
+    problem = describe(exc)
+    log_problem(exc, problem, "api")
+    code = problem.status
+    entry = error(_ERROR_IDS[code]) if code in _ERROR_IDS else {"id": code, "description": problem.message}
+    return error_reply(_output_format(), [entry], code, problem.headers)
