@@ -122,16 +122,15 @@ def _retry_after() -> int:
     return 60
 
 
-def log_problem(exc: BaseException, problem: Problem, surface: str) -> None:
+def log_problem(exc: BaseException, problem: Problem, logger: logging.Logger = log, what: str = "request") -> None:
     """Bugs with their traceback; an unavailable database in one line (its statement's parameters may hold
-    what a visitor typed); client errors not at all."""
+    what a visitor typed); client errors not at all. Query strings are logged with their secrets redacted."""
     from .urls import redact_secrets
 
     if problem.unavailable:
-        log.error("%s: database unavailable: %s", surface, getattr(exc, "orig", None) or exc.__class__.__name__)
+        logger.error("database unavailable during a %s: %s", what, getattr(exc, "orig", None) or type(exc).__name__)
     elif problem.status >= 500:
-        log.error("%s: unhandled error on %s %s", surface, request.method, redact_secrets(request.full_path),
-                  exc_info=exc)
+        logger.error("%s failed: %s %s", what, request.method, redact_secrets(request.full_path), exc_info=exc)
 
 
 def wants_json() -> bool:
@@ -176,5 +175,5 @@ def init_app(app) -> None:
     def any_error(exc: Exception):
         # The unit of work has rolled back before this runs (unit_of_work.Portico).
         problem = describe(exc)
-        log_problem(exc, problem, "site")
+        log_problem(exc, problem)
         return render_problem(app, problem)

@@ -8,6 +8,8 @@ Every reply under /api, whatever produced it (a method, an error handler, an unk
 data, never a page: ``API_HEADERS`` forbid a browser to sniff it, run anything in it or treat it as the
 portal's origin, so a link to the API that echoes what a caller typed cannot act for whoever clicks it.
 """
+import logging
+
 from flask import Blueprint, make_response, request
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +23,7 @@ from .output import CONTENT_TYPES, pick_format, render
 from .registry import Params, lookup
 
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # API clients authenticate by header or parameters, never by a session cookie
 
@@ -169,7 +172,7 @@ def api_error(exc: Exception):
     """Every failure under /api, in the API's envelope, with the status and headers the site would use
     (errors.describe): 503 for the database, 429 for limits, 413, 400... The unit of work has rolled back."""
     problem = describe(exc)
-    log_problem(exc, problem, "api")
+    log_problem(exc, problem, log, "API call")
     code = problem.status
     entry = error(_ERROR_IDS[code]) if code in _ERROR_IDS else {"id": code, "description": problem.message}
     return error_reply(_output_format(), [entry], code, problem.headers)
