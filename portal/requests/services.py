@@ -18,7 +18,7 @@ from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, single_line, without_controls
 from ..urls import MAX_ID, external_url
-from . import fields as custom_fields
+from . import assignment, fields as custom_fields
 from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
                      FieldValue, Note, Request, RequestMerge, Status)
 
@@ -125,7 +125,7 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
         urgent=bool(data.urgent), category_id=category.id if category else None,
         status_id=STATUS_SPAM if is_spam else (status_id or STATUS_ACTIVE),
         opened_by_id=staff.id if staff else None, opened_at=now, updated_at=now,
-        assigned_to_id=None if is_spam else (assigned_to_id or (category.default_staff_id if category else None)),
+        assigned_to_id=None if is_spam else _first_assignee(category, assigned_to_id),
     )
     db.session.add(req)
     req.field_values = [FieldValue(field_id=fid, value=value) for fid, value in values.items() if value is not None]
@@ -139,6 +139,16 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
         _mail_access_key(req)
     req.initial_note = note
     return req
+
+
+def _first_assignee(category: Category | None, assigned_to_id: int | None) -> int | None:
+    """Who a new request goes to: the one named, else the category's default while requests may still be
+    assigned to them (a default later made a moderator or deactivated leaves new requests unassigned).
+    Raises ValidationFailed for a named person requests may not be assigned to."""
+    if assigned_to_id:
+        return assignment.assignee(assigned_to_id).id
+    default = category.default_staff if category is not None else None
+    return default.id if assignment.may_be_assigned(default) else None
 
 
 def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
@@ -189,7 +199,7 @@ def parse_access_key(key: str) -> tuple[int, str] | None:
 
 def find_by_access_key(key: str) -> Request:
     """The request an access key opens. Raises NotFound, or Merged when the key's request was merged
-    (only after its password matched, so merge targets never leak)."""
+    (only after its password matched, so merge targets never leak; ``survivor`` follows it)."""
     parsed = parse_access_key(key)
     if parsed is None:
         raise NotFound("This access key is not on file.")
@@ -205,10 +215,27 @@ def find_by_access_key(key: str) -> Request:
     raise NotFound("This access key is not on file.")
 
 
-def public_history(req: Request) -> list[Note]:
-    """The public notes, pinned first then newest first, with their attachments (one extra query)."""
-    query = (db.select(Note).where(Note.request_id == req.id, Note.is_public.is_(True))
-             .options(selectinload(Note.attachments), selectinload(Note.staff))
+def survivor(request_id: int | None) -> Request | None:
+    """The request with this id or, when it was merged into another, the request it went into (the one
+    that survived the merge); None when there is neither. The staff page and the private API follow a
+    merged id with it; the portal follows a merged access key (``find_by_access_key``'s Merged)."""
+    if not request_id:
+        return None
+    req = db.session.get(Request, request_id)
+    if req is None:
+        merge = db.session.get(RequestMerge, request_id)
+        req = db.session.get(Request, merge.request_id) if merge is not None else None
+    return req
+
+
+def history(req: Request, viewer=None) -> list[Note]:
+    """The notes of a request ``viewer`` may read, pinned first then newest first, with their attachments
+    and authors (two IN queries): every note, private note and log line for staff with the ``requests``
+    right; only the public notes for anyone else (a customer, an access key's or a link's holder)."""
+    query = db.select(Note).where(Note.request_id == req.id)
+    if not (getattr(viewer, "kind", None) == "staff" and viewer.can("requests")):
+        query = query.where(Note.is_public.is_(True))
+    query = (query.options(selectinload(Note.attachments), selectinload(Note.staff))
              .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc()))
     return list(db.session.execute(query).scalars())
 

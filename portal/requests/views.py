@@ -113,7 +113,7 @@ def _find(key: str):
     try:
         return services.find_by_access_key(key), None
     except Merged as exc:
-        target = db.session.get(Request, exc.target_id)
+        target = services.survivor(exc.target_id)
         if target is None:
             raise NotFound(NOT_ON_FILE) from None
         args = dict(request.view_args or {}, key=target.access_key)
@@ -128,7 +128,7 @@ def _render_check(req: Request, errors: dict | None = None, update: str = "", st
     viewer = current_customer()
     if services.hidden_from_public(req, viewer):
         return render_template("requests/closed.html", req=req), status
-    return render_template("requests/check.html", req=req, notes=services.public_history(req),
+    return render_template("requests/check.html", req=req, notes=services.history(req),
                            errors=errors or {}, update=update, link=link,
                            is_owner=viewer is not None and viewer.email == req.email), status
 

@@ -9,6 +9,7 @@ from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from .. import mail, settings
+from . import assignment
 from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
 from .services import _add_note, add_log, reopen
 
@@ -81,8 +82,6 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
 
     Raises Forbidden, ValidationFailed (unknown status, category or staff member).
     """
-    from ..accounts.models import Staff
-
     require(staff)
     changes: list[str] = []
     if status_id is not None and status_id != req.status_id:
@@ -100,9 +99,7 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
         changes.append(f'Category changed from "{_describe(req.category)}" to "{_describe(category)}"')
         req.category_id, req.category = (category.id if category else None), category
     if assigned_to_id is not ... and assigned_to_id != req.assigned_to_id:
-        person = db.session.get(Staff, assigned_to_id) if assigned_to_id else None
-        if assigned_to_id and (person is None or not person.active):
-            raise ValidationFailed(("assigned_to", "Unknown staff member."))
+        person = assignment.assignee(assigned_to_id)
         changes.append(f'Assigned from "{_describe(req.assigned_to)}" to "{_describe(person)}"')
         req.assigned_to_id, req.assigned_to = (person.id if person else None), person
     if urgent is not None and bool(urgent) != req.urgent:

@@ -121,7 +121,7 @@ def _key_scopes(p: Params):
 def request_get(p: Params):
     req = by_access_key(p, 102)
     fields = custom_fields.all_fields(public_only=True)
-    history = [shapes.history_item(req, note) for note in services.public_history(req)]
+    history = [shapes.history_item(req, note) for note in services.history(req)]
     return {**shapes.request_fields(req, fields), "reportingTags": {"tag": []},
             "request_history": {"item": history}}
 
