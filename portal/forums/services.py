@@ -13,7 +13,7 @@ from .. import limits, mail, settings, spam
 from ..dates import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..requests.services import normalise_email
+from ..accounts.services import normalise_email
 from ..text import clean_html, plain_to_html, single_line
 from ..urls import external_url
 from .models import Forum, KnownUser, Post, Topic

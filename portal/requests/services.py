@@ -9,10 +9,10 @@ import string
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
 from .. import files as filestore, limits, mail, settings, spam
+from ..accounts.services import ensure_customer, normalise_email
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
@@ -47,22 +47,6 @@ class RequestInput:
 def new_password() -> str:
     """The letters of an access key: 20 random ASCII letters, mixed case (HelpSpot 5)."""
     return "".join(secrets.choice(string.ascii_letters) for _ in range(20))
-
-
-INVALID_EMAIL = "This is not a valid email address."
-
-
-def normalise_email(raw: str) -> tuple[str, str | None]:
-    """(lower-cased address, or the raw text; error reason or None). The reason never repeats the input:
-    API replies and pages show it, and an echoed address would be a way to put the caller's text there."""
-    raw = (raw or "").strip()
-    if not raw:
-        return "", None
-    try:
-        checked = validate_email(raw, check_deliverability=False)
-    except EmailNotValidError:
-        return raw, INVALID_EMAIL
-    return checked.normalized.lower(), None
 
 
 def _category(category_id: int | None, *, public_only: bool) -> tuple[Category | None, list]:
@@ -177,17 +161,6 @@ def add_log(req: Request, text: str, staff=None) -> Note:
     """A private history line recording a change (status, category, assignment...)."""
     return _add_note(req, "", author_id=staff.id if staff else -1, staff=staff, public=False, is_html=False,
                      log=text)
-
-
-def ensure_customer(email: str):
-    """The portal login row for an email, created without a password when missing."""
-    from ..accounts.models import Customer
-
-    customer = db.session.execute(db.select(Customer).where(Customer.email == email)).scalar_one_or_none()
-    if customer is None:
-        customer = Customer(email=email)
-        db.session.add(customer)
-    return customer
 
 
 def parse_access_key(key: str) -> tuple[int, str] | None:

@@ -10,7 +10,7 @@ import pytest
 from portal import settings
 from portal.accounts.models import Staff
 from portal.extensions import db
-from portal.requests.services import ensure_customer
+from portal.accounts.services import ensure_customer
 from tests.accounts.helpers import confirmed_customer, unconfirmed_customer
 
 PASSWORDS = ["wrong password", "  wrong password  ", " wrong", "wrong "]

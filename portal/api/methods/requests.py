@@ -6,7 +6,7 @@ They call the same services as the portal's request pages (portal.requests.servi
 from flask import request
 
 from ... import security
-from ...accounts.services import FAILURE_WINDOW, EmailNotConfirmed, TooManyAttempts, authenticate_customer
+from ...accounts.services import EmailNotConfirmed, TooManyAttempts, authenticate_customer
 from ...errors import Conflict, Merged, NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import fields as custom_fields
@@ -29,8 +29,8 @@ def customer_login(p: Params):
     failed too often (accounts.services.address_throttled)."""
     try:
         customer = authenticate_customer(p.text("sEmail"), p.get("sPassword"), request.remote_addr or "")
-    except TooManyAttempts:
-        raise ApiError.of(3, status=429, headers={"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))}) from None
+    except TooManyAttempts as exc:
+        raise ApiError.of(3, status=429, headers={"Retry-After": str(exc.retry_after)}) from None
     except EmailNotConfirmed:
         raise ApiError.of(104) from None
     if customer is None:
