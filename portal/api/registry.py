@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from ..files import Upload
 from ..errors import ValidationFailed
+from ..files import Upload
+from ..search import index_versions
 
 MAX_FILES = 9
 INT_LIMIT = 2**31  # PostgreSQL INTEGER holds -2**31 .. 2**31 - 1
@@ -52,15 +53,13 @@ def kept(*scopes: str):
 def searched(kind: str):
     """``cache=`` for a search of one index: its rows' scope, and the index's current version."""
     def scopes(params):
-        from ..search import index_versions
-
         version = index_versions(kind)
         return ((kind,), version) if version is not None else None
     return scopes
 
 
 def lookup(name: str) -> Method | None:
-    from . import methods  # noqa: F401  (importing the package registers every method)
+    from . import methods  # noqa: F401  (registers every method; the methods import this module: a cycle)
 
     return REGISTRY.get(name or "")
 

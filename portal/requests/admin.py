@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from . import assignment
-from .models import FIELD_TYPES, STATUS_ACTIVE, STATUS_SPAM, Category, CategoryField, CustomField, Status
+from .models import (FIELD_TYPES, STATUS_ACTIVE, STATUS_SPAM, Category, CategoryField, CustomField, FieldValue,
+                     Status)
 from .workflow import require
 
 # Statuses the workflow itself relies on: they can be renamed, never switched off or made to (not) close.
@@ -117,8 +118,6 @@ def _field_errors(data: FieldInput) -> list[tuple[str, str]]:
 def save_field(staff, data: FieldInput, custom_field: CustomField | None = None) -> CustomField:
     """Create or update a custom field. The type of a field in use cannot change (its values would no
     longer parse). Raises Forbidden, ValidationFailed, Conflict."""
-    from .models import FieldValue
-
     require(staff, "admin")
     errors = _field_errors(data)
     if errors:

@@ -16,7 +16,7 @@ from ..accounts.services import ensure_customer, normalise_email
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
-from ..text import clean_html, single_line, without_controls
+from ..text import clean_html, single_line, summarize, without_controls
 from ..urls import MAX_ID, external_url
 from . import assignment, fields as custom_fields
 from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
@@ -113,7 +113,7 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
     )
     db.session.add(req)
     req.field_values = [FieldValue(field_id=fid, value=value) for fid, value in values.items() if value is not None]
-    note = _add_note(req, body, author_id=staff.id if staff else AUTHOR_CUSTOMER, staff=staff,
+    note = add_note(req, body, author_id=staff.id if staff else AUTHOR_CUSTOMER, staff=staff,
                      public=note_public, is_html=data.note_is_html, initial=True, uploads=uploads, when=now)
     if data.email:
         ensure_customer(data.email)
@@ -135,7 +135,7 @@ def _first_assignee(category: Category | None, assigned_to_id: int | None) -> in
     return default.id if assignment.may_be_assigned(default) else None
 
 
-def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
+def add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
               initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
     limits.check(body, "note", staff=staff is not None, label="The note")  # every way a note is written
     for upload in uploads:  # staff files too: a size limit and blocked types hold for everyone
@@ -159,7 +159,7 @@ def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bo
 
 def add_log(req: Request, text: str, staff=None) -> Note:
     """A private history line recording a change (status, category, assignment...)."""
-    return _add_note(req, "", author_id=staff.id if staff else -1, staff=staff, public=False, is_html=False,
+    return add_note(req, "", author_id=staff.id if staff else -1, staff=staff, public=False, is_html=False,
                      log=text)
 
 
@@ -251,7 +251,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
             reopen(req)
         if req.trashed:
             req.trashed, req.trashed_at = False, None
-    note = _add_note(req, body, author_id=AUTHOR_CUSTOMER, public=True, is_html=False, uploads=uploads)
+    note = add_note(req, body, author_id=AUTHOR_CUSTOMER, public=True, is_html=False, uploads=uploads)
     req.last_reply_by = AUTHOR_CUSTOMER
     db.session.flush()
     return note
@@ -280,8 +280,6 @@ def requests_for_email(email: str, page: int = 1, per_page: int = 20):
 def initial_summaries(reqs) -> dict[int, str]:
     """{request id: the start of its first note as plain text} for a list page, in one query
     (HelpSpot's history shows this summary; a subject alone is often empty)."""
-    from ..text import summarize
-
     ids = [req.id for req in reqs]
     if not ids:
         return {}
@@ -306,7 +304,7 @@ def request_url(req: Request) -> str:
 
 
 def _mail_access_key(req: Request) -> None:
-    from .access_links import mail_links  # (it builds on this module)
+    from .access_links import mail_links  # access_links imports this module: a cycle at import time
 
     # Anyone can type anyone's address into the form: the mail quotes nothing the sender wrote (no name,
     # no subject), only the key and the link, so the help desk cannot be made to carry a stranger's text.

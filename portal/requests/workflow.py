@@ -11,7 +11,7 @@ from ..extensions import db
 from .. import mail, settings
 from . import assignment
 from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
-from .services import _add_note, add_log, reopen
+from .services import add_note, add_log, reopen
 
 
 def require(staff, permission: str = "requests") -> None:
@@ -25,7 +25,7 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
     require(staff)
     if not (body or "").strip() and not uploads:
         raise ValidationFailed(("note", "Please write a note."))
-    note = _add_note(req, body.strip(), author_id=staff.id, staff=staff, public=public, is_html=is_html,
+    note = add_note(req, body.strip(), author_id=staff.id, staff=staff, public=public, is_html=is_html,
                      uploads=uploads)
     if public:
         req.last_reply_by = staff.id
@@ -47,7 +47,7 @@ def why_no_reply_mail(req: Request, *, check_mail_server: bool = True) -> str | 
 
 
 def _mail_reply(req: Request, staff) -> None:
-    from .access_links import mail_links  # (it builds on this module)
+    from .access_links import mail_links  # access_links imports this module: a cycle at import time
 
     # The request's address was never confirmed by anyone: the mail names the request by its number and
     # quotes no subject (the sender chose it). A mail that cannot be sent is written into the history.
