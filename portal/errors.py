@@ -35,9 +35,6 @@ class ValidationFailed(PortalError):
         self.errors = list(errors)
         super().__init__("; ".join(reason for _, reason in self.errors))
 
-    def for_field(self, field: str) -> list[str]:
-        return [reason for name, reason in self.errors if name == field]
-
 
 class NotFound(PortalError):
     status = 404

@@ -2,7 +2,7 @@
 
 Logins cost the same whatever the email: one scrypt check per form of the typed password, against the
 account's hash or a decoy, whether the account exists, has a password, is active or is confirmed. So
-neither the answer nor its time tells which emails have accounts (issue 11, finding 8).
+neither the answer nor its time tells which emails have accounts.
 """
 import functools
 import hashlib

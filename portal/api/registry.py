@@ -1,7 +1,7 @@
 """API method names mapped to their functions, with each method's parameter spec.
 
 Methods declare their parameters here and receive a ``Params``; the dispatcher checks the required ones
-(one error 101 per missing parameter, in parameter order: difference #3) before the method runs.
+(one error 101 per missing parameter, in parameter order) before the method runs.
 """
 import base64
 import binascii
@@ -67,7 +67,7 @@ def lookup(name: str) -> Method | None:
 class Params:
     """The call's parameters, merged from the query string and the body (the body wins).
 
-    A value that is blank after trimming counts as absent (difference #2). Values are not tag-stripped:
+    A value that is blank after trimming counts as absent, as if it were not sent. Values are not tag-stripped:
     HelpSpot's FILTER_SANITIZE_STRING on query values loses data (passwords, notes with ``<``) and every
     value here is either validated, escaped on output or cleaned by the service that stores it."""
 

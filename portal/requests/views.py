@@ -7,7 +7,6 @@ import logging
 from collections import defaultdict
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
 
 from .. import challenge, files as filestore, settings, spam
 from ..auth import current_customer
@@ -26,14 +25,6 @@ log = logging.getLogger(__name__)
 NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within a moment of opening it, or it was "
              "left open for a long time. Your text is kept below; please check it and send it again.")
 NOT_ON_FILE = "This access key is not on file."
-
-
-def _suggest_url() -> str | None:
-    """The KB suggestion endpoint, when the search pages are installed (the form works without it)."""
-    try:
-        return url_for("search.suggest")
-    except BuildError:
-        return None
 
 
 def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
@@ -55,7 +46,7 @@ def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
 def _render_new(values: dict, errors: dict, status: int = 200):
     categories, fields = _public_fields()
     return render_template("requests/new.html", values=values, errors=errors, categories=categories,
-                           fields=fields, suggest_url=_suggest_url()), status
+                           fields=fields, suggest_url=url_for("search.suggest")), status
 
 
 def _merge_errors(first: list, then: list) -> list:

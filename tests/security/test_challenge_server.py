@@ -1,4 +1,4 @@
-"""The proof-of-work check on the anonymous forms (issue 11, "Beyond the fixes" B), server side.
+"""The proof-of-work check on the anonymous forms, server side.
 
 The server issues salt:challenge:signature (challenge = SHA-256(salt + secret number), signature = HMAC of it,
 the expiry and range inside the salt); a solution is accepted once, before it expires, when the signature

@@ -1,4 +1,4 @@
-"""Signed, expiring, revocable links to one request (issue 11, "Beyond the fixes" A).
+"""Signed, expiring, revocable links to one request.
 
 Mails used to carry /requests/<access key>: a secret that never expires, cannot be withdrawn and opens
 everything. They now carry /requests/link/<token>: one request, one scope (read, or reply = read and add an

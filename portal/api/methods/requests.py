@@ -72,7 +72,7 @@ def request_create(p: Params):
     # The form's link-count spam rule applies in create_request; its timer and honeypot cannot (no form).
     count_against_form_limit("requests.new")
     if p.int("xPortal", 0):
-        raise ApiError.of(207, "The portal ID is not valid")  # no secondary portals (difference #9)
+        raise ApiError.of(207, "The portal ID is not valid")  # Portico has one portal, no secondary ones
     data = services.RequestInput(
         note=p.get("tNote"), urgent=bool(p.int("fUrgent", 0)), category_id=p.int("xCategory") or None,
         custom=p.custom(), opened_via=VIA_WEB_SERVICE,
@@ -85,7 +85,8 @@ def request_create(p: Params):
 
 
 def by_access_key(p: Params, not_found_code: int):
-    """The request for ``accesskey``; Merged answers 208 only after the password matched (difference #4).
+    """The request for ``accesskey``; Merged answers 208 only after the password matched,
+    so a guessed key never learns where a request went.
     A request closed longer ago than ``closed_visible_days`` answers like an unknown key, as the request
     page hides it (the API has no logged-in owner to show it to)."""
     try:
