@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import pagecache, settings
+from .auth import current_customer, current_staff
 from .dates import from_unix
 from .errors import ValidationFailed
 from .extensions import db
@@ -55,8 +56,6 @@ class SpentChallenge(db.Model):
 
 def required() -> bool:
     """Whether this visitor's forms carry the check: the setting is on and nobody is logged in."""
-    from .auth import current_customer, current_staff
-
     return bool(settings.get("proof_of_work")) and current_customer() is None and current_staff() is None
 
 

@@ -5,7 +5,7 @@ import threading
 from collections import OrderedDict
 from datetime import datetime
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,11 +53,6 @@ def page_url(page: int) -> str:
 def tel_href(phone: str) -> str:
     """A ``tel:`` link target from a phone number as people write it ("+1 (555) 010-0199")."""
     return "tel:" + re.sub(r"[^\d+]", "", phone or "")
-
-
-def has_endpoint(name: str) -> bool:
-    """Whether a view exists, so the layout can link to pages another blueprint may not provide yet."""
-    return name in current_app.view_functions
 
 
 def tag_size(count: int, largest: int, steps: int = 5) -> int:
@@ -125,7 +120,7 @@ def init_app(app) -> None:
                                  note_html=cached_note_html, page_html=cached_page_html,
                                  tel_href=tel_href, slugify=slugify, xml_text=text.xml_text)
     app.jinja_env.globals.update(page_url=page_url, form_token=pagecache.volatile("pagecache-formtoken-4d2a91", spam.form_token),
-                                 honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size,
+                                 honeypot_field=spam.HONEYPOT_FIELD, tag_size=tag_size,
                                  shown_inline=files.is_inline)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -7,7 +7,6 @@ import logging
 from collections import defaultdict
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
 
 from .. import challenge, files as filestore, settings, spam
 from ..auth import current_customer
@@ -29,14 +28,6 @@ NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within
 NOT_ON_FILE = "This access key is not on file."
 
 
-def _suggest_url() -> str | None:
-    """The KB suggestion endpoint, when the search pages are installed (the form works without it)."""
-    try:
-        return url_for("search.suggest")
-    except BuildError:
-        return None
-
-
 def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
     """The public categories, and every public custom field with the categories it applies to.
 
@@ -56,7 +47,7 @@ def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
 def _render_new(values: dict, errors: dict, status: int = 200):
     categories, fields = _public_fields()
     return render_template("requests/new.html", values=values, errors=errors, categories=categories,
-                           fields=fields, suggest_url=_suggest_url()), status
+                           fields=fields, suggest_url=url_for("search.suggest")), status
 
 
 def _merge_errors(first: list, then: list) -> list:
@@ -113,7 +104,7 @@ def _find(key: str):
     try:
         return services.find_by_access_key(key), None
     except Merged as exc:
-        target = db.session.get(Request, exc.target_id)
+        target = services.survivor(exc.target_id)
         if target is None:
             raise NotFound(NOT_ON_FILE) from None
         args = dict(request.view_args or {}, key=target.access_key)
@@ -128,7 +119,7 @@ def _render_check(req: Request, errors: dict | None = None, update: str = "", st
     viewer = current_customer()
     if services.hidden_from_public(req, viewer):
         return render_template("requests/closed.html", req=req), status
-    return render_template("requests/check.html", req=req, notes=services.public_history(req),
+    return render_template("requests/check.html", req=req, notes=services.history(req),
                            errors=errors or {}, update=update, link=link,
                            is_owner=viewer is not None and viewer.email == req.email), status
 

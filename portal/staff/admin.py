@@ -10,7 +10,7 @@ from ..auth import current_staff, staff_required
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
-from ..requests import admin as requests_admin
+from ..requests import admin as requests_admin, assignment
 from ..requests.models import FIELD_TYPES, Category, CustomField, Status
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
@@ -155,12 +155,12 @@ def category_edit(category_id=None):
         else:
             flash(f"Category {category.name} saved.", "success")
             return redirect(url_for("staff.categories"))
-    people = db.session.execute(db.select(Staff).where(Staff.active.is_(True)).order_by(Staff.first_name))
+    people = assignment.assignable_staff()
     chosen = data.field_ids if data else [link.field_id for link in category.field_links] if category else []
     # The category's fields first, in its order, then the others.
     fields = sorted(_all_fields(), key=lambda f: chosen.index(f.id) if f.id in chosen else len(chosen))
     return render_template("staff/admin/category_edit.html", category=category, data=data, errors=errors,
-                           fields=fields, people=list(people.scalars())), 400 if errors else 200
+                           fields=fields, people=people), 400 if errors else 200
 
 
 @bp.post("/admin/categories/<int:category_id>/delete")

@@ -3,7 +3,7 @@ Needs the ``forums`` right."""
 from flask import flash, redirect, render_template, request, url_for
 
 from ..accounts.models import Staff
-from ..auth import current_staff, staff_required
+from ..auth import current_staff, safe_next, staff_required
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
@@ -199,8 +199,6 @@ def known_users():
 
 
 def safe_back() -> str:
-    from ..auth import safe_next
-
     return safe_next(request.form.get("back"), url_for("staff.known_users"))
 
 
