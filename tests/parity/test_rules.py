@@ -2,7 +2,8 @@
 API method that applies the rule, and the service called directly agree.
 
 Who may be assigned a request (portal.requests.assignment), request history (services.history), following
-merged requests (services.survivor) and per-account login throttling (accounts.services.refuse_if_throttled).
+merged requests (services.survivor), request search (queue.text_match) and per-account login throttling
+(accounts.services.refuse_if_throttled).
 """
 import base64
 import re
@@ -14,7 +15,7 @@ from portal.accounts import services as accounts
 from portal.accounts.models import Staff
 from portal.errors import Merged, ValidationFailed
 from portal.extensions import db
-from portal.requests import assignment, services, workflow
+from portal.requests import assignment, queue, services, workflow
 from portal.requests.admin import CategoryInput, save_category
 from portal.requests.models import Request, RequestMerge
 from portal.requests.services import RequestInput, create_request
@@ -188,3 +189,26 @@ def test_customer_logins_share_one_throttle(app, client, desk):
     with app.test_request_context():
         with pytest.raises(accounts.TooManyAttempts):
             accounts.authenticate_customer("ana@example.org", PASSWORD)
+
+
+def _queue_numbers(html: str) -> set[int]:
+    return {int(n) for n in re.findall(r'href="/staff/requests/(\d+)"', html)}
+
+
+@pytest.mark.parametrize("text", ["printer", "toner jam", "ana@example.org", "{request}"])
+def test_request_search_matches_the_same_requests_everywhere(app, client, desk, text):
+    with app.app_context():
+        other = create_request(RequestInput(note="Toner jam in tray 2", email="bo@example.org", title="Toner"),
+                               check_spam=False, notify_customer=False)
+        db.session.commit()
+        other_id = other.id
+    text = text.format(request=desk["request"])
+    page = staff_client(app).get("/staff/requests", query_string={"q": text, "view": "all"})
+    found = private(client, "private.request.search", sSearch=text, fRawValues=1)
+    api = {int(r["xRequest"]) for r in found["request"]}
+    with app.test_request_context():
+        agent = db.session.get(Staff, desk["agent"])
+
+        service = set(db.session.scalars(db.select(Request.id).where(queue.text_match(agent, text))))
+    assert _queue_numbers(page.get_data(as_text=True)) == api == service
+    assert service == ({other_id} if text == "toner jam" else {desk["request"]})
