@@ -177,7 +177,7 @@ def cached_page(scopes, vary=None, args=None):
     giving the value the page uses}. The reply is kept per those values, so ``?page=01``, ``?page=1`` and
     no page at all are one reply (with ``page_number``); every other argument is left out of
     ``request.args`` while the page renders, so a random ``?x=...`` neither makes the page render again
-    (that defeated the cache: issue 11, finding 3) nor shows in the reply. A redirect (to the page's
+    (that defeated the cache) nor shows in the reply. A redirect (to the page's
     canonical URL) is never kept: it is made again with every argument, which it carries over."""
     used = dict(args or {})
 

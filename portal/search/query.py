@@ -309,7 +309,7 @@ def correct(searcher, text: str, fields=("title", "body"), hidden=frozenset()) -
     ``hidden``: the numbers of the documents the viewer may not see (``hidden_of``). Only words of
     the other documents count, both as known and as corrections: a word found only in hidden pages, hidden
     chapters, private books or private forums is never offered, and is corrected like any unknown word
-    (issue 11, finding 4)."""
+    (a suggestion must not reveal what a visitor may not read)."""
     reader = searcher.reader()
     leaves = reader.leaf_readers()
     unquoted = _QUOTED.sub(" ", text)
