@@ -21,7 +21,7 @@ from email.utils import formatdate, make_msgid
 from flask import current_app
 
 from . import settings
-from .deferred import defer
+from .changes import after_commit
 from .text import single_line
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def send_after_commit(to: str, title: str, template: str, *, headers: dict | Non
     if not to:
         return False
     context.setdefault("portal_name", settings.get("portal_name"))
-    defer(_dispatch, current_app._get_current_object(), to, title, template, context, headers, on_failure)
+    after_commit(_dispatch, current_app._get_current_object(), to, title, template, context, headers, on_failure)
     return is_configured()
 
 

@@ -142,7 +142,7 @@ class Builder:
 
     def customer(self, email="tsmith@companyco.com", password="nusoxdln"):
         with self.app.app_context():
-            factories.customer(email, password)  # a confirmed account (issue 11)
+            factories.customer(email, password)  # a confirmed account
             db.session.commit()
 
     def book(self, name="Product Manual", **kw):

@@ -3,7 +3,7 @@ from sqlalchemy import and_, or_
 
 from ...dates import from_unix
 from ...extensions import db
-from ...requests import workflow
+from ...requests import queue, workflow
 from ...requests.models import Note, Request
 from ...text import strip_tags
 from .. import readable, shapes
@@ -37,8 +37,7 @@ def criteria(p: Params) -> list:
             when = from_unix(p.int(name))
             conditions.append(column < when if op == "<" else column > when)
     if p.has("sSearch"):
-        like = f"%{p.text('sSearch')}%"
-        conditions.append(Request.id.in_(db.select(Note.request_id).where(Note.body.ilike(like))))
+        conditions.append(queue.text_match(p.staff, p.text("sSearch")))
     return conditions
 
 
