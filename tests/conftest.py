@@ -147,7 +147,11 @@ class SharedDatabase:
             raise
 
     def reset_postgres(self) -> None:
-        """Back to the reference rows after a test that committed for real (``own_database``)."""
+        """Back to the reference rows after a test that committed for real (``own_database``). Such a test
+        may also have ended every other connection to the database (faults/): the next test opens a new one."""
+        if self.connection is not None:
+            self.connection.invalidate()
+            self.connection = None
         with self.engine.begin() as connection:
             _truncate(connection)
             connection.execute(Status.__table__.insert(), DEFAULT_STATUSES)
