@@ -43,7 +43,7 @@ TABLE_SCOPES = {
     "tag": ("kb", "forums"),
     "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
     # Shown on no cached page: customers' own rows are read only when logged in (never cached).
-    "customer": (), "password_reset": (), "api_token": (), "login_attempt": (), "cache_generation": (),
+    "customer": (), "password_reset": (), "api_key": (), "login_attempt": (), "cache_generation": (),
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
 }

@@ -1,5 +1,6 @@
 """Every model, imported once so SQLAlchemy's metadata (and Alembic) sees the whole schema."""
-from .accounts.models import ApiToken, Customer, LoginAttempt, PasswordReset, Setting, Staff  # noqa: F401
+from .apikeys.models import ApiKey  # noqa: F401
+from .accounts.models import Customer, LoginAttempt, PasswordReset, Setting, Staff  # noqa: F401
 from .forums.models import Forum, KnownUser, Post, Subscription, Topic  # noqa: F401
 from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
 from .requests.models import (Attachment, Category, CategoryField, CustomField, FieldValue, Note,  # noqa: F401

@@ -1,4 +1,4 @@
-"""Staff, customer logins, API tokens, password resets and database-stored settings."""
+"""Staff, customer logins, password resets and database-stored settings."""
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -42,7 +42,8 @@ class Staff(UserMixin, db.Model):
     # Part of every session's and remember cookie's id; raising it ends them all (see portal.auth).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="staff", cascade="all, delete-orphan")
+    # API keys (portal.apikeys); "tokens" is the HelpSpot API's word for them.
+    tokens: Mapped[list["ApiKey"]] = relationship(back_populates="staff", cascade="all, delete-orphan")
 
     kind = "staff"
 
@@ -119,27 +120,6 @@ class PasswordReset(db.Model):
     customer: Mapped[Customer] = relationship()
 
 
-class ApiToken(db.Model):
-    """A staff member's API token. Only the SHA-256 of the secret is stored; ``prefix`` identifies it."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    prefix: Mapped[str] = mapped_column(String(12))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-    staff: Mapped[Staff] = relationship(back_populates="tokens")
-
-    @property
-    def revoked(self) -> bool:
-        return self.revoked_at is not None
-
-
 class Setting(db.Model):
     """One portal setting; values are JSON text. Defaults live in ``portal.settings``."""
 
@@ -161,3 +141,8 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
+
+# The HelpSpot API's tokens became API keys (portal.apikeys): one model, under its old name too.
+from ..apikeys.models import ApiKey  # noqa: E402
+ApiToken = ApiKey
