@@ -86,3 +86,6 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId  # before any rule is added: rules bind converters then
     for blueprint in (site, accounts, requests, kb, forums, staff, api):
         app.register_blueprint(blueprint)
+
+    from . import rest
+    rest.init_app(app)  # the REST dialects (/api/v2/ ...), each a blueprint of its own

@@ -103,5 +103,7 @@ def api_token_create(email, name):
 
 
 def init_app(app) -> None:
-    for command in (demo_data_command, create_staff_command, settings_group, api_token_group):
+    from .apikeys.cli import api_key_group
+
+    for command in (demo_data_command, create_staff_command, settings_group, api_token_group, api_key_group):
         app.cli.add_command(command)
