@@ -23,4 +23,4 @@ def portal_url(endpoint: str, **values) -> str | None:
 
 
 # The route modules attach their views to ``bp`` on import.
-from . import admin, auth, forums, kb, requests  # noqa: E402,F401
+from . import admin, api_keys, auth, forums, kb, requests  # noqa: E402,F401
