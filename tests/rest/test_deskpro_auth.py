@@ -166,3 +166,11 @@ def test_read_only_helpspot_key(app, client, make_key):
                       headers={"Authorization": f"Bearer {key}"}).status_code == 200
     assert client.post("/api/index.php", data={"method": "private.request.create"},
                        headers={"Authorization": f"Bearer {key}"}).status_code == 403
+
+
+def test_a_staff_session_cookie_is_no_key(client, make_staff):
+    """The REST dialects skip CSRF because they never act on a session: a logged-in browser gets 401."""
+    make_staff("agent@example.com")
+    client.post("/staff/login", data={"email": "agent@example.com", "password": "correct horse"})
+    assert client.get("/api/v2/me").status_code == 401
+    assert client.post("/api/v2/tickets", data="{}").status_code == 401
