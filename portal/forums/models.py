@@ -5,7 +5,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
-from ..extensions import db
+from ..extensions import Model, db
 from ..text import slugify
 
 forum_moderator = Table(
@@ -21,7 +21,7 @@ topic_tag = Table(
 )
 
 
-class Forum(db.Model):
+class Forum(Model):
     __tablename__ = "forum"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +42,7 @@ class Forum(db.Model):
         return slugify(self.name)
 
 
-class Topic(db.Model):
+class Topic(Model):
     __tablename__ = "topic"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +72,7 @@ class Topic(db.Model):
         return slugify(self.title)
 
 
-class Post(db.Model):
+class Post(Model):
     __tablename__ = "post"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +100,7 @@ class Post(db.Model):
     )
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     """An address that asked for a topic's replies by email: pending until the address confirms it with the
     link mailed to it, so a stranger cannot have the help desk mail posts to someone else's address.
     Unsubscribing keeps the row (confirmed_at emptied): asked_at still counts against the confirmation limits."""
@@ -121,7 +121,7 @@ class Subscription(db.Model):
     )
 
 
-class KnownUser(db.Model):
+class KnownUser(Model):
     """A label (for example "Expert User") shown beside a poster matched by name, IP and OS."""
 
     __tablename__ = "known_user"
