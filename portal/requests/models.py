@@ -1,6 +1,7 @@
 """Requests, their history (notes and log lines), attachments, categories, custom fields, statuses."""
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
@@ -145,6 +146,10 @@ class Request(Model):
     notes: Mapped[list["Note"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="Note.id")
     field_values: Mapped[list["FieldValue"]] = relationship(cascade="all, delete-orphan")
+    if TYPE_CHECKING:
+        # Not a column: create_request leaves the note the request was opened with here for its caller.
+        # Declared for type checkers only, since SQLAlchemy would try to map a plain annotation.
+        initial_note: "Note"
 
     __table_args__ = (
         # The staff queue: open/closed, not trashed, newest activity first.
