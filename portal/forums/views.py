@@ -9,7 +9,7 @@ from ..dates import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import csrf, db
 from ..forms import errors_by_field
-from ..pagecache import cached_page, page_number
+from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
 from ..urls import external_url, page_number
 from . import forms
