@@ -8,7 +8,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi
 
-.PHONY: run test install bench clean
+.PHONY: run test lint install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: $(STAMP)
 	else \
 		echo "== TEST_DATABASE_URL is not set: PostgreSQL run skipped"; \
 	fi
+
+# ruff (lint and import order) over the tree, mypy over portal/: configuration in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -23,17 +23,17 @@ def _worker(folder, lock_timeout, commits, worker, barrier, out):
     from portal import create_app
     from portal.extensions import db
     from portal.kb.models import Page
+    from portal.search import writer
 
     app = create_app(_config(folder, lock_timeout))
     timings, spooled = [], 0
-    index = app.extensions["portico_search"]
-    original = index._spool
+    original = writer.spool
 
     def counting_spool(*args):
         nonlocal spooled
         spooled += 1
         original(*args)
-    index._spool = counting_spool
+    writer.spool = counting_spool
     with app.app_context():
         barrier.wait()
         for number in range(commits):

@@ -6,12 +6,13 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as config_module
+from .unit_of_work import Portico
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
+    app = Portico(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     instance = os.environ.get("INSTANCE_PATH")
     if instance:
@@ -34,8 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from .errors import register_error_handlers
-    register_error_handlers(app)
+    from . import errors
+    errors.init_app(app)
 
     from . import challenge, cli, templating
     cli.init_app(app)
@@ -52,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from .extensions import csrf, db, limiter, login_manager, migrate
-    from . import database, models  # noqa: F401  (models: the whole schema for Alembic)
+    from . import cache, changes, database, models  # noqa: F401  (models: the whole schema for Alembic)
     from .security import storage_uri
 
     if not app.config.get("RATELIMIT_STORAGE_URI"):
@@ -60,6 +61,8 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     db.init_app(app)
     database.init_app(app)
+    changes.init_app(app)  # the change feed, then its subscribers: the caches here, search in search.init_app
+    cache.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from .accounts.models import Customer, Staff
 from .extensions import db, login_manager
 
 
@@ -23,8 +24,6 @@ def load_user(user_id: str):
     """The account a session or remember cookie names, while that session is still current.
 
     An id without a generation (sessions made before generations existed) counts as generation 0."""
-    from .accounts.models import Customer, Staff
-
     kind, _, rest = (user_id or "").partition(":")
     raw, _, generation = rest.partition(":")
     if not raw.isdigit() or not (generation or "0").isdigit():

@@ -1,28 +1,138 @@
-"""A short-lived, per-process cache for what every visitor sees the same way (the home page's lists, the
-portal settings).
+"""What changed, and who must forget it: the cache generations shared by every process, and a short-lived
+per-process cache for what every visitor sees the same way (the home page's lists, the portal settings).
 
-Why: the home lists aggregate or sort over whole tables (the tag cloud counts every page's tags), and
-every page read the settings table; computing them on every request made pages slower as the database
-grew. Cached values are plain Python values (never ORM objects: they outlive the session), keyed by a
-name, never per-user content.
+Generations. Cached replies (portal.pagecache) are stored with the generation numbers of the scopes they
+show: "site" always (settings, statuses, categories, fields, staff names), then "kb", "forums", "requests" or
+one request's bucket "request:<n>". The change feed (portal.changes) hands each commit's change set to
+:func:`raise_generations` inside the transaction, which adds one to the row of every scope written, so every
+worker on every host sees the change from its first request after the commit.
 
-Freshness: an entry lives ``ttl`` seconds. A commit that wrote to one of the tables an entry depends on
-(an ORM flush, or an INSERT/UPDATE/DELETE statement; raw SQL other than SELECT counts as writing every
-table) drops that entry in this process at once, so the writer sees its change on the next page. Other
-worker processes see it when their entry expires: at most ``ttl`` seconds later. Each app has its own
-cache (``app.extensions``), so tests that create a fresh app and database never see another app's values.
+Content cache. The home lists aggregate or sort over whole tables (the tag cloud counts every page's tags),
+and every page reads the settings; computing them on every request made pages slower as the database grew.
+Cached values are plain Python values (never ORM objects: they outlive the session), keyed by a name, never
+per-user content. An entry lives ``ttl`` seconds; a commit that wrote a table it depends on drops it in this
+process at once (:func:`forget_written`), and other processes drop it when they see the "site" generation
+move (pagecache) or when it expires. Each app has its own cache (``app.extensions``), so tests that create a
+fresh app and database never see another app's values.
 """
 import threading
 import time
 
 from flask import current_app, has_app_context
-from sqlalchemy import TextClause, event
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, String
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import changes
+from .changes import EVERY_TABLE, ChangeSet
+from .extensions import db
 
 HOME_TTL = 30.0  # the home page's lists; settings keep theirs shorter (settings.SETTINGS_TTL)
 clock = time.monotonic  # replaced in tests to let time pass
-_WROTE = "portico_cache_wrote"  # session.info: names of the tables written since the last commit
-EVERY_TABLE = "*"
+
+REQUEST_BUCKETS = 1024  # one request's writes invalidate 1/1024 of the cached request replies
+ALL_REQUESTS = "requests"
+SITE = "site"
+
+# Which scope a write to each table changes. Tables not named here change "site" (which every cached reply
+# depends on): a new table is safe before anyone thinks of it. Request tables name the request's bucket.
+TABLE_SCOPES = {
+    "book": ("kb",), "chapter": ("kb",), "page": ("kb",), "page_attachment": ("kb",), "page_vote": ("kb",),
+    "tag": ("kb", "forums"),
+    "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
+    # Shown on no cached page: customers' own rows are read only when logged in (never cached).
+    "customer": (), "password_reset": (), "api_token": (), "login_attempt": (), "cache_generation": (),
+    "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
+    "topic_subscription": (),  # reply subscriptions: on no page at all
+}
+REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
+
+
+class CacheGeneration(db.Model):
+    """A counter per scope, raised by every commit that changes what the scope's cached replies show."""
+    __tablename__ = "cache_generation"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+_GENERATIONS = CacheGeneration.__table__
+
+
+def request_bucket(request_id: int) -> str:
+    """A write to one request raises its bucket only."""
+    return f"request:{request_id % REQUEST_BUCKETS}"
+
+
+def request_scopes(request_id: int) -> tuple[str, ...]:
+    """What one request's cached replies depend on: its bucket, and writes that named no request."""
+    return ALL_REQUESTS, request_bucket(request_id)
+
+
+def scopes_written(change_set: ChangeSet) -> set[str]:
+    """The scopes whose cached replies a change set makes stale."""
+    scopes: set[str] = set()
+    for table in change_set.tables:
+        if table in REQUEST_TABLES:
+            if table in change_set.unowned:
+                scopes.add(ALL_REQUESTS)
+        else:
+            scopes.update(TABLE_SCOPES.get(table, (SITE,)))
+    if change_set.tables & REQUEST_TABLES:
+        scopes.update(request_bucket(request_id) for request_id in change_set.ids("request"))
+    return scopes
+
+
+def raise_generations(change_set: ChangeSet, connection: Connection) -> None:
+    """In the committing transaction: one more for each scope written (an upsert per scope)."""
+    scopes = scopes_written(change_set)
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for scope in sorted(scopes):  # one order in every transaction: two commits never deadlock on these rows
+        statement = insert(_GENERATIONS).values(scope=scope, value=1)
+        connection.execute(statement.on_conflict_do_update(index_elements=[_GENERATIONS.c.scope],
+                                                           set_={"value": _GENERATIONS.c.value + 1}))
+
+
+def current(scopes: tuple[str, ...]) -> tuple[int, ...]:
+    """The generation numbers of ``scopes``, in that order (0 for a scope never written).
+
+    Read on a pooled DB-API connection of its own, outside the session: a reply from the store then
+    costs no session, transaction or ORM work at all (measured: 0.5 ms a reply through the session, 0.39
+    ms this way). On PostgreSQL the one SELECT runs in autocommit, without BEGIN and ROLLBACK round
+    trips. Reading it on another connection than the page's is still safe: it happens before the page's
+    own reads, so a page is never stored under numbers newer than its rows. Errors come out as
+    SQLAlchemy's (an unreachable database answers 503 like any other page)."""
+    engine = db.engine
+    dbapi = engine.dialect.loaded_dbapi
+    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    sql = f"SELECT scope, value FROM cache_generation WHERE scope IN ({', '.join([mark] * len(scopes))})"
+    try:
+        connection = engine.raw_connection()
+        try:
+            driver = connection.driver_connection
+            quick = engine.dialect.name == "postgresql" and not driver.autocommit
+            if quick:
+                driver.autocommit = True
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql, tuple(scopes))
+                rows = dict(cursor.fetchall())
+                cursor.close()
+            finally:
+                if quick and not driver.closed:
+                    driver.autocommit = False
+        except dbapi.Error:
+            connection.invalidate()  # a fresh one next time rather than a broken one back in the pool
+            raise
+        finally:
+            connection.close()  # back to the pool
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, tuple(scopes), exc, dbapi.Error, dialect=engine.dialect) from exc
+    return tuple(rows.get(scope, 0) for scope in scopes)
+
+
 
 
 class ContentCache:
@@ -66,11 +176,9 @@ def cached(key: str, produce, ttl: float = HOME_TTL, tables=()):
     committed write to one of ``tables`` (to any table when none are named). ``produce`` must return plain
     values that are the same for every visitor.
 
-    While the current session holds writes not yet committed, ``produce()`` runs uncached: the writer reads
-    its own changes (a setting changed earlier in the same request) and nothing uncommitted is shared."""
-    from .extensions import db
-
-    if db.session.info.get(_WROTE):
+    While the current transaction holds writes not yet committed, ``produce()`` runs uncached: the writer
+    reads its own changes (a setting changed earlier in the same request) and nothing uncommitted is shared."""
+    if changes.pending():
         return produce()
     return for_app().get(key, produce, ttl, tables)
 
@@ -79,30 +187,11 @@ def clear(app=None) -> None:
     for_app(app).invalidate()
 
 
-def _wrote(session, *tables: str) -> None:
-    session.info.setdefault(_WROTE, set()).update(tables)
+def forget_written(change_set: ChangeSet) -> None:
+    """After a commit: drop this process's copies of what it wrote."""
+    if change_set.tables and has_app_context():
+        for_app().invalidate(change_set.tables)
 
 
-@event.listens_for(Session, "after_flush")
-def _flushed(session, _flush_context):
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        mapper = getattr(instance, "__mapper__", None)
-        _wrote(session, *([t.name for t in mapper.tables] if mapper is not None else [EVERY_TABLE]))
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executed(state):
-    # INSERT/UPDATE/DELETE statements (vote counters, topic counts) skip the flush; so may raw SQL.
-    statement = state.statement
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(statement, "table", None)
-        _wrote(state.session, getattr(table, "name", None) or EVERY_TABLE)
-    elif isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() != "SELECT":
-        _wrote(state.session, EVERY_TABLE)
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session):
-    tables = session.info.pop(_WROTE, None)
-    if tables and has_app_context():
-        for_app().invalidate(tables)
+def init_app(app) -> None:
+    changes.subscribe(forget_written, in_transaction=raise_generations)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import pagecache, settings
+from .auth import current_customer, current_staff
 from .dates import from_unix
 from .errors import ValidationFailed
 from .extensions import Model, db
@@ -55,8 +56,6 @@ class SpentChallenge(Model):
 
 def required() -> bool:
     """Whether this visitor's forms carry the check: the setting is on and nobody is logged in."""
-    from .auth import current_customer, current_staff
-
     return bool(settings.get("proof_of_work")) and current_customer() is None and current_staff() is None
 
 
@@ -108,11 +107,10 @@ def _spend(challenge: str, expires: int) -> bool:
     db.session.execute(delete(SpentChallenge).where(SpentChallenge.expires_at < from_unix(clock())))
     if db.session.get(SpentChallenge, challenge) is not None:
         return False
-    db.session.add(SpentChallenge(challenge=challenge, expires_at=from_unix(expires)))
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a savepoint: losing the race must not undo the rest of the request
+            db.session.add(SpentChallenge(challenge=challenge, expires_at=from_unix(expires)))
     except IntegrityError:  # the same answer, sent twice at once: the other request spent it first
-        db.session.rollback()
         return False
     return True
 

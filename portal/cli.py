@@ -1,8 +1,9 @@
-"""Flask CLI commands: demo-data, create-staff, settings, api-token. (db upgrade comes from Flask-Migrate.)"""
-import click
-from flask.cli import with_appcontext
+"""Flask CLI commands: demo-data, create-staff, settings, api-token. (db upgrade comes from Flask-Migrate.)
 
-from . import settings as portal_settings
+Each command is one unit of work (unit_of_work.command): committed when it returns, rolled back when it fails."""
+import click
+
+from . import settings as portal_settings, unit_of_work
 from .errors import Conflict, ValidationFailed
 from .extensions import db
 
@@ -14,7 +15,7 @@ def _fail(exc: Exception) -> None:
 
 @click.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Only load when the help desk has no staff accounts yet.")
-@with_appcontext
+@unit_of_work.command
 def demo_data_command(if_empty):
     """Load a realistic demo help desk (safe to run twice)."""
     from .accounts.models import Staff
@@ -24,7 +25,6 @@ def demo_data_command(if_empty):
         click.echo("The help desk already has staff accounts; demo content not loaded.")
         return
     created = load_demo(progress=click.echo)
-    db.session.commit()
     click.echo("Demo content loaded." if created else "Demo content already present; nothing changed.")
     click.echo(f"Demo staff login: {DEMO_STAFF_EMAIL} / {DEMO_PASSWORD}")
 
@@ -36,7 +36,7 @@ def demo_data_command(if_empty):
               show_default=True)
 @click.option("--first-name", default="")
 @click.option("--last-name", default="")
-@with_appcontext
+@unit_of_work.command
 def create_staff_command(email, password, role, first_name, last_name):
     """Create a staff account."""
     from .accounts.services import create_staff
@@ -47,7 +47,6 @@ def create_staff_command(email, password, role, first_name, last_name):
         staff = create_staff(email, password, role=role, first_name=first_name, last_name=last_name)
     except (ValidationFailed, Conflict) as exc:
         _fail(exc)
-    db.session.commit()
     click.echo(f"Created {staff.role} {staff.email} (id {staff.id}).")
 
 
@@ -59,19 +58,18 @@ def settings_group():
 @settings_group.command("set")
 @click.argument("key")
 @click.argument("value")
-@with_appcontext
+@unit_of_work.command
 def settings_set(key, value):
     """Set KEY to VALUE (on/off for switches)."""
     try:
         stored = portal_settings.set_value(key, value)
     except ValidationFailed as exc:
         _fail(exc)
-    db.session.commit()
     click.echo(f"{key} = {stored!r}")
 
 
 @settings_group.command("list")
-@with_appcontext
+@unit_of_work.command
 def settings_list():
     """Show every setting with its current value."""
     values = portal_settings.all_settings()
@@ -87,7 +85,7 @@ def api_token_group():
 @api_token_group.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="What the token is for, e.g. the script using it.")
-@with_appcontext
+@unit_of_work.command
 def api_token_create(email, name):
     """Create a token for the staff member EMAIL and print it once."""
     from .accounts.models import Staff
@@ -100,7 +98,6 @@ def api_token_create(email, name):
         _, secret = create_api_token(staff, name)
     except ValidationFailed as exc:
         _fail(exc)
-    db.session.commit()
     click.echo(secret)
     click.echo("Keep this token now: it is not shown again.", err=True)
 

@@ -1,17 +1,22 @@
-"""Domain errors raised by services, and the one renderer that turns any error into HTML or JSON.
+"""Domain errors raised by services, and the one mapping from any error to what a client is told.
 
-Services raise these; views catch ``ValidationFailed`` to pin each reason on its form field.
-The HelpSpot API has its own envelope (``portal.api``) and registers its own handlers.
+Services raise these; views catch ``ValidationFailed`` to pin each reason on its form field. Anything not
+caught reaches :func:`describe`, which every surface uses: the same error is the same HTTP status and
+message everywhere (503 for a database that cannot be reached, 429 for limits, 413 for a body too large,
+400 for validation, 500 for a bug), and each surface wraps it in its own envelope: a page or JSON for the
+site (:func:`render_problem`), HelpSpot's ``<errors>`` for the API (``portal.api.dispatch``).
 """
 import logging
+from dataclasses import dataclass, field
 
 from flask import g, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from .unit_of_work import abandon
+
 log = logging.getLogger(__name__)
-_BARE_503 = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Briefly unavailable</title>"
-             "</head><body><h1>Briefly unavailable</h1><p>{message}</p></body></html>")
 
 
 class PortalError(Exception):
@@ -34,9 +39,6 @@ class ValidationFailed(PortalError):
             errors = [errors]
         self.errors = list(errors)
         super().__init__("; ".join(reason for _, reason in self.errors))
-
-    def for_field(self, field: str) -> list[str]:
-        return [reason for name, reason in self.errors if name == field]
 
 
 class NotFound(PortalError):
@@ -62,6 +64,75 @@ class Merged(NotFound):
         self.target_id = target_id
 
 
+UNAVAILABLE = "The help desk is briefly unavailable. Please try again in a moment."
+INTERNAL = "Something went wrong on our side. It has been logged."
+
+
+@dataclass
+class Problem:
+    """What a client is told about an error: the HTTP status, a message safe to show, extra headers."""
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unavailable(self) -> bool:
+        return self.status == 503
+
+
+def _database_down(exc: BaseException) -> bool:
+    # OperationalError: locked, unreachable, timed out. A lost connection can also surface as
+    # DisconnectionError, an "invalidated" DBAPIError, a pool timeout, or a session left unusable by one.
+    return isinstance(exc, (OperationalError, DisconnectionError, PoolTimeout, PendingRollbackError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def describe(exc: BaseException) -> Problem:
+    """The one mapping from an exception to a :class:`Problem`, for every surface."""
+    if _database_down(exc):
+        return Problem(503, UNAVAILABLE, {"Retry-After": "30"})
+    if isinstance(exc, PortalError):
+        return Problem(exc.status, exc.message)
+    if isinstance(exc, HTTPException):
+        problem = Problem(exc.code or 500, exc.description or exc.name)
+        retry_after = getattr(exc, "retry_after", None) or (exc.response.headers.get("Retry-After")
+                                                            if exc.response is not None else None)
+        if exc.code == 429:
+            problem.headers["Retry-After"] = str(retry_after or _retry_after())
+        allowed = getattr(exc, "valid_methods", None)  # a 405 says which verbs would do
+        if allowed:
+            problem.headers["Allow"] = ", ".join(allowed)
+        return problem
+    return Problem(500, INTERNAL)
+
+
+def _retry_after() -> int:
+    """Seconds until the limit that was hit resets (60 when no limit is in context)."""
+    import math
+    import time
+
+    from .extensions import limiter
+
+    try:
+        limit = limiter.current_limit
+        if limit is not None:
+            return max(1, math.ceil(limit.reset_at - time.time()))
+    except Exception:  # no limit in context: a sensible default
+        pass
+    return 60
+
+
+def log_problem(exc: BaseException, problem: Problem, logger: logging.Logger = log, what: str = "request") -> None:
+    """Bugs with their traceback; an unavailable database in one line (its statement's parameters may hold
+    what a visitor typed); client errors not at all. Query strings are logged with their secrets redacted."""
+    from .urls import redact_secrets
+
+    if problem.unavailable:
+        logger.error("database unavailable during a %s: %s", what, getattr(exc, "orig", None) or type(exc).__name__)
+    elif problem.status >= 500:
+        logger.error("%s failed: %s %s", what, request.method, redact_secrets(request.full_path), exc_info=exc)
+
+
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.path.startswith("/healthz") or (
@@ -70,49 +141,39 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, message: str):
-    """The single error renderer for the HTML site: JSON for JSON clients, a page otherwise."""
+    """The site's envelope: JSON for JSON clients, a page otherwise."""
     if wants_json():
         return jsonify(error={"status": status, "message": message}), status
     template = f"errors/{status}.html" if status in (403, 404, 429, 500, 503) else "errors/generic.html"
     return render_template(template, status=status, message=message), status
 
 
-def register_error_handlers(app):
+_BARE_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Briefly unavailable</title>"
+              "</head><body><h1>Briefly unavailable</h1><p>{message}</p></body></html>")
+
+
+def render_problem(app, problem: Problem):
+    """A problem as the site shows it. When the database is down the page must not need it: default
+    settings, and a bare page if even that fails (a logged-in user is loaded from the database)."""
     from . import settings
-    from .extensions import db
 
-    @app.errorhandler(PortalError)
-    def portal_error(exc: PortalError):
-        return render_error(exc.status, exc.message)
+    if problem.unavailable:
+        g.portal_settings = settings.defaults()
+    try:
+        response = app.make_response(render_error(problem.status, problem.message))
+    except Exception as exc:
+        if not _database_down(exc):
+            raise
+        abandon()
+        response = app.make_response((_BARE_PAGE.format(message=problem.message), problem.status))
+    response.headers.update(problem.headers)
+    return response
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        response = render_error(exc.code or 500, exc.description or exc.name)
-        if exc.code == 429 and getattr(exc, "retry_after", None):
-            resp = app.make_response(response)
-            resp.headers["Retry-After"] = str(exc.retry_after)
-            return resp
-        return response
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(exc):
-        # A locked or unreachable database: nothing half-written survives the rollback.
-        db.session.rollback()
-        log.error("database unavailable: %s", exc)
-        message = "The help desk is briefly unavailable. Please try again in a moment."
-        # The page must not need the database it reports as down: default settings, and a bare page
-        # if even that fails (a logged-in user is loaded from the database).
-        g.portal_settings = {key: default for key, (default, _) in settings.DEFAULTS.items()}
-        try:
-            response = app.make_response(render_error(503, message))
-        except OperationalError:
-            db.session.rollback()
-            response = app.make_response((_BARE_503.format(message=message), 503))
-        response.headers["Retry-After"] = "30"
-        return response
-
+def init_app(app) -> None:
     @app.errorhandler(Exception)
-    def internal_error(exc):
-        db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return render_error(500, "Something went wrong on our side. It has been logged.")
+    def any_error(exc: Exception):
+        # The unit of work has rolled back before this runs (unit_of_work.Portico).
+        problem = describe(exc)
+        log_problem(exc, problem)
+        return render_problem(app, problem)

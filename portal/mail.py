@@ -21,7 +21,7 @@ from email.utils import formatdate, make_msgid
 from flask import current_app
 
 from . import settings
-from .deferred import defer
+from .changes import after_commit
 from .text import single_line
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def send_after_commit(to: str, title: str, template: str, *, headers: dict | Non
     context.setdefault("portal_name", settings.get("portal_name"))
     # The mail thread needs the app itself, not the context-local proxy (whose type is shown as Flask).
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    defer(_dispatch, app, to, title, template, context, headers, on_failure)
+    after_commit(_dispatch, app, to, title, template, context, headers, on_failure)
     return is_configured()
 
 

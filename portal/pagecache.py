@@ -12,11 +12,9 @@ view can add a ``vary`` part to the key (whether this browser already voted on t
 visitors, replies with flashed messages, other methods than GET/HEAD and replies other than 200 are never
 cached.
 
-Freshness: each reply is stored with the generation numbers of the scopes it shows ("site" always: settings,
-statuses, categories, fields, staff names; then "kb", "forums", "requests" or one request's bucket
-"request:<n>"). A commit that writes a table of a scope adds one to that scope's row in
-``cache_generation``, inside the same transaction; a stored reply is used only while its numbers are
-the current ones. So every worker, on every host, sees a change from its first request after the commit,
+Freshness: each reply is stored with the generation numbers of the scopes it shows (portal.cache: every
+commit raises the numbers of the scopes it wrote, inside the same transaction); a stored reply is used only
+while its numbers are the current ones. So every worker, on every host, sees a change from its first request after the commit,
 at the price of one indexed SELECT per cached reply. Entries also expire after ``PAGE_CACHE_TTL``
 seconds, for what changes with time alone (a closed request hidden after N days). The generation is read
 *before* the page is rendered: a reply rendered from newer rows than its numbers is merely stored too old.
@@ -26,169 +24,15 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
-from itertools import chain
 
 from flask import current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import BigInteger, String, TextClause, event
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .extensions import db
+from . import cache
+from .cache import SITE, TABLE_SCOPES, current
 
 clock = time.monotonic  # replaced in tests to let time pass
 CSRF_MARK = "pagecache-csrf-9f1c2e7b"
-REQUEST_BUCKETS = 1024  # one request's writes invalidate 1/1024 of the cached request replies
-ALL_REQUESTS = "requests"
-SITE = "site"
-
-# Which scope a write to each table changes. Tables not named here change "site" (which every cached reply
-# depends on): a new table is safe before anyone thinks of it. Request tables name the request's bucket.
-TABLE_SCOPES = {
-    "book": ("kb",), "chapter": ("kb",), "page": ("kb",), "page_attachment": ("kb",), "page_vote": ("kb",),
-    "tag": ("kb", "forums"),
-    "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
-    # Shown on no cached page: customers' own rows are read only when logged in (never cached).
-    "customer": (), "password_reset": (), "api_token": (), "login_attempt": (), "cache_generation": (),
-    "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
-    "topic_subscription": (),  # reply subscriptions: on no page at all
-}
-REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
-_SCOPES = "portico_pagecache_scopes"  # session.info: scopes written since the last commit
-
-
-class CacheGeneration(db.Model):
-    """A counter per scope, raised by every commit that changes what the scope's cached replies show."""
-    __tablename__ = "cache_generation"
-
-    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-_TABLE = CacheGeneration.__table__
-
-
-def request_bucket(request_id: int) -> str:
-    """A write to one request raises its bucket only."""
-    return f"request:{request_id % REQUEST_BUCKETS}"
-
-
-def request_scopes(request_id: int) -> tuple[str, ...]:
-    """What one request's cached replies depend on: its bucket, and writes that named no request."""
-    return ALL_REQUESTS, request_bucket(request_id)
-
-
-def access_key_scopes(key: str) -> tuple[str, ...] | None:
-    """What a reply opened by an access key (the request page, ``request.get``) depends on: its request's
-    rows only. None for a key that names no request: not cached. Such replies are kept per exact key, so a
-    wrong password never reaches a stored reply."""
-    from .requests.services import parse_access_key
-
-    parsed = parse_access_key(key)
-    return request_scopes(parsed[0]) if parsed else None
-
-
-# ---------------------------------------------------------------------------------------------- writes
-
-def _request_id(instance) -> int | None:
-    if instance.__table__.name == "request":
-        return instance.id
-    if getattr(instance, "request_id", None) is not None:
-        return instance.request_id
-    note = instance.__dict__.get("note")  # an attachment: its note, when loaded (never load during a flush)
-    return getattr(note, "request_id", None)
-
-
-def _record(session, *scopes: str) -> None:
-    session.info.setdefault(_SCOPES, set()).update(scopes)
-
-
-@event.listens_for(Session, "after_flush")
-def _flushed(session, _flush_context):
-    for instance in chain(session.new, session.dirty, session.deleted):
-        table = getattr(getattr(instance, "__table__", None), "name", None)
-        if table in REQUEST_TABLES:
-            request_id = _request_id(instance)
-            _record(session, request_bucket(request_id) if request_id is not None else ALL_REQUESTS)
-        else:
-            _record(session, *TABLE_SCOPES.get(table, (SITE,)))
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executed(state):
-    # UPDATE/DELETE statements (vote counters, topic counts, bulk moves) skip the flush, and name no row.
-    statement = state.statement
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(getattr(statement, "table", None), "name", None)
-        _record(state.session, *((ALL_REQUESTS,) if table in REQUEST_TABLES else TABLE_SCOPES.get(table, (SITE,))))
-    elif isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() != "SELECT":
-        _record(state.session, SITE)
-
-
-@event.listens_for(Session, "before_commit")
-def _raise_generations(session):
-    session.flush()  # the commit would flush these last changes after this hook: count them now
-    scopes = session.info.pop(_SCOPES, None)
-    if not scopes:
-        return
-    connection = session.connection()
-    insert = _upsert(connection.dialect.name)
-    table = _TABLE
-    for scope in sorted(scopes):  # one order in every transaction: two commits never deadlock on these rows
-        statement = insert(table).values(scope=scope, value=1)
-        connection.execute(statement.on_conflict_do_update(index_elements=[table.c.scope],
-                                                           set_={"value": table.c.value + 1}))
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session):
-    session.info.pop(_SCOPES, None)
-
-
-def _upsert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
-def current(scopes: tuple[str, ...]) -> tuple[int, ...]:
-    """The generation numbers of ``scopes``, in that order (0 for a scope never written).
-
-    Read on a pooled DB-API connection of its own, outside the session: a reply from the store then
-    costs no session, transaction or ORM work at all (measured: 0.5 ms a reply through the session, 0.39
-    ms this way). On PostgreSQL the one SELECT runs in autocommit, without BEGIN and ROLLBACK round
-    trips. Reading it on another connection than the page's is still safe: it happens before the page's
-    own reads, so a page is never stored under numbers newer than its rows. Errors come out as
-    SQLAlchemy's (an unreachable database answers 503 like any other page)."""
-    engine = db.engine
-    dbapi = engine.dialect.loaded_dbapi
-    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-    sql = f"SELECT scope, value FROM cache_generation WHERE scope IN ({', '.join([mark] * len(scopes))})"
-    try:
-        connection = engine.raw_connection()
-        try:
-            driver = connection.driver_connection
-            quick = engine.dialect.name == "postgresql" and not driver.autocommit
-            if quick:
-                driver.autocommit = True
-            try:
-                cursor = connection.cursor()
-                cursor.execute(sql, tuple(scopes))
-                rows = dict(cursor.fetchall())
-                cursor.close()
-            finally:
-                if quick and not driver.closed:
-                    driver.autocommit = False
-        except dbapi.Error:
-            connection.invalidate()  # a fresh one next time rather than a broken one back in the pool
-            raise
-        finally:
-            connection.close()  # back to the pool
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(sql, tuple(scopes), exc, dbapi.Error, dialect=engine.dialect) from exc
-    return tuple(rows.get(scope, 0) for scope in scopes)
 
 
 # ---------------------------------------------------------------------------------------------- replies
@@ -313,8 +157,6 @@ def _observe(kept: Store, scopes: tuple[str, ...], stamp: tuple[int, ...]) -> No
     """A change committed by another worker: drop this worker's short-lived copies of what it wrote
     (portal.cache: settings, the home lists) before rendering, so a reply stored under the new numbers
     never shows an older copy."""
-    from . import cache
-
     for scope, value in zip(scopes, stamp):
         if kept.seen.get(scope) == value:
             continue

@@ -5,17 +5,17 @@ import threading
 from collections import OrderedDict
 from datetime import datetime
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import files, pagecache, settings, spam
 from .auth import current_customer, current_staff
 from .dates import utcnow
-from .extensions import db
 from . import text
 from .text import slugify
 from .urls import kept_query_arguments
+from .unit_of_work import abandon
 
 
 def long_date(value: datetime | None) -> str:
@@ -56,11 +56,6 @@ def page_url(page: int) -> str:
 def tel_href(phone: str) -> str:
     """A ``tel:`` link target from a phone number as people write it ("+1 (555) 010-0199")."""
     return "tel:" + re.sub(r"[^\d+]", "", phone or "")
-
-
-def has_endpoint(name: str) -> bool:
-    """Whether a view exists, so the layout can link to pages another blueprint may not provide yet."""
-    return name in current_app.view_functions
 
 
 def tag_size(count: int, largest: int, steps: int = 5) -> int:
@@ -128,7 +123,7 @@ def init_app(app) -> None:
                                  note_html=cached_note_html, page_html=cached_page_html,
                                  tel_href=tel_href, slugify=slugify, xml_text=text.xml_text)
     app.jinja_env.globals.update(page_url=page_url, form_token=pagecache.volatile("pagecache-formtoken-4d2a91", spam.form_token),
-                                 honeypot_field=spam.HONEYPOT_FIELD, has_endpoint=has_endpoint, tag_size=tag_size,
+                                 honeypot_field=spam.HONEYPOT_FIELD, tag_size=tag_size,
                                  shown_inline=files.is_inline)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -140,6 +135,5 @@ def init_app(app) -> None:
                     "current_customer": current_customer()}
         except SQLAlchemyError:
             # The error pages (503: database unreachable) must still render: defaults, nobody logged in.
-            db.session.rollback()
-            defaults = {key: default for key, (default, _) in settings.DEFAULTS.items()}
-            return {"portal": defaults, "current_staff": None, "current_customer": None}
+            abandon()
+            return {"portal": settings.defaults(), "current_staff": None, "current_customer": None}

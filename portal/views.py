@@ -13,6 +13,7 @@ from .kb import services as kb
 from .pagecache import cached_page
 from .public import login_gate
 from .urls import database_id
+from .unit_of_work import abandon
 
 bp = Blueprint("site", __name__)
 
@@ -84,7 +85,7 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:
-        db.session.rollback()
+        abandon()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 

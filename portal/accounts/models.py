@@ -1,4 +1,4 @@
-"""Staff, customer logins, API tokens, password resets and database-stored settings."""
+"""Staff, customer logins, login attempts, API tokens and password resets."""
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -140,16 +140,6 @@ class ApiToken(Model):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
-
-
-class Setting(Model):
-    """One portal setting; values are JSON text. Defaults live in ``portal.settings``."""
-
-    __tablename__ = "setting"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 class LoginAttempt(Model):

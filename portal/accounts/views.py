@@ -8,13 +8,13 @@ from flask_login import current_user, login_user, logout_user
 from .. import challenge, settings, spam
 from ..auth import current_customer, safe_next
 from ..errors import NotFound, ValidationFailed
-from ..extensions import db
 from ..forms import errors_by_field
 from ..mail import send_after_commit
 from ..requests import services as requests
 from ..urls import external_url
 from . import services
 from .forms import missing, values_of
+from ..unit_of_work import abandon, keep
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -62,11 +62,11 @@ def login():
         except services.EmailNotConfirmed as exc:
             # Only someone who knows the password gets here; the link goes to the address, never to them.
             _mail_password_link(services.start_confirmation(exc.customer))
-            db.session.commit()
+            keep("the confirmation link just mailed must work, though the login is refused")
             errors = _errors([("email", CONFIRM_SENT.format(email=exc.customer.email))])
             return render_template("accounts/login.html", values=values, errors=errors,
                                    next=request.form.get("next", "")), 400
-        db.session.commit()  # keeps a failure on record (throttling spans requests), or the login time
+        keep("a failed login stays recorded, so throttling spans requests")
         if customer is not None:
             login_user(customer)
             flash("You are logged in.", "success")
@@ -80,7 +80,6 @@ def login():
 def logout():
     if current_user.is_authenticated:
         services.end_sessions(current_user._get_current_object())  # logging out here logs out every browser
-        db.session.commit()
     logout_user()
     flash("You are logged out.", "success")
     return redirect(url_for("site.home"))
@@ -110,10 +109,9 @@ def register():
         challenge.check(request.form)
         started = services.start_registration(values["email"])
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return render_template("accounts/register.html", values=values, errors=errors_by_field(exc)), 400
     _mail_password_link(started)
-    db.session.commit()
     # The same answer for every address (a member is told in the mail, not here): no account discovery.
     flash(LINK_SENT.format(email=values["email"].strip()), "success")
     return redirect(url_for("accounts.login"))
@@ -129,9 +127,8 @@ def password():
         services.change_customer_password(current_customer(), values["current"], values["password"],
                                           values["confirm"])
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return render_template("accounts/password.html", errors=errors_by_field(exc)), 400
-    db.session.commit()
     login_user(current_user._get_current_object())  # this browser stays logged in, no other
     flash("Your password was changed. Any other browser logged in to your account has been logged out.", "success")
     return redirect(url_for("accounts.history"))
@@ -154,7 +151,6 @@ def forgot():
         customer, token = started
         send_after_commit(customer.email, f"[{settings.get('portal_name')}] Choose a new password", "password_reset",
                           link=external_url("accounts.reset", token=token))
-    db.session.commit()
     # The same answer whether or not the email has an account, so accounts cannot be discovered here.
     flash(RESET_SENT.format(email=values["email"].strip()), "success")
     return redirect(url_for("accounts.login"))
@@ -172,12 +168,11 @@ def reset(token):
     try:
         customer = services.finish_password_reset(token, values["password"], values["confirm"])
     except NotFound:
-        db.session.rollback()
+        abandon()
         return render_template("accounts/reset_invalid.html"), 404
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return render_template("accounts/reset.html", token=token, first=first, errors=errors_by_field(exc)), 400
-    db.session.commit()
     login_user(customer)
     flash("Your password is set and you are logged in." if first
           else "Your new password is set and you are logged in. Every other browser has been logged out.", "success")

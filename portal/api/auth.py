@@ -7,14 +7,14 @@ HTTP 429.
 """
 from flask import request
 
-from ..accounts.services import FAILURE_WINDOW, TooManyAttempts, authenticate_staff, staff_for_token
+from ..accounts.services import TooManyAttempts, authenticate_staff, staff_for_token
 from .errors import ApiError, error
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="API Authentication"'}
 
 
 def _throttled() -> ApiError:
-    return ApiError.of(3, status=429, headers={"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))})
+    return ApiError.of(3, status=429, headers={"Retry-After": str(TooManyAttempts.retry_after)})
 
 
 def authenticate(values: dict[str, str]):

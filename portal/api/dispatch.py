@@ -9,24 +9,21 @@ data, never a page: ``API_HEADERS`` forbid a browser to sniff it, run anything i
 portal's origin, so a link to the API that echoes what a caller typed cannot act for whoever clicks it.
 """
 import logging
-import math
-import time
 
 from flask import Blueprint, make_response, request
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .. import pagecache, settings
-from ..errors import Forbidden
-from ..extensions import csrf, db
-from ..urls import redact_secrets
+from ..errors import Forbidden, describe, log_problem
+from ..extensions import csrf
+from ..unit_of_work import abandon, keep
 from .auth import authenticate
 from .errors import ApiError, envelope, error
 from .output import CONTENT_TYPES, pick_format, render
 from .registry import Params, lookup
 
-log = logging.getLogger(__name__)
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # API clients authenticate by header or parameters, never by a session cookie
 
@@ -107,7 +104,7 @@ def endpoint():
     cached = method.cache(params) if method.cache and not private and pagecache.eligible(api=True) else None
     if cached is not None:
         scopes, vary = cached
-        # Only what the method reads: a stray parameter must not make every call run again (issue 11).
+        # Only what the method reads: a stray parameter must not make every call run again.
         declared = tuple((param, values.get(param)) for param in method.required + method.optional)
         key = ("api", name, fmt, declared, vary)
         return pagecache.serve(key, scopes, lambda: _call(method, params, fmt))
@@ -121,17 +118,17 @@ def _call(method, params: Params, fmt: str):
         _finish(exc.keep)
         return error_reply(fmt, exc.errors, exc.status, exc.headers)
     except Forbidden as exc:
-        db.session.rollback()
+        abandon()
         return error_reply(fmt, [error(2, exc.message)], 403)
-    db.session.commit()
     return reply(fmt, method.root, data)
 
 
-def _finish(keep: bool) -> None:
-    if keep:
-        db.session.commit()
+def _finish(kept: bool) -> None:
+    """An API error: its writes are dropped, unless the error is itself on record (a failed login)."""
+    if kept:
+        keep("the API error is on record (a failed login counts toward throttling)")
     else:
-        db.session.rollback()
+        abandon()
 
 
 @bp.route("/status")
@@ -153,7 +150,7 @@ def unrouted_call():
     answer it here, in the API's envelope, instead of with the portal's HTML error page."""
     failure = request.routing_exception
     if isinstance(failure, HTTPException) and (failure.code or 500) >= 400 and _is_api_path():
-        return http_error(failure)
+        return api_error(failure)
     return None
 
 
@@ -166,42 +163,16 @@ def api_headers(response):
     return response
 
 
-@bp.errorhandler(429)
-def too_many_requests(exc):
-    return error_reply(_output_format(), [error(429)], 429, {"Retry-After": str(_retry_after())})
-
-
-def _retry_after() -> int:
-    from ..extensions import limiter
-
-    try:
-        limit = limiter.current_limit
-        if limit is not None:
-            return max(1, math.ceil(limit.reset_at - time.time()))
-    except Exception:  # no limit in context: a sensible default
-        pass
-    return 60
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    code = exc.code or 500
-    allowed = getattr(exc, "valid_methods", None)  # a 405 says which verbs would do
-    return error_reply(_output_format(), [{"id": code, "description": exc.description or exc.name}], code,
-                       {"Allow": ", ".join(allowed)} if allowed else None)
-
-
-@bp.errorhandler(OperationalError)
-def database_unavailable(exc: OperationalError):
-    # Registered here as well: Flask prefers the site's handler for this exact class over a blueprint's
-    # handler for Exception, and that one answers with an HTML page.
-    db.session.rollback()
-    log.error("database unavailable during an API call: %s", exc.orig)  # not the statement's parameters
-    return error_reply(_output_format(), [error(503)], 503, {"Retry-After": "30"})
+# HelpSpot's error ids for what describe() maps to these statuses; any other status keeps its own number.
+_ERROR_IDS = {429: 429, 500: 500, 503: 503}
 
 
 @bp.errorhandler(Exception)
-def internal_error(exc: Exception):
-    db.session.rollback()
-    log.exception("API call failed: %s %s", request.method, redact_secrets(request.full_path))
-    return error_reply(_output_format(), [error(500)], 500)
+def api_error(exc: Exception):
+    """Every failure under /api, in the API's envelope, with the status and headers the site would use
+    (errors.describe): 503 for the database, 429 for limits, 413, 400... The unit of work has rolled back."""
+    problem = describe(exc)
+    log_problem(exc, problem, log, "API call")
+    code = problem.status
+    entry = error(_ERROR_IDS[code]) if code in _ERROR_IDS else {"id": code, "description": problem.message}
+    return error_reply(_output_format(), [entry], code, problem.headers)

@@ -1,7 +1,7 @@
 """API method names mapped to their functions, with each method's parameter spec.
 
 Methods declare their parameters here and receive a ``Params``; the dispatcher checks the required ones
-(one error 101 per missing parameter, in parameter order: difference #3) before the method runs.
+(one error 101 per missing parameter, in parameter order) before the method runs.
 """
 import base64
 import binascii
@@ -13,6 +13,7 @@ from typing import overload
 
 from ..errors import ValidationFailed
 from ..files import Upload
+from ..search import index_versions
 
 MAX_FILES = 9
 INT_LIMIT = 2**31  # PostgreSQL INTEGER holds -2**31 .. 2**31 - 1
@@ -54,15 +55,13 @@ def kept(*scopes: str):
 def searched(kind: str):
     """``cache=`` for a search of one index: its rows' scope, and the index's current version."""
     def scopes(params):
-        from ..search import index_versions
-
         version = index_versions(kind)
         return ((kind,), version) if version is not None else None
     return scopes
 
 
 def lookup(name: str) -> Method | None:
-    from . import methods  # noqa: F401  (importing the package registers every method)
+    from . import methods  # noqa: F401  (registers every method; the methods import this module: a cycle)
 
     return REGISTRY.get(name or "")
 
@@ -70,7 +69,7 @@ def lookup(name: str) -> Method | None:
 class Params:
     """The call's parameters, merged from the query string and the body (the body wins).
 
-    A value that is blank after trimming counts as absent (difference #2). Values are not tag-stripped:
+    A value that is blank after trimming counts as absent, as if it were not sent. Values are not tag-stripped:
     HelpSpot's FILTER_SANITIZE_STRING on query values loses data (passwords, notes with ``<``) and every
     value here is either validated, escaped on output or cleaned by the service that stores it."""
 

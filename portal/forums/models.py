@@ -1,5 +1,6 @@
 """Forums > topics > posts, moderators, and known-user labels."""
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,6 +75,7 @@ class Topic(Model):
 
 class Post(Model):
     __tablename__ = "post"
+    change_owner: ClassVar = ("topic", "topic_id")  # portal.changes: a post changes its topic
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))

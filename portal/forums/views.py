@@ -74,7 +74,6 @@ def _new_topic(forum):
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("forums.forum", forum_id=forum.id, slug=forum.slug), 303)
-    db.session.commit()
     if post.spam:
         flash(forms.HELD_MESSAGE, "warning")
         return redirect(url_for("forums.forum", forum_id=forum.id, slug=forum.slug), 303)
@@ -114,7 +113,6 @@ def _reply(topic):
     except Conflict as exc:
         flash(f"{exc.message}: no more replies are accepted.", "error")
         return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
-    db.session.commit()
     if post.spam:
         flash(forms.HELD_MESSAGE, "warning")
         return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
@@ -131,7 +129,6 @@ def confirm_subscription(token):
         return render_template("forums/confirm_subscription.html",
                                subscription=subscriptions.subscription_to_confirm(token))
     subscription = subscriptions.confirm(token)
-    db.session.commit()
     topic = subscription.topic
     flash(f"Done: {subscription.email} will get an email when someone replies to this topic.", "success")
     return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
@@ -144,7 +141,6 @@ def unsubscribe(token):
     topic, email = subscriptions.address_to_stop(token)
     if request.method == "POST":
         subscriptions.unsubscribe(token)
-        db.session.commit()
     return render_template("forums/unsubscribe.html", topic=topic, email=email, done=request.method == "POST")
 
 

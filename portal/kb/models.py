@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text,
-                        UniqueConstraint, text)
+                        UniqueConstraint, select, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
@@ -68,6 +68,14 @@ class Tag(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    @staticmethod
+    def changed_with_deletion(session, tag) -> dict[str, list[int]]:
+        """portal.changes: once a tag is gone its page_tag rows are too; its pages change with it."""
+        if tag.id is None:
+            return {}
+        with session.no_autoflush:
+            return {"page": list(session.scalars(select(page_tag.c.page_id).where(page_tag.c.tag_id == tag.id)))}
 
     @property
     def slug(self) -> str:

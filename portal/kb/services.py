@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..forums.models import Forum, Topic, topic_tag
 from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag, page_tag
 
 
@@ -175,8 +176,6 @@ def _visible_tag_ids():
     """The ids of tags a customer may see: on a visible page, or on a visible topic of a public forum. A tag
     used only on hidden pages, in hidden chapters or private books, or on private or held topics is not
     shown to customers at all: its name is as private as what it labels."""
-    from ..forums.models import Forum, Topic, topic_tag
-
     on_pages = _visible_pages().join(page_tag, page_tag.c.page_id == Page.id).with_only_columns(page_tag.c.tag_id)
     on_topics = (db.select(topic_tag.c.tag_id).join(Topic, Topic.id == topic_tag.c.topic_id)
                  .join(Forum, Forum.id == Topic.forum_id).where(Forum.private.is_(False), Topic.post_count > 0))

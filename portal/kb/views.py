@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from .. import files, settings
 from ..auth import current_staff
-from ..extensions import db
 from ..forums import services as forums
 from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
@@ -80,9 +79,7 @@ def vote(page_id):
     if answer not in ("yes", "no"):
         abort(400, "Choose Yes or No.")
     voter = _voter() or secrets.token_urlsafe(24)
-    if kb.vote(page, answer == "yes", voter):
-        db.session.commit()  # the page itself thanks the voter
-    else:
+    if not kb.vote(page, answer == "yes", voter):  # a counted vote: the page itself thanks the voter
         flash("You have already rated this page. Thank you!", "info")
     response = redirect(url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote"), 303)
     response.set_cookie(VOTER_COOKIE, voter, max_age=_TEN_YEARS, httponly=True, samesite="Lax",

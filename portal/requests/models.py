@@ -1,7 +1,7 @@
 """Requests, their history (notes and log lines), attachments, categories, custom fields, statuses."""
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
@@ -179,6 +179,7 @@ class Note(Model):
     """One history row of a request: a public or private note, or a log line of a change."""
 
     __tablename__ = "note"
+    change_owner: ClassVar = ("request", "request_id")  # portal.changes: a note changes its request
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"))
@@ -209,6 +210,8 @@ class Attachment(Model):
     """A file on a note. The bytes live content-addressed on disk (``portal.files``), never executable."""
 
     __tablename__ = "attachment"
+    # portal.changes: its request, when the note is loaded (never loaded during a flush); else "all requests"
+    change_owner: ClassVar = ("request", lambda attachment: getattr(attachment.__dict__.get("note"), "request_id", None))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), index=True)
@@ -225,6 +228,7 @@ class FieldValue(Model):
     """A request's value for one custom field (one row per value, never one column per field)."""
 
     __tablename__ = "field_value"
+    change_owner: ClassVar = ("request", "request_id")
 
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"), primary_key=True)
     field_id: Mapped[int] = mapped_column(ForeignKey("custom_field.id", ondelete="CASCADE"), primary_key=True)
@@ -239,6 +243,7 @@ class RequestMerge(Model):
     """A request that was merged into another: its old key still finds the new request."""
 
     __tablename__ = "request_merge"
+    change_owner: ClassVar = ("request", "request_id")
 
     old_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     old_password: Mapped[str] = mapped_column(String(20))

@@ -11,7 +11,8 @@ from ..errors import NotFound
 from ..extensions import db
 from ..search.query import search_requests
 from ..urls import database_id
-from .models import STATUS_SPAM, Note, Request
+from .models import STATUS_SPAM, Attachment, Request
+from .services import survivor
 from .workflow import require
 
 VIEWS = {
@@ -116,26 +117,17 @@ def counts(staff) -> dict[str, int]:
 
 
 def get_request(staff, request_id: int) -> Request:
-    """Raises Forbidden (no ``requests`` right) or NotFound."""
+    """The request, or the one it was merged into (``services.survivor``). Raises Forbidden (no
+    ``requests`` right) or NotFound."""
     require(staff)
-    req = db.session.get(Request, request_id)
+    req = survivor(request_id)
     if req is None:
         raise NotFound("No such request.")
     return req
 
 
-def full_history(req: Request) -> list[Note]:
-    """Every note, private note and log line, newest first, with attachments and authors (two IN queries)."""
-    query = (db.select(Note).where(Note.request_id == req.id)
-             .options(selectinload(Note.attachments), selectinload(Note.staff))
-             .order_by(Note.created_at.desc(), Note.id.desc()))
-    return list(db.session.execute(query).scalars())
-
-
 def staff_attachment(staff, attachment_id: int):
     """Any request attachment, for staff with the ``requests`` right. Raises Forbidden or NotFound."""
-    from .models import Attachment
-
     require(staff)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:

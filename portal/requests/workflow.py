@@ -3,14 +3,14 @@
 Every change is recorded as a private log line in the request's history. Functions flush, never commit.
 Permission: the acting staff member must have the ``requests`` right (raises Forbidden).
 """
-from sqlalchemy.orm import Session
 
 from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from .. import mail, settings
+from .. import mail, settings, unit_of_work
+from . import assignment
 from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
-from .services import _add_note, add_log, reopen
+from .services import add_note, add_log, reopen
 
 
 def require(staff, permission: str = "requests") -> None:
@@ -24,7 +24,7 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
     require(staff)
     if not (body or "").strip() and not uploads:
         raise ValidationFailed(("note", "Please write a note."))
-    note = _add_note(req, body.strip(), author_id=staff.id, staff=staff, public=public, is_html=is_html,
+    note = add_note(req, body.strip(), author_id=staff.id, staff=staff, public=public, is_html=is_html,
                      uploads=uploads)
     if public:
         req.last_reply_by = staff.id
@@ -46,7 +46,7 @@ def why_no_reply_mail(req: Request, *, check_mail_server: bool = True) -> str | 
 
 
 def _mail_reply(req: Request, staff) -> None:
-    from .access_links import mail_links  # (it builds on this module)
+    from .access_links import mail_links  # access_links imports this module: a cycle at import time
 
     # The request's address was never confirmed by anyone: the mail names the request by its number and
     # quotes no subject (the sender chose it). A mail that cannot be sent is written into the history.
@@ -60,13 +60,12 @@ def record_mail_failure(request_id: int, address: str) -> None:
     """A private history line saying a reply's mail did not go out, so staff know the customer was not told.
 
     Runs after the commit, often in the mail thread: it works in a session of its own and commits it."""
-    with Session(db.engine) as session:
+    with unit_of_work.separate("the request that sent the mail is over; this line is written afterwards") as session:
         if session.get(Request, request_id) is None:
             return
         session.add(Note(request_id=request_id, author_id=-1, is_public=False, is_html=False, body="",
                          log=f"The email about this reply to {address} could not be sent: the customer has "
                              "not been told (see the mail log).", created_at=utcnow()))
-        session.commit()
 
 
 def _describe(value) -> str:
@@ -81,8 +80,6 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
 
     Raises Forbidden, ValidationFailed (unknown status, category or staff member).
     """
-    from ..accounts.models import Staff
-
     require(staff)
     changes: list[str] = []
     if status_id is not None and status_id != req.status_id:
@@ -100,9 +97,7 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
         changes.append(f'Category changed from "{_describe(req.category)}" to "{_describe(category)}"')
         req.category_id, req.category = (category.id if category else None), category
     if assigned_to_id is not ... and assigned_to_id != req.assigned_to_id:
-        person = db.session.get(Staff, assigned_to_id) if assigned_to_id else None
-        if assigned_to_id and (person is None or not person.active):
-            raise ValidationFailed(("assigned_to", "Unknown staff member."))
+        person = assignment.assignee(assigned_to_id)
         changes.append(f'Assigned from "{_describe(req.assigned_to)}" to "{_describe(person)}"')
         req.assigned_to_id, req.assigned_to = (person.id if person else None), person
     if urgent is not None and bool(urgent) != req.urgent:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from .documents import DOCUMENTS, apply, database_counts
-from .index import KINDS, SearchUnavailable
+from . import KINDS, SearchUnavailable
 
 search_cli = AppGroup("search", help="Full-text search index.")
 

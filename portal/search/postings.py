@@ -11,22 +11,19 @@ Two caches, because a commit changes less than it seems:
 - Scores depend on index-wide statistics (idf, average field length) that any commit changes, so each
   searcher keeps its own, computed from the decoded arrays in a few vector operations (SCORED_BYTES).
 
-Depends on Whoosh 2.7's W3 codec internals (block data tuples, length columns), as matching.py does.
+What it reads of Whoosh's storage goes through whoosh_internals.py.
 """
 import threading
 from collections import OrderedDict
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.matching import ListMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
-from whoosh.util.numeric import byte_to_length
 
+from . import whoosh_internals as internals
 from .schema import PackedPositions
 
 DECODED_BYTES = 64 * 1024 * 1024  # per process: the whole benchmark forum index's postings take about 50 MB
 SCORED_BYTES = 8 * 1024 * 1024  # per searcher
-_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
 class Unsupported(Exception):
@@ -122,12 +119,8 @@ class Segment:
         self.reader = sub.reader()
         self.count = sub.doc_count_all()
         self.deleted = np.zeros(self.count, dtype=bool)
-        if self.reader.has_deletions():
-            self.deleted[list(self.reader.deleted_docs_set)] = True  # a property
-        segment = getattr(self.reader, "_segment", None)
-        storage = getattr(self.reader, "_storage", None)
-        # Segment files are never rewritten: the folder and the segment's random id name its contents.
-        self.key = None if segment is None else (getattr(storage, "folder", id(storage)), segment.segment_id())
+        self.deleted[internals.deleted_documents(self.reader)] = True
+        self.key = internals.segment_key(self.reader)  # None: decoded arrays are not kept past this searcher
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Each document's length of ``fieldname`` as Whoosh scores it (a byte-coded approximation)."""
@@ -135,12 +128,7 @@ class Segment:
         found = DECODED.get(key) if self.key else None
         if found is not None:
             return found[0]
-        column = self.reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        codes = np.zeros(self.count, dtype=np.uint8)
-        if column is not None:
-            stored = min(column._count, self.count)
-            codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-        lengths = _LENGTHS[codes]
+        lengths = internals.LENGTHS[internals.length_codes(self.reader, fieldname, self.count)]
         return DECODED.put(key, lengths, lengths.nbytes) if self.key else lengths
 
     def decoded(self, fieldname: str, btext: bytes) -> Decoded | None:
@@ -186,34 +174,17 @@ class PostingsCache:
 
 def _read(segment: Segment, fieldname: str, btext: bytes) -> Decoded:
     field = segment.sub.schema[fieldname]
-    matcher = segment.reader._terms.matcher(fieldname, btext, field.format)
-    if isinstance(matcher, ListMatcher):  # a single posting, inlined in the term's entry
-        blocks = [(matcher._ids, matcher._weights or None, matcher._values)]
-    elif isinstance(matcher, W3LeafMatcher):
-        blocks = list(_blocks(matcher))
-    else:
-        raise Unsupported(type(matcher).__name__)
-    ids = np.concatenate([_ids(block[0], matcher) for block in blocks])
+    try:
+        blocks = internals.posting_blocks(segment.reader, fieldname, btext, field.format)
+    except internals.NotW3Postings as exc:
+        raise Unsupported(str(exc)) from exc
+    ids = np.concatenate([block[0] for block in blocks])
     weights = np.concatenate([_weights(block[1], len(block[0])) for block in blocks])
     if not isinstance(field.format, PackedPositions):
         return Decoded(ids, weights)
     values = [value for block in blocks for value in block[2]]
     counts = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) // 4
     return Decoded(ids, weights, np.frombuffer(b"".join(values), dtype="<u4"), counts)
-
-
-def _blocks(matcher: W3LeafMatcher):
-    """Each block's (ids, weights, values) as stored: ids delta-coded, weights None when all are 1, one
-    number when all are equal, else a tuple."""
-    while not matcher._atend:
-        matcher._read_data()
-        yield matcher._data
-        matcher._next_block()
-
-
-def _ids(stored, matcher) -> np.ndarray:
-    ids = np.asarray(stored, dtype=np.int64)
-    return ids if isinstance(matcher, ListMatcher) else np.cumsum(ids)
 
 
 def _weights(stored, count: int) -> np.ndarray:
@@ -233,6 +204,6 @@ def _scores(segment: Segment, fieldname: str, btext: bytes, ids, weights) -> np.
         return weights
     if type(scorer) is not BM25FScorer:
         raise Unsupported(type(scorer).__name__)
-    idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+    idf, avgfl, B, K1 = internals.bm25f_parameters(scorer)
     fl = segment.lengths(fieldname)[ids]
     return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))

@@ -3,20 +3,37 @@
 Each function filters by what the viewer may see: a customer never gets a private book, hidden page,
 hidden chapter, private forum or held spam post (``public`` in the index; spam is never indexed).
 Hits come from stored fields, so a page of results costs no database query. Ranking is Whoosh's BM25F
-with titles boosted, computed with numpy (ranking.py); snippets are HTML-escaped text with the matched
+with titles boosted, computed with numpy (ranking.py); a query that path does not take (NOT, an index
+built before PackedPositions) runs Whoosh's own search. Snippets are HTML-escaped text with the matched
 words in <mark>.
+
+What a person types becomes a Whoosh query here too: words are ANDed across fields; "quoted words" are
+phrases; with ``prefix_last`` (suggestions while typing) any word may match and the last word may be
+unfinished (it also matches as a prefix). Field names, wildcards, ranges and boosts typed by a user are
+plain words: they could only make a query slow, and visibility is enforced regardless.
 Raises SearchUnavailable (503) when the index is missing or damaged.
 """
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from whoosh.lang.porter import stem
+from whoosh.qparser import (AndGroup, BoostPlugin, EveryPlugin, FieldsPlugin, MultifieldParser, OrGroup,
+                            RangePlugin, WildcardPlugin)
+from whoosh.query import AndNot, NullQuery, Or, Phrase, Prefix, Term
 
-from .index import SearchUnavailable  # noqa: F401  (re-exported for callers)
-from .matching import HIDDEN, count_hits, has_phrase, hidden_of, loosen, phrase_hits, visible
-from .parsing import Matcher, correct, highlight, parse
+from . import SearchUnavailable  # noqa: F401  (re-exported for callers)
+from . import whoosh_internals as internals
 from .ranking import ranked_hits
+from .schema import ANALYZER
+
+HIDDEN = Term("public", False)
+# On Whoosh's path the top-N search does not count: matches are counted one by one up to COUNT_BOUND,
+# and beyond it the total is extrapolated (flagged with Results.total_is_estimate).
+COUNT_BOUND = 1000
 
 
 @dataclass
@@ -45,9 +62,8 @@ class Results:
     suggestion: str | None = None  # "did you mean" (only worked out when nothing matched)
     query: str = ""
     # Exact with numpy ranking (ranking.py). On Whoosh's path (NOT, an index built before PackedPositions)
-    # counting stops at COUNT_BOUND matches, and a phrase is only checked on the best PHRASE_CANDIDATES
-    # matches of its words: beyond those, ``total`` is extrapolated (never below what was seen) and this
-    # is True. The hits of the page asked for are always real matches in rank order.
+    # counting stops at COUNT_BOUND matches: beyond that, ``total`` is extrapolated (never below what was
+    # seen) and this is True. The hits of the page asked for are always real matches in rank order.
     total_is_estimate: bool = False
 
     @property
@@ -59,7 +75,6 @@ KB_FIELDS = ("title", "body", "book", "chapter", "tags")
 FORUM_FIELDS = ("title", "body", "forum")
 REQUEST_FIELDS = ("title", "customer", "body")
 PREFIX_FIELDS = ("title", "body")
-_HIDDEN = HIDDEN
 
 
 def _index():
@@ -81,12 +96,9 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hi
             return empty
         hidden_docs = hidden_of(searcher) if hidden is not None else frozenset()
         start, wanted = (page - 1) * per_page, page * per_page
-        phrases = has_phrase(query)
         # numpy ranking (ranking.py) when the query is made of what it knows, else Whoosh's own search.
         found = ranked_hits(searcher, query, hidden_docs, start, wanted,
-                            loosened=loosen(query) if phrases else None)
-        if found is None and phrases:
-            found = phrase_hits(searcher, query, hidden_docs, start, wanted)
+                            loosened=loosen(query) if has_phrase(query) else None)
         if found is None:
             results = searcher.search(visible(query, hidden_docs), limit=wanted)
             total, estimate = count_hits(searcher, results, query, hidden_docs) if count else (0, False)
@@ -108,7 +120,7 @@ def _page_hit(hit, snippet) -> Hit:
 def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
     """Knowledge-book pages, best match first. Customers see only public pages in visible chapters of
     public books. Raises SearchUnavailable."""
-    return _run("kb", q, KB_FIELDS, page=page, per_page=per_page, hidden=None if staff else _HIDDEN,
+    return _run("kb", q, KB_FIELDS, page=page, per_page=per_page, hidden=None if staff else HIDDEN,
                 make_hit=_page_hit)
 
 
@@ -120,14 +132,14 @@ def _topic_hit(hit, snippet) -> Hit:
 def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
     """Topics whose title or visible posts match (one document per topic). Customers see no private
     forum; held spam is never indexed. Raises SearchUnavailable."""
-    return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, hidden=None if staff else _HIDDEN,
+    return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, hidden=None if staff else HIDDEN,
                 make_hit=_topic_hit, spelling=("title",))
 
 
 def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:
     """KB pages for what a customer is typing on the request form (the last word may be unfinished).
     Raises SearchUnavailable."""
-    return _run("kb", text, KB_FIELDS, page=1, per_page=limit, hidden=_HIDDEN, make_hit=_page_hit,
+    return _run("kb", text, KB_FIELDS, page=1, per_page=limit, hidden=HIDDEN, make_hit=_page_hit,
                 prefix=True, count=False).hits
 
 
@@ -145,3 +157,211 @@ def search_requests(q: str, *, staff, page: int = 1, per_page: int = 20) -> Resu
     return _run("requests", q, REQUEST_FIELDS, page=page, per_page=per_page, hidden=None,
                 make_hit=_request_hit)
 
+
+# Whoosh's own search, for what ranking.py does not take ------------------------------------------------
+
+def visible(query, hidden_docs):
+    """``query`` without the hidden documents: AndNot inside the query lets Whoosh's top-N search skip
+    posting blocks that cannot rank (its ``mask`` argument visits every match)."""
+    return AndNot(query, HIDDEN) if hidden_docs else query
+
+
+def hidden_of(searcher) -> frozenset:
+    """The hidden documents' numbers, worked out once per kept searcher."""
+    return internals.remembered(searcher, "hidden", lambda s: frozenset(s.docs_for_query(HIDDEN)))
+
+
+def count_hits(searcher, results, query, hidden_docs) -> tuple[int, bool]:
+    """(total, is_estimate) of a Whoosh search: its top-N search skips blocks, so it does not count;
+    matches are counted up to COUNT_BOUND and the rest extrapolated from how far that got."""
+    if results.has_exact_length():
+        return len(results), False
+    seen = 0
+    for docnum in searcher.docs_for_query(query):
+        if docnum in hidden_docs:
+            continue
+        seen += 1
+        if seen >= COUNT_BOUND:
+            return max(seen, round(seen * searcher.doc_count_all() / (docnum + 1))), True
+    return seen, False
+
+
+def has_phrase(query) -> bool:
+    return isinstance(query, Phrase) or any(has_phrase(child) for child in query.children())
+
+
+def loosen(query):
+    """``query`` with each phrase replaced by its words, ANDed: what ranks a phrase query's matches."""
+    return internals.phrase_words(query) if isinstance(query, Phrase) else query.apply(loosen)
+
+
+# Parsing, snippets and "did you mean" ------------------------------------------------------------------
+
+_LAST_WORD = re.compile(r"(\w+)$")
+_WORD = re.compile(r"\w+")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _parser(fields, schema, *, any_word: bool = False) -> MultifieldParser:
+    # Suggestions read a whole sentence being typed: any word may match, pages matching more rank first.
+    group = OrGroup.factory(0.9) if any_word else AndGroup
+    parser = MultifieldParser(list(fields), schema, group=group)
+    for plugin in (FieldsPlugin, WildcardPlugin, RangePlugin, BoostPlugin, EveryPlugin):
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+_TOKEN = re.compile(r'"[^"]*"?|\S+')
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def _without_stop_words(text: str, keep_last: bool) -> str:
+    # Whoosh would keep a stop word as a term of the last field, which then matches nothing.
+    tokens = _TOKEN.findall(text)
+    kept = [token for i, token in enumerate(tokens)
+            if not token.isalnum() or token in _OPERATORS or (keep_last and i == len(tokens) - 1)
+            or any(True for _ in ANALYZER(token.lower()))]
+    return " ".join(kept) + (" " if text[-1:].isspace() else "")
+
+
+def parse(text: str, fields, schema, *, prefix_last: bool = False):
+    """The query for ``text``, or None when nothing searchable is left (empty, only stop words)."""
+    parser = _parser(fields, schema, any_word=prefix_last)
+    text = _without_stop_words(text, keep_last=prefix_last)
+    query = parser.parse(text) if text else NullQuery
+    if prefix_last and text.count('"') % 2 == 0:
+        match = _LAST_WORD.search(text)
+        if match and len(match.group(1)) >= 2:
+            rest = parser.parse(text[:match.start()]) if text[:match.start()].strip() else NullQuery
+            word = match.group(1).lower()
+            prefixes = [Prefix(field, word) for field in ("title", "body") if field in fields]
+            last = Or([parser.parse(word), *prefixes])
+            query = Or([rest, last]) if rest is not NullQuery else last
+    query = query.normalize()
+    return None if query is NullQuery else query
+
+
+class Matcher:
+    """Which words of a text a query matched: same stem as a query term, or starting with a query prefix."""
+
+    def __init__(self, query, fields=("title", "body")):
+        self.stems, self.prefixes = set(), []
+        for leaf in query.leaves():
+            if getattr(leaf, "fieldname", None) not in fields:
+                continue
+            if isinstance(leaf, Prefix):
+                self.prefixes.append(leaf.text)
+            else:
+                self.stems.update(word for field, word in leaf.iter_all_terms() if isinstance(word, str))
+        self.prefixes = tuple(self.prefixes)
+        self._seen: dict[str, bool] = {}
+        # Words that may match: those starting like a stem (Porter changes at most a stem's last two
+        # letters, e.g. "ponies" -> "poni") or a prefix. Scanning for them in C finds the first match
+        # of a long forum body without calling __call__ on every word before it.
+        starts = sorted({stem[:max(1, len(stem) - 2)] for stem in self.stems} | set(self.prefixes))
+        self.candidates = re.compile(r"(?<!\w)(?:%s)\w*" % "|".join(map(re.escape, starts)),
+                                     re.IGNORECASE) if starts else None
+
+    def __call__(self, word: str) -> bool:
+        found = self._seen.get(word)
+        if found is None:
+            lower = word.lower()
+            found = _stem(lower) in self.stems or (bool(self.prefixes) and lower.startswith(self.prefixes))
+            self._seen[word] = found
+        return found
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return stem(word)
+
+
+def highlight(matcher: Matcher, text: str, length: int = 200, scan: int = 3000) -> Markup:
+    """About ``length`` characters of ``text`` around the first matched word, every matched word in it in
+    <mark>, everything else HTML-escaped; the opening words when nothing matches. One regular-expression
+    pass over the first ``scan`` characters (re-analysing whole bodies with Whoosh's highlighter cost
+    most of a query's time)."""
+    text = text or ""
+    found = matcher.candidates.finditer(text, 0, scan) if matcher.candidates else ()
+    first = next((m for m in found if matcher(m.group())), None)
+    start = 0 if first is None else max(0, first.start() - length // 4)
+    if start:  # begin on a word boundary
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first.start() else start
+    end = min(len(text), start + length)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    parts, cursor = ["…" if start else ""], start
+    for m in _WORD.finditer(text, start, end):
+        if matcher(m.group()):
+            parts += [str(escape(text[cursor:m.start()])), f"<mark>{escape(m.group())}</mark>"]
+            cursor = m.end()
+    parts += [str(escape(text[cursor:end])), "…" if end < len(text) else ""]
+    return Markup("".join(parts))
+
+
+def correct(searcher, text: str, fields=("title", "body"), hidden=frozenset()) -> str | None:
+    """``text`` with each word the index does not know replaced by the nearest word of the spelling copies
+    of ``fields`` (by edit distance, then frequency), or None when every word is known or nothing better is
+    found.
+
+    ``hidden``: the numbers of the documents the viewer may not see (``hidden_of``). Only words of
+    the other documents count, both as known and as corrections: a word found only in hidden pages, hidden
+    chapters, private books or private forums is never offered, and is corrected like any unknown word
+    (issue 11, finding 4)."""
+    reader = searcher.reader()
+    leaves = reader.leaf_readers()
+    unquoted = _QUOTED.sub(" ", text)
+    corrected, changed = text, False
+    for word in dict.fromkeys(w for w in _WORD.findall(unquoted) if len(w) >= 3 and not w.isdigit()):
+        stems = [token.text for token in ANALYZER(word.lower())]
+        if not stems or any(_visible_frequency(leaf, offset, f, stems[0], hidden, stop_at=1)
+                            for f in ("title", "body") if f in searcher.schema for leaf, offset in leaves):
+            continue
+        best = _nearest(leaves, word.lower(), fields, hidden)
+        if best and best != word.lower():
+            corrected = re.sub(rf"\b{re.escape(word)}\b", best, corrected, count=1)
+            changed = True
+    return corrected if changed else None
+
+
+def _visible_frequency(leaf, offset: int, field: str, term, hidden, stop_at: int | None = None) -> int:
+    """How many documents of one segment the viewer may see hold ``term`` (counting stops at ``stop_at``)."""
+    if not hidden:
+        return leaf.doc_frequency(field, term)
+    if (field, term) not in leaf:
+        return 0
+    seen = 0
+    for docnum in leaf.postings(field, term).all_ids():  # (postings still list replaced documents)
+        if docnum + offset not in hidden and not leaf.is_deleted(docnum):
+            seen += 1
+            if seen == stop_at:
+                break
+    return seen
+
+
+def _nearest(leaves, word: str, fields, hidden=frozenset()) -> str | None:
+    candidates: dict[str, tuple[int, int]] = {}
+    for leaf, offset in leaves:
+        for field in fields:
+            if field not in leaf.schema or not leaf.schema[field].separate_spelling():
+                continue  # a stemmed field without a spelling copy would suggest stems
+            spell = leaf.schema[field].spelling_fieldname(field)
+            for maxdist in (1, 2):
+                found = list(leaf.terms_within(field, word, maxdist, prefix=1))
+                for term in found:
+                    if hidden:  # the spelling copy's postings name no document: count the word's stem
+                        stems = [token.text for token in ANALYZER(term)]
+                        frequency = _visible_frequency(leaf, offset, field, stems[0], hidden) if stems else 0
+                    else:
+                        frequency = leaf.doc_frequency(spell, term) or leaf.doc_frequency(field, term)
+                    if not frequency:
+                        continue  # only in documents the viewer may not see
+                    old = candidates.get(term, (maxdist, 0))
+                    candidates[term] = (min(old[0], maxdist), old[1] + frequency)
+                if found:
+                    break
+    if not candidates:
+        return None
+    return min(candidates, key=lambda term: (candidates[term][0], -candidates[term][1], term))

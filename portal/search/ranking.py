@@ -14,13 +14,13 @@ tests/search/test_ranking.py compares both on varied indexes, several segments a
 
 Phrases are matched exactly from positions, but only among the documents that hold their words (the
 "loosened" query, which ranks them: hits keep the order of the query with each phrase replaced by its
-words, as matching.phrase_hits does). Anything else (Not, wildcards, another weighting) raises
+words). Anything else (Not, wildcards, another weighting) raises
 Unsupported and the caller runs Whoosh's search.
 """
 import numpy as np
 from whoosh.query import And, AndNot, NullQuery, Or, Phrase, Prefix, Term
-from whoosh.util import make_weighted_tree
 
+from . import whoosh_internals as internals
 from .postings import PostingsCache, Segment, Unsupported
 
 __all__ = ["Found", "Ranker", "Unsupported", "ranked_hits", "ranker_for"]
@@ -96,10 +96,7 @@ class Ranker:
 
 def ranker_for(searcher) -> Ranker:
     """The searcher's ranker, made on first use (searchers are kept until the index changes)."""
-    ranker = getattr(searcher, "_portico_ranker", None)
-    if ranker is None:
-        ranker = searcher._portico_ranker = Ranker(searcher)
-    return ranker
+    return internals.remembered(searcher, "ranker", Ranker)
 
 
 def _best(docs, scores, wanted: int):
@@ -191,15 +188,16 @@ class _Evaluation:
             return self.scored(subs[0], scored)
         reader = self.segment.reader
         if type(query) is And:
-            tree = make_weighted_tree(_Pair, [(0 - sub.estimate_size(reader), _Sub(sub)) for sub in subs])
+            tree = internals.make_weighted_tree(_Pair, [(0 - sub.estimate_size(reader), _Sub(sub)) for sub in subs])
             mask, score = self._tree(tree, scored, intersect=True)
         else:
-            if Or.matcher_type != Or.AUTO_MATCHER:
-                raise Unsupported("Or.matcher_type")
-            # Or's automatic choice, with no need for the current match (a top-N search):
-            if not (len(subs) < Or.TOO_MANY_CLAUSES and (query.scale or len(subs) == 2 or self.count > 5000)):
+            try:
+                array_union = internals.or_uses_array_union(query, self.count)
+            except ValueError as exc:
+                raise Unsupported(str(exc)) from exc
+            if array_union:
                 return self._array_union(subs, query.boost, scored)
-            tree = make_weighted_tree(_Pair, [(sub.estimate_size(reader), _Sub(sub)) for sub in subs])
+            tree = internals.make_weighted_tree(_Pair, [(sub.estimate_size(reader), _Sub(sub)) for sub in subs])
             mask, score = self._tree(tree, scored, intersect=False)
         if query.boost != 1.0:
             score = score * query.boost
@@ -258,7 +256,7 @@ class _Evaluation:
         for a constant-score prefix (the default), is evaluated without a weighting. Unlike Whoosh, at
         most PREFIX_EXPANSIONS words (the most frequent)."""
         reader = self.segment.reader
-        words = [word for word in query._btexts(reader) if word]
+        words = internals.prefix_words(query, reader)
         if len(words) > PREFIX_EXPANSIONS:
             frequency = {word: reader.doc_frequency(query.fieldname, word) for word in words}
             kept = set(sorted(words, key=lambda word: -frequency[word])[:PREFIX_EXPANSIONS])
@@ -304,7 +302,7 @@ class _Evaluation:
 
     def _phrase(self, query, candidates):
         """Documents among ``candidates`` with the phrase's words at successive positions (each within
-        ``slop`` of the previous word), as Whoosh's phrase matcher (and matching._in_order) decides.
+        ``slop`` of the previous word), as Whoosh's phrase matcher decides.
 
         The occurrences of the first or the last word (whichever is rarer), in documents holding every
         word, are followed word by word through the others' occurrences (sorted keys: one binary search

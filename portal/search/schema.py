@@ -106,6 +106,7 @@ def request_schema() -> Schema:
 
 
 SCHEMAS = {"kb": kb_schema, "forums": forum_schema, "requests": request_schema}
+KINDS = tuple(SCHEMAS)
 
 
 def outdated(schema, kind: str) -> bool:

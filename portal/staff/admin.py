@@ -10,11 +10,12 @@ from ..auth import current_staff, staff_required
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
-from ..requests import admin as requests_admin
+from ..requests import admin as requests_admin, assignment
 from ..requests.models import FIELD_TYPES, Category, CustomField, Status
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
+from ..unit_of_work import abandon
 
 API_KEYS = ("public_api", "private_api")
 # How the settings page groups portal.settings.DEFAULTS; keys not named here are shown under "Other".
@@ -46,10 +47,9 @@ def _settings_form(keys, template, endpoint):
         try:
             accounts_admin.update_settings(current_staff(), raw)
         except ValidationFailed as exc:
-            db.session.rollback()
+            abandon()
             errors, values = errors_by_field(exc), {**values, **raw}
         else:
-            db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for(endpoint))
     named = {key for group in SECTIONS.values() for key in group}
@@ -103,11 +103,10 @@ def staff_edit(staff_id=None):
             else:
                 accounts_admin.update_staff(current_staff(), person, data)
         except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
+            abandon()
             errors = _problems(exc)
             person = requests_admin.get(Staff, staff_id) if staff_id else None
         else:
-            db.session.commit()
             if person.id == current_staff().id:
                 login_user(person)  # their own new password ended their other sessions, not this one
             flash(f"Saved {person.full_name}.", "success")
@@ -151,18 +150,17 @@ def category_edit(category_id=None):
         try:
             category = requests_admin.save_category(current_staff(), data, category)
         except ValidationFailed as exc:
-            db.session.rollback()
+            abandon()
             errors = errors_by_field(exc)
         else:
-            db.session.commit()
             flash(f"Category {category.name} saved.", "success")
             return redirect(url_for("staff.categories"))
-    people = db.session.execute(db.select(Staff).where(Staff.active.is_(True)).order_by(Staff.first_name))
+    people = assignment.assignable_staff()
     chosen = data.field_ids if data else [link.field_id for link in category.field_links] if category else []
     # The category's fields first, in its order, then the others.
     fields = sorted(_all_fields(), key=lambda f: chosen.index(f.id) if f.id in chosen else len(chosen))
     return render_template("staff/admin/category_edit.html", category=category, data=data, errors=errors,
-                           fields=fields, people=list(people.scalars())), 400 if errors else 200
+                           fields=fields, people=people), 400 if errors else 200
 
 
 @bp.post("/admin/categories/<int:category_id>/delete")
@@ -174,7 +172,6 @@ def category_delete(category_id):
                             "Requests keep it; the request forms stop offering it. You can restore it later.",
                             cancel=url_for("staff.categories"), button="Delete category")
     requests_admin.delete_category(current_staff(), category)
-    db.session.commit()
     flash(f"Category {category.name} deleted.", "success")
     return redirect(url_for("staff.categories"))
 
@@ -184,7 +181,6 @@ def category_delete(category_id):
 def category_restore(category_id):
     category = requests_admin.get(Category, category_id)
     requests_admin.restore_category(current_staff(), category)
-    db.session.commit()
     flash(f"Category {category.name} restored.", "success")
     return redirect(url_for("staff.categories"))
 
@@ -222,11 +218,10 @@ def field_edit(field_id=None):
         try:
             custom_field = requests_admin.save_field(current_staff(), data, custom_field)
         except ValidationFailed as exc:
-            db.session.rollback()
+            abandon()
             errors = errors_by_field(exc)
             custom_field = requests_admin.get(CustomField, field_id) if field_id else None
         else:
-            db.session.commit()
             flash(f"Field {custom_field.name} saved.", "success")
             return redirect(url_for("staff.fields"))
     return render_template("staff/admin/field_edit.html", field=custom_field, data=data, errors=errors,
@@ -242,7 +237,6 @@ def field_delete(field_id):
                             "Every request's value for it is deleted too. This cannot be undone.",
                             cancel=url_for("staff.fields"), button="Delete field")
     requests_admin.delete_field(current_staff(), custom_field)
-    db.session.commit()
     flash(f"Field {custom_field.name} deleted.", "success")
     return redirect(url_for("staff.fields"))
 
@@ -261,10 +255,9 @@ def statuses(status_id=None):
                 current_staff(), request.form.get("name", ""), active=checked("active"),
                 position=int_or_none(request.form.get("position")) or 0, closes=checked("closes"), status=status)
         except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
+            abandon()
             errors = _problems(exc)
         else:
-            db.session.commit()
             flash(f"Status {status.name} saved.", "success")
             return redirect(url_for("staff.statuses"))
     rows = db.session.execute(db.select(Status).order_by(Status.position, Status.id)).scalars()

@@ -12,6 +12,7 @@ from ..forums.models import Post
 from ..requests import queue as request_queue
 from .common import confirm_page, confirmed
 from .views import bp
+from ..unit_of_work import keep
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -27,7 +28,7 @@ def login():
                                                 request.remote_addr or "")
         except accounts.TooManyAttempts as exc:
             staff, error, status = None, exc.message, exc.status
-        db.session.commit()  # keeps the recorded failure, so throttling spans requests
+        keep("a failed login stays recorded, so throttling spans requests")
         if staff is not None:
             session.clear()  # a fresh session: no fixation across the login
             login_user(staff)
@@ -42,7 +43,6 @@ def logout():
     staff = current_staff()
     if staff is not None:
         accounts.end_sessions(staff._get_current_object())  # logging out here logs out every browser
-        db.session.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -80,7 +80,6 @@ def create_token():
         token, secret = accounts.create_api_token(current_staff(), request.form.get("name", ""))
     except ValidationFailed as exc:
         return _profile(errors_by_field(exc), status=400)
-    db.session.commit()
     # Shown once, in this response only: the secret is never stored, flashed or put in a URL.
     return _profile(secret=(token.name, secret))
 
@@ -92,6 +91,5 @@ def revoke_token(token_id):
         return confirm_page("Revoke token", "Programs using this token will stop working at once.",
                             cancel=url_for("staff.profile"), button="Revoke token")
     token = accounts.revoke_api_token(current_staff(), token_id)
-    db.session.commit()
     flash(f"Token “{token.name}” revoked.", "success")
     return redirect(url_for("staff.profile"))

@@ -3,7 +3,7 @@ Needs the ``forums`` right."""
 from flask import flash, redirect, render_template, request, url_for
 
 from ..accounts.models import Staff
-from ..auth import current_staff, staff_required
+from ..auth import current_staff, safe_next, staff_required
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
@@ -14,6 +14,7 @@ from ..search.query import search_forums
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
+from ..unit_of_work import abandon
 
 
 def _forums():
@@ -52,9 +53,8 @@ def forum_edit(forum_id=None):
     try:
         forum = moderation.save_forum(current_staff(), data, forum)
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return _forum_form(moderation.get(Forum, forum_id) if forum_id else None, errors_by_field(exc), 400)
-    db.session.commit()
     flash(f"Forum {forum.name} saved.", "success")
     return redirect(url_for("staff.forum_edit", forum_id=forum.id))
 
@@ -76,7 +76,6 @@ def topic_state(topic_id):
     change = {"close": {"closed": True}, "reopen": {"closed": False}, "stick": {"sticky": True},
               "unstick": {"sticky": False}}.get(request.form.get("action"), {})
     moderation.set_topic_state(current_staff(), item, **change)
-    db.session.commit()
     flash("Topic updated." if change else "Nothing changed.", "success" if change else "info")
     return redirect(url_for("staff.topic", topic_id=item.id))
 
@@ -86,7 +85,6 @@ def topic_state(topic_id):
 def topic_move(topic_id):
     item = moderation.get(Topic, topic_id)
     moderation.move_topic(current_staff(), item, moderation.get(Forum, int_or_none(request.form.get("forum")) or 0))
-    db.session.commit()
     flash(f"Topic moved to {item.forum.name}.", "success")
     return redirect(url_for("staff.topic", topic_id=item.id))
 
@@ -100,7 +98,6 @@ def topic_delete(topic_id):
                             cancel=url_for("staff.topic", topic_id=item.id), button="Delete topic")
     forum_id = item.forum_id
     moderation.delete_topic(current_staff(), item)
-    db.session.commit()
     flash("Topic deleted.", "success")
     return redirect(url_for("staff.forum_edit", forum_id=forum_id))
 
@@ -114,10 +111,9 @@ def post_edit(post_id):
         try:
             moderation.edit_post(current_staff(), post, request.form.get("body", ""))
         except ValidationFailed as exc:
-            db.session.rollback()
+            abandon()
             errors = errors_by_field(exc)
         else:
-            db.session.commit()
             flash("Post saved.", "success")
             return redirect(url_for("staff.topic", topic_id=post.topic_id) + f"#post-{post.id}")
     return render_template("staff/forums/post.html", post=post, errors=errors), 400 if errors else 200
@@ -137,10 +133,9 @@ def post_delete(post_id):
     try:
         moderation.delete_post(current_staff(), post, as_spam=as_spam)
     except Conflict as exc:
-        db.session.rollback()
+        abandon()
         flash(exc.message, "error")
         return redirect(back)
-    db.session.commit()
     flash("Post deleted.", "success")
     if db.session.get(Topic, topic_id) is None:
         return redirect(url_for("staff.forums"))
@@ -154,10 +149,9 @@ def post_to_request(post_id):
     try:
         req = moderation.post_to_request(current_staff(), post)
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         flash(f"The post could not become a request: {exc.message}", "error")
         return redirect(url_for("staff.topic", topic_id=post.topic_id))
-    db.session.commit()
     flash(f"Request {req.id} opened from the post.", "success")
     if current_staff().can("requests"):
         return redirect(url_for("staff.request_page", request_id=req.id))
@@ -179,7 +173,6 @@ def spam_queue():
         else:
             done = moderation.approve_posts(current_staff(), ids)
             message = f"Approved {done} post{'s' if done != 1 else ''}."
-        db.session.commit()
         flash(message, "success")
         return redirect(url_for("staff.spam_queue"))
     return render_template("staff/forums/spam.html", posts=moderation.held_posts())
@@ -195,10 +188,9 @@ def known_users():
             moderation.save_known_user(current_staff(), name=request.form.get("name", ""), label=label,
                                        ip=request.form.get("ip", ""), os=request.form.get("os", ""))
         except ValidationFailed as exc:
-            db.session.rollback()
+            abandon()
             errors = errors_by_field(exc)
         else:
-            db.session.commit()
             flash("Label saved.", "success")
             return redirect(safe_back())
     rows = db.session.execute(db.select(KnownUser).order_by(KnownUser.name)).scalars()
@@ -207,8 +199,6 @@ def known_users():
 
 
 def safe_back() -> str:
-    from ..auth import safe_next
-
     return safe_next(request.form.get("back"), url_for("staff.known_users"))
 
 
@@ -220,7 +210,6 @@ def known_user_delete(known_id):
         return confirm_page(f"Remove the label of {known.name}", "Their posts no longer show it.",
                             cancel=url_for("staff.known_users"), button="Remove label")
     moderation.delete_known_user(current_staff(), known)
-    db.session.commit()
     flash("Label removed.", "success")
     return redirect(url_for("staff.known_users"))
 

@@ -14,6 +14,7 @@ from ..text import clean_html
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
+from ..unit_of_work import abandon
 
 KINDS = {"book": Book, "chapter": Chapter, "page": Page}
 
@@ -49,11 +50,10 @@ def kb_book(book_id=None):
                                      description=request.form.get("description", ""), private=checked("private"),
                                      book=book)
         except ValidationFailed as exc:
-            db.session.rollback()
+            abandon()
             errors = errors_by_field(exc)
             book = editing.get(Book, book_id) if book_id else None
         else:
-            db.session.commit()
             flash(f"Book {book.name} saved.", "success")
             return redirect(url_for("staff.kb_book", book_id=book.id))
     if book is None:
@@ -75,10 +75,9 @@ def kb_chapter(book_id=None, chapter_id=None):
             chapter = editing.save_chapter(current_staff(), book, name=request.form.get("name", ""),
                                            appendix=checked("appendix"), hidden=checked("hidden"), chapter=chapter)
         except ValidationFailed as exc:
-            db.session.rollback()
+            abandon()
             errors = errors_by_field(exc)
         else:
-            db.session.commit()
             flash(f"Chapter {chapter.name} saved.", "success")
             return redirect(url_for("staff.kb_book", book_id=book.id))
     if chapter is None:
@@ -118,10 +117,9 @@ def kb_page(chapter_id=None, page_id=None):
     try:
         page = editing.save_page(current_staff(), chapter, data, page)
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         page = editing.get(Page, page_id) if page_id else None
         return _page_form(chapter, page, data=data, errors=errors_by_field(exc), status=400)
-    db.session.commit()
     flash(f"Page {page.name} saved.", "success")
     return redirect(url_for("staff.kb_page", page_id=page.id))
 
@@ -131,7 +129,6 @@ def kb_page(chapter_id=None, page_id=None):
 def kb_move(kind, item_id):
     item = _item(kind, item_id)
     editing.move(current_staff(), item, -1 if request.form.get("direction") == "up" else 1)
-    db.session.commit()
     book = _book_of(item)
     return redirect(url_for("staff.kb_books") if kind == "book" else url_for("staff.kb_book", book_id=book.id))
 
@@ -147,7 +144,6 @@ def kb_delete(kind, item_id):
         return confirm_page(f"Delete {kind} {item.name}", f"This deletes the {kind}{inside}. It cannot be undone.",
                             cancel=back, button=f"Delete {kind}")
     editing.delete(current_staff(), item)
-    db.session.commit()
     flash(f"Deleted {kind} {item.name}.", "success")
     return redirect(back)
 
@@ -160,7 +156,6 @@ def kb_reset_helpful(page_id):
         return confirm_page(f"Reset the helpful counts of {page.name}", "Both counts go back to zero.",
                             cancel=url_for("staff.kb_page", page_id=page.id), button="Reset counts")
     editing.reset_helpful(current_staff(), page)
-    db.session.commit()
     flash("Helpful counts reset.", "success")
     return redirect(url_for("staff.kb_page", page_id=page.id))
 
@@ -176,10 +171,9 @@ def kb_attach(page_id):
         for upload in files:
             editing.add_attachment(current_staff(), page, upload, downloadable=not checked("inline"))
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         flash(exc.message, "error")
     else:
-        db.session.commit()
         flash("Attachment added.", "success")
     return redirect(url_for("staff.kb_page", page_id=page_id))
 
@@ -193,6 +187,5 @@ def kb_attachment_delete(attachment_id):
         return confirm_page(f"Delete attachment {attachment.filename}", "It is removed from the page.",
                             cancel=url_for("staff.kb_page", page_id=page_id), button="Delete attachment")
     editing.delete(current_staff(), attachment)
-    db.session.commit()
     flash("Attachment deleted.", "success")
     return redirect(url_for("staff.kb_page", page_id=page_id))

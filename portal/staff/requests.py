@@ -3,23 +3,20 @@
 from flask import flash, redirect, render_template, request, url_for
 
 from .. import files as filestore
-from ..accounts.models import Staff
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..requests import access_links, queue as request_queue, workflow
-from ..requests.models import Category, Status
-from ..requests.services import active_statuses
+from ..requests import access_links, assignment, queue as request_queue, services, workflow
+from ..requests.models import Category
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
+from ..unit_of_work import abandon
 
 
 def _choices():
     categories = list(db.session.execute(db.select(Category).where(Category.deleted.is_(False))
                                          .order_by(Category.name)).scalars())
-    people = list(db.session.execute(db.select(Staff).where(Staff.active.is_(True), Staff.role != "moderator")
-                                     .order_by(Staff.first_name, Staff.last_name)).scalars())
-    return categories, active_statuses(), people
+    return categories, services.active_statuses(), assignment.assignable_staff()
 
 
 @bp.get("/requests")
@@ -41,8 +38,10 @@ def queue():
 @staff_required("requests")
 def request_page(request_id):
     req = request_queue.get_request(current_staff(), request_id)
+    if req.id != request_id:  # merged into another: its page is the one that survived
+        return redirect(url_for("staff.request_page", request_id=req.id))
     categories, statuses, people = _choices()
-    return render_template("staff/requests/request.html", req=req, history=request_queue.full_history(req),
+    return render_template("staff/requests/request.html", req=req, history=services.history(req, current_staff()),
                            categories=categories, statuses=statuses, people=people,
                            errors=request.args.get("error"))
 
@@ -62,9 +61,8 @@ def add_note(request_id):
         workflow.add_staff_note(req, current_staff(), request.form.get("body", ""), public=public,
                                 uploads=uploads())
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return _back(req, exc.message, "error")
-    db.session.commit()
     if not public:
         return _back(req, "Private note added.")
     # Mail goes out after the commit, from a thread: say what was queued, never that it arrived. A mail
@@ -84,9 +82,8 @@ def update(request_id):
             category_id=int_or_none(request.form.get("category")),
             assigned_to_id=int_or_none(request.form.get("assigned_to")), urgent=checked("urgent"))
     except ValidationFailed as exc:
-        db.session.rollback()
+        abandon()
         return _back(req, exc.message, "error")
-    db.session.commit()
     return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", "success" if changes else "info")
 
 
@@ -95,7 +92,6 @@ def update(request_id):
 def close(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.close(req, current_staff())
-    db.session.commit()
     return _back(req, "Request closed.")
 
 
@@ -104,7 +100,6 @@ def close(request_id):
 def reopen(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.update_request(req, current_staff(), is_open=True)
-    db.session.commit()
     return _back(req, "Request reopened.")
 
 
@@ -116,7 +111,6 @@ def trash(request_id):
         return confirm_page(f"Move request {req.id} to the trash", "It leaves the queue until restored.",
                             cancel=url_for("staff.request_page", request_id=req.id), button="Move to trash")
     workflow.trash(req, current_staff())
-    db.session.commit()
     return _back(req, "Moved to the trash.")
 
 
@@ -125,7 +119,6 @@ def trash(request_id):
 def restore(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.restore(req, current_staff())
-    db.session.commit()
     return _back(req, "Restored from the trash.")
 
 
@@ -137,7 +130,6 @@ def spam(request_id):
         return confirm_page(f"Mark request {req.id} as spam", "It is closed, unassigned and given the Spam status.",
                             cancel=url_for("staff.request_page", request_id=req.id), button="Mark as spam")
     workflow.mark_spam(req, current_staff())
-    db.session.commit()
     return _back(req, "Marked as spam.")
 
 
@@ -146,7 +138,6 @@ def spam(request_id):
 def not_spam(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.not_spam(req, current_staff())
-    db.session.commit()
     return _back(req, "No longer spam; the request is open again.")
 
 
@@ -161,7 +152,6 @@ def revoke_links(request_id):
                             "reply emails a new link.",
                             cancel=url_for("staff.request_page", request_id=req.id), button="Withdraw links")
     access_links.revoke(req, current_staff())
-    db.session.commit()
     return _back(req, "Emailed links withdrawn; the access key still works.")
 
 

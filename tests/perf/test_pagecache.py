@@ -11,7 +11,7 @@ from portal import pagecache
 from portal.extensions import db
 from portal.forums.models import Forum, Post, Topic
 from portal.kb.models import Book, Chapter, Page
-from portal.pagecache import CacheGeneration
+from portal.cache import CacheGeneration
 from portal.requests import services as requests
 from portal.requests.models import Request
 from tests.conftest import make_app

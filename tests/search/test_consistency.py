@@ -5,8 +5,9 @@ import logging
 from flask import current_app
 
 from portal.extensions import db
+from portal.search import writer as search_writer
+from portal.search import KINDS
 from portal.search.cli import rebuild
-from portal.search.index import KINDS
 from portal.search.query import search_forums, search_kb, search_requests
 
 
@@ -122,13 +123,13 @@ def test_change_committed_during_a_rebuild_is_spooled_then_applied(content, monk
         def fill_then_commit(writer):
             count = fill(writer)
             content.page(chapter, "Late page", "latecomer")  # commits while the rebuild holds the lock
-            spooled.extend(index._spooled(kind))
+            spooled.extend(search_writer.spooled(index, kind))
             return count
         return original(kind, fill_then_commit)
 
     monkeypatch.setattr(index, "rebuild", rebuild_with_a_commit_inside)
     assert rebuild("kb") == 1
-    assert len(spooled) == 1 and index._spooled("kb") == []
+    assert len(spooled) == 1 and search_writer.spooled(index, "kb") == []
     assert titles(search_kb("latecomer")) == ["Late page"] and titles(search_kb("early")) == ["Early page"]
 
 
@@ -156,7 +157,7 @@ def test_bulk_updates_are_indexed_when_announced(content):
 
 
 def test_a_seeded_random_module_does_not_make_a_new_segment_overwrite_a_live_one(content, caplog):
-    """Whoosh named segments with ``random``; Hypothesis seeds it before every example (whoosh_fixes.py)."""
+    """Whoosh named segments with ``random``; Hypothesis seeds it before every example (whoosh_internals.py)."""
     import random
 
     chapter = content.chapter(content.book())

@@ -14,9 +14,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Or, Phrase, Prefix
 
 from portal.search import ranking
-from portal.search.matching import HIDDEN, has_phrase, loosen, visible
-from portal.search.parsing import parse
-from portal.search.query import FORUM_FIELDS, KB_FIELDS
+from portal.search.query import FORUM_FIELDS, HIDDEN, KB_FIELDS, has_phrase, loosen, parse, visible
 from portal.search.ranking import ranked_hits, ranker_for
 from portal.search.schema import forum_schema, kb_schema
 

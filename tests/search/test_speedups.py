@@ -2,7 +2,7 @@
 from flask import current_app
 from whoosh import index as whoosh_index
 
-from portal.search import matching, query
+from portal.search import query
 from portal.search.query import search_kb
 
 
@@ -58,25 +58,19 @@ def test_phrase_totals_are_exact_with_numpy_ranking(content):
     assert pages[3].hits == []
 
 
-def test_phrase_pages_hold_only_phrase_matches_and_say_when_the_total_is_estimated(content, monkeypatch):
-    """Whoosh's path (an index built before PackedPositions, or a query ranking.py does not know)."""
+def test_phrase_pages_on_whooshs_path_hold_only_phrase_matches(content, monkeypatch):
+    """Whoosh's path (an index built before PackedPositions, or a query ranking.py does not know): Whoosh's
+    own phrase matching, counted exactly up to COUNT_BOUND and estimated beyond."""
     _guides_and_others(content)
     monkeypatch.setattr(query, "ranked_hits", lambda *args, **kwargs: None)
-    monkeypatch.setattr(matching, "PHRASE_CANDIDATES", 2)  # check positions on 8 candidates of 10 (4 per result)
-
-    first = search_kb('"password reset"', per_page=2)
-    assert all(hit.title.startswith("Guide") for hit in first.hits) and len(first.hits) == 2
-    assert first.total_is_estimate and first.total >= len(first.hits)
-
     pages = [search_kb('"password reset"', per_page=2, page=page) for page in (1, 2, 3)]
-    titles = [hit.title for results in pages for hit in results.hits]
-    assert sorted(titles) == [f"Guide {number}" for number in range(6)]
-    assert (pages[2].total, pages[2].total_is_estimate) == (6, False)  # every candidate checked: exact
-
-    monkeypatch.setattr(matching, "PHRASE_CANDIDATES", 300)
-    exact = search_kb('"password reset"', per_page=2)
-    assert (exact.total, exact.total_is_estimate) == (6, False)
+    assert sorted(hit.title for results in pages for hit in results.hits) == [f"Guide {number}" for number in range(6)]
+    assert {(results.total, results.total_is_estimate) for results in pages} == {(6, False)}
     assert search_kb("password reset").total == 10
+
+    monkeypatch.setattr(query, "COUNT_BOUND", 4)
+    estimated = search_kb("password reset", per_page=2)
+    assert estimated.total_is_estimate and estimated.total >= 4 and len(estimated.hits) == 2
 
 
 def test_phrase_mixed_with_words_and_across_fields_agrees_with_whoosh(content):
