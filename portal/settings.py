@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from . import cache
 from .dates import utcnow
 from .errors import ValidationFailed
-from .extensions import db
+from .extensions import Model, db
 from .text import clean_html, single_line
 
 
-class Setting(db.Model):
+class Setting(Model):
     """One portal setting; values are JSON text. Defaults live in ``DEFAULTS`` below."""
 
     __tablename__ = "setting"

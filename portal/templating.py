@@ -46,8 +46,11 @@ def iso(value: datetime | None) -> str:
 
 def page_url(page: int) -> str:
     """The current URL with another ``page`` number, keeping the other plain query arguments."""
-    args = {**kept_query_arguments(request.endpoint), "page": page}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    endpoint = request.endpoint
+    assert endpoint is not None  # a paginated page was routed to its view
+    args = {**kept_query_arguments(endpoint), "page": page}
+    # kept_query_arguments leaves out url_for's own keywords (_external, _anchor...), which mypy cannot know.
+    return url_for(endpoint, **(request.view_args or {}), **args)  # type: ignore[arg-type]
 
 
 def tel_href(phone: str) -> str:

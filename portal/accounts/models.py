@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..dates import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 ROLES = ("administrator", "agent", "moderator")
 
@@ -27,7 +27,7 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-class Staff(UserMixin, db.Model):
+class Staff(UserMixin, Model):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class Staff(UserMixin, db.Model):
         return self.active and permission in PERMISSIONS.get(self.role, set())
 
 
-class Customer(UserMixin, db.Model):
+class Customer(UserMixin, Model):
     """A portal login. Created without a password when a request arrives from a new email.
 
     The account shows the requests of its email, so it works only once the email is confirmed: by
@@ -100,10 +100,12 @@ class Customer(UserMixin, db.Model):
         self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:  # no password set yet: nothing matches
+            return False
+        return check_password_hash(self.password_hash, password)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A single-use, expiring link mailed to a customer to choose a password (registration or a reset).
     Opening it proves owning the email. Only a hash of the token is stored."""
 
@@ -119,7 +121,7 @@ class PasswordReset(db.Model):
     customer: Mapped[Customer] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A staff member's API token. Only the SHA-256 of the secret is stored; ``prefix`` identifies it."""
 
     __tablename__ = "api_token"
@@ -140,7 +142,7 @@ class ApiToken(db.Model):
         return self.revoked_at is not None
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed logins, counted per account and per address so guessing is slowed across workers; and one
     successful login per (account, address), so that address's failures never lock that account out."""
 

@@ -108,8 +108,10 @@ def _find(key: str):
         if target is None:
             raise NotFound(NOT_ON_FILE) from None
         args = dict(request.view_args or {}, key=target.access_key)
+        endpoint = request.endpoint
+        assert endpoint is not None  # called from the request views, which were routed
         # 307 re-sends a posted update to the request it was merged into instead of losing it.
-        return None, redirect(url_for(request.endpoint, **args), 307 if request.method == "POST" else 302)
+        return None, redirect(url_for(endpoint, **args), 307 if request.method == "POST" else 302)
 
 
 def _render_check(req: Request, errors: dict | None = None, update: str = "", status: int = 200,

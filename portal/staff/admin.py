@@ -195,11 +195,13 @@ def fields():
 
 def _field_input() -> requests_admin.FieldInput:
     form = request.form
+    # Blank or not a number: 2 places, as a new field gets. None would reach the NOT NULL column (a 500 on edit).
+    places = int_or_none(form.get("decimal_places"))
     return requests_admin.FieldInput(
         name=form.get("name", ""), field_type=form.get("field_type", "text"), required=checked("required"),
         public=checked("public"), always_visible=checked("always_visible"),
         position=int_or_none(form.get("position")) or 0,
-        decimal_places=int_or_none(form.get("decimal_places")) if form.get("decimal_places") else 2,
+        decimal_places=2 if places is None else places,
         text_size=int_or_none(form.get("text_size")), regex=form.get("regex", ""),
         large_text_rows=int_or_none(form.get("large_text_rows")),
         list_items=form.get("list_items", "").splitlines())

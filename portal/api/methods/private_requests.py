@@ -65,8 +65,8 @@ def private_request_create(p: Params):
                                 is_open=p.flag("fOpen", True) if p.has("fOpen") else None)
     except ValidationFailed as exc:
         raise validation_errors(207, exc) from None
-    if p.int("dtGMTOpened"):  # an import keeps the original time
-        req.opened_at = from_unix(p.int("dtGMTOpened"))
+    if opened := p.int("dtGMTOpened"):  # an import keeps the original time
+        req.opened_at = from_unix(opened)
     return {"xRequest": str(req.id)}
 
 
