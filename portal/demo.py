@@ -9,7 +9,7 @@ from .extensions import db
 from .forums.models import Forum, KnownUser
 from .forums.services import PostInput, create_post, create_topic
 from .kb.models import Book, Chapter, Page, Tag
-from .requests.models import Category, CategoryField, CustomField, VIA_EMAIL, VIA_WEB_FORM
+from .requests.models import VIA_EMAIL, VIA_WEB_FORM, Category, CategoryField, CustomField
 from .requests.services import RequestInput, create_request
 from .requests.workflow import add_staff_note, update_request
 

@@ -85,7 +85,8 @@ def _read() -> dict:
 
 
 def _load() -> dict:
-    return dict(cache.cached("settings", _read, ttl=SETTINGS_TTL, tables=("setting",)))  # a copy: callers may not change the cache
+    # A copy: callers may not change the cached value.
+    return dict(cache.cached("settings", _read, ttl=SETTINGS_TTL, tables=("setting",)))
 
 
 def all_settings() -> dict:

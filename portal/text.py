@@ -83,7 +83,8 @@ _ATTR_NAME = re.compile(r"[^ \t\n\r\f/>][^ \t\n\r\f/>=]*")
 _ATTR_EQUALS = re.compile(r"[ \t\n\r\f]*=[ \t\n\r\f]*")
 _UNQUOTED = re.compile(r"[^ \t\n\r\f>]*")
 _COMMENT_END = re.compile(r"--!?>")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # C0 and C1 controls, DEL; not tab, line breaks
+# C0 and C1 controls and DEL; not tab or line breaks.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _LINE_BREAKS = re.compile(r"[\t\n\r\x85\u2028\u2029]+")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _REFERENCE = re.compile(r"&(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)?")
@@ -278,8 +279,8 @@ def clean_html(value: str | None) -> str:
     URLs. Tags outside the allow-list are dropped and their text kept; comments are dropped."""
     if not value:
         return ""
-    return bleach.clean(without_controls(value), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
-                        strip=True, strip_comments=True).strip()
+    return bleach.clean(without_controls(value), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                        protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True).strip()
 
 
 def inert_html(value: str | None) -> str:

@@ -188,7 +188,8 @@ def authenticate_customer(email: str, password: str, ip: str = "") -> Customer |
     refuse_if_throttled(account, ip)
     customer = find_customer(email)
     password_hash = customer.password_hash if customer else None
-    if not any(_password_matches(password_hash, form) for form in _password_forms(password)):
+    # Every password form is hashed whether or not the account exists: the same time for both answers.
+    if not any(_password_matches(password_hash, form) for form in _password_forms(password)) or customer is None:
         _record_failure(account, ip)
         return None
     if not customer.email_confirmed:
@@ -274,8 +275,9 @@ def start_registration(email: str) -> tuple[Customer, str] | None:
             with db.session.begin_nested():  # two registrations of one new address at once: one row
                 customer = Customer(email=address)
                 db.session.add(customer)
-        except IntegrityError:
+        except IntegrityError:  # the other registration's row is committed: use it
             customer = find_customer(address)
+    assert customer is not None
     return _new_link(customer)
 
 

@@ -3,8 +3,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
@@ -211,7 +210,8 @@ class Attachment(Model):
 
     __tablename__ = "attachment"
     # portal.changes: its request, when the note is loaded (never loaded during a flush); else "all requests"
-    change_owner: ClassVar = ("request", lambda attachment: getattr(attachment.__dict__.get("note"), "request_id", None))
+    change_owner: ClassVar = ("request",
+                              lambda attachment: getattr(attachment.__dict__.get("note"), "request_id", None))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), index=True)

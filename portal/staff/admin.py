@@ -10,12 +10,13 @@ from ..auth import current_staff, staff_required
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
-from ..requests import admin as requests_admin, assignment
+from ..requests import admin as requests_admin
+from ..requests import assignment
 from ..requests.models import FIELD_TYPES, Category, CustomField, Status
+from ..unit_of_work import abandon
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
-from ..unit_of_work import abandon
 
 API_KEYS = ("public_api", "private_api")
 # How the settings page groups portal.settings.DEFAULTS; keys not named here are shown under "Other".

@@ -10,9 +10,9 @@ from ..extensions import db
 from ..forms import errors_by_field
 from ..forums.models import Post
 from ..requests import queue as request_queue
+from ..unit_of_work import keep
 from .common import confirm_page, confirmed
 from .views import bp
-from ..unit_of_work import keep
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -8,10 +8,9 @@ from ...errors import Conflict, ValidationFailed
 from ...requests import fields as custom_fields
 from ...requests import services, workflow
 from ...requests.models import VIA_WEB_SERVICE, Request
-from .. import shapes
+from .. import readable, shapes
 from ..errors import ApiError, error
 from ..registry import Params, api_method
-from .. import readable
 from .requests import CONTACT_PARAMS, validation_errors
 
 

@@ -17,7 +17,6 @@ from ...requests.models import VIA_WEB_SERVICE, Note
 from .. import shapes
 from ..errors import ApiError, error
 from ..output import KeyedList
-
 from ..registry import Params, api_method, kept
 
 CONTACT_PARAMS = {"sFirstName": "first_name", "sLastName": "last_name", "sUserId": "user_id",
