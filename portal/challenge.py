@@ -26,9 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import pagecache, settings
+from .auth import current_customer, current_staff
 from .dates import from_unix
 from .errors import ValidationFailed
-from .extensions import db
+from .extensions import Model, db
 
 FIELD, ANSWER_FIELD = "challenge", "challenge_number"
 clock = time.time  # replaced in tests to let time pass
@@ -44,7 +45,7 @@ _TOKEN = re.compile(r"^([0-9a-f]{24})\.(\d{1,12})\.(\d{1,9}):([0-9a-f]{64}):([0-
 _NUMBER = re.compile(r"^\d{1,9}$")
 
 
-class SpentChallenge(db.Model):
+class SpentChallenge(Model):
     """A challenge already accepted once, kept until it would have expired."""
 
     __tablename__ = "spent_challenge"
@@ -55,8 +56,6 @@ class SpentChallenge(db.Model):
 
 def required() -> bool:
     """Whether this visitor's forms carry the check: the setting is on and nobody is logged in."""
-    from .auth import current_customer, current_staff
-
     return bool(settings.get("proof_of_work")) and current_customer() is None and current_staff() is None
 
 

@@ -3,7 +3,8 @@
 Each command is one unit of work (unit_of_work.command): committed when it returns, rolled back when it fails."""
 import click
 
-from . import settings as portal_settings, unit_of_work
+from . import settings as portal_settings
+from . import unit_of_work
 from .errors import Conflict, ValidationFailed
 from .extensions import db
 

@@ -1,4 +1,4 @@
-"""How much text people may send. Every body is capped when it is written (issue 11, finding 3): a note,
+"""How much text people may send. Every body is capped when it is written: a note,
 post or page is rendered on every view, so a body without a limit is a page that can be made slow for
 everyone who opens it.
 

@@ -1,11 +1,28 @@
 """Portal settings stored in the database, with typed defaults. Read once per request."""
 import json
 import re
+from datetime import datetime
 
 from flask import g, has_app_context
+from sqlalchemy import DateTime, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
+from . import cache
+from .dates import utcnow
 from .errors import ValidationFailed
-from .extensions import db
+from .extensions import Model, db
+from .text import clean_html, single_line
+
+
+class Setting(Model):
+    """One portal setting; values are JSON text. Defaults live in ``DEFAULTS`` below."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
 
 # key: (default, description). The type of the default is the type of the setting.
 DEFAULTS: dict[str, tuple[object, str]] = {
@@ -60,8 +77,6 @@ def defaults() -> dict:
 
 
 def _read() -> dict:
-    from .accounts.models import Setting
-
     values = {key: default for key, (default, _) in DEFAULTS.items()}
     for row in db.session.execute(db.select(Setting)).scalars():
         if row.key in DEFAULTS:
@@ -70,9 +85,8 @@ def _read() -> dict:
 
 
 def _load() -> dict:
-    from . import cache
-
-    return dict(cache.cached("settings", _read, ttl=SETTINGS_TTL, tables=("setting",)))  # a copy: callers may not change the cache
+    # A copy: callers may not change the cached value.
+    return dict(cache.cached("settings", _read, ttl=SETTINGS_TTL, tables=("setting",)))
 
 
 def all_settings() -> dict:
@@ -113,13 +127,10 @@ def coerce(key: str, raw) -> object:
             raise ValidationFailed((key, f"Use a number from 0 to {MAX_SETTING}."))
         return int(text)
     if key in HTML_SETTINGS:  # shown with |safe: cleaned on write like every other piece of user HTML
-        from .limits import check
-        from .text import clean_html
+        from .limits import check  # limits reads its caps from these settings: a cycle at import time
 
         check(str(raw), key, staff=True, label="The text")
         return clean_html(str(raw))
-    from .text import single_line
-
     value = single_line(str(raw))  # a name or a list on one line; shown in pages, mails and the feed
     if len(value) > MAX_SETTING_CHARS:
         raise ValidationFailed((key, f"Use at most {MAX_SETTING_CHARS:,} characters."))
@@ -128,8 +139,6 @@ def coerce(key: str, raw) -> object:
 
 def set_value(key: str, raw) -> object:
     """Store one setting (flushes, never commits). Raises ValidationFailed."""
-    from .accounts.models import Setting
-
     value = coerce(key, raw)
     row = db.session.get(Setting, key)
     if row is None:

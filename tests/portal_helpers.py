@@ -35,7 +35,7 @@ def count_queries(app, page_cache: bool = False):
 def add_login_route(app):
     """A test-only ``/_test/login/<kind>/<id>`` view. Call before the app's first request.
 
-    It stands for a real login, so a customer's email counts as confirmed from then on (issue 11: an
+    It stands for a real login, so a customer's email counts as confirmed from then on (an
     unconfirmed customer cannot log in)."""
     from portal.accounts.models import Customer, Staff
     from portal.dates import utcnow

@@ -40,7 +40,7 @@ def test_rolled_back_request_sends_nothing(app, smtp_server):
 
 
 def test_forum_subscribers_get_replies_once_they_confirmed(app, smtp_server):
-    # Issue 11, finding 6: asking for replies mails a confirmation link first; replies go to confirmed
+    # Asking for replies mails a confirmation link first; replies go to confirmed
     # addresses only (tests/security/test_mail_subscriptions.py has the rest).
     from portal.forums import subscriptions
 

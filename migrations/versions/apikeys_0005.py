@@ -7,9 +7,8 @@ keys back (losing their new limits).
 Revision ID: apikeys_0005
 Revises: sec_mail_0004
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "apikeys_0005"
 down_revision = "sec_mail_0004"

@@ -1,4 +1,4 @@
-"""Staff, customer logins, password resets and database-stored settings."""
+"""Staff, customer logins, login attempts and password resets (API keys: portal.apikeys)."""
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..dates import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 ROLES = ("administrator", "agent", "moderator")
 
@@ -27,7 +27,7 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-class Staff(UserMixin, db.Model):
+class Staff(UserMixin, Model):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +68,7 @@ class Staff(UserMixin, db.Model):
         return self.active and permission in PERMISSIONS.get(self.role, set())
 
 
-class Customer(UserMixin, db.Model):
+class Customer(UserMixin, Model):
     """A portal login. Created without a password when a request arrives from a new email.
 
     The account shows the requests of its email, so it works only once the email is confirmed: by
@@ -101,10 +101,12 @@ class Customer(UserMixin, db.Model):
         self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:  # no password set yet: nothing matches
+            return False
+        return check_password_hash(self.password_hash, password)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A single-use, expiring link mailed to a customer to choose a password (registration or a reset).
     Opening it proves owning the email. Only a hash of the token is stored."""
 
@@ -120,17 +122,7 @@ class PasswordReset(db.Model):
     customer: Mapped[Customer] = relationship()
 
 
-class Setting(db.Model):
-    """One portal setting; values are JSON text. Defaults live in ``portal.settings``."""
-
-    __tablename__ = "setting"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed logins, counted per account and per address so guessing is slowed across workers; and one
     successful login per (account, address), so that address's failures never lock that account out."""
 
@@ -145,4 +137,5 @@ class LoginAttempt(db.Model):
 
 # The HelpSpot API's tokens became API keys (portal.apikeys): one model, under its old name too.
 from ..apikeys.models import ApiKey  # noqa: E402
+
 ApiToken = ApiKey

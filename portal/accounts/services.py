@@ -2,13 +2,14 @@
 
 Logins cost the same whatever the email: one scrypt check per form of the typed password, against the
 account's hash or a decoy, whether the account exists, has a password, is active or is confirmed. So
-neither the answer nor its time tells which emails have accounts (issue 11, finding 8).
+neither the answer nor its time tells which emails have accounts.
 """
 import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from limits import parse_many
 from sqlalchemy.exc import IntegrityError
@@ -29,8 +30,11 @@ MAIL_LIMIT = "RATELIMIT_ACCOUNT_MAIL"  # link mails per email address (and, in p
 
 
 class TooManyAttempts(Conflict):
+    """Every login (portal, staff, private API, customer.getRequests) is refused by ``refuse_if_throttled``."""
+
     status = 429
     message = "Too many failed login attempts. Please wait a few minutes and try again."
+    retry_after = int(FAILURE_WINDOW.total_seconds())  # seconds, for a Retry-After header
 
 
 class EmailNotConfirmed(PortalError):
@@ -138,7 +142,9 @@ def address_throttled(account: str, ip: str) -> bool:
     return not _logged_in_from(account, ip)
 
 
-def _refuse_if_throttled(account: str, ip: str) -> None:
+def refuse_if_throttled(account: str, ip: str) -> None:
+    """The one throttle of every login: too many failures for the account (``staff:`` or ``customer:``
+    and the email) or, for an account never logged in from it, from the address. Raises TooManyAttempts."""
     if _failures(LoginAttempt.account == account[:255]) >= MAX_FAILURES or address_throttled(account, ip):
         raise TooManyAttempts()
 
@@ -163,7 +169,7 @@ def authenticate_staff(email: str, password: str, ip: str = "") -> Staff | None:
     (flushed): the caller commits it so throttling spans requests."""
     address = (email or "").strip().lower()
     account = f"staff:{address}"
-    _refuse_if_throttled(account, ip)
+    refuse_if_throttled(account, ip)
     staff = db.session.execute(db.select(Staff).where(Staff.email == address)).scalar_one_or_none()
     matched = _password_matches(staff.password_hash if staff else None, password or "")
     if staff is not None and staff.active and matched:
@@ -177,10 +183,11 @@ def authenticate_customer(email: str, password: str, ip: str = "") -> Customer |
     """The customer with these credentials, or None (the failure is recorded). Raises TooManyAttempts, or
     EmailNotConfirmed when the password is right but the email was never proven."""
     account = f"customer:{(email or '').strip().lower()}"
-    _refuse_if_throttled(account, ip)
+    refuse_if_throttled(account, ip)
     customer = find_customer(email)
     password_hash = customer.password_hash if customer else None
-    if not any(_password_matches(password_hash, form) for form in _password_forms(password)):
+    # Every password form is hashed whether or not the account exists: the same time for both answers.
+    if not any(_password_matches(password_hash, form) for form in _password_forms(password)) or customer is None:
         _record_failure(account, ip)
         return None
     if not customer.email_confirmed:
@@ -191,6 +198,31 @@ def authenticate_customer(email: str, password: str, ip: str = "") -> Customer |
 
 
 # --- customers ---------------------------------------------------------------------------------
+
+INVALID_EMAIL = "This is not a valid email address."
+
+
+def normalise_email(raw: str) -> tuple[str, str | None]:
+    """(lower-cased address, or the raw text; error reason or None). The reason never repeats the input:
+    API replies and pages show it, and an echoed address would be a way to put the caller's text there."""
+    raw = (raw or "").strip()
+    if not raw:
+        return "", None
+    try:
+        checked = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError:
+        return raw, INVALID_EMAIL
+    return checked.normalized.lower(), None
+
+
+def ensure_customer(email: str) -> Customer:
+    """The portal login row for an email, created without a password when missing."""
+    customer = db.session.execute(db.select(Customer).where(Customer.email == email)).scalar_one_or_none()
+    if customer is None:
+        customer = Customer(email=email)
+        db.session.add(customer)
+    return customer
+
 
 def find_customer(email: str) -> Customer | None:
     return db.session.execute(db.select(Customer).where(Customer.email == (email or "").strip().lower())
@@ -232,8 +264,6 @@ def start_registration(email: str) -> tuple[Customer, str] | None:
     address, whether or not it has an account, so the page cannot tell (the mail says which).
     None when the address has had its share of mails (the caller answers the same). Raises
     ValidationFailed for a malformed email."""
-    from ..requests.services import normalise_email
-
     address, problem = normalise_email(email)
     if problem or not address:
         raise ValidationFailed(("email", problem or "Please provide a valid email"))
@@ -243,8 +273,9 @@ def start_registration(email: str) -> tuple[Customer, str] | None:
             with db.session.begin_nested():  # two registrations of one new address at once: one row
                 customer = Customer(email=address)
                 db.session.add(customer)
-        except IntegrityError:
+        except IntegrityError:  # the other registration's row is committed: use it
             customer = find_customer(address)
+    assert customer is not None
     return _new_link(customer)
 
 
@@ -305,8 +336,6 @@ def set_customer_password(email: str, password: str) -> Customer:
 
     A staff action, so the email counts as confirmed: the caller can already read every request of the
     address, and HelpSpot integrations use it for customers they know. Ends the account's sessions."""
-    from ..requests.services import ensure_customer, normalise_email
-
     address, problem = normalise_email(email)
     if problem or not address:
         raise ValidationFailed(("sEmail", problem or "Valid email required"))

@@ -9,7 +9,7 @@ pattern (``helpspot.<method>``), read-only flag and hourly/daily caps apply: 403
 """
 from flask import request
 
-from ..accounts.services import FAILURE_WINDOW, TooManyAttempts, authenticate_staff
+from ..accounts.services import TooManyAttempts, authenticate_staff
 from ..apikeys import services as apikeys
 from .errors import ApiError, error
 
@@ -17,7 +17,7 @@ CHALLENGE = {"WWW-Authenticate": 'Basic realm="API Authentication"'}
 
 
 def _throttled() -> ApiError:
-    return ApiError.of(3, status=429, headers={"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))})
+    return ApiError.of(3, status=429, headers={"Retry-After": str(TooManyAttempts.retry_after)})
 
 
 def writes(method: str) -> bool:

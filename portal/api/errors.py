@@ -1,6 +1,7 @@
 """HelpSpot's API error catalogue and the exception methods raise to answer with it.
 
-Descriptions are plain text here; the serializer escapes them once (difference #7 from HelpSpot).
+Descriptions are plain text here; the serializer escapes them once (a deliberate difference from HelpSpot,
+listed with the others in docs/helpspot-differences.md).
 """
 
 TEXTS = {

@@ -1,5 +1,6 @@
 """``fRawValues=0`` (the private API's default): reference ids and dates replaced by display text,
 as in the manual's samples (``xStatus`` = ``Active``, ``dtGMTOpened`` = ``September 24, 2007``)."""
+from ..accounts.models import Staff
 from ..dates import from_unix
 from ..extensions import db
 from ..requests.models import OPENED_VIA
@@ -18,8 +19,6 @@ def change_date(stamp: str) -> str:
 
 
 def _staff_names() -> dict[str, str]:
-    from ..accounts.models import Staff
-
     return {str(staff.id): staff.full_name for staff in db.session.execute(db.select(Staff)).scalars()}
 
 

@@ -1,16 +1,19 @@
 """API method names mapped to their functions, with each method's parameter spec.
 
 Methods declare their parameters here and receive a ``Params``; the dispatcher checks the required ones
-(one error 101 per missing parameter, in parameter order: difference #3) before the method runs.
+(one error 101 per missing parameter, in parameter order) before the method runs.
 """
 import base64
 import binascii
+import builtins
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import overload
 
-from ..files import Upload
 from ..errors import ValidationFailed
+from ..files import Upload
+from ..search import index_versions
 
 MAX_FILES = 9
 INT_LIMIT = 2**31  # PostgreSQL INTEGER holds -2**31 .. 2**31 - 1
@@ -52,15 +55,13 @@ def kept(*scopes: str):
 def searched(kind: str):
     """``cache=`` for a search of one index: its rows' scope, and the index's current version."""
     def scopes(params):
-        from ..search import index_versions
-
         version = index_versions(kind)
         return ((kind,), version) if version is not None else None
     return scopes
 
 
 def lookup(name: str) -> Method | None:
-    from . import methods  # noqa: F401  (importing the package registers every method)
+    from . import methods  # noqa: F401  (registers every method; the methods import this module: a cycle)
 
     return REGISTRY.get(name or "")
 
@@ -68,7 +69,7 @@ def lookup(name: str) -> Method | None:
 class Params:
     """The call's parameters, merged from the query string and the body (the body wins).
 
-    A value that is blank after trimming counts as absent (difference #2). Values are not tag-stripped:
+    A value that is blank after trimming counts as absent, as if it were not sent. Values are not tag-stripped:
     HelpSpot's FILTER_SANITIZE_STRING on query values loses data (passwords, notes with ``<``) and every
     value here is either validated, escaped on output or cleaned by the service that stores it."""
 
@@ -86,7 +87,13 @@ class Params:
     def text(self, name: str, default: str = "") -> str:
         return self.get(name, default).strip()
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    # ``int`` below names this method inside the class, so the annotations say ``builtins.int``.
+    @overload
+    def int(self, name: str) -> builtins.int | None: ...
+    @overload
+    def int(self, name: str, default: builtins.int) -> builtins.int: ...
+
+    def int(self, name: str, default: builtins.int | None = None) -> builtins.int | None:
         """A whole number within INTEGER range (ids, flags, offsets, unix times are INT in HelpSpot);
         anything else counts as not given: past the range it would reach a query and fail there."""
         raw = self.text(name)
@@ -94,7 +101,7 @@ class Params:
             return default
         return int(raw)
 
-    def id(self, name: str) -> int:
+    def id(self, name: str) -> builtins.int:
         """A required id: a value that is not a number finds nothing (id 0)."""
         value = self.int(name, 0)
         return value if value and value > 0 else 0
@@ -107,7 +114,7 @@ class Params:
     def missing(self, names) -> list[str]:
         return [name for name in names if not self.has(name)]
 
-    def custom(self) -> dict[int, str]:
+    def custom(self) -> dict[builtins.int, str]:
         """``Custom<id>`` values by field id."""
         values = {}
         for name, value in self.values.items():

@@ -4,8 +4,6 @@ Every scalar becomes a string, as HelpSpot's PHP renders database values; dates 
 """
 from datetime import datetime
 
-from werkzeug.routing import BuildError
-
 from ..dates import to_unix
 from ..text import strip_tags
 from ..urls import external_url
@@ -30,15 +28,6 @@ def unix(value: datetime | None) -> str:
     return str(to_unix(value))
 
 
-def link(endpoint: str, fallback: str, **values) -> str:
-    """An absolute portal URL. The fallback path (the agreed URL map) covers a branch where the
-    portal endpoint is not registered yet."""
-    try:
-        return external_url(endpoint, **values)
-    except BuildError:
-        from flask import current_app
-
-        return current_app.config["PUBLIC_URL"] + fallback
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -51,7 +40,7 @@ def custom_values(req, fields) -> dict:
 
 def request_summary(req, initial_note) -> str:
     """customer.getRequests' ``tNote``: the first public note as plain text (title first for email
-    requests), without HelpSpot's inserted spaces (difference #11)."""
+    requests), without the spaces HelpSpot inserts where tags were."""
     text = strip_tags(initial_note.body) if initial_note is not None else ""
     if req.opened_via == 1 and req.title:
         return f"{req.title} - {text}" if text else req.title
@@ -84,8 +73,7 @@ def request_fields(req, fields) -> dict:
 
 
 def attachment_url(req, attachment) -> str:
-    return link("requests.attachment", f"/requests/{req.access_key}/files/{attachment.id}",
-                key=req.access_key, attachment_id=attachment.id)
+    return external_url("requests.attachment", key=req.access_key, attachment_id=attachment.id)
 
 
 def history_item(req, note, *, private_url=None) -> dict:

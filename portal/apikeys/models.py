@@ -11,12 +11,12 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 ALL_TAGS = "*"
 
 
-class ApiKey(db.Model):
+class ApiKey(Model):
     __tablename__ = "api_key"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,8 @@ _GLOB = re.compile(r"^-?[A-Za-z0-9_.*]+$")
 
 def parse(pattern: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(allowing globs, removing globs). An empty pattern allows everything, as a new key in DeskPRO."""
-    allow, deny = [], []
+    allow: list[str] = []
+    deny: list[str] = []
     for part in (pattern or "").split(","):
         part = part.strip()
         if not part:

@@ -11,8 +11,11 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import selectinload
 
 from .. import limits
+from ..accounts.models import Staff
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..requests.models import VIA_FORUM
+from ..requests.services import RequestInput, add_log, create_request
 from ..text import clean_html, single_line
 from .models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
 from .services import count_visible_post
@@ -52,8 +55,6 @@ class ForumInput:
 
 def save_forum(staff, data: ForumInput, forum: Forum | None = None) -> Forum:
     """Create or update a forum and its moderators. Raises Forbidden, ValidationFailed."""
-    from ..accounts.models import Staff
-
     require(staff)
     name = single_line(data.name)[:255]
     if not name:
@@ -182,9 +183,6 @@ def delete_held(staff, ids: list[int]) -> int:
 
 def post_to_request(staff, post: Post):
     """Open a request from a forum post (opened via Forum), with the post as its first note."""
-    from ..requests.models import VIA_FORUM
-    from ..requests.services import RequestInput, add_log, create_request
-
     require(staff)
     topic = post.topic
     data = RequestInput(note=post.body, note_is_html=True, first_name=post.name[:40], email=post.email,

@@ -9,15 +9,15 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import limits, mail, settings, spam
+from .. import limits, settings, spam
+from ..accounts.services import normalise_email
 from ..dates import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..requests.services import normalise_email
 from ..text import clean_html, plain_to_html, single_line
-from ..urls import external_url
-from .models import Forum, KnownUser, Post, Topic
-from .subscriptions import ask as ask_for_replies, notify_subscribers
+from .models import Forum, KnownUser, Post, Topic, topic_tag
+from .subscriptions import ask as ask_for_replies
+from .subscriptions import notify_subscribers
 
 
 @dataclass
@@ -109,8 +109,6 @@ def latest_topics(limit: int = 10) -> list[Topic]:
 
 def topics_for_tag(tag, limit: int = 50) -> list[Topic]:
     """Visible topics of public forums carrying a tag, newest activity first (the tag page's forum column)."""
-    from .models import topic_tag
-
     query = (db.select(Topic).join(Topic.forum).join(topic_tag, topic_tag.c.topic_id == Topic.id)
              .where(topic_tag.c.tag_id == tag.id, Forum.private.is_(False), Topic.post_count > 0)
              .options(selectinload(Topic.forum)).order_by(Topic.last_post_at.desc()).limit(limit))

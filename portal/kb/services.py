@@ -1,12 +1,14 @@
 """Reading and voting on the knowledge books. Editing lives in ``kb.editing`` (staff)."""
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..forums.models import Forum, Topic, topic_tag
 from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag, page_tag
 
 
@@ -174,8 +176,6 @@ def _visible_tag_ids():
     """The ids of tags a customer may see: on a visible page, or on a visible topic of a public forum. A tag
     used only on hidden pages, in hidden chapters or private books, or on private or held topics is not
     shown to customers at all: its name is as private as what it labels."""
-    from ..forums.models import Forum, Topic, topic_tag
-
     on_pages = _visible_pages().join(page_tag, page_tag.c.page_id == Page.id).with_only_columns(page_tag.c.tag_id)
     on_topics = (db.select(topic_tag.c.tag_id).join(Topic, Topic.id == topic_tag.c.topic_id)
                  .join(Forum, Forum.id == Topic.forum_id).where(Forum.private.is_(False), Topic.post_count > 0))
@@ -206,7 +206,9 @@ def count_vote(page_id: int, helpful: bool) -> int | None:
     """Add one vote with an atomic UPDATE (no lost votes under concurrency); the new count, or None
     when the page does not exist. This is the API's rule: no duplicate check."""
     column = Page.helpful if helpful else Page.not_helpful
-    result = db.session.execute(update(Page).where(Page.id == page_id).values({column: column + 1}))
+    # An UPDATE answers a CursorResult (with rowcount); Session.execute is typed for any statement.
+    result = cast(CursorResult[Any], db.session.execute(update(Page).where(Page.id == page_id)
+                                                        .values({column: column + 1})))
     if result.rowcount == 0:
         return None
     return db.session.scalar(db.select(column).where(Page.id == page_id))

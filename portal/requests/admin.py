@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from .models import FIELD_TYPES, STATUS_ACTIVE, STATUS_SPAM, Category, CategoryField, CustomField, Status
+from . import assignment
+from .models import FIELD_TYPES, STATUS_ACTIVE, STATUS_SPAM, Category, CategoryField, CustomField, FieldValue, Status
 from .workflow import require
 
 # Statuses the workflow itself relies on: they can be renamed, never switched off or made to (not) close.
@@ -30,11 +31,10 @@ def _category_fields(data: CategoryInput) -> list[tuple[str, str]]:
     data.name, data.group = (data.name or "").strip()[:200], (data.group or "").strip()[:200]
     if not data.name:
         errors.append(("name", "Give the category a name."))
-    if data.default_staff_id:
-        from ..accounts.models import Staff
-        person = db.session.get(Staff, data.default_staff_id)
-        if person is None or not person.active:
-            errors.append(("default_staff_id", "Choose an active staff member."))
+    try:
+        assignment.assignee(data.default_staff_id, field="default_staff_id", reason="Choose an active staff member.")
+    except ValidationFailed as exc:
+        errors += exc.errors
     known = set(db.session.execute(db.select(CustomField.id).where(CustomField.id.in_(data.field_ids))).scalars())
     if set(data.field_ids) - known:
         errors.append(("field_ids", "One of the chosen fields no longer exists."))
@@ -117,8 +117,6 @@ def _field_errors(data: FieldInput) -> list[tuple[str, str]]:
 def save_field(staff, data: FieldInput, custom_field: CustomField | None = None) -> CustomField:
     """Create or update a custom field. The type of a field in use cannot change (its values would no
     longer parse). Raises Forbidden, ValidationFailed, Conflict."""
-    from .models import FieldValue
-
     require(staff, "admin")
     errors = _field_errors(data)
     if errors:

@@ -11,7 +11,8 @@ from ..errors import NotFound
 from ..extensions import db
 from ..search.query import search_requests
 from ..urls import database_id
-from .models import STATUS_SPAM, Note, Request
+from .models import STATUS_SPAM, Attachment, Request
+from .services import survivor
 from .workflow import require
 
 VIEWS = {
@@ -84,22 +85,55 @@ def _filtered(staff, f: QueueFilter):
     return query
 
 
+SEARCH_LIMIT = 1000  # words match at most this many requests, the best first (ten index pages)
+
+
+def _names_one(q: str):
+    """The condition for search text that names one request or one customer: a request number or an
+    email address. None for words."""
+    if q.isascii() and q.isdigit():  # isdigit() alone is true for "²"
+        return Request.id == (database_id(q) or 0)
+    if "@" in q and " " not in q:
+        return Request.email == q.lower()
+    return None
+
+
+def text_match(staff, q: str):
+    """Which requests a staff member's search text matches, the one rule for the queue's search box and the
+    API's ``sSearch``: a request number, an email address, or words found by the search index in the subject,
+    the customer's name and address and every history note (the best SEARCH_LIMIT). Raises Forbidden, and
+    SearchUnavailable when the index cannot be read."""
+    require(staff)
+    q = (q or "").strip()
+    condition = _names_one(q)
+    if condition is not None:
+        return condition
+    ids: list[int] = []
+    page = 1
+    while len(ids) < SEARCH_LIMIT:
+        results = search_requests(q, staff=staff, page=page, per_page=100)
+        ids.extend(hit.id for hit in results.hits)
+        if page * 100 >= min(results.total, SEARCH_LIMIT) or not results.hits:
+            break
+        page += 1
+    return Request.id.in_(ids)
+
+
 def queue(staff, f: QueueFilter, *, page: int = 1, per_page: int = 25) -> QueuePage:
-    """One page of the queue. ``q`` is a request id, an email address, or words (searched by
-    ``search_requests``, which ignores the other filters). Raises Forbidden."""
+    """One page of the queue. ``q`` is a request id, an email address, or words (the same match as
+    :func:`text_match`, ranked by the search index, ignoring the other filters). Raises Forbidden."""
     require(staff)
     page = max(1, page)
     q = (f.q or "").strip()
-    if q.isascii() and q.isdigit():  # isdigit() alone is true for "²"
-        query = db.select(Request).where(Request.id == (database_id(q) or 0))
-    elif "@" in q and " " not in q:
-        query = db.select(Request).where(Request.email == q.lower())
+    named = _names_one(q)
+    if named is not None:
+        query = db.select(Request).where(named)
     elif q:
         results = search_requests(q, staff=staff, page=page, per_page=per_page)
         ids = [hit.id for hit in results.hits]
-        rows = {r.id: r for r in db.session.execute(
+        by_id = {r.id: r for r in db.session.execute(
             _with_relations(db.select(Request).where(Request.id.in_(ids)))).scalars()} if ids else {}
-        return QueuePage([rows[i] for i in ids if i in rows], results.total, page, per_page)
+        return QueuePage([by_id[i] for i in ids if i in by_id], results.total, page, per_page)
     else:
         query = _filtered(staff, f)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
@@ -116,26 +150,17 @@ def counts(staff) -> dict[str, int]:
 
 
 def get_request(staff, request_id: int) -> Request:
-    """Raises Forbidden (no ``requests`` right) or NotFound."""
+    """The request, or the one it was merged into (``services.survivor``). Raises Forbidden (no
+    ``requests`` right) or NotFound."""
     require(staff)
-    req = db.session.get(Request, request_id)
+    req = survivor(request_id)
     if req is None:
         raise NotFound("No such request.")
     return req
 
 
-def full_history(req: Request) -> list[Note]:
-    """Every note, private note and log line, newest first, with attachments and authors (two IN queries)."""
-    query = (db.select(Note).where(Note.request_id == req.id)
-             .options(selectinload(Note.attachments), selectinload(Note.staff))
-             .order_by(Note.created_at.desc(), Note.id.desc()))
-    return list(db.session.execute(query).scalars())
-
-
 def staff_attachment(staff, attachment_id: int):
     """Any request attachment, for staff with the ``requests`` right. Raises Forbidden or NotFound."""
-    from .models import Attachment
-
     require(staff)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:

@@ -9,18 +9,31 @@ import string
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
-from .. import cache, files as filestore, limits, mail, settings, spam
+from .. import cache, limits, mail, settings, spam
+from .. import files as filestore
+from ..accounts.services import ensure_customer, normalise_email
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
-from ..text import clean_html, single_line, without_controls
+from ..text import clean_html, single_line, summarize, without_controls
 from ..urls import MAX_ID, external_url
+from . import assignment
 from . import fields as custom_fields
-from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
-                     FieldValue, Note, Request, RequestMerge, Status)
+from .models import (
+    AUTHOR_CUSTOMER,
+    STATUS_ACTIVE,
+    STATUS_SPAM,
+    VIA_WEB_FORM,
+    Attachment,
+    Category,
+    FieldValue,
+    Note,
+    Request,
+    RequestMerge,
+    Status,
+)
 
 _KEY_RE = re.compile(r"^(\d{1,11})([A-Za-z]+)$")
 CONTACT_FIELDS = ("user_id", "first_name", "last_name", "email", "phone")
@@ -47,22 +60,6 @@ class RequestInput:
 def new_password() -> str:
     """The letters of an access key: 20 random ASCII letters, mixed case (HelpSpot 5)."""
     return "".join(secrets.choice(string.ascii_letters) for _ in range(20))
-
-
-INVALID_EMAIL = "This is not a valid email address."
-
-
-def normalise_email(raw: str) -> tuple[str, str | None]:
-    """(lower-cased address, or the raw text; error reason or None). The reason never repeats the input:
-    API replies and pages show it, and an echoed address would be a way to put the caller's text there."""
-    raw = (raw or "").strip()
-    if not raw:
-        return "", None
-    try:
-        checked = validate_email(raw, check_deliverability=False)
-    except EmailNotValidError:
-        return raw, INVALID_EMAIL
-    return checked.normalized.lower(), None
 
 
 def _category(category_id: int | None, *, public_only: bool) -> tuple[Category | None, list]:
@@ -125,11 +122,11 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
         urgent=bool(data.urgent), category_id=category.id if category else None,
         status_id=STATUS_SPAM if is_spam else (status_id or STATUS_ACTIVE),
         opened_by_id=staff.id if staff else None, opened_at=now, updated_at=now,
-        assigned_to_id=None if is_spam else (assigned_to_id or (category.default_staff_id if category else None)),
+        assigned_to_id=None if is_spam else _first_assignee(category, assigned_to_id),
     )
     db.session.add(req)
     req.field_values = [FieldValue(field_id=fid, value=value) for fid, value in values.items() if value is not None]
-    note = _add_note(req, body, author_id=staff.id if staff else AUTHOR_CUSTOMER, staff=staff,
+    note = add_note(req, body, author_id=staff.id if staff else AUTHOR_CUSTOMER, staff=staff,
                      public=note_public, is_html=data.note_is_html, initial=True, uploads=uploads, when=now)
     if data.email:
         ensure_customer(data.email)
@@ -141,7 +138,18 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
     return req
 
 
-def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
+def _first_assignee(category: Category | None, assigned_to_id: int | None) -> int | None:
+    """Who a new request goes to: the one named, else the category's default while requests may still be
+    assigned to them (a default later made a moderator or deactivated leaves new requests unassigned).
+    Raises ValidationFailed for a named person requests may not be assigned to."""
+    if assigned_to_id:
+        named = assignment.assignee(assigned_to_id)
+        return named.id if named is not None else None
+    default = category.default_staff if category is not None else None
+    return default.id if default is not None and assignment.may_be_assigned(default) else None
+
+
+def add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
               initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
     limits.check(body, "note", staff=staff is not None, label="The note")  # every way a note is written
     for upload in uploads:  # staff files too: a size limit and blocked types hold for everyone
@@ -165,19 +173,8 @@ def _add_note(req: Request, body: str, *, author_id: int, staff=None, public: bo
 
 def add_log(req: Request, text: str, staff=None) -> Note:
     """A private history line recording a change (status, category, assignment...)."""
-    return _add_note(req, "", author_id=staff.id if staff else -1, staff=staff, public=False, is_html=False,
+    return add_note(req, "", author_id=staff.id if staff else -1, staff=staff, public=False, is_html=False,
                      log=text)
-
-
-def ensure_customer(email: str):
-    """The portal login row for an email, created without a password when missing."""
-    from ..accounts.models import Customer
-
-    customer = db.session.execute(db.select(Customer).where(Customer.email == email)).scalar_one_or_none()
-    if customer is None:
-        customer = Customer(email=email)
-        db.session.add(customer)
-    return customer
 
 
 def parse_access_key(key: str) -> tuple[int, str] | None:
@@ -197,7 +194,7 @@ def access_key_scopes(key: str) -> tuple[str, ...] | None:
 
 def find_by_access_key(key: str) -> Request:
     """The request an access key opens. Raises NotFound, or Merged when the key's request was merged
-    (only after its password matched, so merge targets never leak)."""
+    (only after its password matched, so merge targets never leak; ``survivor`` follows it)."""
     parsed = parse_access_key(key)
     if parsed is None:
         raise NotFound("This access key is not on file.")
@@ -213,10 +210,27 @@ def find_by_access_key(key: str) -> Request:
     raise NotFound("This access key is not on file.")
 
 
-def public_history(req: Request) -> list[Note]:
-    """The public notes, pinned first then newest first, with their attachments (one extra query)."""
-    query = (db.select(Note).where(Note.request_id == req.id, Note.is_public.is_(True))
-             .options(selectinload(Note.attachments), selectinload(Note.staff))
+def survivor(request_id: int | None) -> Request | None:
+    """The request with this id or, when it was merged into another, the request it went into (the one
+    that survived the merge); None when there is neither. The staff page and the private API follow a
+    merged id with it; the portal follows a merged access key (``find_by_access_key``'s Merged)."""
+    if not request_id:
+        return None
+    req = db.session.get(Request, request_id)
+    if req is None:
+        merge = db.session.get(RequestMerge, request_id)
+        req = db.session.get(Request, merge.request_id) if merge is not None else None
+    return req
+
+
+def history(req: Request, viewer=None) -> list[Note]:
+    """The notes of a request ``viewer`` may read, pinned first then newest first, with their attachments
+    and authors (two IN queries): every note, private note and log line for staff with the ``requests``
+    right; only the public notes for anyone else (a customer, an access key's or a link's holder)."""
+    query = db.select(Note).where(Note.request_id == req.id)
+    if not (getattr(viewer, "kind", None) == "staff" and viewer.can("requests")):
+        query = query.where(Note.is_public.is_(True))
+    query = (query.options(selectinload(Note.attachments), selectinload(Note.staff))
              .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc()))
     return list(db.session.execute(query).scalars())
 
@@ -259,7 +273,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
             reopen(req)
         if req.trashed:
             req.trashed, req.trashed_at = False, None
-    note = _add_note(req, body, author_id=AUTHOR_CUSTOMER, public=True, is_html=False, uploads=uploads)
+    note = add_note(req, body, author_id=AUTHOR_CUSTOMER, public=True, is_html=False, uploads=uploads)
     req.last_reply_by = AUTHOR_CUSTOMER
     db.session.flush()
     return note
@@ -288,8 +302,6 @@ def requests_for_email(email: str, page: int = 1, per_page: int = 20):
 def initial_summaries(reqs) -> dict[int, str]:
     """{request id: the start of its first note as plain text} for a list page, in one query
     (HelpSpot's history shows this summary; a subject alone is often empty)."""
-    from ..text import summarize
-
     ids = [req.id for req in reqs]
     if not ids:
         return {}
@@ -314,7 +326,7 @@ def request_url(req: Request) -> str:
 
 
 def _mail_access_key(req: Request) -> None:
-    from .access_links import mail_links  # (it builds on this module)
+    from .access_links import mail_links  # access_links imports this module: a cycle at import time
 
     # Anyone can type anyone's address into the form: the mail quotes nothing the sender wrote (no name,
     # no subject), only the key and the link, so the help desk cannot be made to carry a stranger's text.

@@ -7,19 +7,19 @@ import logging
 from collections import defaultdict
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
 
-from .. import challenge, files as filestore, settings, spam
+from .. import challenge, settings, spam
+from .. import files as filestore
 from ..auth import current_customer
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
 from ..pagecache import cached_page
 from ..public import login_gate
+from ..unit_of_work import abandon
 from . import access_links, services
 from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
 from .models import Attachment, CustomField, Request
-from ..unit_of_work import abandon
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 log = logging.getLogger(__name__)
@@ -27,14 +27,6 @@ log = logging.getLogger(__name__)
 NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within a moment of opening it, or it was "
              "left open for a long time. Your text is kept below; please check it and send it again.")
 NOT_ON_FILE = "This access key is not on file."
-
-
-def _suggest_url() -> str | None:
-    """The KB suggestion endpoint, when the search pages are installed (the form works without it)."""
-    try:
-        return url_for("search.suggest")
-    except BuildError:
-        return None
 
 
 def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
@@ -56,7 +48,7 @@ def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
 def _render_new(values: dict, errors: dict, status: int = 200):
     categories, fields = _public_fields()
     return render_template("requests/new.html", values=values, errors=errors, categories=categories,
-                           fields=fields, suggest_url=_suggest_url()), status
+                           fields=fields, suggest_url=url_for("search.suggest")), status
 
 
 def _merge_errors(first: list, then: list) -> list:
@@ -113,12 +105,14 @@ def _find(key: str):
     try:
         return services.find_by_access_key(key), None
     except Merged as exc:
-        target = db.session.get(Request, exc.target_id)
+        target = services.survivor(exc.target_id)
         if target is None:
             raise NotFound(NOT_ON_FILE) from None
         args = dict(request.view_args or {}, key=target.access_key)
+        endpoint = request.endpoint
+        assert endpoint is not None  # called from the request views, which were routed
         # 307 re-sends a posted update to the request it was merged into instead of losing it.
-        return None, redirect(url_for(request.endpoint, **args), 307 if request.method == "POST" else 302)
+        return None, redirect(url_for(endpoint, **args), 307 if request.method == "POST" else 302)
 
 
 def _render_check(req: Request, errors: dict | None = None, update: str = "", status: int = 200,
@@ -128,7 +122,7 @@ def _render_check(req: Request, errors: dict | None = None, update: str = "", st
     viewer = current_customer()
     if services.hidden_from_public(req, viewer):
         return render_template("requests/closed.html", req=req), status
-    return render_template("requests/check.html", req=req, notes=services.public_history(req),
+    return render_template("requests/check.html", req=req, notes=services.history(req),
                            errors=errors or {}, update=update, link=link,
                            is_owner=viewer is not None and viewer.email == req.email), status
 

@@ -4,12 +4,13 @@ Every change is recorded as a private log line in the request's history. Functio
 Permission: the acting staff member must have the ``requests`` right (raises Forbidden).
 """
 
+from .. import mail, settings, unit_of_work
 from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from .. import mail, settings, unit_of_work
+from . import assignment
 from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
-from .services import _add_note, add_log, reopen
+from .services import add_log, add_note, reopen
 
 
 def require(staff, permission: str = "requests") -> None:
@@ -23,7 +24,7 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
     require(staff)
     if not (body or "").strip() and not uploads:
         raise ValidationFailed(("note", "Please write a note."))
-    note = _add_note(req, body.strip(), author_id=staff.id, staff=staff, public=public, is_html=is_html,
+    note = add_note(req, body.strip(), author_id=staff.id, staff=staff, public=public, is_html=is_html,
                      uploads=uploads)
     if public:
         req.last_reply_by = staff.id
@@ -45,14 +46,15 @@ def why_no_reply_mail(req: Request, *, check_mail_server: bool = True) -> str | 
 
 
 def _mail_reply(req: Request, staff) -> None:
-    from .access_links import mail_links  # (it builds on this module)
+    from .access_links import mail_links  # access_links imports this module: a cycle at import time
 
     # The request's address was never confirmed by anyone: the mail names the request by its number and
     # quotes no subject (the sender chose it). A mail that cannot be sent is written into the history.
     db.session.flush()  # a new request needs its id
     mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] Reply to your request {req.id}",
                            "request_reply", number=req.id, access_key=req.access_key,
-                           **mail_links(req), staff_name=staff.first_name, on_failure=(record_mail_failure, req.id, req.email))
+                           **mail_links(req), staff_name=staff.first_name,
+                           on_failure=(record_mail_failure, req.id, req.email))
 
 
 def record_mail_failure(request_id: int, address: str) -> None:
@@ -79,8 +81,6 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
 
     Raises Forbidden, ValidationFailed (unknown status, category or staff member).
     """
-    from ..accounts.models import Staff
-
     require(staff)
     changes: list[str] = []
     if status_id is not None and status_id != req.status_id:
@@ -98,9 +98,7 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
         changes.append(f'Category changed from "{_describe(req.category)}" to "{_describe(category)}"')
         req.category_id, req.category = (category.id if category else None), category
     if assigned_to_id is not ... and assigned_to_id != req.assigned_to_id:
-        person = db.session.get(Staff, assigned_to_id) if assigned_to_id else None
-        if assigned_to_id and (person is None or not person.active):
-            raise ValidationFailed(("assigned_to", "Unknown staff member."))
+        person = assignment.assignee(assigned_to_id)
         changes.append(f'Assigned from "{_describe(req.assigned_to)}" to "{_describe(person)}"')
         req.assigned_to_id, req.assigned_to = (person.id if person else None), person
     if urgent is not None and bool(urgent) != req.urgent:

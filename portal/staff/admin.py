@@ -11,11 +11,12 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
 from ..requests import admin as requests_admin
+from ..requests import assignment
 from ..requests.models import FIELD_TYPES, Category, CustomField, Status
+from ..unit_of_work import abandon
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
-from ..unit_of_work import abandon
 
 API_KEYS = ("public_api", "private_api")
 # How the settings page groups portal.settings.DEFAULTS; keys not named here are shown under "Other".
@@ -155,12 +156,12 @@ def category_edit(category_id=None):
         else:
             flash(f"Category {category.name} saved.", "success")
             return redirect(url_for("staff.categories"))
-    people = db.session.execute(db.select(Staff).where(Staff.active.is_(True)).order_by(Staff.first_name))
+    people = assignment.assignable_staff()
     chosen = data.field_ids if data else [link.field_id for link in category.field_links] if category else []
     # The category's fields first, in its order, then the others.
     fields = sorted(_all_fields(), key=lambda f: chosen.index(f.id) if f.id in chosen else len(chosen))
     return render_template("staff/admin/category_edit.html", category=category, data=data, errors=errors,
-                           fields=fields, people=list(people.scalars())), 400 if errors else 200
+                           fields=fields, people=people), 400 if errors else 200
 
 
 @bp.post("/admin/categories/<int:category_id>/delete")
@@ -195,11 +196,13 @@ def fields():
 
 def _field_input() -> requests_admin.FieldInput:
     form = request.form
+    # Blank or not a number: 2 places, as a new field gets. None would reach the NOT NULL column (a 500 on edit).
+    places = int_or_none(form.get("decimal_places"))
     return requests_admin.FieldInput(
         name=form.get("name", ""), field_type=form.get("field_type", "text"), required=checked("required"),
         public=checked("public"), always_visible=checked("always_visible"),
         position=int_or_none(form.get("position")) or 0,
-        decimal_places=int_or_none(form.get("decimal_places")) if form.get("decimal_places") else 2,
+        decimal_places=2 if places is None else places,
         text_size=int_or_none(form.get("text_size")), regex=form.get("regex", ""),
         large_text_rows=int_or_none(form.get("large_text_rows")),
         list_items=form.get("list_items", "").splitlines())

@@ -16,7 +16,6 @@ from .common import checked, confirm_page, confirmed
 from .views import bp
 
 
-
 def _create(owner):
     """A key from the form for ``owner``; returns (name, presented key) to show once. Raises ValidationFailed."""
     form = request.form

@@ -7,8 +7,8 @@ from ..auth import current_staff, safe_next, staff_required
 from ..extensions import db
 from ..forums.models import Post
 from ..requests import queue as request_queue
-from .views import bp
 from ..unit_of_work import keep
+from .views import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])

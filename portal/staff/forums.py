@@ -3,7 +3,7 @@ Needs the ``forums`` right."""
 from flask import flash, redirect, render_template, request, url_for
 
 from ..accounts.models import Staff
-from ..auth import current_staff, staff_required
+from ..auth import current_staff, safe_next, staff_required
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
@@ -11,10 +11,10 @@ from ..forums import moderation
 from ..forums.models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
 from ..forums.services import known_labels
 from ..search.query import search_forums
+from ..unit_of_work import abandon
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
-from ..unit_of_work import abandon
 
 
 def _forums():
@@ -25,8 +25,9 @@ def _forum_form(forum=None, errors=None, status=200):
     people = db.session.execute(db.select(Staff).where(Staff.active.is_(True)).order_by(Staff.first_name))
     topics = []
     if forum is not None:
+        newest_first = (Topic.sticky.desc(), Topic.last_post_at.desc())
         topics = list(db.session.execute(db.select(Topic).where(Topic.forum_id == forum.id)
-                                         .order_by(Topic.sticky.desc(), Topic.last_post_at.desc()).limit(200)).scalars())
+                                         .order_by(*newest_first).limit(200)).scalars())
     return render_template("staff/forums/forum.html", forum=forum, topics=topics, people=list(people.scalars()),
                            errors=errors or {}), status
 
@@ -199,8 +200,6 @@ def known_users():
 
 
 def safe_back() -> str:
-    from ..auth import safe_next
-
     return safe_next(request.form.get("back"), url_for("staff.known_users"))
 
 

@@ -3,24 +3,21 @@
 from flask import flash, redirect, render_template, request, url_for
 
 from .. import files as filestore
-from ..accounts.models import Staff
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..requests import access_links, queue as request_queue, workflow
-from ..requests.models import Category, Status
-from ..requests.services import active_statuses
+from ..requests import access_links, assignment, services, workflow
+from ..requests import queue as request_queue
+from ..requests.models import Category
+from ..unit_of_work import abandon
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
-from ..unit_of_work import abandon
 
 
 def _choices():
     categories = list(db.session.execute(db.select(Category).where(Category.deleted.is_(False))
                                          .order_by(Category.name)).scalars())
-    people = list(db.session.execute(db.select(Staff).where(Staff.active.is_(True), Staff.role != "moderator")
-                                     .order_by(Staff.first_name, Staff.last_name)).scalars())
-    return categories, active_statuses(), people
+    return categories, services.active_statuses(), assignment.assignable_staff()
 
 
 @bp.get("/requests")
@@ -42,8 +39,10 @@ def queue():
 @staff_required("requests")
 def request_page(request_id):
     req = request_queue.get_request(current_staff(), request_id)
+    if req.id != request_id:  # merged into another: its page is the one that survived
+        return redirect(url_for("staff.request_page", request_id=req.id))
     categories, statuses, people = _choices()
-    return render_template("staff/requests/request.html", req=req, history=request_queue.full_history(req),
+    return render_template("staff/requests/request.html", req=req, history=services.history(req, current_staff()),
                            categories=categories, statuses=statuses, people=people,
                            errors=request.args.get("error"))
 

@@ -57,7 +57,7 @@ def confirmed_customer(app, email: str, password: str) -> None:
 
 def unconfirmed_customer(app, email: str, password: str) -> None:
     """A customer row with a password but no proof of owning the email: what registering made before
-    issue 11 (such rows stay unconfirmed after the upgrade, see migrations/versions/sec_accounts_0004.py)."""
+    registration asked for a mailed link (such rows stay unconfirmed after the upgrade, see migrations/versions/sec_accounts_0004.py)."""
     from portal.accounts.models import Customer
 
     with app.app_context():

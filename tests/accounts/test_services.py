@@ -29,7 +29,7 @@ def test_inactive_staff_cannot_log_in(ctx, make_staff):
 
 
 def test_registration_grants_nothing_until_the_mailed_link_is_used(ctx):
-    # Issue 11: registering used to set the password at once (and answered Conflict for a taken email).
+    # Registering used to set the password at once (and answered Conflict for a taken email).
     db.session.add(Customer(email="tim@example.com"))  # the row a request made
     db.session.commit()
     customer, token = services.start_registration("Tim@Example.com")

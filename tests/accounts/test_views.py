@@ -22,7 +22,7 @@ def test_register_page(client):
 
 
 def test_register_mails_a_link_and_logs_nobody_in(app, client, human, outbox):
-    # Issue 11: registering used to log in at once, showing every request sent with the email.
+    # Registering used to log in at once, showing every request sent with the email.
     response = client.post("/account/register", data={"email": "New@Example.com", **human()})
     assert response.status_code == 302 and response.headers["Location"] == "/account/login"
     assert "We have emailed a link to New@Example.com" in client.get("/account/login").get_data(as_text=True)

@@ -153,7 +153,7 @@ class Builder:
         from portal.accounts.services import set_customer_password
 
         with self.app.app_context():
-            set_customer_password(email, password)  # a confirmed account (issue 11)
+            set_customer_password(email, password)  # a confirmed account
             db.session.commit()
 
     def book(self, name="Product Manual", **kw):

@@ -37,7 +37,7 @@ def test_any_http_verb_is_routed(api):
 def test_php_output(api):
     response = api.call("version", output="php")
     assert response.data == b'a:2:{s:7:"version";s:3:"2.0";s:11:"min_version";s:3:"1.7";}'
-    # text/plain, not HelpSpot's text/html: a browser must never render a reply (issue 11)
+    # text/plain, not HelpSpot's text/html: a browser must never render a reply
     assert response.headers["Content-Type"] == "text/plain; charset=UTF-8"
 
 
@@ -49,7 +49,8 @@ def test_status(client, app):
     assert b"<reply>Public API not enabled</reply>" in client.get("/api/status").data
 
 
-# HelpSpot's bodies, each in its format's own content type (HelpSpot: text/javascript and text/html, issue 11).
+# HelpSpot's bodies, each in its format's own content type (HelpSpot: text/javascript and text/html;
+# Portico's: never a type a browser renders as a page).
 @pytest.mark.parametrize("output, body, content_type", [
     ("xml", b'<?xml version="1.0" encoding="UTF-8"?><reply>Public API not enabled</reply>', "text/xml"),
     ("json", b'{"reply":"Public API not enabled"}', "application/json;"),

@@ -1,4 +1,4 @@
-"""Forum methods (difference #1): list, get, getTopics, getPosts, createTopic, createPost, search."""
+"""Forum methods: list, get, getTopics, getPosts, createTopic, createPost, search."""
 from datetime import datetime
 
 import pytest
@@ -84,7 +84,7 @@ def test_create_post(api, app, beta):
     assert response.status_code == 200
     with app.app_context():
         post = db.session.get(Post, int(body["xPostId"]))
-        # sIP is ignored: the caller's own address is stored, since known-user labels trust it (issue 11)
+        # sIP is ignored: the caller's own address is stored, since known-user labels trust it
         assert (post.topic_id, post.ip, post.body) == (beta["older"], "127.0.0.1", "Reply to a post")
         assert db.session.get(Topic, beta["older"]).post_count == 2
 

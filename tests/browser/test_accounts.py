@@ -19,7 +19,7 @@ def test_create_an_account_and_see_the_history(live_app, page, shot, smtp_server
     page.wait_for_timeout(HUMAN_PAUSE_MS)
     page.get_by_role("button", name="Send me a link").click()
 
-    # Nothing is shown until the link mailed to the address is opened (issue 11).
+    # Nothing is shown until the link mailed to the address is opened.
     expect(page.locator(".flash")).to_contain_text("We have emailed a link to tsmith@example.com")
     page.goto(f"{base}/account/requests")
     expect(page).to_have_title(re.compile("Log in"))

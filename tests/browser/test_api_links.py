@@ -1,4 +1,4 @@
-"""Issue 11, finding 1, end to end: an administrator logged in to the staff workspace clicks a link to the API
+"""An administrator logged in to the staff workspace clicks a link to the API
 crafted by an anonymous attacker, and nothing of the attacker's runs.
 
 The attack as reported: the attacker uploads a script as a request attachment (served from the portal's own

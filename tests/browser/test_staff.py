@@ -35,7 +35,7 @@ def answer_request(page, live_app, shot) -> str:
     expect(page.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
     page.get_by_label("Message").fill(REPLY_TEXT)
     page.locator(".note-form button[type=submit]").click()
-    # No mail server in this test: the page says so rather than claim a mail went out (issue 11, finding 18).
+    # No mail server in this test: the page says so rather than claim a mail went out.
     expect(page.locator(".flash")).to_contain_text("Reply added; no email was sent (mail is not set up")
     request_id = int(re.search(r"/staff/requests/(\d+)", page.url).group(1))
     with live_app.app_context():

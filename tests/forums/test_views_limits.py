@@ -20,7 +20,7 @@ def test_the_eleventh_reply_in_a_minute_is_refused_but_reading_goes_on(app, clie
         db.session.add_all([forum, topic, Post(topic=topic, name="Ann", body="<p>Q</p>")])
         db.session.commit()
         topic_id = topic.id
-    def token():  # a form token works once (issue 11, finding 9): one per post, as a browser would have
+    def token():  # a form token works once: one per post, as a browser would have
         with app.test_request_context():
             return spam.form_token(now=time.time() - 30)
 

@@ -37,7 +37,7 @@ def test_a_subscriber_is_emailed_about_replies_but_never_about_held_spam(app, cl
                                                             name="Ann", email="ann@example.com",
                                                             fEmailUpdate="1"))
     topic_url = started.headers["Location"]
-    # Issue 11, finding 6: the checkbox brings a confirmation link first; replies follow its use.
+    # The checkbox brings a confirmation link first; replies follow its use.
     [confirmation] = wait_for(mailbox, 1)
     confirm = confirmation.get_content().split("http://portal.test")[1].split()[0]
     assert client.post(confirm).status_code == 303

@@ -50,7 +50,7 @@ def server_env(tmp_path, database_url: str) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "load-test-secret",
            "INSTANCE_PATH": str(tmp_path / "instance"), "UPLOAD_DIR": str(tmp_path / "uploads"),
            "SEARCH_INDEX_DIR": str(tmp_path / "search-index"), "RATELIMIT_API": "100000 per minute",
-           # One client address writes everything, and the API spends the forms' limits (issue 11).
+           # One client address writes everything, and the API spends the forms' limits.
            "RATELIMIT_NEW_REQUEST": "100000 per minute", "RATELIMIT_FORUM_POST": "100000 per minute",
            "MAIL_SERVER": "", "LOG_LEVEL": "WARNING", "FLASK_APP": "wsgi"}
     env.pop("REDIS_URL", None)

@@ -120,7 +120,7 @@ def test_remembered_bodies_are_shown_exactly_as_cleaning_them_again_would():
         assert templating.cached_note_html(unsafe, False) == note_html(unsafe, False)
     assert "<script>" not in templating.cached_page_html(unsafe)
     assert templating.cached_note_html(unsafe, False) != templating.cached_note_html(unsafe, True)
-    # Long bodies are remembered too (issue 11, finding 3: they are the ones that cost most to render);
+    # Long bodies are remembered too (they are the ones that cost most to render);
     # what is kept is bounded by its total size.
     long_body = "<p>" + "word " * 100_000 + "</p>"
     assert templating.cached_page_html(long_body) == page_html(long_body)

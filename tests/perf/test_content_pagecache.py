@@ -1,4 +1,4 @@
-"""Issue 11, finding 3: a random query string defeated the anonymous page cache (the key held the whole
+"""A random query string defeated the anonymous page cache (the key held the whole
 query string), so every such request rendered the page again. A cached page now declares the query
 arguments it reads; the reply is kept per their values and nothing of any other argument reaches it."""
 from contextlib import contextmanager

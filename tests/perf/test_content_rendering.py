@@ -1,4 +1,4 @@
-"""Issue 11, finding 3 (read side): one large body must not take the site down.
+"""One large body must not take the site down.
 
 - Rendering for display is linear in the body: the number of operations (Python and C function calls, counted with
   ``sys.setprofile``, never the clock) for twice the text is about twice, and so is the output, for the

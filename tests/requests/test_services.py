@@ -184,7 +184,7 @@ def test_public_history_is_pinned_first_then_newest_first_and_hides_private_note
     private = Note(request=req, body="secret", is_public=False)
     db.session.add_all([later, pinned, private])
     db.session.commit()
-    assert [n.body for n in services.public_history(req)] == ["pinned", "later", first.body]
+    assert [n.body for n in services.history(req)] == ["pinned", "later", first.body]
 
 
 def test_closed_requests_hide_after_the_configured_days_except_from_their_owner(ctx):

@@ -152,7 +152,7 @@ def test_every_problem_is_shown_next_to_its_field_and_nothing_typed_is_lost(app,
     html = response.get_data(as_text=True)
     assert 'id="first_name-errors"' in html and "This field is required" in html
     assert 'id="email-errors"' in html and "This is not a valid email address." in html
-    assert "not-an-email is not" not in html  # the reason never echoes the input (issue 11)
+    assert "not-an-email is not" not in html  # the reason never echoes the input
     assert f'id="Custom{catalogue["order"]}-errors"' in html and "Please fill in Order number" in html
     assert 'aria-invalid="true"' in html and 'class="form-summary"' in html
     assert "Still typed text</textarea>" in html and 'value="not-an-email"' in html
@@ -232,7 +232,7 @@ def test_bot_guard_refuses_but_keeps_the_text(app, client, guard):
     assert "I was charged twice for one order.</textarea>" in html and 'value="Refund for order"' in html
     new_token = re.search(r'name="form_token" value="([^"]+)"', html).group(1)
     with app.test_request_context():  # a fresh timestamp to send the form again with
-        issued, _nonce = spam._serializer().loads(new_token)  # a token is [second, nonce] (issue 11)
+        issued, _nonce = spam._serializer().loads(new_token)  # a token is [second, nonce]
         assert abs(issued - time.time()) < 5
     with app.app_context():
         assert only_request(app) is None

@@ -228,7 +228,7 @@ def test_a_document_downloads_with_the_key_as_an_attachment(client, with_files):
     key, _, ids = with_files
     response = client.get(f"/requests/{key}/files/{ids['report.pdf']}")
     assert response.status_code == 200 and response.data == b"%PDF-1.4 report"
-    # Only raster images keep their own type; anything else is served as bytes to save (issue 11, finding 1).
+    # Only raster images keep their own type; anything else is served as bytes to save.
     assert response.headers["Content-Type"] == "application/octet-stream"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert "report.pdf" in response.headers["Content-Disposition"]

@@ -134,7 +134,7 @@ def test_suggest_ignores_very_short_input(client, content):
 
 def test_tags_named_like_a_search_word_are_offered(app, client, content):
     with app.app_context():
-        # Only tags on something a customer may see are offered (issue 11, finding 18): "Sync" labels a
+        # Only tags on something a customer may see are offered: "Sync" labels a
         # public page, "billing" nothing.
         visible = db.session.execute(db.select(Page).where(Page.name == "Sync topic 00")).scalar_one()
         visible.tags.append(Tag(name="Sync"))

@@ -1,4 +1,4 @@
-"""Issue 11, finding 18 (accounts part): "after 30 failures from one address correct logins are refused too".
+"""After 30 failures from one address, correct logins used to be refused too.
 
 Many people share one address (an office behind NAT). Failed logins from an address still stop guesses
 there against accounts that never logged in from it, but an account that has logged in successfully from

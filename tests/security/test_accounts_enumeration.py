@@ -1,5 +1,5 @@
-"""Issue 11, finding 8: "register answers 409 for known emails; a password with surrounding spaces takes
-twice as long on a real account; deactivated staff skip the password check." Every login path answers
+"""Register once answered 409 for known emails, a password with surrounding spaces took twice as long
+on a real account, and deactivated staff skipped the password check. Every login path answers
 alike and runs the same number of scrypt checks for known, unknown, passwordless, unconfirmed and
 deactivated accounts (counted, not timed). The register page is covered in test_accounts_registration."""
 import base64
@@ -10,7 +10,7 @@ import pytest
 from portal import settings
 from portal.accounts.models import Staff
 from portal.extensions import db
-from portal.requests.services import ensure_customer
+from portal.accounts.services import ensure_customer
 from tests.accounts.helpers import confirmed_customer, unconfirmed_customer
 
 PASSWORDS = ["wrong password", "  wrong password  ", " wrong", "wrong "]

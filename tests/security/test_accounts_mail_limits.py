@@ -1,5 +1,4 @@
-"""Issue 11, finding 7: "/account/forgot (and register) have no rate limit: 30 reset mails to one victim in
-3.5 s." Link mails are limited per client address (a 429) and per email address (silently: the page must
+"""/account/forgot and register once had no rate limit (30 reset mails to one victim in 3.5 s). Link mails are limited per client address (a 429) and per email address (silently: the page must
 not tell, and many addresses must not add up to a flood of one victim's mailbox)."""
 from pathlib import Path
 

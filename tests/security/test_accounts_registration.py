@@ -1,6 +1,5 @@
-"""Issue 11, finding 2: registering (or giving a password to the passwordless row a request creates) must
-prove owning the email. Until the mailed link is opened nothing is shown, on the portal or through
-customer.getRequests; the register page answers alike for every address (finding 8)."""
+"""Registering (or giving a password to the passwordless row a request creates) must prove owning the email. Until the mailed link is opened nothing is shown, on the portal or through
+customer.getRequests; the register page answers alike for every address."""
 import re
 
 import pytest

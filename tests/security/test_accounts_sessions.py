@@ -1,4 +1,4 @@
-"""Issue 11, finding 5: logging out, changing or resetting a password, an administrator setting a staff
+"""Logging out, changing or resetting a password, an administrator setting a staff
 password, and deactivation end every session of the account (each browser below is its own test client);
 a used reset link ends the account's other links."""
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 11, finding 1 (same class elsewhere): an error text never repeats what the caller typed. Shown on a
+"""An error text never repeats what the caller typed. Shown on a
 page it is escaped, but it still lets anyone put their words in the portal's mouth, and an API reply or a
 log line may carry it further."""
 import pytest

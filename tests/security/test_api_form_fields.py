@@ -1,4 +1,4 @@
-"""Issue 11, finding 16: a body with too many form fields is refused (413) before it is parsed.
+"""A body with too many form fields is refused (413) before it is parsed.
 
 A URL-encoded body of millions of ``a=&a=&...`` cost a worker 10 s of parsing. Werkzeug caps the parts of a
 multipart body; urlencoded fields are counted on the raw bytes, before the expensive parse. The cap is

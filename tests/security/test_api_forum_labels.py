@@ -1,4 +1,4 @@
-"""Issue 11, finding 12: the address stored with a forum post is the caller's real one, never a caller-chosen
+"""The address stored with a forum post is the caller's real one, never a caller-chosen
 ``sIP``, and a known-user label that belongs to a staff member is shown only on that staff member's posts.
 
 Known-user labels match a poster by name and address; with ``sIP`` chosen by the caller, anyone could post

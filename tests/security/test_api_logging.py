@@ -1,4 +1,4 @@
-"""Issue 11, finding 18: ``private.util.getActiveStaff`` needs the right the other private lookups need, and
+"""``private.util.getActiveStaff`` needs the right the other private lookups need, and
 secrets in query strings (API passwords, tokens, keys) never reach a log: not gunicorn's access log that
 ``make run`` writes, not Portico's own log of a failed API call."""
 import logging

@@ -1,4 +1,4 @@
-"""Issue 11, finding 15: numbers typed by a caller give a clear answer, never a 500.
+"""Numbers typed by a caller give a clear answer, never a 500.
 
 ``str.isdigit()`` is true for "²" and "١٢", which ``int()`` refuses or reads as 12; a number that is too
 large fails where it reaches a query (an OFFSET, an INTEGER column) or ``Decimal`` rounding."""

@@ -1,4 +1,4 @@
-"""Issue 11, finding 1: an API reply must never be something a browser renders as a page of the portal's origin.
+"""An API reply must never be something a browser renders as a page of the portal's origin.
 
 Every reply under /api (success, error, "not enabled", 404, 405, 413, 429, 500, /api/status) carries
 ``Content-Security-Policy: default-src 'none'; sandbox`` and ``nosniff``, comes in the API's envelope and

@@ -1,4 +1,4 @@
-"""Issue 11, finding 13: query arguments never reach ``url_for`` as its own keywords or the route's arguments.
+"""Query arguments never reach ``url_for`` as its own keywords or the route's arguments.
 
 A slug redirect and the pagination links keep the visitor's query arguments. Passed whole into ``url_for``,
 ``?_external=1`` made every link absolute on the request's Host (a forged Host then sat in a cached page
@@ -75,8 +75,8 @@ def test_page_links_keep_plain_arguments_only(client, two_pages, what, bad):
     assert response.status_code == 200, response.data[:300]
     html = response.get_data(as_text=True)
     assert EVIL not in html and "javascript:" not in html
-    # The page cache keeps one reply for every visitor whatever stray argument they add (issue 11, finding
-    # 3: keying on the whole query string let ?x=<random> render every time), so a page renders without
+    # The page cache keeps one reply for every visitor whatever stray argument they add (keying
+    # on the whole query string let ?x=<random> render every time), so a page renders without
     # the arguments it does not read and its links carry only those it does.
     assert f'href="{two_pages[what]}?page=2"' in html and "ref=mail" not in html
 

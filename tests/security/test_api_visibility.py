@@ -1,4 +1,4 @@
-"""Issue 11, finding 10: request.get and request.update follow ``closed_visible_days`` as the request page does.
+"""``request.get`` and ``request.update`` follow ``closed_visible_days`` as the request page does.
 
 A request closed longer ago than the setting allows is hidden from whoever holds its access key: the portal
 page shows "closed" and takes no update; through the API it answers like an unknown key (102 for get, 210

@@ -1,4 +1,4 @@
-"""The proof-of-work check on the anonymous forms (issue 11, "Beyond the fixes" B), server side.
+"""The proof-of-work check on the anonymous forms, server side.
 
 The server issues salt:challenge:signature (challenge = SHA-256(salt + secret number), signature = HMAC of it,
 the expiry and range inside the salt); a solution is accepted once, before it expires, when the signature
@@ -265,7 +265,7 @@ def test_a_cached_form_page_gets_a_new_challenge_for_every_visitor(app, places):
 
 
 def test_a_logged_in_customer_is_not_asked(app, client, places):
-    from portal.requests.services import ensure_customer
+    from portal.accounts.services import ensure_customer
 
     add_login_route(app)
     switch_on(app)

@@ -1,4 +1,4 @@
-"""Issue 11, finding 14: a control character in a topic title broke the forum's RSS feed for every
+"""A control character in a topic title broke the forum's RSS feed for every
 subscriber (XML 1.0 cannot carry C0 controls, even escaped). Titles and names lose their control
 characters when written (tabs and line breaks become spaces: they are one line), bodies keep only tabs and
 line breaks; and the feed drops whatever XML cannot carry, for rows written before."""

@@ -1,4 +1,4 @@
-"""Issue 11, finding 3 (write side): bodies are capped when written, through the portal and the API.
+"""Bodies are capped when written, through the portal and the API.
 
 Customers (notes, updates, forum topics and posts, large custom fields) get ``max_body_kb_customer``
 (64 KB by default), staff (notes, KB pages, post edits, the welcome message) ``max_body_kb_staff``. A body

@@ -1,4 +1,4 @@
-"""Issue 11, finding 4: "did you mean" offered words that exist only in hidden pages, hidden chapters,
+""""Did you mean" used to offer words that exist only in hidden pages, hidden chapters,
 private books and private forums. Suggestions now come only from what the viewer may see: a word is
 "known" (not corrected) and a correction is offered only when a document the viewer may open holds it."""
 import pytest

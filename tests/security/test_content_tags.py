@@ -1,4 +1,4 @@
-"""Issue 11, finding 18: tag names used only on hidden pages were public (the tag page, the tag cloud,
+"""Tag names used only on hidden pages were public (the tag page, the tag cloud,
 related tags on the search page). A tag is shown to customers only when a page or topic they may see
 carries it; otherwise its page is a 404 and it is never listed."""
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 11, findings 1 and 17: an upload is never served with an executable or active type.
+"""An upload is never served with an executable or active type.
 
 Every file route (a request's files by access key, staff downloads, KB page files, HelpSpot's old
 ``index.php?pg=file`` links to them) shows only allow-listed raster images inline, with the type Portico

@@ -1,4 +1,4 @@
-"""Signed, expiring, revocable links to one request (issue 11, "Beyond the fixes" A).
+"""Signed, expiring, revocable links to one request.
 
 Mails used to carry /requests/<access key>: a secret that never expires, cannot be withdrawn and opens
 everything. They now carry /requests/link/<token>: one request, one scope (read, or reply = read and add an
@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.files import Upload
 from portal.requests import access_links
 from portal.requests.models import Note, Request
-from portal.requests.services import RequestInput, _add_note, create_request
+from portal.requests.services import RequestInput, add_note, create_request
 from tests.requests.test_views import KEY_URL, form_data, open_request
 
 LINK = re.compile(r"http://portal\.test(/requests/link/([A-Za-z0-9_.\-]+))")
@@ -140,11 +140,11 @@ def test_a_link_opens_only_its_own_request_files(app, client, agent):
     request_id, _ = open_request(app)
     other_id, _ = open_request(app, note="Someone else's")
     with app.test_request_context():
-        public = _add_note(db.session.get(Request, request_id), "Files", author_id=0, public=True, is_html=False,
+        public = add_note(db.session.get(Request, request_id), "Files", author_id=0, public=True, is_html=False,
                            uploads=[Upload("report.pdf", b"%PDF-1.4 report", "application/pdf")])
-        private = _add_note(db.session.get(Request, request_id), "Staff", author_id=agent, public=False,
+        private = add_note(db.session.get(Request, request_id), "Staff", author_id=agent, public=False,
                             is_html=False, uploads=[Upload("internal.txt", b"secret", "text/plain")])
-        theirs = _add_note(db.session.get(Request, other_id), "Theirs", author_id=0, public=True, is_html=False,
+        theirs = add_note(db.session.get(Request, other_id), "Theirs", author_id=0, public=True, is_html=False,
                            uploads=[Upload("theirs.txt", b"theirs", "text/plain")])
         db.session.commit()
         ids = [note.attachments[0].id for note in (public, private, theirs)]

@@ -1,4 +1,4 @@
-"""Issue 11, finding 6 (second part): mail to an address nobody has confirmed must not carry text the caller
+"""Mail to an address nobody has confirmed must not carry text the caller
 chose. Anyone can type any address into the request form, so the auto-reply is a fixed text with the access
 key and the link only; the staff-reply notice to that same unconfirmed address quotes no subject either."""
 import re

@@ -1,4 +1,4 @@
-"""Issue 11, finding 9 (last part): one signed form token could be sent again and again, so a bot loaded a form
+"""One signed form token could be sent again and again, so a bot loaded a form
 once and then posted with its token for as long as the token lived. A token now carries a nonce, and a used
 nonce is refused for the token's lifetime (remembered in the limit storage: per host without Redis)."""
 import re

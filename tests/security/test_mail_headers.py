@@ -1,4 +1,4 @@
-"""Issue 11, finding 18: CR/LF in a subject made reply mails fail silently while staff were told the customer
+"""CR/LF in a subject made reply mails fail silently while staff were told the customer
 was emailed.
 
 - Titles (request subjects, forum topics) lose CR/LF and other control characters when written, from the

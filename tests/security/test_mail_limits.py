@@ -1,4 +1,4 @@
-"""Issue 11, finding 9: limits that could be walked around.
+"""Limits that could be walked around.
 
 - HEAD was not counted where GET is (access-key and reset pages): now it is.
 - Without REDIS_URL each worker counted alone: the count is now per host, in a SQLite file in the instance

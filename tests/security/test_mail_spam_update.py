@@ -1,4 +1,4 @@
-"""Issue 11, finding 11: a customer's update on a request staff marked as spam and trashed must not bring it
+"""A customer's update on a request staff marked as spam and trashed must not bring it
 back into the queue as Active. The update is kept (a customer wrongly judged a spammer loses nothing, and a
 spammer learns nothing from the answer), the request stays Spam, closed and in the trash."""
 import pytest

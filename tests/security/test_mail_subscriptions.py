@@ -1,4 +1,4 @@
-"""Issue 11, finding 6: forum reply subscriptions needed no confirmation, so anyone could make the help desk
+"""Forum reply subscriptions needed no confirmation, so anyone could make the help desk
 mail their text (topic, name, message) to any address, and the API allowed it without limit.
 
 Asking for replies (the portal's checkbox, the API's fEmailUpdate) now records a pending subscription and

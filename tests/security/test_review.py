@@ -213,7 +213,7 @@ def test_unknown_emails_cost_the_same_scrypt_check_as_known_ones(ctx, password_c
     # Without it a login answers faster for an unknown email, telling which addresses have accounts.
     accounts.create_staff("agent@example.com", "correct horse")
     accounts.set_customer_password("pat@example.com", "battery staple")
-    requests.ensure_customer("nopassword@example.com")  # a row made by a request, with no password yet
+    accounts.ensure_customer("nopassword@example.com")  # a row made by a request, with no password yet
     db.session.flush()
     attempts = [(accounts.authenticate_staff, "agent@example.com"), (accounts.authenticate_staff, "ghost@example.com"),
                 (accounts.authenticate_customer, "pat@example.com"), (accounts.authenticate_customer, "ghost@example.com"),

@@ -1,4 +1,5 @@
-"""Forum methods (difference #1: forums exist), shaped as the public docs' samples, errors 202-205.
+"""Forum methods, shaped as the public docs' samples, errors 202-205 (forums are a deliberate addition to
+HelpSpot's API, listed in docs/helpspot-differences.md).
 
 Posting goes through portal.forums.services, so closed forums and topics, required fields and spam
 holding follow the same rules as the portal forms.

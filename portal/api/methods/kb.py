@@ -7,6 +7,7 @@ from ... import settings
 from ...errors import Forbidden, NotFound
 from ...kb import services
 from ...search.query import search_kb
+from ...urls import external_url
 from .. import shapes
 from ..output import NOT_FOUND, KeyedList
 from ..registry import Params, api_method, kept, searched
@@ -52,7 +53,7 @@ def page_row(page, number: str, *, with_html: bool, with_files: bool = False) ->
         pairs["relatedpages"] = {"relatedpage": related}
     downloads = [a for a in page.attachments if a.downloadable] if with_files else []
     if downloads:
-        pairs["files"] = {"file": [shapes.link("kb.attachment", f"/kb/files/{a.id}", attachment_id=a.id)
+        pairs["files"] = {"file": [external_url("kb.attachment", attachment_id=a.id)
                                    for a in downloads]}
     return shapes.row(pairs)
 
@@ -63,7 +64,7 @@ def kb_get_book_toc(p: Params):
         book = services.get_book(p.id("xBook"))
     except (Forbidden, NotFound):
         return {}
-    with_html = p.flag("fWithPageHTML")  # includes tPage on every page (difference #6)
+    with_html = p.flag("fWithPageHTML")  # includes tPage on every page (a deliberate difference from HelpSpot)
     chapters = []
     for entry in services.table_of_contents(book):
         pairs = {"name": entry.label, "xChapter": entry.chapter.id, "sChapterName": entry.chapter.name,

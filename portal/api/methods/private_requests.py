@@ -5,33 +5,21 @@ exactly as in the staff workspace.
 """
 from ...dates import from_unix
 from ...errors import Conflict, ValidationFailed
-from ...extensions import db
 from ...requests import fields as custom_fields
 from ...requests import services, workflow
-from ...requests.models import VIA_WEB_SERVICE, Note, Request, RequestMerge
-from .. import shapes
+from ...requests.models import VIA_WEB_SERVICE, Request
+from .. import readable, shapes
 from ..errors import ApiError, error
 from ..registry import Params, api_method
-from .. import readable
 from .requests import CONTACT_PARAMS, validation_errors
 
 
 def find_request(p: Params) -> Request:
     """``xRequest``, following a merge to the request it went into. Raises ApiError 103."""
-    request_id = p.id("xRequest")
-    req = db.session.get(Request, request_id) if request_id else None
-    if req is None and request_id:
-        merge = db.session.get(RequestMerge, request_id)
-        req = db.session.get(Request, merge.request_id) if merge else None
+    req = services.survivor(p.id("xRequest"))
     if req is None:
         raise ApiError.of(103)
     return req
-
-
-def full_history(req: Request) -> list[Note]:
-    query = (db.select(Note).where(Note.request_id == req.id)
-             .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc()))
-    return list(db.session.execute(query).scalars())
 
 
 @api_method("private.request.get", "request", required=("xRequest",), optional=("fRawValues",))
@@ -40,7 +28,7 @@ def private_request_get(p: Params):
     req = find_request(p)
     result = {**shapes.request_fields(req, custom_fields.all_fields(public_only=False)),
               "reportingTags": {"tag": []},
-              "request_history": {"item": [shapes.history_item(req, note) for note in full_history(req)]}}
+              "request_history": {"item": [shapes.history_item(req, note) for note in services.history(req, p.staff)]}}
     return result if p.flag("fRawValues") else readable.readable(req, result)
 
 
@@ -76,8 +64,8 @@ def private_request_create(p: Params):
                                 is_open=p.flag("fOpen", True) if p.has("fOpen") else None)
     except ValidationFailed as exc:
         raise validation_errors(207, exc) from None
-    if p.int("dtGMTOpened"):  # an import keeps the original time
-        req.opened_at = from_unix(p.int("dtGMTOpened"))
+    if opened := p.int("dtGMTOpened"):  # an import keeps the original time
+        req.opened_at = from_unix(opened)
     return {"xRequest": str(req.id)}
 
 

@@ -1,9 +1,9 @@
 """private.request.search: requests matching every (``anyall=all``) or any given criterion."""
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 
 from ...dates import from_unix
 from ...extensions import db
-from ...requests import workflow
+from ...requests import queue, workflow
 from ...requests.models import Note, Request
 from ...text import strip_tags
 from .. import readable, shapes
@@ -21,8 +21,8 @@ ORDER = {"xRequest": Request.id, "sLastName": Request.last_name, "sFirstName": R
 MAX_LENGTH = 1000
 
 
-def criteria(p: Params) -> list:
-    conditions = []
+def criteria(p: Params) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     for name, column in EQUALS.items():
         if p.has(name):
             value = p.text(name)
@@ -33,12 +33,11 @@ def criteria(p: Params) -> list:
             else:
                 conditions.append(column == (value.lower() if name == "sEmail" else value))
     for name, (column, op) in DATES.items():
-        if p.int(name) is not None:
-            when = from_unix(p.int(name))
+        if (unix_time := p.int(name)) is not None:
+            when = from_unix(unix_time)
             conditions.append(column < when if op == "<" else column > when)
     if p.has("sSearch"):
-        like = f"%{p.text('sSearch')}%"
-        conditions.append(Request.id.in_(db.select(Note.request_id).where(Note.body.ilike(like))))
+        conditions.append(queue.text_match(p.staff, p.text("sSearch")))
     return conditions
 
 

@@ -3,20 +3,13 @@ from ...accounts import services as accounts
 from ...accounts.models import HELPSPOT_USER_TYPE, Staff
 from ...errors import ValidationFailed
 from ...extensions import db
+from ...requests import assignment, services, workflow
 from ...requests import fields as custom_fields
-from ...requests import services, workflow
 from ...requests.models import Category, Request, Status
 from .. import shapes
 from ..errors import ApiError
 from ..output import KeyedList
 from ..registry import Params, api_method
-
-
-def request_staff() -> list[Staff]:
-    """Active staff who may work on requests (the people a category can assign to)."""
-    people = db.session.execute(db.select(Staff).where(Staff.active.is_(True))
-                                .order_by(Staff.first_name, Staff.last_name, Staff.id)).scalars()
-    return [person for person in people if person.can("requests")]
 
 
 @api_method("private.request.getCategories", "categories")
@@ -27,7 +20,8 @@ def private_get_categories(p: Params):
         .where(Request.is_open.is_(True), Request.assigned_to_id.is_not(None))
         .group_by(Request.assigned_to_id)).all())
     people = [shapes.row({"xPerson": person.id, "fullname": person.full_name,
-                          "assigned_requests": open_counts.get(person.id, 0)}) for person in request_staff()]
+                          "assigned_requests": open_counts.get(person.id, 0)})
+              for person in assignment.assignable_staff()]
     result = KeyedList()
     for cat in db.session.execute(db.select(Category).order_by(Category.name, Category.id)).scalars():
         base = shapes.category(cat, public_only=False)

@@ -3,10 +3,12 @@
 They call the same services as the portal's request pages (portal.requests.services), so the rules
 (contact fields, custom fields per category, spam checks, uploads, history limit) are written once.
 """
+from typing import Any
+
 from flask import request
 
 from ... import security
-from ...accounts.services import FAILURE_WINDOW, EmailNotConfirmed, TooManyAttempts, authenticate_customer
+from ...accounts.services import EmailNotConfirmed, TooManyAttempts, authenticate_customer
 from ...errors import Conflict, Merged, NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import fields as custom_fields
@@ -15,7 +17,6 @@ from ...requests.models import VIA_WEB_SERVICE, Note
 from .. import shapes
 from ..errors import ApiError, error
 from ..output import KeyedList
-
 from ..registry import Params, api_method, kept
 
 CONTACT_PARAMS = {"sFirstName": "first_name", "sLastName": "last_name", "sUserId": "user_id",
@@ -29,8 +30,8 @@ def customer_login(p: Params):
     failed too often (accounts.services.address_throttled)."""
     try:
         customer = authenticate_customer(p.text("sEmail"), p.get("sPassword"), request.remote_addr or "")
-    except TooManyAttempts:
-        raise ApiError.of(3, status=429, headers={"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))}) from None
+    except TooManyAttempts as exc:
+        raise ApiError.of(3, status=429, headers={"Retry-After": str(exc.retry_after)}) from None
     except EmailNotConfirmed:
         raise ApiError.of(104) from None
     if customer is None:
@@ -72,11 +73,12 @@ def request_create(p: Params):
     # The form's link-count spam rule applies in create_request; its timer and honeypot cannot (no form).
     count_against_form_limit("requests.new")
     if p.int("xPortal", 0):
-        raise ApiError.of(207, "The portal ID is not valid")  # no secondary portals (difference #9)
+        raise ApiError.of(207, "The portal ID is not valid")  # Portico has one portal, no secondary ones
+    # Only text fields are named in CONTACT_PARAMS; a dict of str alone would seem to mypy to fill the flags.
+    contact: dict[str, Any] = {attr: p.text(param) for param, attr in CONTACT_PARAMS.items()}
     data = services.RequestInput(
         note=p.get("tNote"), urgent=bool(p.int("fUrgent", 0)), category_id=p.int("xCategory") or None,
-        custom=p.custom(), opened_via=VIA_WEB_SERVICE,
-        **{attr: p.text(param) for param, attr in CONTACT_PARAMS.items()})
+        custom=p.custom(), opened_via=VIA_WEB_SERVICE, **contact)
     try:
         req = services.create_request(data, p.uploads())
     except ValidationFailed as exc:
@@ -85,7 +87,8 @@ def request_create(p: Params):
 
 
 def by_access_key(p: Params, not_found_code: int):
-    """The request for ``accesskey``; Merged answers 208 only after the password matched (difference #4).
+    """The request for ``accesskey``; Merged answers 208 only after the password matched,
+    so a guessed key never learns where a request went.
     A request closed longer ago than ``closed_visible_days`` answers like an unknown key, as the request
     page hides it (the API has no logged-in owner to show it to)."""
     try:
@@ -121,7 +124,7 @@ def _key_scopes(p: Params):
 def request_get(p: Params):
     req = by_access_key(p, 102)
     fields = custom_fields.all_fields(public_only=True)
-    history = [shapes.history_item(req, note) for note in services.public_history(req)]
+    history = [shapes.history_item(req, note) for note in services.history(req)]
     return {**shapes.request_fields(req, fields), "reportingTags": {"tag": []},
             "request_history": {"item": history}}
 

@@ -10,7 +10,7 @@
 from flask import current_app, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
-from ...apikeys.services import KeyRefused, KeyThrottled
+from ...apikeys.services import KeyRefused
 from ...errors import Conflict, Forbidden, NotFound, Problem
 from ..body import InvalidInput, InvalidJson
 from ..core import Dialect

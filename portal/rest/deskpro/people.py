@@ -10,7 +10,7 @@ from ...errors import Conflict, NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import services, workflow
 from ...requests.models import Request
-from ..body import InvalidInput, Input, json_body
+from ..body import Input, InvalidInput, json_body
 from ..paging import paging
 from .dialect import collection, created, date, envelope, route
 

@@ -13,7 +13,7 @@ from ...errors import NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import queue, services, workflow
 from ...requests.models import STATUS_SPAM, VIA_WEB_SERVICE, Request
-from ..body import InvalidInput, Input, from_service, json_body
+from ..body import Input, InvalidInput, from_service, json_body
 from ..paging import paging
 from .dialect import collection, created, date, envelope, route, updated
 
@@ -207,7 +207,9 @@ def _no_labels(body: Input) -> None:
 def _custom(body: Input) -> dict[int, str]:
     fields = body.object("fields")
     values: dict[int, str] = {}
-    for key, value in (fields.values.items() if fields else ()):
+    if fields is None:
+        return values
+    for key, value in fields.values.items():
         if isinstance(value, dict):
             value = value.get("value")
         if not (str(key).isascii() and str(key).isdigit() and len(str(key)) <= 10):
