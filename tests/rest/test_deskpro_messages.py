@@ -23,7 +23,8 @@ def test_list_get_and_add_messages_and_notes(app, deskpro):
     # A public agent reply makes the ticket await the user, as from the staff page.
     assert deskpro.get(f"tickets/{ticket_id}").get_json()["data"]["status"] == "awaiting_user"
     with app.app_context():
-        notes = db.session.execute(db.select(Note).where(Note.request_id == ticket_id, Note.log == "").order_by(Note.id)).scalars()
+        notes = db.session.execute(db.select(Note).where(Note.request_id == ticket_id, Note.log == "")
+                                   .order_by(Note.id)).scalars()
         assert [n.is_public for n in notes] == [True, True, False]
 
 
