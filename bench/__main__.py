@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -235,7 +235,7 @@ def table(rows: list[dict]) -> str:
 
 def environment(args) -> dict:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return {"utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit.stdout.strip(),
+    return {"utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit.stdout.strip(),
             "python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
             "gunicorn_workers": WORKERS, "worker_class": "sync", "concurrency": args.concurrency,
             "seconds_per_round": args.duration, "rounds": args.rounds}
@@ -281,7 +281,7 @@ def main(argv=None) -> int:
         f"- awaiting the merge (answered 404): {', '.join(awaiting) if awaiting else 'none'}"])
     print("\n" + markdown)
     RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"{stamp}.json").write_text(json.dumps({"environment": env, "rows": bench.rows, "checks": checks,
                                                        "notes": bench.notes}, indent=2, default=str))
     (RESULTS / f"{stamp}.md").write_text(markdown + "\n")

@@ -64,11 +64,11 @@ def build(app, size: str, seed: int = 7) -> Corpus:
     """Create the schema with the real migrations, then fill it. The database must be empty."""
     from flask_migrate import upgrade
 
-    from portal.settings import Setting
     from portal.extensions import db
     from portal.forums.models import Forum, Post, Topic
     from portal.kb.models import Book, Chapter, Page, Tag, page_tag
     from portal.requests.models import Note, Request
+    from portal.settings import Setting
 
     counts = SIZES[size]
     rng = random.Random(seed)

@@ -89,7 +89,6 @@ def main(argv=None) -> int:
             print(f"  {sum(ms) / args.repeat:7.2f} ms x{len(ms) / args.repeat:.0f}  {flat[:220]}")
             if args.explain and flat.upper().startswith("SELECT") and sum(ms) / args.repeat > 0.5:
                 statements.clear()
-                params = next((p for s, _, p in reversed(statements) if s == statement), None)
                 _explain(app, statement)
     return 0
 

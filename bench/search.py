@@ -115,7 +115,7 @@ def make_queries(words, samples, rng, count):
     bigrams = []
     for sample in samples:
         tokens = re.findall(r"\w+", strip_tags(sample))
-        bigrams += [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+        bigrams += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     return {
         "one word": [rng.choice(mid) for _ in range(count)],
         "two words": [f"{rng.choice(mid)} {rng.choice(mid)}" for _ in range(count)],

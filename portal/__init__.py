@@ -30,7 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # so rate limits key on the real client and HSTS/secure cookies see HTTPS.
         from werkzeug.middleware.proxy_fix import ProxyFix
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops)  # (Flask's documented way to wrap the WSGI app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -52,8 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .extensions import csrf, db, limiter, login_manager, migrate
     from . import cache, changes, database, models  # noqa: F401  (models: the whole schema for Alembic)
+    from .extensions import csrf, db, limiter, login_manager, migrate
     from .security import storage_uri
 
     if not app.config.get("RATELIMIT_STORAGE_URI"):
@@ -74,15 +75,18 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import bp as site
     from .accounts.views import bp as accounts
-    from .requests.views import bp as requests
-    from .kb.views import bp as kb
-    from .forums.views import bp as forums
-    from .staff.views import bp as staff
     from .api.dispatch import bp as api
+    from .forums.views import bp as forums
+    from .kb.views import bp as kb
+    from .requests.views import bp as requests
+    from .staff.views import bp as staff
     from .urls import DatabaseId
+    from .views import bp as site
 
     app.url_map.converters["int"] = DatabaseId  # before any rule is added: rules bind converters then
     for blueprint in (site, accounts, requests, kb, forums, staff, api):
         app.register_blueprint(blueprint)
+
+    from . import rest
+    rest.init_app(app)  # the REST dialects (/api/v2/ ...), each a blueprint of its own

@@ -28,13 +28,16 @@ def load_user(user_id: str):
     raw, _, generation = rest.partition(":")
     if not raw.isdigit() or not (generation or "0").isdigit():
         return None
-    model = {"staff": Staff, "customer": Customer}.get(kind)
-    user = db.session.get(model, int(raw)) if model else None
+    user: Staff | Customer | None = None
+    if kind == "staff":
+        user = db.session.get(Staff, int(raw))
+    elif kind == "customer":
+        user = db.session.get(Customer, int(raw))
     if user is None or int(generation or 0) != (user.session_generation or 0):
         return None
-    if kind == "staff" and not user.active:
+    if isinstance(user, Staff) and not user.active:
         return None
-    if kind == "customer" and not user.email_confirmed:
+    if isinstance(user, Customer) and not user.email_confirmed:
         return None  # an account shows its email's requests only once the email is proven
     return user
 

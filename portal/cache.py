@@ -17,9 +17,10 @@ fresh app and database never see another app's values.
 """
 import threading
 import time
+from typing import cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import changes
 from .changes import EVERY_TABLE, ChangeSet
-from .extensions import db
+from .extensions import Model, db
 
 HOME_TTL = 30.0  # the home page's lists; settings keep theirs shorter (settings.SETTINGS_TTL)
 clock = time.monotonic  # replaced in tests to let time pass
@@ -43,14 +44,14 @@ TABLE_SCOPES = {
     "tag": ("kb", "forums"),
     "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
     # Shown on no cached page: customers' own rows are read only when logged in (never cached).
-    "customer": (), "password_reset": (), "api_token": (), "login_attempt": (), "cache_generation": (),
+    "customer": (), "password_reset": (), "api_key": (), "login_attempt": (), "cache_generation": (),
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 
 
-class CacheGeneration(db.Model):
+class CacheGeneration(Model):
     """A counter per scope, raised by every commit that changes what the scope's cached replies show."""
     __tablename__ = "cache_generation"
 
@@ -58,7 +59,7 @@ class CacheGeneration(db.Model):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-_GENERATIONS = CacheGeneration.__table__
+_GENERATIONS = cast(Table, CacheGeneration.__table__)
 
 
 def request_bucket(request_id: int) -> str:
@@ -118,6 +119,7 @@ def current(scopes: tuple[str, ...]) -> tuple[int, ...]:
         connection = engine.raw_connection()
         try:
             driver = connection.driver_connection
+            assert driver is not None  # a live pooled connection always has its driver's
             quick = engine.dialect.name == "postgresql" and not driver.autocommit
             if quick:
                 driver.autocommit = True

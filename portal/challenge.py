@@ -29,7 +29,7 @@ from . import pagecache, settings
 from .auth import current_customer, current_staff
 from .dates import from_unix
 from .errors import ValidationFailed
-from .extensions import db
+from .extensions import Model, db
 
 FIELD, ANSWER_FIELD = "challenge", "challenge_number"
 clock = time.time  # replaced in tests to let time pass
@@ -45,7 +45,7 @@ _TOKEN = re.compile(r"^([0-9a-f]{24})\.(\d{1,12})\.(\d{1,9}):([0-9a-f]{64}):([0-
 _NUMBER = re.compile(r"^\d{1,9}$")
 
 
-class SpentChallenge(db.Model):
+class SpentChallenge(Model):
     """A challenge already accepted once, kept until it would have expired."""
 
     __tablename__ = "spent_challenge"

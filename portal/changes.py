@@ -149,7 +149,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
                 changes.add_owners(table, ids)
     # Moved children (a post to another topic, a note merged into another request) change the old parent
     # too: read it from the row before this flush updates it.
-    moved: dict[type, list] = {}
+    moved: dict[Any, list] = {}
     for instance in session.dirty:
         spec = getattr(type(instance), "change_owner", None)
         if spec is not None and not callable(spec[1]) and hasattr(type(instance), "id") and inspect(instance).identity:

@@ -3,7 +3,8 @@
 Each command is one unit of work (unit_of_work.command): committed when it returns, rolled back when it fails."""
 import click
 
-from . import settings as portal_settings, unit_of_work
+from . import settings as portal_settings
+from . import unit_of_work
 from .errors import Conflict, ValidationFailed
 from .extensions import db
 
@@ -103,5 +104,7 @@ def api_token_create(email, name):
 
 
 def init_app(app) -> None:
-    for command in (demo_data_command, create_staff_command, settings_group, api_token_group):
+    from .apikeys.cli import api_key_group
+
+    for command in (demo_data_command, create_staff_command, settings_group, api_token_group, api_key_group):
         app.cli.add_command(command)

@@ -9,14 +9,16 @@ from .extensions import db
 from .forums.models import Forum, KnownUser
 from .forums.services import PostInput, create_post, create_topic
 from .kb.models import Book, Chapter, Page, Tag
-from .requests.models import Category, CategoryField, CustomField, VIA_EMAIL, VIA_WEB_FORM
+from .requests.models import VIA_EMAIL, VIA_WEB_FORM, Category, CategoryField, CustomField
 from .requests.services import RequestInput, create_request
 from .requests.workflow import add_staff_note, update_request
 
 DEMO_STAFF_EMAIL = "admin@portico.test"
 DEMO_PASSWORD = "portico-demo"
 
-PAGES = {
+# Page: (title, body, tag names, highlighted); chapter: (name, appendix, pages); book name: (description, chapters).
+DemoPage = tuple[str, str, list[str], bool]
+PAGES: dict[str, tuple[str, list[tuple[str, bool, list[DemoPage]]]]] = {
     "User Guide": ("Everything you need to get going with Acme Cloud, from your first login to advanced tips.", [
         ("Getting Started", False, [
             ("Creating your account", "<p>Go to the sign-up page and enter your work email. We send a "
@@ -62,7 +64,9 @@ PAGES = {
     ]),
 }
 
-FORUMS = [
+# Forum: (name, description, private, topics); topic: (title, starter, body, replies); reply: (poster, text).
+DemoTopic = tuple[str, str, str, list[tuple[str, str]]]
+FORUMS: list[tuple[str, str, bool, list[DemoTopic]]] = [
     ("Announcements", "News about releases and maintenance windows", False, [
         ("Version 4.0 is out", "Acme Team", "Version 4.0 brings faster sync and a new dark theme. "
          "Update from your account page.", [("Priya Shah", "Dark theme looks great, thanks!")]),

@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and bound to the app in ``create_app``."""
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,6 +26,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass ``Model``. At run time it is ``db.Model``, which Flask-SQLAlchemy builds from ``Base`` when
+# ``db`` is created; a type checker cannot use an attribute of an instance as a base class, so it is shown the
+# same two parents the built class has.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(Base, _FlaskModel):
+        __abstract__ = True
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from .errors import ValidationFailed
 
+
 # Service field names -> form field names, where the HTML forms use the API's or another name.
 def errors_by_field(exc: ValidationFailed, aliases: dict[str, str] | None = None) -> dict[str, list[str]]:
     """{field: [reasons]} for the templates' field macros, in the order the service reported them."""

@@ -47,7 +47,9 @@ def send_after_commit(to: str, title: str, template: str, *, headers: dict | Non
     if not to:
         return False
     context.setdefault("portal_name", settings.get("portal_name"))
-    after_commit(_dispatch, current_app._get_current_object(), to, title, template, context, headers, on_failure)
+    # The mail thread needs the app itself, not the context-local proxy (whose type is shown as Flask).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    after_commit(_dispatch, app, to, title, template, context, headers, on_failure)
     return is_configured()
 
 
@@ -109,6 +111,7 @@ def send(to: str, title: str, template: str, *, headers: dict | None = None, **c
         log.info("mail not sent (MAIL_SERVER is not set): to=%s subject=%r", to, subject)
         return False
     try:
+        smtp: smtplib.SMTP
         if config["MAIL_USE_SSL"]:
             smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"],
                                     context=ssl.create_default_context())

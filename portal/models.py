@@ -1,9 +1,19 @@
 """Every model, imported once so SQLAlchemy's metadata (and Alembic) sees the whole schema."""
-from .accounts.models import ApiToken, Customer, LoginAttempt, PasswordReset, Staff  # noqa: F401
-from .forums.models import Forum, KnownUser, Post, Subscription, Topic  # noqa: F401
-from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
-from .requests.models import (Attachment, Category, CategoryField, CustomField, FieldValue, Note,  # noqa: F401
-                              Request, RequestMerge, Status)
+from .accounts.models import Customer, LoginAttempt, PasswordReset, Staff  # noqa: F401
+from .apikeys.models import ApiKey  # noqa: F401
 from .cache import CacheGeneration  # noqa: F401
 from .challenge import SpentChallenge  # noqa: F401
+from .forums.models import Forum, KnownUser, Post, Subscription, Topic  # noqa: F401
+from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
+from .requests.models import (  # noqa: F401
+                              Attachment,
+                              Category,
+                              CategoryField,
+                              CustomField,
+                              FieldValue,
+                              Note,
+                              Request,
+                              RequestMerge,
+                              Status,
+)
 from .settings import Setting  # noqa: F401

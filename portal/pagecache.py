@@ -14,14 +14,16 @@ cached.
 
 Freshness: each reply is stored with the generation numbers of the scopes it shows (portal.cache: every
 commit raises the numbers of the scopes it wrote, inside the same transaction); a stored reply is used only
-while its numbers are the current ones. So every worker, on every host, sees a change from its first request after the commit,
-at the price of one indexed SELECT per cached reply. Entries also expire after ``PAGE_CACHE_TTL``
-seconds, for what changes with time alone (a closed request hidden after N days). The generation is read
-*before* the page is rendered: a reply rendered from newer rows than its numbers is merely stored too old.
+while its numbers are the current ones. So every worker, on every host, sees a change from its first
+request after the commit, at the price of one indexed SELECT per cached reply. Entries also expire after
+``PAGE_CACHE_TTL`` seconds, for what changes with time alone (a closed request hidden after N days). The
+generation is read *before* the page is rendered: a reply rendered from newer rows than its numbers is merely
+stored too old.
 """
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -87,7 +89,7 @@ def store(app=None) -> Store:
     return app.extensions.setdefault("portico_pagecache", Store(app.config["PAGE_CACHE_ENTRIES"]))
 
 
-_VOLATILE: dict[str, callable] = {}
+_VOLATILE: dict[str, Callable[[], str]] = {}
 
 
 def volatile(mark: str, produce):
@@ -157,7 +159,7 @@ def _observe(kept: Store, scopes: tuple[str, ...], stamp: tuple[int, ...]) -> No
     """A change committed by another worker: drop this worker's short-lived copies of what it wrote
     (portal.cache: settings, the home lists) before rendering, so a reply stored under the new numbers
     never shows an older copy."""
-    for scope, value in zip(scopes, stamp):
+    for scope, value in zip(scopes, stamp, strict=True):
         if kept.seen.get(scope) == value:
             continue
         kept.seen[scope] = value  # (the first time, too: copies made before may be older than the numbers)
@@ -202,14 +204,6 @@ def cached_page(scopes, vary=None, args=None):
             return serve(key, names, produce)
         return wrapper
     return decorator
-
-
-def page_number(raw: str | None) -> int:
-    """A page number as the list pages read it: 1 when missing or not a positive whole number."""
-    try:
-        return max(1, int(raw))
-    except (TypeError, ValueError):
-        return 1
 
 
 def _keep_only(used: dict):

@@ -17,7 +17,9 @@ def canonical_redirect(endpoint: str, slug: str | None, canonical: str, **ids):
     stay (``kept_query_arguments``)."""
     if slug == canonical:
         return None
-    return redirect(url_for(endpoint, **ids, slug=canonical, **kept_query_arguments(endpoint)), 301)
+    # kept_query_arguments leaves out url_for's own keywords (_external, _anchor...), which mypy cannot know.
+    url = url_for(endpoint, **ids, slug=canonical, **kept_query_arguments(endpoint))  # type: ignore[arg-type]
+    return redirect(url, 301)
 
 
 def visible(getter, *args):

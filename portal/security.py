@@ -239,7 +239,8 @@ def _limited(view, endpoint: str, config_key: str, methods):
 
     shim.__qualname__ = f"{view.__qualname__}[limit:{endpoint}]"
     limited = limiter.limit(_provider(config_key), methods=_with_head(methods))(shim)
-    limited._portico_limited = True
+    # A marker on the function object, so apply_limits wraps a view once.
+    limited._portico_limited = True  # type: ignore[attr-defined]
     return limited
 
 

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from . import cache
 from .dates import utcnow
 from .errors import ValidationFailed
-from .extensions import db
+from .extensions import Model, db
 from .text import clean_html, single_line
 
 
-class Setting(db.Model):
+class Setting(Model):
     """One portal setting; values are JSON text. Defaults live in ``DEFAULTS`` below."""
 
     __tablename__ = "setting"
@@ -85,7 +85,8 @@ def _read() -> dict:
 
 
 def _load() -> dict:
-    return dict(cache.cached("settings", _read, ttl=SETTINGS_TTL, tables=("setting",)))  # a copy: callers may not change the cache
+    # A copy: callers may not change the cached value.
+    return dict(cache.cached("settings", _read, ttl=SETTINGS_TTL, tables=("setting",)))
 
 
 def all_settings() -> dict:

@@ -9,13 +9,12 @@ from flask import request, url_for
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import files, pagecache, settings, spam
+from . import files, pagecache, settings, spam, text
 from .auth import current_customer, current_staff
 from .dates import utcnow
-from . import text
 from .text import slugify
-from .urls import kept_query_arguments
 from .unit_of_work import abandon
+from .urls import kept_query_arguments
 
 
 def long_date(value: datetime | None) -> str:
@@ -46,8 +45,11 @@ def iso(value: datetime | None) -> str:
 
 def page_url(page: int) -> str:
     """The current URL with another ``page`` number, keeping the other plain query arguments."""
-    args = {**kept_query_arguments(request.endpoint), "page": page}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    endpoint = request.endpoint
+    assert endpoint is not None  # a paginated page was routed to its view
+    args = {**kept_query_arguments(endpoint), "page": page}
+    # kept_query_arguments leaves out url_for's own keywords (_external, _anchor...), which mypy cannot know.
+    return url_for(endpoint, **(request.view_args or {}), **args)  # type: ignore[arg-type]
 
 
 def tel_href(phone: str) -> str:
@@ -119,7 +121,8 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(long_date=long_date, short_date=short_date, time_since=time_since, iso=iso,
                                  note_html=cached_note_html, page_html=cached_page_html,
                                  tel_href=tel_href, slugify=slugify, xml_text=text.xml_text)
-    app.jinja_env.globals.update(page_url=page_url, form_token=pagecache.volatile("pagecache-formtoken-4d2a91", spam.form_token),
+    app.jinja_env.globals.update(page_url=page_url,
+                                 form_token=pagecache.volatile("pagecache-formtoken-4d2a91", spam.form_token),
                                  honeypot_field=spam.HONEYPOT_FIELD, tag_size=tag_size,
                                  shown_inline=files.is_inline)
     app.jinja_env.trim_blocks = True

@@ -83,7 +83,8 @@ _ATTR_NAME = re.compile(r"[^ \t\n\r\f/>][^ \t\n\r\f/>=]*")
 _ATTR_EQUALS = re.compile(r"[ \t\n\r\f]*=[ \t\n\r\f]*")
 _UNQUOTED = re.compile(r"[^ \t\n\r\f>]*")
 _COMMENT_END = re.compile(r"--!?>")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # C0 and C1 controls, DEL; not tab, line breaks
+# C0 and C1 controls and DEL; not tab or line breaks.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _LINE_BREAKS = re.compile(r"[\t\n\r\x85\u2028\u2029]+")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _REFERENCE = re.compile(r"&(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)?")
@@ -91,20 +92,27 @@ _URL_JUNK = re.compile(r"[\x00-\x20\x7f-\xa0\s]+")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
 
 
-def _tag(text: str, pos: int):
+def _tag(text: str, pos: int) -> tuple[str, list[tuple[str, str]], int] | None:
     """Read a tag whose name starts at ``pos`` (after ``<`` or ``</``): (name, [(attribute, value)], end),
     or None when the text ends inside the tag (a browser drops such a tag and everything after it)."""
+    # Every pattern read here matches at any position the loop reaches: all but the attribute name may match
+    # nothing, and the attribute name starts at a character the gap and the ">" test have left.
     end = len(text)
     match = _TAG_NAME.match(text, pos)
+    assert match is not None
     name, pos = match.group().lower(), match.end()
-    attributes, seen = [], set()
+    attributes: list[tuple[str, str]] = []
+    seen: set[str] = set()
     while True:
-        pos = _ATTR_GAP.match(text, pos).end()
+        gap = _ATTR_GAP.match(text, pos)
+        assert gap is not None
+        pos = gap.end()
         if pos >= end:
             return None
         if text[pos] == ">":
             return name, attributes, pos + 1
         match = _ATTR_NAME.match(text, pos)
+        assert match is not None
         attribute, pos, value = match.group().lower(), match.end(), ""
         equals = _ATTR_EQUALS.match(text, pos)
         if equals:
@@ -118,6 +126,7 @@ def _tag(text: str, pos: int):
                 value, pos = text[pos + 1:close], close + 1
             else:
                 match = _UNQUOTED.match(text, pos)
+                assert match is not None
                 value, pos = match.group(), match.end()
         if attribute not in seen:  # the first of repeated attributes counts, as in browsers
             seen.add(attribute)
@@ -173,10 +182,10 @@ def _tokens(text: str):
             if text.startswith(">", lt + 4) or text.startswith("->", lt + 4):  # "<!-->", "<!--->"
                 pos = lt + 5 if text[lt + 4] == ">" else lt + 6
                 continue
-            close = _COMMENT_END.search(text, lt + 4)
-            if close is None:
+            comment_end = _COMMENT_END.search(text, lt + 4)
+            if comment_end is None:
                 return
-            pos = close.end()
+            pos = comment_end.end()
         elif following in ("!", "?"):  # doctype, CDATA, processing instruction: bogus comments
             close = text.find(">", lt + 2)
             if close < 0:
@@ -227,8 +236,9 @@ class _OpenElements:
     """The elements open in the output, innermost last, and how many of each name are open: looking for
     one that is not open costs nothing, looking for one that is costs at most MAX_DEPTH steps."""
 
-    def __init__(self, out: list):
-        self.out, self.names, self.counts = out, [], dict.fromkeys(ALLOWED_TAGS, 0)
+    def __init__(self, out: list[str]):
+        self.out, self.counts = out, dict.fromkeys(ALLOWED_TAGS, 0)
+        self.names: list[str] = []
 
     def push(self, name: str) -> None:
         self.names.append(name)
@@ -269,8 +279,8 @@ def clean_html(value: str | None) -> str:
     URLs. Tags outside the allow-list are dropped and their text kept; comments are dropped."""
     if not value:
         return ""
-    return bleach.clean(without_controls(value), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
-                        strip=True, strip_comments=True).strip()
+    return bleach.clean(without_controls(value), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                        protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True).strip()
 
 
 def inert_html(value: str | None) -> str:

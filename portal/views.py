@@ -12,8 +12,8 @@ from .forums import services as forums
 from .kb import services as kb
 from .pagecache import cached_page
 from .public import login_gate
-from .urls import database_id
 from .unit_of_work import abandon
+from .urls import database_id
 
 bp = Blueprint("site", __name__)
 

@@ -29,7 +29,7 @@ def _upgrade_and_compare(tmp_path, url):
 def test_sqlite_upgrade_from_empty_matches_models(tmp_path):
     diff, tables, statuses, left = _upgrade_and_compare(tmp_path, f"sqlite:///{tmp_path / 'migrated.db'}")
     assert diff == []
-    assert {"request", "note", "page", "post", "api_token", "setting"} <= tables
+    assert {"request", "note", "page", "post", "api_key", "setting"} <= tables
     assert statuses[0] == "Active" and statuses[-1] == "Spam"
     assert left == set()
 

@@ -77,6 +77,6 @@ def test_lookup_columns_are_indexed(ctx):
                           ("request", "category_id"), ("request", "trashed"), ("note", "request_id"),
                           ("attachment", "note_id"), ("page", "chapter_id"), ("page", "helpful"),
                           ("chapter", "book_id"), ("topic", "forum_id"), ("post", "topic_id"), ("post", "spam"),
-                          ("api_token", "token_hash"), ("customer", "email"), ("staff", "email"),
+                          ("api_key", "token_hash"), ("customer", "email"), ("staff", "email"),
                           ("known_user", "ip"), ("login_attempt", "account")]:
         assert indexed(table, column), f"{table}.{column} has no index"

@@ -3,9 +3,8 @@
 Revision ID: pagecache_0003
 Revises: perf_0002
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "pagecache_0003"
 down_revision = "perf_0002"

@@ -3,9 +3,8 @@
 Revision ID: perf_0002
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "perf_0002"
 down_revision = "0001"

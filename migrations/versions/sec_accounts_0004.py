@@ -17,9 +17,8 @@ that address do not lock that account out.
 Revision ID: sec_accounts_0004
 Revises: pagecache_0003
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "sec_accounts_0004"
 down_revision = "pagecache_0003"

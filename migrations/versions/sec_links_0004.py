@@ -4,9 +4,8 @@
 Revision ID: sec_links_0004
 Revises: sec_accounts_0004
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "sec_links_0004"
 down_revision = "sec_accounts_0004"

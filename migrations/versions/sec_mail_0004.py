@@ -6,9 +6,8 @@ carried over: a subscriber who wants replies ticks the box again and confirms th
 Revision ID: sec_mail_0004
 Revises: sec_links_0004
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "sec_mail_0004"
 down_revision = "sec_links_0004"

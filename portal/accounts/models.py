@@ -1,4 +1,4 @@
-"""Staff, customer logins, login attempts, API tokens and password resets."""
+"""Staff, customer logins, login attempts and password resets (API keys: portal.apikeys)."""
 from datetime import datetime
 
 from flask import current_app, has_app_context
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..dates import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 ROLES = ("administrator", "agent", "moderator")
 
@@ -33,7 +33,7 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=password_hash_method())
 
 
-class Staff(UserMixin, db.Model):
+class Staff(UserMixin, Model):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +48,8 @@ class Staff(UserMixin, db.Model):
     # Part of every session's and remember cookie's id; raising it ends them all (see portal.auth).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="staff", cascade="all, delete-orphan")
+    # API keys (portal.apikeys); "tokens" is the HelpSpot API's word for them.
+    tokens: Mapped[list["ApiKey"]] = relationship(back_populates="staff", cascade="all, delete-orphan")
 
     kind = "staff"
 
@@ -73,7 +74,7 @@ class Staff(UserMixin, db.Model):
         return self.active and permission in PERMISSIONS.get(self.role, set())
 
 
-class Customer(UserMixin, db.Model):
+class Customer(UserMixin, Model):
     """A portal login. Created without a password when a request arrives from a new email.
 
     The account shows the requests of its email, so it works only once the email is confirmed: by
@@ -106,10 +107,12 @@ class Customer(UserMixin, db.Model):
         self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:  # no password set yet: nothing matches
+            return False
+        return check_password_hash(self.password_hash, password)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A single-use, expiring link mailed to a customer to choose a password (registration or a reset).
     Opening it proves owning the email. Only a hash of the token is stored."""
 
@@ -125,28 +128,7 @@ class PasswordReset(db.Model):
     customer: Mapped[Customer] = relationship()
 
 
-class ApiToken(db.Model):
-    """A staff member's API token. Only the SHA-256 of the secret is stored; ``prefix`` identifies it."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    prefix: Mapped[str] = mapped_column(String(12))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-    staff: Mapped[Staff] = relationship(back_populates="tokens")
-
-    @property
-    def revoked(self) -> bool:
-        return self.revoked_at is not None
-
-
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed logins, counted per account and per address so guessing is slowed across workers; and one
     successful login per (account, address), so that address's failures never lock that account out."""
 
@@ -157,3 +139,9 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
+
+# The HelpSpot API's tokens became API keys (portal.apikeys): one model, under its old name too.
+from ..apikeys.models import ApiKey  # noqa: E402
+
+ApiToken = ApiKey

@@ -6,7 +6,6 @@ neither the answer nor its time tells which emails have accounts.
 """
 import functools
 import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
@@ -27,7 +26,6 @@ MAX_FAILURES = 10  # per account in FAILURE_WINDOW; the per-IP limit is Flask-Li
 MAX_IP_FAILURES = 30  # per address in FAILURE_WINDOW, for accounts never logged in from it (address_throttled)
 FAILURE_WINDOW = timedelta(minutes=15)
 RESET_LIFETIME = timedelta(hours=2)
-TOKEN_PREFIX = "ptk_"
 MAIL_LIMIT = "RATELIMIT_ACCOUNT_MAIL"  # link mails per email address (and, in portal.security, per client)
 
 
@@ -188,7 +186,8 @@ def authenticate_customer(email: str, password: str, ip: str = "") -> Customer |
     refuse_if_throttled(account, ip)
     customer = find_customer(email)
     password_hash = customer.password_hash if customer else None
-    if not any(_password_matches(password_hash, form) for form in _password_forms(password)):
+    # Every password form is hashed whether or not the account exists: the same time for both answers.
+    if not any(_password_matches(password_hash, form) for form in _password_forms(password)) or customer is None:
         _record_failure(account, ip)
         return None
     if not customer.email_confirmed:
@@ -274,8 +273,9 @@ def start_registration(email: str) -> tuple[Customer, str] | None:
             with db.session.begin_nested():  # two registrations of one new address at once: one row
                 customer = Customer(email=address)
                 db.session.add(customer)
-        except IntegrityError:
+        except IntegrityError:  # the other registration's row is committed: use it
             customer = find_customer(address)
+    assert customer is not None
     return _new_link(customer)
 
 
@@ -362,40 +362,28 @@ def change_customer_password(customer: Customer, current: str, password: str,
     return customer
 
 
-# --- API tokens --------------------------------------------------------------------------------
+# --- API tokens ----------------------------------------------------------------------------------
+# The HelpSpot API's tokens are API keys (portal.apikeys) with every tag and no caps.
 
 def create_api_token(staff: Staff, name: str) -> tuple[ApiToken, str]:
-    """A new token; the secret is returned once and only its hash is kept."""
-    name = (name or "").strip()[:100]
-    if not name:
-        raise ValidationFailed(("name", "Give the token a name, such as the script that will use it."))
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(staff=staff, name=name, prefix=secret[:10], token_hash=_digest(secret))
-    db.session.add(token)
-    db.session.flush()
-    return token, secret
+    """A new full-access key for ``staff``; the secret is returned once and only its hash is kept."""
+    from ..apikeys import services as apikeys
+
+    return apikeys.create_key(staff, staff, name)
 
 
 def staff_for_token(secret: str) -> Staff | None:
-    """The active staff member a live token belongs to (and marks it used), or None.
+    """The active staff member a live key belongs to (``N:SECRET`` or the bare secret; marked used), or None."""
+    from ..apikeys import services as apikeys
 
-    The lookup is by SHA-256, an exact index match, and the stored hash is then compared in constant time."""
-    digest = _digest(secret or "")
-    token = db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == digest)).scalar_one_or_none()
-    if token is None or token.revoked or not hmac.compare_digest(token.token_hash, digest):
+    try:
+        return apikeys.authenticate(secret).staff
+    except (apikeys.KeyRefused, apikeys.KeyThrottled):
         return None
-    if not token.staff.active:
-        return None
-    token.last_used_at = utcnow()
-    return token.staff
 
 
 def revoke_api_token(staff: Staff, token_id: int) -> ApiToken:
-    """Revoke one of the staff member's own tokens (administrators may revoke anyone's)."""
-    token = db.session.get(ApiToken, token_id)
-    if token is None or (token.staff_id != staff.id and staff.role != "administrator"):
-        raise NotFound("No such token.")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-    db.session.flush()
-    return token
+    """Revoke one of the staff member's own tokens (administrators may revoke anyone's). Raises NotFound."""
+    from ..apikeys import services as apikeys
+
+    return apikeys.revoke_key(staff, token_id)

@@ -11,10 +11,10 @@ from ..errors import NotFound, ValidationFailed
 from ..forms import errors_by_field
 from ..mail import send_after_commit
 from ..requests import services as requests
+from ..unit_of_work import abandon, keep
 from ..urls import external_url
 from . import services
 from .forms import missing, values_of
-from ..unit_of_work import abandon, keep
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 

@@ -4,10 +4,13 @@ No credentials: errors 1 and 2 with HTTP 401 and a Basic challenge (as HelpSpot)
 bad token: error 2. Failed logins are throttled per account and per address (for accounts never logged in
 from that address, ``accounts.services.address_throttled``), both in ``authenticate_staff``: error 3 with
 HTTP 429.
+A Bearer token is an API key (``portal.apikeys``): ``N:SECRET`` or, as before keys, the bare secret. Its tag
+pattern (``helpspot.<method>``), read-only flag and hourly/daily caps apply: 403 with error 2, or 429 with 3.
 """
 from flask import request
 
-from ..accounts.services import TooManyAttempts, authenticate_staff, staff_for_token
+from ..accounts.services import TooManyAttempts, authenticate_staff
+from ..apikeys import services as apikeys
 from .errors import ApiError, error
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="API Authentication"'}
@@ -17,14 +20,34 @@ def _throttled() -> ApiError:
     return ApiError.of(3, status=429, headers={"Retry-After": str(TooManyAttempts.retry_after)})
 
 
+def writes(method: str) -> bool:
+    """Whether a HelpSpot method changes anything (refused to read-only keys): its last word is a verb
+    other than get/search/version."""
+    last = method.rsplit(".", 1)[-1]
+    return not last.startswith(("get", "search", "version", "multiGet"))
+
+
+def _key_holder(credential: str, method: str):
+    """The staff member an API key acts as, once its tags (``helpspot.<method>``), read-only flag and caps
+    allow this call. Raises ApiError: 2 (bad key, or 403 not allowed), 3 with 429 (throttled or cap spent)."""
+    try:
+        key = apikeys.authenticate(credential, request.remote_addr or "")
+        apikeys.check_access(key, f"helpspot.{method}", writes=writes(method))
+        apikeys.spend(key)
+    except apikeys.KeyThrottled as exc:
+        raise ApiError.of(3, status=429, headers={"Retry-After": str(exc.retry_after)}) from None
+    except apikeys.KeyNotAllowed as exc:
+        raise ApiError(error(2, exc.message), status=403) from None
+    except apikeys.KeyRefused:
+        raise ApiError.of(2) from None
+    return key.staff
+
+
 def authenticate(values: dict[str, str]):
     """The staff member the call acts as. Raises ApiError (``keep``: the failure is recorded)."""
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        staff = staff_for_token(credentials.strip())
-        if staff is None:
-            raise ApiError.of(2)
-        return staff
+        return _key_holder(credentials.strip(), (values.get("method") or "").strip())
     username = password = ""
     basic = request.authorization
     if basic is not None and basic.type == "basic":

@@ -22,9 +22,9 @@ from .errors import ApiError, envelope, error
 from .output import CONTENT_TYPES, pick_format, render
 from .registry import Params, lookup
 
-
 log = logging.getLogger(__name__)
-bp = Blueprint("api", __name__, url_prefix="/api")
+API_PREFIX = "/api"
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 csrf.exempt(bp)  # API clients authenticate by header or parameters, never by a session cookie
 
 ANY_VERB = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -38,8 +38,8 @@ API_HEADERS = {
 def call_params() -> dict[str, str]:
     """Every parameter from the query string, then the urlencoded or multipart body (the body wins).
     A multipart file part is read as text, so ``-F File1_bFileBody=@body.b64`` works too."""
-    values = {key: request.args.get(key) for key in request.args}
-    values.update({key: request.form.get(key) for key in request.form})
+    values = {key: request.args[key] for key in request.args}
+    values.update({key: request.form[key] for key in request.form})
     for key in request.files:
         values[key] = request.files[key].read().decode("utf-8", "replace")
     return values
@@ -68,7 +68,7 @@ def not_enabled(fmt: str, text: str):
     """HelpSpot's exact "not enabled" bodies (reference 1.1): no newline after the XML declaration.
     The content type is the format's own (HelpSpot sent text/javascript and text/html)."""
     body = {"xml": f'<?xml version="1.0" encoding="UTF-8"?><reply>{text}</reply>',
-            "json": '{"reply":"%s"}' % text, "php": f's:{len(text)}:"{text}";'}[fmt]
+            "json": f'{{"reply":"{text}"}}', "php": f's:{len(text)}:"{text}";'}[fmt]
     response = make_response(body, 400)
     response.headers["Content-Type"] = CONTENT_TYPES[fmt]
     return response
@@ -141,7 +141,7 @@ def status():
 
 
 def _is_api_path() -> bool:
-    return request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/")
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
 
 
 @bp.before_app_request

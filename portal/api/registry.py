@@ -5,9 +5,11 @@ Methods declare their parameters here and receive a ``Params``; the dispatcher c
 """
 import base64
 import binascii
+import builtins
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import overload
 
 from ..errors import ValidationFailed
 from ..files import Upload
@@ -85,7 +87,13 @@ class Params:
     def text(self, name: str, default: str = "") -> str:
         return self.get(name, default).strip()
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    # ``int`` below names this method inside the class, so the annotations say ``builtins.int``.
+    @overload
+    def int(self, name: str) -> builtins.int | None: ...
+    @overload
+    def int(self, name: str, default: builtins.int) -> builtins.int: ...
+
+    def int(self, name: str, default: builtins.int | None = None) -> builtins.int | None:
         """A whole number within INTEGER range (ids, flags, offsets, unix times are INT in HelpSpot);
         anything else counts as not given: past the range it would reach a query and fail there."""
         raw = self.text(name)
@@ -93,7 +101,7 @@ class Params:
             return default
         return int(raw)
 
-    def id(self, name: str) -> int:
+    def id(self, name: str) -> builtins.int:
         """A required id: a value that is not a number finds nothing (id 0)."""
         value = self.int(name, 0)
         return value if value and value > 0 else 0
@@ -106,7 +114,7 @@ class Params:
     def missing(self, names) -> list[str]:
         return [name for name in names if not self.has(name)]
 
-    def custom(self) -> dict[int, str]:
+    def custom(self) -> dict[builtins.int, str]:
         """``Custom<id>`` values by field id."""
         values = {}
         for name, value in self.values.items():

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
-from ..extensions import db
+from ..extensions import Model, db
 from ..text import slugify
 
 forum_moderator = Table(
@@ -22,7 +22,7 @@ topic_tag = Table(
 )
 
 
-class Forum(db.Model):
+class Forum(Model):
     __tablename__ = "forum"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +43,7 @@ class Forum(db.Model):
         return slugify(self.name)
 
 
-class Topic(db.Model):
+class Topic(Model):
     __tablename__ = "topic"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +73,7 @@ class Topic(db.Model):
         return slugify(self.title)
 
 
-class Post(db.Model):
+class Post(Model):
     __tablename__ = "post"
     change_owner: ClassVar = ("topic", "topic_id")  # portal.changes: a post changes its topic
 
@@ -102,7 +102,7 @@ class Post(db.Model):
     )
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     """An address that asked for a topic's replies by email: pending until the address confirms it with the
     link mailed to it, so a stranger cannot have the help desk mail posts to someone else's address.
     Unsubscribing keeps the row (confirmed_at emptied): asked_at still counts against the confirmation limits."""
@@ -123,7 +123,7 @@ class Subscription(db.Model):
     )
 
 
-class KnownUser(db.Model):
+class KnownUser(Model):
     """A label (for example "Expert User") shown beside a poster matched by name, IP and OS."""
 
     __tablename__ = "known_user"

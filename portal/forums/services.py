@@ -16,7 +16,8 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, plain_to_html, single_line
 from .models import Forum, KnownUser, Post, Topic, topic_tag
-from .subscriptions import ask as ask_for_replies, notify_subscribers
+from .subscriptions import ask as ask_for_replies
+from .subscriptions import notify_subscribers
 
 
 @dataclass

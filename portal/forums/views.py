@@ -1,5 +1,5 @@
 """Customer-facing forum pages: forums, topics (new topic form), posts (reply form) and RSS feeds."""
-from datetime import timezone
+from datetime import UTC
 from email.utils import format_datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
@@ -12,9 +12,8 @@ from ..forms import errors_by_field
 from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
 from ..urls import external_url, page_number
-from . import forms
+from . import forms, subscriptions
 from . import services as forums
-from . import subscriptions
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
 FORUMS = ("forums",)  # what the cached pages show (portal.pagecache)
@@ -145,7 +144,7 @@ def unsubscribe(token):
 
 
 def rfc_date(value) -> str:
-    return format_datetime(value.replace(tzinfo=timezone.utc), usegmt=True)
+    return format_datetime(value.replace(tzinfo=UTC), usegmt=True)
 
 
 @bp.get("/<int:forum_id>/feed.xml")

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete as sql_delete
 
-from .. import files as filestore, limits
+from .. import files as filestore
+from .. import limits
 from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db

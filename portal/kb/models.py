@@ -1,12 +1,24 @@
 """Knowledge books: books > chapters > pages, tags, related pages, page attachments, votes."""
 from datetime import datetime
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text,
-                        UniqueConstraint, select, text)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
-from ..extensions import db
+from ..extensions import Model, db
 from ..text import slugify
 
 page_tag = Table(
@@ -22,7 +34,7 @@ related_page = Table(
 )
 
 
-class Book(db.Model):
+class Book(Model):
     __tablename__ = "book"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +54,7 @@ class Book(db.Model):
         return slugify(self.name)
 
 
-class Chapter(db.Model):
+class Chapter(Model):
     __tablename__ = "chapter"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +75,7 @@ class Chapter(db.Model):
         return slugify(self.name)
 
 
-class Tag(db.Model):
+class Tag(Model):
     __tablename__ = "tag"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +94,7 @@ class Tag(db.Model):
         return slugify(self.name)
 
 
-class Page(db.Model):
+class Page(Model):
     __tablename__ = "page"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +134,7 @@ class Page(db.Model):
         return slugify(self.name)
 
 
-class PageAttachment(db.Model):
+class PageAttachment(Model):
     __tablename__ = "page_attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,7 +149,7 @@ class PageAttachment(db.Model):
     page: Mapped[Page] = relationship(back_populates="attachments")
 
 
-class PageVote(db.Model):
+class PageVote(Model):
     """One browser's vote on a page, so the portal counts a browser once (the API keeps HelpSpot's counters)."""
 
     __tablename__ = "page_vote"

@@ -1,7 +1,8 @@
 """Reading and voting on the knowledge books. Editing lives in ``kb.editing`` (staff)."""
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
@@ -205,7 +206,9 @@ def count_vote(page_id: int, helpful: bool) -> int | None:
     """Add one vote with an atomic UPDATE (no lost votes under concurrency); the new count, or None
     when the page does not exist. This is the API's rule: no duplicate check."""
     column = Page.helpful if helpful else Page.not_helpful
-    result = db.session.execute(update(Page).where(Page.id == page_id).values({column: column + 1}))
+    # An UPDATE answers a CursorResult (with rowcount); Session.execute is typed for any statement.
+    result = cast(CursorResult[Any], db.session.execute(update(Page).where(Page.id == page_id)
+                                                        .values({column: column + 1})))
     if result.rowcount == 0:
         return None
     return db.session.scalar(db.select(column).where(Page.id == page_id))

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from . import assignment
-from .models import (FIELD_TYPES, STATUS_ACTIVE, STATUS_SPAM, Category, CategoryField, CustomField, FieldValue,
-                     Status)
+from .models import FIELD_TYPES, STATUS_ACTIVE, STATUS_SPAM, Category, CategoryField, CustomField, FieldValue, Status
 from .workflow import require
 
 # Statuses the workflow itself relies on: they can be renamed, never switched off or made to (not) close.

@@ -1,7 +1,7 @@
 """Custom-field rules for a request: which fields apply to a category, which are required,
 and how each type's value is checked and stored. One place for the portal form and the API."""
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from .. import limits, text
@@ -52,7 +52,7 @@ def _parse_time(raw: str, formats: tuple[str, ...], *, day: bool) -> int | None:
     else:
         for fmt in formats:
             try:
-                stamp = int(datetime.strptime(raw, fmt).replace(tzinfo=timezone.utc).timestamp())
+                stamp = int(datetime.strptime(raw, fmt).replace(tzinfo=UTC).timestamp())
                 break
             except ValueError:
                 continue

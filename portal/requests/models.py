@@ -1,14 +1,13 @@
 """Requests, their history (notes and log lines), attachments, categories, custom fields, statuses."""
 import json
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 # HelpSpot's fOpenedVia codes.
 OPENED_VIA = {
@@ -26,7 +25,7 @@ FIELD_TYPES = ("select", "text", "lrgtext", "checkbox", "numtext", "decimal", "r
 AUTHOR_CUSTOMER, AUTHOR_SYSTEM = 0, -1
 
 
-class Status(db.Model):
+class Status(Model):
     __tablename__ = "status"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +35,7 @@ class Status(db.Model):
     closes: Mapped[bool] = mapped_column(Boolean, default=False)  # choosing it closes the request
 
 
-class CategoryField(db.Model):
+class CategoryField(Model):
     """The ordered list of custom fields a category uses (HelpSpot's sCustomFieldList)."""
 
     __tablename__ = "category_field"
@@ -49,7 +48,7 @@ class CategoryField(db.Model):
     field: Mapped["CustomField"] = relationship(lazy="joined")
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "category"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +72,7 @@ class Category(db.Model):
         return [link.field for link in self.field_links]
 
 
-class CustomField(db.Model):
+class CustomField(Model):
     __tablename__ = "custom_field"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +108,7 @@ class CustomField(db.Model):
         return f"Custom{self.id}"
 
 
-class Request(db.Model):
+class Request(Model):
     __tablename__ = "request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +145,10 @@ class Request(db.Model):
     notes: Mapped[list["Note"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="Note.id")
     field_values: Mapped[list["FieldValue"]] = relationship(cascade="all, delete-orphan")
+    if TYPE_CHECKING:
+        # Not a column: create_request leaves the note the request was opened with here for its caller.
+        # Declared for type checkers only, since SQLAlchemy would try to map a plain annotation.
+        initial_note: "Note"
 
     __table_args__ = (
         # The staff queue: open/closed, not trashed, newest activity first.
@@ -171,7 +174,7 @@ class Request(db.Model):
         return self.title or "Information on your request"
 
 
-class Note(db.Model):
+class Note(Model):
     """One history row of a request: a public or private note, or a log line of a change."""
 
     __tablename__ = "note"
@@ -202,12 +205,13 @@ class Note(db.Model):
         return bool(self.log) and not self.body
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file on a note. The bytes live content-addressed on disk (``portal.files``), never executable."""
 
     __tablename__ = "attachment"
     # portal.changes: its request, when the note is loaded (never loaded during a flush); else "all requests"
-    change_owner: ClassVar = ("request", lambda attachment: getattr(attachment.__dict__.get("note"), "request_id", None))
+    change_owner: ClassVar = ("request",
+                              lambda attachment: getattr(attachment.__dict__.get("note"), "request_id", None))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), index=True)
@@ -220,7 +224,7 @@ class Attachment(db.Model):
     note: Mapped[Note] = relationship(back_populates="attachments")
 
 
-class FieldValue(db.Model):
+class FieldValue(Model):
     """A request's value for one custom field (one row per value, never one column per field)."""
 
     __tablename__ = "field_value"
@@ -235,7 +239,7 @@ class FieldValue(db.Model):
     __table_args__ = (Index("ix_field_value_field", "field_id"),)
 
 
-class RequestMerge(db.Model):
+class RequestMerge(Model):
     """A request that was merged into another: its old key still finds the new request."""
 
     __tablename__ = "request_merge"

@@ -131,9 +131,9 @@ def queue(staff, f: QueueFilter, *, page: int = 1, per_page: int = 25) -> QueueP
     elif q:
         results = search_requests(q, staff=staff, page=page, per_page=per_page)
         ids = [hit.id for hit in results.hits]
-        rows = {r.id: r for r in db.session.execute(
+        by_id = {r.id: r for r in db.session.execute(
             _with_relations(db.select(Request).where(Request.id.in_(ids)))).scalars()} if ids else {}
-        return QueuePage([rows[i] for i in ids if i in rows], results.total, page, per_page)
+        return QueuePage([by_id[i] for i in ids if i in by_id], results.total, page, per_page)
     else:
         query = _filtered(staff, f)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))

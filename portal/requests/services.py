@@ -11,16 +11,29 @@ from datetime import timedelta
 
 from sqlalchemy.orm import selectinload
 
-from .. import cache, files as filestore, limits, mail, settings, spam
+from .. import cache, limits, mail, settings, spam
+from .. import files as filestore
 from ..accounts.services import ensure_customer, normalise_email
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, single_line, summarize, without_controls
 from ..urls import MAX_ID, external_url
-from . import assignment, fields as custom_fields
-from .models import (AUTHOR_CUSTOMER, STATUS_ACTIVE, STATUS_SPAM, VIA_WEB_FORM, Attachment, Category,
-                     FieldValue, Note, Request, RequestMerge, Status)
+from . import assignment
+from . import fields as custom_fields
+from .models import (
+    AUTHOR_CUSTOMER,
+    STATUS_ACTIVE,
+    STATUS_SPAM,
+    VIA_WEB_FORM,
+    Attachment,
+    Category,
+    FieldValue,
+    Note,
+    Request,
+    RequestMerge,
+    Status,
+)
 
 _KEY_RE = re.compile(r"^(\d{1,11})([A-Za-z]+)$")
 CONTACT_FIELDS = ("user_id", "first_name", "last_name", "email", "phone")
@@ -130,9 +143,10 @@ def _first_assignee(category: Category | None, assigned_to_id: int | None) -> in
     assigned to them (a default later made a moderator or deactivated leaves new requests unassigned).
     Raises ValidationFailed for a named person requests may not be assigned to."""
     if assigned_to_id:
-        return assignment.assignee(assigned_to_id).id
+        named = assignment.assignee(assigned_to_id)
+        return named.id if named is not None else None
     default = category.default_staff if category is not None else None
-    return default.id if assignment.may_be_assigned(default) else None
+    return default.id if default is not None and assignment.may_be_assigned(default) else None
 
 
 def add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,

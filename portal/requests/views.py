@@ -8,17 +8,18 @@ from collections import defaultdict
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
-from .. import challenge, files as filestore, settings, spam
+from .. import challenge, settings, spam
+from .. import files as filestore
 from ..auth import current_customer
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
 from ..pagecache import cached_page
 from ..public import login_gate
+from ..unit_of_work import abandon
 from . import access_links, services
 from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
 from .models import Attachment, CustomField, Request
-from ..unit_of_work import abandon
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 log = logging.getLogger(__name__)
@@ -108,8 +109,10 @@ def _find(key: str):
         if target is None:
             raise NotFound(NOT_ON_FILE) from None
         args = dict(request.view_args or {}, key=target.access_key)
+        endpoint = request.endpoint
+        assert endpoint is not None  # called from the request views, which were routed
         # 307 re-sends a posted update to the request it was merged into instead of losing it.
-        return None, redirect(url_for(request.endpoint, **args), 307 if request.method == "POST" else 302)
+        return None, redirect(url_for(endpoint, **args), 307 if request.method == "POST" else 302)
 
 
 def _render_check(req: Request, errors: dict | None = None, update: str = "", status: int = 200,

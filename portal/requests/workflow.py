@@ -4,13 +4,13 @@ Every change is recorded as a private log line in the request's history. Functio
 Permission: the acting staff member must have the ``requests`` right (raises Forbidden).
 """
 
+from .. import mail, settings, unit_of_work
 from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from .. import mail, settings, unit_of_work
 from . import assignment
 from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
-from .services import add_note, add_log, reopen
+from .services import add_log, add_note, reopen
 
 
 def require(staff, permission: str = "requests") -> None:
@@ -53,7 +53,8 @@ def _mail_reply(req: Request, staff) -> None:
     db.session.flush()  # a new request needs its id
     mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] Reply to your request {req.id}",
                            "request_reply", number=req.id, access_key=req.access_key,
-                           **mail_links(req), staff_name=staff.first_name, on_failure=(record_mail_failure, req.id, req.email))
+                           **mail_links(req), staff_name=staff.first_name,
+                           on_failure=(record_mail_failure, req.id, req.email))
 
 
 def record_mail_failure(request_id: int, address: str) -> None:

@@ -5,8 +5,8 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from .documents import DOCUMENTS, apply, database_counts
 from . import KINDS, SearchUnavailable
+from .documents import DOCUMENTS, apply, database_counts
 
 search_cli = AppGroup("search", help="Full-text search index.")
 

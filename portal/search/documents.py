@@ -185,8 +185,8 @@ def database_counts(session: Session) -> dict[str, int]:
     from ..requests.models import Request
 
     return {
-        "kb": session.scalar(select(func.count(Page.id))),
+        "kb": session.scalar(select(func.count(Page.id))) or 0,
         "forums": session.scalar(select(func.count(Topic.id)).where(
-            select(Post.id).where(Post.topic_id == Topic.id, Post.spam.is_(False)).exists())),
-        "requests": session.scalar(select(func.count(Request.id)).where(Request.trashed.is_(False))),
+            select(Post.id).where(Post.topic_id == Topic.id, Post.spam.is_(False)).exists())) or 0,
+        "requests": session.scalar(select(func.count(Request.id)).where(Request.trashed.is_(False))) or 0,
     }

@@ -21,8 +21,16 @@ from functools import lru_cache
 from flask import current_app
 from markupsafe import Markup, escape
 from whoosh.lang.porter import stem
-from whoosh.qparser import (AndGroup, BoostPlugin, EveryPlugin, FieldsPlugin, MultifieldParser, OrGroup,
-                            RangePlugin, WildcardPlugin)
+from whoosh.qparser import (
+    AndGroup,
+    BoostPlugin,
+    EveryPlugin,
+    FieldsPlugin,
+    MultifieldParser,
+    OrGroup,
+    RangePlugin,
+    WildcardPlugin,
+)
 from whoosh.query import AndNot, NullQuery, Or, Phrase, Prefix, Term
 
 from . import SearchUnavailable  # noqa: F401  (re-exported for callers)
@@ -259,7 +267,8 @@ class Matcher:
         # letters, e.g. "ponies" -> "poni") or a prefix. Scanning for them in C finds the first match
         # of a long forum body without calling __call__ on every word before it.
         starts = sorted({stem[:max(1, len(stem) - 2)] for stem in self.stems} | set(self.prefixes))
-        self.candidates = re.compile(r"(?<!\w)(?:%s)\w*" % "|".join(map(re.escape, starts)),
+        alternatives = "|".join(map(re.escape, starts))
+        self.candidates = re.compile(rf"(?<!\w)(?:{alternatives})\w*",
                                      re.IGNORECASE) if starts else None
 
     def __call__(self, word: str) -> bool:
@@ -285,7 +294,7 @@ def highlight(matcher: Matcher, text: str, length: int = 200, scan: int = 3000) 
     found = matcher.candidates.finditer(text, 0, scan) if matcher.candidates else ()
     first = next((m for m in found if matcher(m.group())), None)
     start = 0 if first is None else max(0, first.start() - length // 4)
-    if start:  # begin on a word boundary
+    if start and first is not None:  # begin on a word boundary
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < first.start() else start
     end = min(len(text), start + length)

@@ -47,7 +47,7 @@ def ranked_hits(searcher, query, hidden_docs, start: int, wanted: int, *, loosen
     except Unsupported:
         return None
     hits = [Found(searcher.stored_fields(docnum), docnum, score)
-            for docnum, score in zip(docs[start:wanted].tolist(), scores[start:wanted].tolist())]
+            for docnum, score in zip(docs[start:wanted].tolist(), scores[start:wanted].tolist(), strict=True)]
     return hits, total, False
 
 

@@ -5,11 +5,11 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 
 from .. import settings
 from ..kb import services as kb
-from ..pagecache import cached_page, page_number
+from ..pagecache import cached_page
 from ..public import login_gate
-from . import index_versions
 from ..text import slugify
-from . import query
+from ..urls import page_number
+from . import index_versions, query
 
 bp = Blueprint("search", __name__)
 bp.before_request(login_gate)

@@ -10,12 +10,13 @@ from ..auth import current_staff, staff_required
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
-from ..requests import admin as requests_admin, assignment
+from ..requests import admin as requests_admin
+from ..requests import assignment
 from ..requests.models import FIELD_TYPES, Category, CustomField, Status
+from ..unit_of_work import abandon
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
-from ..unit_of_work import abandon
 
 API_KEYS = ("public_api", "private_api")
 # How the settings page groups portal.settings.DEFAULTS; keys not named here are shown under "Other".
@@ -195,11 +196,13 @@ def fields():
 
 def _field_input() -> requests_admin.FieldInput:
     form = request.form
+    # Blank or not a number: 2 places, as a new field gets. None would reach the NOT NULL column (a 500 on edit).
+    places = int_or_none(form.get("decimal_places"))
     return requests_admin.FieldInput(
         name=form.get("name", ""), field_type=form.get("field_type", "text"), required=checked("required"),
         public=checked("public"), always_visible=checked("always_visible"),
         position=int_or_none(form.get("position")) or 0,
-        decimal_places=int_or_none(form.get("decimal_places")) if form.get("decimal_places") else 2,
+        decimal_places=2 if places is None else places,
         text_size=int_or_none(form.get("text_size")), regex=form.get("regex", ""),
         large_text_rows=int_or_none(form.get("large_text_rows")),
         list_items=form.get("list_items", "").splitlines())

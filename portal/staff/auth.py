@@ -1,18 +1,14 @@
-"""Staff login, logout, dashboard and the profile page with API tokens."""
+"""Staff login, logout and dashboard (the profile page and API keys are in ``api_keys``)."""
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
 from ..accounts import services as accounts
-from ..accounts.models import ApiToken
 from ..auth import current_staff, safe_next, staff_required
-from ..errors import ValidationFailed
 from ..extensions import db
-from ..forms import errors_by_field
 from ..forums.models import Post
 from ..requests import queue as request_queue
-from .common import confirm_page, confirmed
-from .views import bp
 from ..unit_of_work import keep
+from .views import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -58,38 +54,3 @@ def dashboard():
     if staff.can("forums"):
         held = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.spam.is_(True)))
     return render_template("staff/dashboard.html", counts=counts, held=held)
-
-
-def _profile(errors=None, secret=None, status=200):
-    staff = current_staff()
-    tokens = list(db.session.execute(db.select(ApiToken).where(ApiToken.staff_id == staff.id)
-                                     .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).scalars())
-    return render_template("staff/profile.html", tokens=tokens, errors=errors or {}, secret=secret), status
-
-
-@bp.get("/profile")
-@staff_required("tokens")
-def profile():
-    return _profile()
-
-
-@bp.post("/profile/tokens")
-@staff_required("tokens")
-def create_token():
-    try:
-        token, secret = accounts.create_api_token(current_staff(), request.form.get("name", ""))
-    except ValidationFailed as exc:
-        return _profile(errors_by_field(exc), status=400)
-    # Shown once, in this response only: the secret is never stored, flashed or put in a URL.
-    return _profile(secret=(token.name, secret))
-
-
-@bp.post("/profile/tokens/<int:token_id>/revoke")
-@staff_required("tokens")
-def revoke_token(token_id):
-    if not confirmed():
-        return confirm_page("Revoke token", "Programs using this token will stop working at once.",
-                            cancel=url_for("staff.profile"), button="Revoke token")
-    token = accounts.revoke_api_token(current_staff(), token_id)
-    flash(f"Token “{token.name}” revoked.", "success")
-    return redirect(url_for("staff.profile"))

@@ -11,10 +11,10 @@ from ..forums import moderation
 from ..forums.models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
 from ..forums.services import known_labels
 from ..search.query import search_forums
+from ..unit_of_work import abandon
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none
 from .views import bp
-from ..unit_of_work import abandon
 
 
 def _forums():
@@ -25,8 +25,9 @@ def _forum_form(forum=None, errors=None, status=200):
     people = db.session.execute(db.select(Staff).where(Staff.active.is_(True)).order_by(Staff.first_name))
     topics = []
     if forum is not None:
+        newest_first = (Topic.sticky.desc(), Topic.last_post_at.desc())
         topics = list(db.session.execute(db.select(Topic).where(Topic.forum_id == forum.id)
-                                         .order_by(Topic.sticky.desc(), Topic.last_post_at.desc()).limit(200)).scalars())
+                                         .order_by(*newest_first).limit(200)).scalars())
     return render_template("staff/forums/forum.html", forum=forum, topics=topics, people=list(people.scalars()),
                            errors=errors or {}), status
 

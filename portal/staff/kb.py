@@ -11,10 +11,10 @@ from ..kb.models import Book, Chapter, Page, PageAttachment
 from ..kb.services import table_of_contents
 from ..search.query import search_kb
 from ..text import clean_html
+from ..unit_of_work import abandon
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
-from ..unit_of_work import abandon
 
 KINDS = {"book": Book, "chapter": Chapter, "page": Page}
 

@@ -6,11 +6,12 @@ from .. import files as filestore
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..requests import access_links, assignment, queue as request_queue, services, workflow
+from ..requests import access_links, assignment, services, workflow
+from ..requests import queue as request_queue
 from ..requests.models import Category
+from ..unit_of_work import abandon
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
-from ..unit_of_work import abandon
 
 
 def _choices():

@@ -108,7 +108,7 @@ def test_a_guess_spread_over_many_addresses_is_stopped_per_account(app, world, k
         response = wrong({"REMOTE_ADDR": f"192.0.2.{attempt + 1}"})
         assert response.status_code not in (429, success), (attempt, response.status_code)
     response = right({"REMOTE_ADDR": "198.51.100.7"})
-    assert response.status_code == 429, (name, response.status_code)
+    assert response.status_code == 429, (kind, response.status_code)
     assert int(response.headers["Retry-After"]) >= 1
     # Another account is not locked by it.
     if kind == "staff":

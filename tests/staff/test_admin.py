@@ -128,6 +128,20 @@ def test_deleting_a_category_asks_then_marks_it_deleted(app, login, category):
         assert load(Category, category).deleted is False
 
 
+def test_decimal_places_that_are_not_a_number_count_as_two(app, login):
+    client = login("administrator")
+    client.post("/staff/admin/fields/new", data={"name": "Price", "field_type": "decimal", "decimal_places": "0"})
+    with app.app_context():
+        field = db.session.execute(db.select(CustomField)).scalar_one()
+        assert field.decimal_places == 0
+        field_id = field.id
+    edited = client.post(f"/staff/admin/fields/{field_id}",
+                         data={"name": "Price", "field_type": "decimal", "decimal_places": "two"})
+    assert edited.status_code == 302
+    with app.app_context():
+        assert load(CustomField, field_id).decimal_places == 2
+
+
 def test_custom_fields(app, login, make_request):
     client = login("administrator")
     bad = client.post("/staff/admin/fields/new", data={"name": "Colour", "field_type": "select", "list_items": ""})

@@ -8,10 +8,9 @@ from ...errors import Conflict, ValidationFailed
 from ...requests import fields as custom_fields
 from ...requests import services, workflow
 from ...requests.models import VIA_WEB_SERVICE, Request
-from .. import shapes
+from .. import readable, shapes
 from ..errors import ApiError, error
 from ..registry import Params, api_method
-from .. import readable
 from .requests import CONTACT_PARAMS, validation_errors
 
 
@@ -65,8 +64,8 @@ def private_request_create(p: Params):
                                 is_open=p.flag("fOpen", True) if p.has("fOpen") else None)
     except ValidationFailed as exc:
         raise validation_errors(207, exc) from None
-    if p.int("dtGMTOpened"):  # an import keeps the original time
-        req.opened_at = from_unix(p.int("dtGMTOpened"))
+    if opened := p.int("dtGMTOpened"):  # an import keeps the original time
+        req.opened_at = from_unix(opened)
     return {"xRequest": str(req.id)}
 
 

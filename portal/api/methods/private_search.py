@@ -1,5 +1,5 @@
 """private.request.search: requests matching every (``anyall=all``) or any given criterion."""
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 
 from ...dates import from_unix
 from ...extensions import db
@@ -21,8 +21,8 @@ ORDER = {"xRequest": Request.id, "sLastName": Request.last_name, "sFirstName": R
 MAX_LENGTH = 1000
 
 
-def criteria(p: Params) -> list:
-    conditions = []
+def criteria(p: Params) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     for name, column in EQUALS.items():
         if p.has(name):
             value = p.text(name)
@@ -33,8 +33,8 @@ def criteria(p: Params) -> list:
             else:
                 conditions.append(column == (value.lower() if name == "sEmail" else value))
     for name, (column, op) in DATES.items():
-        if p.int(name) is not None:
-            when = from_unix(p.int(name))
+        if (unix_time := p.int(name)) is not None:
+            when = from_unix(unix_time)
             conditions.append(column < when if op == "<" else column > when)
     if p.has("sSearch"):
         conditions.append(queue.text_match(p.staff, p.text("sSearch")))

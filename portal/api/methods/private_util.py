@@ -3,8 +3,8 @@ from ...accounts import services as accounts
 from ...accounts.models import HELPSPOT_USER_TYPE, Staff
 from ...errors import ValidationFailed
 from ...extensions import db
-from ...requests import fields as custom_fields
 from ...requests import assignment, services, workflow
+from ...requests import fields as custom_fields
 from ...requests.models import Category, Request, Status
 from .. import shapes
 from ..errors import ApiError
@@ -20,7 +20,8 @@ def private_get_categories(p: Params):
         .where(Request.is_open.is_(True), Request.assigned_to_id.is_not(None))
         .group_by(Request.assigned_to_id)).all())
     people = [shapes.row({"xPerson": person.id, "fullname": person.full_name,
-                          "assigned_requests": open_counts.get(person.id, 0)}) for person in assignment.assignable_staff()]
+                          "assigned_requests": open_counts.get(person.id, 0)})
+              for person in assignment.assignable_staff()]
     result = KeyedList()
     for cat in db.session.execute(db.select(Category).order_by(Category.name, Category.id)).scalars():
         base = shapes.category(cat, public_only=False)

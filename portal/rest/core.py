@@ -1,0 +1,114 @@
+"""A dialect's routes and the one view that serves them: verb, key, tags, caps, then the handler.
+
+Every path of a dialect is one Flask rule answering every verb, so a wrong verb is the dialect's own 405
+(with ``Allow``), and a catch-all answers unknown paths with its 404: nothing under a dialect's prefix ever
+falls through to the portal's HTML pages or the HelpSpot API's envelope.
+"""
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Flask, g, request
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+
+from ..apikeys import services as apikeys
+from ..errors import Problem, describe, log_problem
+from ..extensions import csrf
+
+log = logging.getLogger(__name__)
+VERBS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+READS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    verb: str
+    tag: str                  # the endpoint tag a key's pattern allows or denies, e.g. tickets.tickets.list
+    handler: Callable
+    public: bool = False      # answered without a key (a key sent anyway is ignored)
+
+    @property
+    def writes(self) -> bool:
+        return self.verb not in READS
+
+
+@dataclass
+class Caller:
+    """Who a call acts as: the key and its staff member (None on a public route)."""
+    key: object | None = None
+    staff: object | None = None
+    auth_method: str = "api_key"
+
+
+@dataclass
+class Dialect:
+    """One REST dialect: a URL prefix, its routes, how it reads a key and how it answers an error.
+
+    Subclasses implement ``credential`` (the key string a request presents; raise KeyRefused with a reason
+    for a missing or malformed header) and ``error_response`` (a Problem and the exception, in the dialect's
+    envelope)."""
+    name: str
+    prefix: str
+    routes: dict[str, dict[str, Route]] = field(default_factory=dict)
+
+    def route(self, path: str, verbs: str | tuple[str, ...], tag: str, *, public: bool = False):
+        """Register ``handler(caller, **path_values)`` for ``path`` and each of ``verbs``."""
+        def register(handler):
+            for verb in (verbs,) if isinstance(verbs, str) else verbs:
+                self.routes.setdefault(path, {})[verb] = Route(path, verb, tag, handler, public)
+            return handler
+        return register
+
+    # --- overridden by each dialect ---
+    def credential(self) -> str:
+        raise NotImplementedError
+
+    def error_response(self, problem: Problem, exc: BaseException):
+        raise NotImplementedError
+
+    # --- the machinery ---
+    def register(self, app: Flask) -> Blueprint:
+        bp = Blueprint(f"rest_{self.name}", __name__, url_prefix=self.prefix)
+        csrf.exempt(bp)  # keys come in a header, never with a session cookie
+        for number, path in enumerate(self.routes):
+            bp.add_url_rule(path, f"r{number}", self._view(path), methods=VERBS, strict_slashes=False)
+        bp.add_url_rule("/", "unknown_root", self._unknown, methods=VERBS, strict_slashes=False)
+        bp.add_url_rule("/<path:rest>", "unknown", self._unknown, methods=VERBS)
+        bp.register_error_handler(Exception, self._failure)
+        app.register_blueprint(bp)
+        return bp
+
+    def _unknown(self, rest: str = ""):
+        raise RouteNotFound("No such API endpoint.")
+
+    def _view(self, path: str):
+        def view(**values):
+            verbs = self.routes[path]
+            verb = "GET" if request.method == "HEAD" and "HEAD" not in verbs else request.method
+            route = verbs.get(verb)
+            if route is None:
+                raise MethodNotAllowed(valid_methods=sorted(set(verbs) | ({"HEAD"} if "GET" in verbs else set())))
+            return route.handler(self.admit(route), **values)
+        view.__name__ = f"rest_{self.name}_{path}"
+        return view
+
+    def admit(self, route: Route) -> Caller:
+        """The caller of ``route``: key checked (401), allowed (403), within its caps (429)."""
+        if route.public:
+            return Caller()
+        key = apikeys.authenticate(self.credential(), request.remote_addr or "")
+        apikeys.check_access(key, route.tag, writes=route.writes)
+        apikeys.spend(key)
+        g.rest_caller = Caller(key, key.staff)
+        return g.rest_caller
+
+    def _failure(self, exc: Exception):
+        # The unit of work has already rolled back (portal.unit_of_work); a failed key check is counted
+        # in the limit storage, not the database, so nothing needs keeping.
+        problem = describe(exc)
+        if isinstance(exc, apikeys.KeyThrottled):
+            problem.headers["Retry-After"] = str(exc.retry_after)
+        log_problem(exc, problem, log, f"{self.name} API call")
+        return self.error_response(problem, exc)

@@ -1,0 +1,123 @@
+"""DeskPRO v2's way of presenting a key, its reply envelope and its error shape.
+
+- Key: ``Authorization: key N:SECRET``. A 401 carries ``WWW-Authenticate: session,token,key realm="DeskPRO
+  API"`` and the message DeskPRO gives for what was wrong with the header.
+- Success: ``{"data": ..., "meta": {...}, "linked": {...}}``, all three always present, ``data`` an object or
+  a list (DeskPRO's PHP SDK is typed that way).
+- Error: ``{"status", "code", "message"}`` plus, for bad input, ``errors: {errors: [...], fields: {...}}``
+  with nested fields for dotted paths (``message.message`` -> ``fields.message.fields.message``).
+"""
+from flask import current_app, jsonify, make_response, request
+from werkzeug.exceptions import HTTPException
+
+from ...apikeys.services import KeyRefused
+from ...errors import Conflict, Forbidden, NotFound, Problem
+from ..body import InvalidInput, InvalidJson
+from ..core import Dialect
+from ..paging import Paging, page_links, total_pages
+
+CHALLENGE = 'session,token,key realm="DeskPRO API"'
+MESSAGES_401 = {
+    "missing": "No authentication credentials were found in your request.",
+    "malformed": 'Malformed Authorization header (should be "Authorization: type value").',
+    "type": 'Invalid Authorization header (type can be one of "key" or "token").',
+    "token": "Invalid API Token.",
+    "invalid": "Invalid API Key.",
+}
+CODES = {400: "invalid_input", 401: "bad_credentials", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "request_too_large", 423: "helpdesk_offline",
+         429: "rate_limits", 500: "internal_error", 503: "service_unavailable"}
+
+
+class DeskPro(Dialect):
+    def credential(self) -> str:
+        header = request.headers.get("Authorization", "").strip()
+        if not header:
+            raise KeyRefused("missing")
+        kind, _, value = header.partition(" ")
+        if not value.strip():
+            raise KeyRefused("malformed")
+        if kind.lower() == "token":
+            raise KeyRefused("token")  # token exchange comes with the rest of the dialect
+        if kind.lower() != "key":
+            raise KeyRefused("type")
+        return value.strip()
+
+    def error_response(self, problem: Problem, exc: BaseException):
+        body = {"status": problem.status, "code": CODES.get(problem.status, "error"), "message": problem.message}
+        if isinstance(exc, InvalidJson):
+            body["code"] = "invalid_json_body"
+        if isinstance(exc, KeyRefused):
+            body["message"] = MESSAGES_401.get(exc.reason, problem.message)
+            problem.headers["WWW-Authenticate"] = CHALLENGE
+        if isinstance(exc, InvalidInput):
+            body["errors"] = field_errors(exc.problems)
+        elif problem.status == 400 and hasattr(exc, "errors") and not isinstance(exc, HTTPException):
+            body["errors"] = field_errors([(f, "invalid", m) for f, m in exc.errors])
+        code = getattr(exc, "deskpro_code", None)
+        if code:
+            body["code"] = code
+        response = make_response(jsonify(body), problem.status)
+        response.headers.update(problem.headers)
+        return response
+
+
+def field_errors(problems) -> dict:
+    """DeskPRO's nested ``{errors: [...], fields: {name: {errors: [...], fields: {...}}}}``."""
+    tree: dict = {"errors": [], "fields": {}}
+    for path, code, message in problems:
+        node = tree
+        for part in [p for p in path.split(".") if p]:
+            node = node.setdefault("fields", {}).setdefault(part, {"errors": []})
+        node.setdefault("errors", []).append({"code": code, "message": message})
+    return tree
+
+
+dialect = DeskPro("deskpro", "/api/v2")
+route = dialect.route
+
+
+def envelope(data, *, meta: dict | None = None, linked: dict | None = None, status: int = 200, headers=None):
+    response = make_response(jsonify({"data": data, "meta": meta or {}, "linked": linked or {}}), status)
+    response.headers.update(headers or {})
+    return response
+
+
+def collection(items: list, paging: Paging, total: int):
+    """A page of a collection, with both styles of page meta that DeskPRO clients read, and links."""
+    pages = total_pages(total, paging.per_page)
+    meta = {"total": total, "page": paging.page, "per_page": paging.per_page, "total_pages": pages,
+            "count": len(items),
+            "pagination": {"total": total, "count": len(items), "per_page": paging.per_page,
+                           "current_page": paging.page, "total_pages": pages}}
+    return make_response(jsonify({"data": items, "meta": meta, "linked": {}, "links": page_links(paging, total)}))
+
+
+def base_url() -> str:
+    """The help desk's address as clients reach it (PUBLIC_URL when set), without a trailing slash."""
+    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+
+
+def location(path: str) -> str:
+    return f"{base_url()}/api/v2/{path.lstrip('/')}"
+
+
+def created(data: dict, path: str):
+    """201, Location and the whole resource (what DeskPRO's SDKs and Zapier app read)."""
+    return envelope(data, status=201, headers={"Location": location(path)})
+
+
+def updated(path: str, fetch):
+    """204 with Location, or 200 with the resource under ``follow_location=1`` (the Zapier app's way)."""
+    if request.args.get("follow_location", "") in ("1", "true"):
+        return envelope(fetch(), headers={"Location": location(path)})
+    response = make_response("", 204)
+    response.headers["Location"] = location(path)
+    return response
+
+
+def date(value) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%S+0000") if value else None
+
+
+__all__ = ["route", "envelope", "collection", "created", "updated", "date", "Conflict", "Forbidden", "NotFound"]

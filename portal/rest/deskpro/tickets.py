@@ -1,0 +1,291 @@
+"""``tickets``: Portico's requests, through the same services as the staff pages and the HelpSpot API
+(``requests.services.create_request``, ``requests.workflow``, ``requests.queue``).
+
+Statuses: an open request is ``awaiting_agent`` (or ``awaiting_user`` once staff replied last), a closed one
+``resolved``; spam and trash are ``hidden`` with ``hidden_status`` ``spam`` / ``deleted``. A deleted
+(trashed) ticket answers 404, as DeskPRO's do. Urgency 1-10 is Portico's urgent flag: 5 or more is urgent,
+shown as 10 (urgent) or 1. ``department`` and ``category`` are both the request category.
+"""
+from flask import request
+
+from ...accounts.models import Customer
+from ...errors import NotFound, ValidationFailed
+from ...extensions import db
+from ...requests import queue, services, workflow
+from ...requests.models import STATUS_SPAM, VIA_WEB_SERVICE, Request
+from ..body import Input, InvalidInput, from_service, json_body
+from ..paging import paging
+from .dialect import collection, created, date, envelope, route, updated
+
+URGENT_FROM = 5
+OPEN_STATUSES = ("awaiting_agent", "awaiting_user", "pending")
+CLOSED_STATUSES = ("resolved", "archived")
+HIDDEN_STATUSES = ("hidden", "hidden.deleted", "hidden.spam")
+ORDERS = {"id": Request.id, "date_created": Request.opened_at, "date_status": Request.updated_at}
+MAX_MESSAGE = 10_000_000  # the note's own limit (portal.limits) is checked by the service
+# Service field names -> this API's.
+FIELD_NAMES = {"note": "message.message", "title": "subject", "email": "person", "first_name": "person",
+               "last_name": "person", "category": "department", "assigned_to": "agent", "attachments":
+               "message.attachments"}
+
+
+def _names(exc: ValidationFailed):
+    names = dict(FIELD_NAMES)
+    names.update({field: f"fields.{field[len('Custom'):]}" for field, _ in exc.errors if field.startswith("Custom")})
+    return from_service(exc, names)
+
+
+def status_of(req: Request) -> tuple[str, str | None]:
+    if req.trashed:
+        return "hidden", "deleted"
+    if req.status_id == STATUS_SPAM:
+        return "hidden", "spam"
+    if not req.is_open:
+        return "resolved", None
+    return ("awaiting_user" if req.last_reply_by and req.last_reply_by > 0 else "awaiting_agent"), None
+
+
+def _people(reqs) -> dict[str, int]:
+    emails = {r.email for r in reqs if r.email}
+    if not emails:
+        return {}
+    return dict(db.session.execute(db.select(Customer.email, Customer.id).where(Customer.email.in_(emails))).all())
+
+
+def ticket(req: Request, people: dict[str, int] | None = None) -> dict:
+    people = _people([req]) if people is None else people
+    status, hidden = status_of(req)
+    return {
+        "id": req.id, "ref": str(req.id), "subject": req.title, "status": status, "hidden_status": hidden,
+        "ticket_status": req.status.name if req.status else None, "urgency": 10 if req.urgent else 1,
+        "department": req.category_id, "category": req.category_id, "priority": None,
+        "person": people.get(req.email), "person_email": req.email or None, "agent": req.assigned_to_id,
+        "agent_team": None, "organization": None, "labels": [], "cc": [],
+        "fields": {str(value.field_id): {"aliases": [], "value": value.value} for value in req.field_values},
+        "date_created": date(req.opened_at), "date_resolved": date(req.closed_at),
+        "date_status": date(req.updated_at), "language": None,
+        "creation_system": "web.api" if req.opened_via == VIA_WEB_SERVICE else "web",
+    }
+
+
+def _get(caller, ticket_id: int) -> Request:
+    req = queue.get_request(caller.staff, ticket_id)
+    if req.trashed:
+        raise NotFound("No such ticket.")
+    return req
+
+
+def _ids(raw: str, name: str) -> list[int]:
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if len(parts) > 200 or not all(p.isascii() and p.isdigit() and len(p) <= 10 for p in parts):
+        raise InvalidInput([(name, "invalid", "Give up to 200 ids separated by commas.")])
+    return [int(p) for p in parts]
+
+
+def _listing():
+    query = db.select(Request).where(Request.trashed.is_(False))
+    args = request.args
+    if args.get("ids"):
+        query = query.where(Request.id.in_(_ids(args["ids"], "ids")))
+    for name, column in (("agent", Request.assigned_to_id), ("department", Request.category_id),
+                         ("category", Request.category_id)):
+        if args.get(name):
+            query = query.where(column.in_(_ids(args[name], name)))
+    if args.get("person"):
+        emails = db.select(Customer.email).where(Customer.id.in_(_ids(args["person"], "person")))
+        query = query.where(Request.email.in_(emails))
+    if args.get("person_email"):
+        query = query.where(Request.email == args["person_email"].strip().lower())
+    for status in filter(None, (part.strip() for part in args.get("status", "").split(","))):
+        if status in OPEN_STATUSES:
+            query = query.where(Request.is_open.is_(True), Request.status_id != STATUS_SPAM)
+            if status == "awaiting_user":
+                query = query.where(Request.last_reply_by > 0)
+            elif status == "awaiting_agent":
+                query = query.where(Request.last_reply_by <= 0)
+        elif status in CLOSED_STATUSES:
+            query = query.where(Request.is_open.is_(False), Request.status_id != STATUS_SPAM)
+        elif status in ("hidden", "hidden.spam"):
+            query = query.where(Request.status_id == STATUS_SPAM)
+        else:
+            raise InvalidInput([("status", "invalid_choice", "Unknown status.")])
+    order = args.get("order_by", "id")
+    direction = args.get("order_dir", "desc").lower()
+    if order not in ORDERS or direction not in ("asc", "desc"):
+        raise InvalidInput([("order_by" if order not in ORDERS else "order_dir", "invalid_choice",
+                             "Order by id, date_created or date_status, asc or desc.")])
+    column = ORDERS[order]
+    return query.order_by(column.asc() if direction == "asc" else column.desc(), Request.id.desc())
+
+
+@route("/tickets", "GET", "tickets.tickets.list")
+def list_tickets(caller):
+    workflow.require(caller.staff)
+    page = paging()
+    query = _listing()
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
+    rows = list(db.session.execute(query.offset(page.offset).limit(page.per_page)).scalars())
+    people = _people(rows)
+    return collection([ticket(r, people) for r in rows], page, total)
+
+
+@route("/tickets/<int:ticket_id>", "GET", "tickets.tickets.get")
+def get_ticket(caller, ticket_id):
+    return envelope(ticket(_get(caller, ticket_id)))
+
+
+def _person(body: Input) -> dict:
+    """The customer's contact fields from ``person`` (an id, an email or ``{name, email}``) or ``person_email``."""
+    raw = body.raw("person")
+    if raw is None and body.has("person_email"):
+        raw = body.text("person_email", max_length=100)
+    if isinstance(raw, bool):
+        raw = None
+    if isinstance(raw, int):
+        customer = db.session.get(Customer, raw) if 0 < raw < 2**31 else None
+        if customer is None:
+            body.problem("person", "not_found", "There is no person with this id.")
+            return {}
+        return {"email": customer.email}
+    if isinstance(raw, str):
+        return {"email": raw}
+    if isinstance(raw, dict):
+        person = Input(raw, "person", body.problems)
+        email = person.text("email", max_length=100) or person.text("primary_email", max_length=100)
+        first, last = person.text("first_name", max_length=40), person.text("last_name", max_length=40)
+        name = person.text("name", max_length=81)
+        if name and not (first or last):
+            first, _, last = name.strip().partition(" ")
+        person.allow(*raw)  # the rest of a person is tolerated: SDKs send whole people
+        return {"email": email, "first_name": first, "last_name": last}
+    body.problem("person", "required", "Give the person's id, email, or {name, email}.")
+    return {}
+
+
+def _urgent(body: Input) -> bool | None:
+    urgency = body.integer("urgency", low=1, high=10)
+    return None if urgency is None else urgency >= URGENT_FROM
+
+
+def _status_change(caller, req: Request, status) -> None:
+    """Apply a DeskPRO status (or a Portico status id) through the workflow services."""
+    if status is None:
+        return
+    if isinstance(status, int) or (isinstance(status, str) and status.isascii() and status.isdigit()):
+        workflow.update_request(req, caller.staff, status_id=int(status))
+    elif status in OPEN_STATUSES:
+        workflow.not_spam(req, caller.staff)
+        workflow.update_request(req, caller.staff, is_open=True)
+    elif status in CLOSED_STATUSES:
+        workflow.close(req, caller.staff)
+    elif status == "hidden.spam":
+        workflow.mark_spam(req, caller.staff)
+    elif status in ("hidden", "hidden.deleted"):
+        workflow.trash(req, caller.staff)
+
+
+def _read_status(body: Input):
+    status = body.raw("status")
+    if status is None:
+        return None
+    if isinstance(status, bool) or not (isinstance(status, int) or status in OPEN_STATUSES + CLOSED_STATUSES
+                                        + HIDDEN_STATUSES or (isinstance(status, str) and status.isdigit()
+                                                              and len(status) <= 10)):
+        body.problem("status", "invalid_choice", "Use awaiting_agent, awaiting_user, resolved, hidden.spam, "
+                     "hidden.deleted or a status id.")
+        return None
+    return status
+
+
+def _no_labels(body: Input) -> None:
+    for name in ("labels", "cc"):
+        values = body.array(name)
+        if values:
+            body.problem(name, "not_supported", f"This help desk does not store {name} on tickets yet.")
+
+
+def _custom(body: Input) -> dict[int, str]:
+    fields = body.object("fields")
+    values: dict[int, str] = {}
+    if fields is None:
+        return values
+    for key, value in fields.values.items():
+        if isinstance(value, dict):
+            value = value.get("value")
+        if not (str(key).isascii() and str(key).isdigit() and len(str(key)) <= 10):
+            fields.problem(str(key), "invalid", "Custom fields are named by their id.")
+        elif isinstance(value, (dict, list)):
+            fields.problem(str(key), "invalid_type", "This value should be a string or a number.")
+        else:
+            values[int(key)] = "" if value is None else str(value)
+        fields.allow(key)
+    return values
+
+
+@route("/tickets", ("POST", "PUT"), "tickets.tickets.create")
+def create_ticket(caller):
+    workflow.require(caller.staff)
+    body = Input(json_body())
+    subject = body.text("subject", required=True)
+    person = _person(body)
+    message = body.object("message")
+    if message is None:
+        body.problem("message", "required", "This value should not be blank.")
+        note, is_html, is_note = "", False, False
+    else:
+        note = message.text("message", required=True, max_length=MAX_MESSAGE)
+        is_html = message.text("format", default="html") == "html"
+        is_note = message.boolean("is_note")
+        for name in ("person", "attachments"):
+            if message.raw(name):
+                message.problem(name, "not_supported", "Messages are written by the key's agent, without "
+                                "attachments, for now.")
+    category = body.integer("department") or body.integer("category")
+    agent = body.integer("agent")
+    urgent = _urgent(body)
+    status = _read_status(body)
+    custom = _custom(body)
+    _no_labels(body)
+    body.done()
+    data = services.RequestInput(note=note, title=subject, urgent=bool(urgent), category_id=category,
+                                 custom=custom, note_is_html=is_html, opened_via=VIA_WEB_SERVICE, **person)
+    try:
+        req = services.create_request(data, staff=caller.staff, public_only=False, check_spam=False,
+                                      note_public=not is_note, notify_customer=False)
+        workflow.update_request(req, caller.staff, assigned_to_id=agent if agent is not None else ...)
+        _status_change(caller, req, status)
+    except ValidationFailed as exc:
+        raise _names(exc) from None
+    return created(ticket(req), f"tickets/{req.id}")
+
+
+@route("/tickets/<int:ticket_id>", ("PUT", "POST"), "tickets.tickets.update")
+def update_ticket(caller, ticket_id):
+    req = _get(caller, ticket_id)
+    body = Input(json_body())
+    category = body.integer("department") if body.has("department") else body.integer("category")
+    agent = body.integer("agent")
+    urgent = _urgent(body)
+    status = _read_status(body)
+    for name in ("subject", "person", "fields", "message"):
+        if body.raw(name) is not None:
+            body.problem(name, "not_supported", "This cannot be changed through the API yet.")
+    _no_labels(body)
+    body.done()
+    changing = {name for name in ("department", "category", "agent") if body.has(name)}
+    try:
+        workflow.update_request(
+            req, caller.staff, urgent=urgent,
+            category_id=(category or None) if changing & {"department", "category"} else ...,
+            assigned_to_id=(agent or None) if "agent" in changing else ...)
+        _status_change(caller, req, status)
+    except ValidationFailed as exc:
+        raise _names(exc) from None
+    return updated(f"tickets/{req.id}", lambda: ticket(req))
+
+
+@route("/tickets/<int:ticket_id>", "DELETE", "tickets.tickets.delete")
+def delete_ticket(caller, ticket_id):
+    workflow.trash(_get(caller, ticket_id), caller.staff)
+    return envelope({})
+
