@@ -7,18 +7,27 @@ falls through to the portal's HTML pages or the HelpSpot API's envelope.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Blueprint, Flask, g, request
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 
+from .. import settings
 from ..apikeys import services as apikeys
-from ..errors import Problem, describe, log_problem
+from ..errors import PortalError, Problem, describe, log_problem
 from ..extensions import csrf
 
 log = logging.getLogger(__name__)
 VERBS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 READS = ("GET", "HEAD", "OPTIONS")
+
+
+class Offline(PortalError):
+    """The ``maintenance_mode`` setting is on: every REST call, public ones too, is answered 423."""
+
+    status = 423
+    message = "The help desk is offline for maintenance. Please try again later."
 
 
 @dataclass(frozen=True)
@@ -37,8 +46,8 @@ class Route:
 @dataclass
 class Caller:
     """Who a call acts as: the key and its staff member (None on a public route)."""
-    key: object | None = None
-    staff: object | None = None
+    key: Any = None
+    staff: Any = None
     auth_method: str = "api_key"
 
 
@@ -65,6 +74,11 @@ class Dialect:
     def credential(self) -> str:
         raise NotImplementedError
 
+    def authenticate(self) -> Caller:
+        """The caller a request's credential names (a dialect with other kinds of credential overrides it)."""
+        key = apikeys.authenticate(self.credential(), request.remote_addr or "")
+        return Caller(key, key.staff)
+
     def error_response(self, problem: Problem, exc: BaseException):
         raise NotImplementedError
 
@@ -88,6 +102,8 @@ class Dialect:
             verbs = self.routes[path]
             verb = "GET" if request.method == "HEAD" and "HEAD" not in verbs else request.method
             route = verbs.get(verb)
+            if settings.get("maintenance_mode"):
+                raise Offline()
             if route is None:
                 raise MethodNotAllowed(valid_methods=sorted(set(verbs) | ({"HEAD"} if "GET" in verbs else set())))
             return route.handler(self.admit(route), **values)
@@ -98,17 +114,18 @@ class Dialect:
         """The caller of ``route``: key checked (401), allowed (403), within its caps (429)."""
         if route.public:
             return Caller()
-        key = apikeys.authenticate(self.credential(), request.remote_addr or "")
-        apikeys.check_access(key, route.tag, writes=route.writes)
-        apikeys.spend(key)
-        g.rest_caller = Caller(key, key.staff)
-        return g.rest_caller
+        caller = self.authenticate()
+        apikeys.check_access(caller.key, route.tag, writes=route.writes)
+        apikeys.spend(caller.key)
+        g.rest_caller = caller
+        return caller
 
     def _failure(self, exc: Exception):
         # The unit of work has already rolled back (portal.unit_of_work); a failed key check is counted
         # in the limit storage, not the database, so nothing needs keeping.
         problem = describe(exc)
-        if isinstance(exc, apikeys.KeyThrottled):
-            problem.headers["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)  # a key's caps, failed key checks, failed logins
+        if problem.status == 429 and isinstance(retry_after, int):
+            problem.headers["Retry-After"] = str(retry_after)
         log_problem(exc, problem, log, f"{self.name} API call")
         return self.error_response(problem, exc)
