@@ -101,14 +101,15 @@ def envelope(data, *, meta: dict | None = None, linked: dict | None = None, stat
     return response
 
 
-def collection(items: list, paging: Paging, total: int):
+def collection(items: list, paging: Paging, total: int, linked: dict | None = None):
     """A page of a collection, with both styles of page meta that DeskPRO clients read, and links."""
     pages = total_pages(total, paging.per_page)
     meta = {"total": total, "page": paging.page, "per_page": paging.per_page, "total_pages": pages,
             "count": len(items),
             "pagination": {"total": total, "count": len(items), "per_page": paging.per_page,
                            "current_page": paging.page, "total_pages": pages}}
-    return make_response(jsonify({"data": items, "meta": meta, "linked": {}, "links": page_links(paging, total)}))
+    return make_response(jsonify({"data": items, "meta": meta, "linked": linked or {},
+                                  "links": page_links(paging, total)}))
 
 
 def base_url() -> str:
