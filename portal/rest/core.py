@@ -37,10 +37,11 @@ class Route:
     tag: str                  # the endpoint tag a key's pattern allows or denies, e.g. tickets.tickets.list
     handler: Callable
     public: bool = False      # answered without a key (a key sent anyway is ignored)
+    reads: bool = False       # counts as a read whatever its verb (a batch: each of its entries is checked)
 
     @property
     def writes(self) -> bool:
-        return self.verb not in READS
+        return self.verb not in READS and not self.reads
 
 
 @dataclass
@@ -62,11 +63,12 @@ class Dialect:
     prefix: str
     routes: dict[str, dict[str, Route]] = field(default_factory=dict)
 
-    def route(self, path: str, verbs: str | tuple[str, ...], tag: str, *, public: bool = False):
+    def route(self, path: str, verbs: str | tuple[str, ...], tag: str, *, public: bool = False,
+              reads: bool = False):
         """Register ``handler(caller, **path_values)`` for ``path`` and each of ``verbs``."""
         def register(handler):
             for verb in (verbs,) if isinstance(verbs, str) else verbs:
-                self.routes.setdefault(path, {})[verb] = Route(path, verb, tag, handler, public)
+                self.routes.setdefault(path, {})[verb] = Route(path, verb, tag, handler, public, reads)
             return handler
         return register
 
