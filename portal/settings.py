@@ -56,6 +56,7 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "require_login": (False, "Only logged-in customers may use the portal"),
     "max_body_kb_customer": (64, "Largest note, update, forum post or large custom field a customer or the public "
                                  "API may send, in KB"),
+    "maintenance_mode": (False, "The REST APIs answer every call 423 Locked (help desk offline for maintenance)"),
     "max_body_kb_staff": (512, "Largest staff note, knowledge-book page, post edit or welcome message, in KB"),
 }
 # Plain-text settings are shown on every page: a name, not a document.

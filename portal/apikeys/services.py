@@ -27,6 +27,7 @@ SECRET_PREFIX = "ptk_"  # the HelpSpot API tokens' prefix: old and new secrets l
 FAILURES_CONFIG = "RATELIMIT_API_KEY_FAILURES"
 FAILURES_DEFAULT = "30 per 15 minutes"  # per client address, as failed logins (accounts.services)
 MAX_DAYS, MAX_CAP = 3650, 10**9
+TOKEN_NAME = "API token (login)"  # keys made by a token exchange
 
 
 class KeyRefused(PortalError):
@@ -179,6 +180,27 @@ def authenticate(credential: str, ip: str = "") -> ApiKey:
     Raises KeyThrottled (too many failures from ``ip``) or KeyRefused (unknown, wrong secret, revoked,
     expired, or its staff member deactivated; the failure is counted)."""
     credential = (credential or "").strip()
+    return _checked(lambda: _find(credential) if credential else None, ip)
+
+
+def authenticate_token(credential: str, ip: str = "") -> ApiKey:
+    """The live key behind ``PERSON_ID:TOKEN``, DeskPRO's way of presenting a token from a token exchange
+    (``issue_token``): the token is the secret of a key of that staff member. Raises as ``authenticate``."""
+    person, colon, secret = (credential or "").strip().partition(":")
+
+    def find() -> ApiKey | None:
+        if not (colon and secret and person.isascii() and person.isdigit() and len(person) <= 10):
+            return None
+        digest = _digest(secret)
+        key = db.session.execute(db.select(ApiKey).where(ApiKey.token_hash == digest)).scalar_one_or_none()
+        if key is None or key.staff_id != int(person) or not hmac.compare_digest(key.token_hash, digest):
+            return None
+        return key
+    return _checked(find, ip)
+
+
+def _checked(find, ip: str) -> ApiKey:
+    """The key ``find()`` returns when it is live, with the per-address count of failures around it."""
     strategy, item, identity = _strategy(), _failures_item(), ("api-key-failures", ip or "-")
     try:
         throttled = not strategy.test(item, *identity)
@@ -186,7 +208,7 @@ def authenticate(credential: str, ip: str = "") -> ApiKey:
         throttled = False
     if throttled:
         raise KeyThrottled(_wait(strategy, item, *identity), "Too many failed authentications. Please wait.")
-    key = _find(credential) if credential else None
+    key = find()
     if key is None or not key.live or not key.staff.active:
         try:
             strategy.hit(item, *identity)
@@ -195,6 +217,12 @@ def authenticate(credential: str, ip: str = "") -> ApiKey:
         raise KeyRefused("invalid")
     key.last_used_at, key.last_used_ip = utcnow(), (ip or "")[:45] or None
     return key
+
+
+def issue_token(staff) -> tuple[ApiKey, str]:
+    """A token for a staff member who just proved their password (DeskPRO's token exchange): a full key of
+    theirs, listed and revocable with their other keys. Returns (key, secret). Raises Forbidden."""
+    return create_key(staff, staff, TOKEN_NAME)
 
 
 def check_access(key: ApiKey, tag: str, *, writes: bool) -> None:

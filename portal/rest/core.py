@@ -7,18 +7,27 @@ falls through to the portal's HTML pages or the HelpSpot API's envelope.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Blueprint, Flask, g, request
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 
+from .. import settings
 from ..apikeys import services as apikeys
-from ..errors import Problem, describe, log_problem
+from ..errors import PortalError, Problem, describe, log_problem
 from ..extensions import csrf
 
 log = logging.getLogger(__name__)
 VERBS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 READS = ("GET", "HEAD", "OPTIONS")
+
+
+class Offline(PortalError):
+    """The ``maintenance_mode`` setting is on: every REST call, public ones too, is answered 423."""
+
+    status = 423
+    message = "The help desk is offline for maintenance. Please try again later."
 
 
 @dataclass(frozen=True)
@@ -28,17 +37,18 @@ class Route:
     tag: str                  # the endpoint tag a key's pattern allows or denies, e.g. tickets.tickets.list
     handler: Callable
     public: bool = False      # answered without a key (a key sent anyway is ignored)
+    reads: bool = False       # counts as a read whatever its verb (a batch: each of its entries is checked)
 
     @property
     def writes(self) -> bool:
-        return self.verb not in READS
+        return self.verb not in READS and not self.reads
 
 
 @dataclass
 class Caller:
     """Who a call acts as: the key and its staff member (None on a public route)."""
-    key: object | None = None
-    staff: object | None = None
+    key: Any = None
+    staff: Any = None
     auth_method: str = "api_key"
 
 
@@ -53,17 +63,23 @@ class Dialect:
     prefix: str
     routes: dict[str, dict[str, Route]] = field(default_factory=dict)
 
-    def route(self, path: str, verbs: str | tuple[str, ...], tag: str, *, public: bool = False):
+    def route(self, path: str, verbs: str | tuple[str, ...], tag: str, *, public: bool = False,
+              reads: bool = False):
         """Register ``handler(caller, **path_values)`` for ``path`` and each of ``verbs``."""
         def register(handler):
             for verb in (verbs,) if isinstance(verbs, str) else verbs:
-                self.routes.setdefault(path, {})[verb] = Route(path, verb, tag, handler, public)
+                self.routes.setdefault(path, {})[verb] = Route(path, verb, tag, handler, public, reads)
             return handler
         return register
 
     # --- overridden by each dialect ---
     def credential(self) -> str:
         raise NotImplementedError
+
+    def authenticate(self) -> Caller:
+        """The caller a request's credential names (a dialect with other kinds of credential overrides it)."""
+        key = apikeys.authenticate(self.credential(), request.remote_addr or "")
+        return Caller(key, key.staff)
 
     def error_response(self, problem: Problem, exc: BaseException):
         raise NotImplementedError
@@ -88,6 +104,8 @@ class Dialect:
             verbs = self.routes[path]
             verb = "GET" if request.method == "HEAD" and "HEAD" not in verbs else request.method
             route = verbs.get(verb)
+            if settings.get("maintenance_mode"):
+                raise Offline()
             if route is None:
                 raise MethodNotAllowed(valid_methods=sorted(set(verbs) | ({"HEAD"} if "GET" in verbs else set())))
             return route.handler(self.admit(route), **values)
@@ -98,17 +116,18 @@ class Dialect:
         """The caller of ``route``: key checked (401), allowed (403), within its caps (429)."""
         if route.public:
             return Caller()
-        key = apikeys.authenticate(self.credential(), request.remote_addr or "")
-        apikeys.check_access(key, route.tag, writes=route.writes)
-        apikeys.spend(key)
-        g.rest_caller = Caller(key, key.staff)
-        return g.rest_caller
+        caller = self.authenticate()
+        apikeys.check_access(caller.key, route.tag, writes=route.writes)
+        apikeys.spend(caller.key)
+        g.rest_caller = caller
+        return caller
 
     def _failure(self, exc: Exception):
         # The unit of work has already rolled back (portal.unit_of_work); a failed key check is counted
         # in the limit storage, not the database, so nothing needs keeping.
         problem = describe(exc)
-        if isinstance(exc, apikeys.KeyThrottled):
-            problem.headers["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)  # a key's caps, failed key checks, failed logins
+        if problem.status == 429 and isinstance(retry_after, int):
+            problem.headers["Retry-After"] = str(retry_after)
         log_problem(exc, problem, log, f"{self.name} API call")
         return self.error_response(problem, exc)

@@ -10,10 +10,11 @@
 from flask import current_app, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
+from ...apikeys import services as apikeys
 from ...apikeys.services import KeyRefused
 from ...errors import Conflict, Forbidden, NotFound, Problem
 from ..body import InvalidInput, InvalidJson
-from ..core import Dialect
+from ..core import Caller, Dialect
 from ..paging import Paging, page_links, total_pages
 
 CHALLENGE = 'session,token,key realm="DeskPRO API"'
@@ -23,6 +24,7 @@ MESSAGES_401 = {
     "type": 'Invalid Authorization header (type can be one of "key" or "token").',
     "token": "Invalid API Token.",
     "invalid": "Invalid API Key.",
+    "credentials": "Invalid credentials.",
 }
 CODES = {400: "invalid_input", 401: "bad_credentials", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "request_too_large", 423: "helpdesk_offline",
@@ -30,18 +32,34 @@ CODES = {400: "invalid_input", 401: "bad_credentials", 403: "forbidden", 404: "n
 
 
 class DeskPro(Dialect):
-    def credential(self) -> str:
+    def _header(self) -> tuple[str, str]:
+        """(``key`` or ``token``, the rest of the Authorization header)."""
         header = request.headers.get("Authorization", "").strip()
         if not header:
             raise KeyRefused("missing")
         kind, _, value = header.partition(" ")
         if not value.strip():
             raise KeyRefused("malformed")
-        if kind.lower() == "token":
-            raise KeyRefused("token")  # token exchange comes with the rest of the dialect
-        if kind.lower() != "key":
+        if kind.lower() not in ("key", "token"):
             raise KeyRefused("type")
-        return value.strip()
+        return kind.lower(), value.strip()
+
+    def credential(self) -> str:
+        kind, value = self._header()
+        if kind != "key":
+            raise KeyRefused("type")
+        return value
+
+    def authenticate(self) -> Caller:
+        """``key N:SECRET`` (an API key) or ``token PERSON_ID:TOKEN`` (from ``POST /api_tokens``)."""
+        kind, value = self._header()
+        if kind == "key":
+            return super().authenticate()
+        try:
+            key = apikeys.authenticate_token(value, request.remote_addr or "")
+        except KeyRefused:
+            raise KeyRefused("token") from None
+        return Caller(key, key.staff, "api_token")
 
     def error_response(self, problem: Problem, exc: BaseException):
         body = {"status": problem.status, "code": CODES.get(problem.status, "error"), "message": problem.message}
@@ -83,14 +101,15 @@ def envelope(data, *, meta: dict | None = None, linked: dict | None = None, stat
     return response
 
 
-def collection(items: list, paging: Paging, total: int):
+def collection(items: list, paging: Paging, total: int, linked: dict | None = None):
     """A page of a collection, with both styles of page meta that DeskPRO clients read, and links."""
     pages = total_pages(total, paging.per_page)
     meta = {"total": total, "page": paging.page, "per_page": paging.per_page, "total_pages": pages,
             "count": len(items),
             "pagination": {"total": total, "count": len(items), "per_page": paging.per_page,
                            "current_page": paging.page, "total_pages": pages}}
-    return make_response(jsonify({"data": items, "meta": meta, "linked": {}, "links": page_links(paging, total)}))
+    return make_response(jsonify({"data": items, "meta": meta, "linked": linked or {},
+                                  "links": page_links(paging, total)}))
 
 
 def base_url() -> str:

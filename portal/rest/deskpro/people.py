@@ -15,7 +15,7 @@ from ..paging import paging
 from .dialect import collection, created, date, envelope, route
 
 
-def _counts(customers) -> dict[str, int]:
+def ticket_counts(customers) -> dict[str, int]:
     emails = [c.email for c in customers]
     if not emails:
         return {}
@@ -25,7 +25,7 @@ def _counts(customers) -> dict[str, int]:
 
 
 def person(customer: Customer, counts: dict[str, int] | None = None) -> dict:
-    counts = _counts([customer]) if counts is None else counts
+    counts = ticket_counts([customer]) if counts is None else counts
     return {"id": customer.id, "primary_email": customer.email, "first_name": "", "last_name": "",
             "name": customer.email, "display_name": customer.email, "is_agent": False, "is_user": True,
             "is_confirmed": customer.email_confirmed, "emails": [customer.email], "phone_numbers": [],
@@ -44,8 +44,14 @@ def list_people(caller):
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     rows = list(db.session.execute(query.order_by(Customer.id.desc()).offset(page.offset)
                                    .limit(page.per_page)).scalars())
-    counts = _counts(rows)
+    counts = ticket_counts(rows)
     return collection([person(c, counts) for c in rows], page, total)
+
+
+@route("/people/counts", "GET", "people.people.counts")
+def count_people(caller):
+    workflow.require(caller.staff)
+    return envelope({"total": db.session.scalar(db.select(db.func.count(Customer.id)))})
 
 
 @route("/people/<int:person_id>", "GET", "people.people.get")

@@ -8,14 +8,16 @@ shown as 10 (urgent) or 1. ``department`` and ``category`` are both the request 
 """
 from flask import request
 
-from ...accounts.models import Customer
+from ...accounts.models import Customer, Staff
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import queue, services, workflow
-from ...requests.models import STATUS_SPAM, VIA_WEB_SERVICE, Request
+from ...requests.models import STATUS_SPAM, VIA_WEB_SERVICE, Category, Request
 from ..body import Input, InvalidInput, from_service, json_body
 from ..paging import paging
+from . import lookups, people
 from .dialect import collection, created, date, envelope, route, updated
+from .me import agent
 
 URGENT_FROM = 5
 OPEN_STATUSES = ("awaiting_agent", "awaiting_user", "pending")
@@ -118,20 +120,74 @@ def _listing():
     return query.order_by(column.asc() if direction == "asc" else column.desc(), Request.id.desc())
 
 
+INCLUDES = ("person", "agent", "status", "department")
+
+
+def _includes() -> set[str]:
+    """The sideloads ``include=`` asks for. Raises InvalidInput for one a ticket does not have."""
+    names = {part.strip() for part in request.args.get("include", "").split(",") if part.strip()}
+    if names - set(INCLUDES):
+        raise InvalidInput([("include", "invalid_choice", f"Include any of {', '.join(INCLUDES)}.")])
+    return names
+
+
+def linked(tickets: list[dict], names: set[str]) -> dict:
+    """``linked.<type>.<id>``: the people, agents, statuses and departments the tickets name."""
+    out: dict[str, dict] = {}
+
+    def ids(name: str) -> set[int]:
+        return {t[name] for t in tickets if t[name]}
+
+    if "person" in names:
+        customers = list(db.session.execute(db.select(Customer).where(Customer.id.in_(ids("person")))).scalars())
+        counts = people.ticket_counts(customers)
+        out["person"] = {str(c.id): people.person(c, counts) for c in customers}
+    if "agent" in names:
+        staff = db.session.execute(db.select(Staff).where(Staff.id.in_(ids("agent")))).scalars()
+        out["agent"] = {str(s.id): agent(s) for s in staff}
+    if "status" in names:
+        out["status"] = {t["status"]: lookups.STATUS_ROWS[t["status"]] for t in tickets}
+    if "department" in names:
+        categories = db.session.execute(db.select(Category).where(Category.id.in_(ids("department")))).scalars()
+        out["department"] = {str(c.id): lookups.department(c) for c in categories}
+    return out
+
+
+def _count(query) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
+
+
 @route("/tickets", "GET", "tickets.tickets.list")
 def list_tickets(caller):
     workflow.require(caller.staff)
     page = paging()
     query = _listing()
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
+    names = _includes()
+    total = _count(query)
     rows = list(db.session.execute(query.offset(page.offset).limit(page.per_page)).scalars())
-    people = _people(rows)
-    return collection([ticket(r, people) for r in rows], page, total)
+    people_ = _people(rows)
+    data = [ticket(r, people_) for r in rows]
+    return collection(data, page, total, linked(data, names))
+
+
+@route("/tickets/counts", "GET", "tickets.tickets.counts")
+def count_tickets(caller):
+    """How many tickets the listing's filters match, in all and by status."""
+    workflow.require(caller.staff)
+    query = _listing()
+    open_ = query.where(Request.is_open.is_(True), Request.status_id != STATUS_SPAM)
+    return envelope({"total": _count(query), "status": {
+        "awaiting_agent": _count(open_.where(Request.last_reply_by <= 0)),
+        "awaiting_user": _count(open_.where(Request.last_reply_by > 0)),
+        "resolved": _count(query.where(Request.is_open.is_(False), Request.status_id != STATUS_SPAM)),
+        "hidden": _count(query.where(Request.status_id == STATUS_SPAM))}})
 
 
 @route("/tickets/<int:ticket_id>", "GET", "tickets.tickets.get")
 def get_ticket(caller, ticket_id):
-    return envelope(ticket(_get(caller, ticket_id)))
+    names = _includes()
+    data = ticket(_get(caller, ticket_id))
+    return envelope(data, linked=linked([data], names))
 
 
 def _person(body: Input) -> dict:
