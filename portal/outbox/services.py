@@ -79,18 +79,20 @@ def enqueue(kind: str, payload: dict, *, key: str | None = None) -> str:
 
 # ------------------------------------------------------------------------------------------ claiming
 
-def _claimable(at: datetime):
-    return or_(and_(Job.state.in_(WAITING), Job.run_after <= at),
+def _claimable(at: datetime, due_by: datetime | None = None):
+    return or_(and_(Job.state.in_(WAITING), Job.run_after <= (due_by or at)),
                and_(Job.state == RUNNING, Job.lease_until < at))  # its worker died: the lease ran out
 
 
-def claim(worker: str, limit: int = 10, *, key: str | None = None) -> list[tuple[int, str, dict, int]]:
-    """Take up to ``limit`` due jobs for ``worker``: ``(id, kind, payload, attempt)`` each, leased for
-    OUTBOX_LEASE seconds. The attempt is counted now, so a worker dying mid-delivery still uses one up."""
+def claim(worker: str, limit: int = 10, *, key: str | None = None,
+          due_by: datetime | None = None) -> list[tuple[int, str, dict, int]]:
+    """Take up to ``limit`` jobs due (by ``due_by``, else now) for ``worker``: ``(id, kind, payload, attempt)``
+    each, leased for OUTBOX_LEASE seconds. The attempt is counted now, so a worker dying mid-delivery still
+    uses one up."""
     at = now()
     lease = at + timedelta(seconds=current_app.config.get("OUTBOX_LEASE", 300))
     with unit_of_work.separate("a worker claims jobs in a transaction of its own") as session:
-        due = select(Job.id).where(_claimable(at))
+        due = select(Job.id).where(_claimable(at, due_by))
         if key is not None:
             due = due.where(Job.key == key)
         ids = session.scalars(due.order_by(Job.run_after, Job.id).limit(limit)
@@ -98,7 +100,7 @@ def claim(worker: str, limit: int = 10, *, key: str | None = None) -> list[tuple
         if not ids:
             return []
         rows = session.execute(
-            update(Job).where(Job.id.in_(ids), _claimable(at))
+            update(Job).where(Job.id.in_(ids), _claimable(at, due_by))
             .values(state=RUNNING, worker=worker, lease_until=lease, attempts=Job.attempts + 1, updated_at=at)
             .returning(Job.id, Job.kind, Job.payload, Job.attempts)
             .execution_options(synchronize_session=False)).all()
@@ -178,15 +180,15 @@ def _deliver_inline(app, key: str) -> None:
 
 
 def run_pending(worker: str = "inline", *, limit: int = 100) -> list[Outcome]:
-    """Deliver every job due now, once each (tests and one-off runs; the worker loops on this)."""
+    """Deliver every job due now, once each: a retry it schedules waits for the next run (tests and
+    ``flask worker --once``)."""
     outcomes: list[Outcome] = []
-    seen: set[int] = set()
+    started = now()
     while True:
-        jobs = [job for job in claim(worker, limit) if job[0] not in seen]
+        jobs = claim(worker, limit, due_by=started)
         if not jobs:
             return outcomes
         for job_id, kind, payload, attempt in jobs:
-            seen.add(job_id)
             outcomes.append(deliver(job_id, kind, payload, attempt, worker))
 
 
