@@ -23,6 +23,8 @@ run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
 	@echo "Portico is serving on http://$(HOST):$(PORT)  (staff: http://$(HOST):$(PORT)/staff)"
+	@# The outbox worker (mail) runs beside gunicorn and is stopped (SIGTERM: it finishes the job in hand) with it.
+	$(BIN)/flask worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: $(STAMP)

@@ -47,6 +47,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import search
     search.init_app(app)
 
+    from . import mail, outbox
+    outbox.init_app(app)
+    mail.init_app(app)
+
     from . import security
     security.init_app(app)
     return app

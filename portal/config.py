@@ -57,6 +57,12 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Portico Help Desk <help@localhost>"),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
         "MAIL_ASYNC": _bool("MAIL_ASYNC", True),
+        # Deliver jobs in the committing process, one attempt, instead of by a worker (None: only under TESTING).
+        "OUTBOX_INLINE": _bool("OUTBOX_INLINE", False) if os.environ.get("OUTBOX_INLINE") else None,
+        "OUTBOX_LEASE": _int("OUTBOX_LEASE", 300),
+        "OUTBOX_RETRY_BASE": float(os.environ.get("OUTBOX_RETRY_BASE") or 10),
+        "OUTBOX_RETRY_CAP": float(os.environ.get("OUTBOX_RETRY_CAP") or 3600),
+        "MAIL_ATTEMPTS": _int("MAIL_ATTEMPTS", 10),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 10_000_000),
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 50_000_000),
         # Flask's own setting: Werkzeug applies it to multipart bodies, portal.security to urlencoded ones.

@@ -1,10 +1,11 @@
 """Outgoing mail over SMTP. A failure to send is logged and reported, never raised to the caller,
 so no request or post is lost because the mail server is down.
 
-With MAIL_ASYNC on (the default), mail queued for after a commit is handed to a small thread pool:
-a slow or hanging SMTP server never delays a page, and a page's timing does not reveal whether it
-sent mail (the forgotten-password form answers alike for known and unknown addresses). The pool's
-threads are joined at interpreter exit, so a graceful worker shutdown still sends what is queued.
+Mail is a job in the outbox (portal.outbox), written in the transaction of the change that sends it: it
+exists exactly when the change committed, and a worker sends it, retrying while the SMTP server is down.
+A page never waits for SMTP, and its timing does not reveal whether it sent mail (the forgotten-password
+form answers alike for known and unknown addresses). With OUTBOX_INLINE the mail is sent right after the
+commit by this process instead (in a small thread pool when MAIL_ASYNC is on), one attempt.
 
 Anyone can type anyone's address into a form, so mail to an address nobody has confirmed (a request's,
 a forum subscription still pending) is a fixed text with links: never a subject, name or message the
@@ -13,19 +14,17 @@ caller chose. Every header value is made one line here, whatever the caller pass
 import logging
 import smtplib
 import ssl
-from concurrent.futures import ThreadPoolExecutor
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
-from . import settings
-from .changes import after_commit
+from . import outbox, settings
 from .text import single_line
 
 log = logging.getLogger(__name__)
-_pool: ThreadPoolExecutor | None = None
+MAIL_JOB = "mail"
 SUBJECT_LIMIT = 250
 # Headers fold at RFC 5322's 998 characters, not 78: the email package would otherwise turn a long
 # List-Unsubscribe URL into encoded words that mail programs cannot open.
@@ -39,43 +38,45 @@ def is_configured() -> bool:
 
 def send_after_commit(to: str, title: str, template: str, *, headers: dict | None = None,
                       on_failure: tuple | None = None, **context) -> bool:
-    """Queue a mail for after the commit, with every value it needs resolved now (the session
-    cannot be used once the transaction is over). Returns whether a mail will be attempted.
+    """Queue a mail in the outbox, in the current unit of work: it is sent once the change commits (by a
+    worker, or right after the commit with OUTBOX_INLINE), never if it rolls back. Every value it needs is
+    resolved now and stored as JSON. Returns whether a mail will be attempted.
 
-    ``on_failure`` is ``(function, *plain values)``: called with those values after the commit when the
-    mail cannot be sent (from the mail thread, in an app context; it must open its own session)."""
+    ``on_failure`` is ``(module-level function, *plain values)``: called with those values when the mail
+    cannot be sent at all (the job is dead), in an app context; it must open its own session."""
     if not to:
         return False
     context.setdefault("portal_name", settings.get("portal_name"))
-    # The mail thread needs the app itself, not the context-local proxy (whose type is shown as Flask).
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    after_commit(_dispatch, app, to, title, template, context, headers, on_failure)
+    message_id = make_msgid(domain="portico")  # the job's idempotency key: a receiver can drop a repeat
+    failure = [outbox.services.function_path(on_failure[0]), *on_failure[1:]] if on_failure else None
+    outbox.enqueue(MAIL_JOB, {"to": to, "title": title, "template": template, "context": context,
+                              "headers": headers, "message_id": message_id, "on_failure": failure},
+                   key=message_id)
     return is_configured()
 
 
-def _dispatch(app, to: str, title: str, template: str, context: dict, headers=None, on_failure=None) -> None:
-    global _pool
-    if not app.config.get("MAIL_ASYNC", True):
-        _send_in_app(app, to, title, template, context, headers, on_failure)
-        return
-    if _pool is None:  # created lazily, so each gunicorn worker gets its own after the fork
-        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="portico-mail")
-    _pool.submit(_send_in_app, app, to, title, template, context, headers, on_failure)
+def deliver(payload: dict) -> None:
+    """Send one queued mail (the outbox's delivery of ``mail`` jobs). Raises :class:`outbox.Retry` when it
+    could not be sent; a mail server not configured is not a failure (the mail is only logged)."""
+    try:
+        sent = send(payload["to"], payload["title"], payload["template"], headers=payload.get("headers"),
+                    message_id=payload.get("message_id"), **payload["context"])
+    except Exception:  # a template or encoding error: logged here, then retried like any failure
+        log.exception("mail to %s could not be prepared", payload["to"])
+        raise
+    if not sent and is_configured():
+        raise outbox.Retry(f"mail to {payload['to']} was not sent")
 
 
-def _send_in_app(app, to: str, title: str, template: str, context: dict, headers=None, on_failure=None) -> None:
-    with app.app_context():
-        try:
-            sent = send(to, title, template, headers=headers, **context)
-        except Exception:  # a template or encoding error must not die silently in a thread
-            log.exception("mail to %s could not be prepared", to)
-            sent = False
-        if not sent and on_failure and is_configured():
-            function, *args = on_failure
-            try:
-                function(*args)
-            except Exception:
-                log.exception("recording that the mail to %s failed did not work either", to)
+def report_failure(payload: dict) -> None:
+    """The mail is dead (out of attempts): run its ``on_failure`` (a history line on the request)."""
+    if payload.get("on_failure") and is_configured():
+        path, *args = payload["on_failure"]
+        outbox.services.resolve(path)(*args)
+
+
+def init_app(app) -> None:
+    outbox.register(MAIL_JOB, deliver, max_attempts=app.config.get("MAIL_ATTEMPTS", 10), on_dead=report_failure)
 
 
 def header_value(value: str) -> str:
@@ -84,7 +85,8 @@ def header_value(value: str) -> str:
     return single_line(value)
 
 
-def send(to: str, title: str, template: str, *, headers: dict | None = None, **context) -> bool:
+def send(to: str, title: str, template: str, *, headers: dict | None = None, message_id: str | None = None,
+         **context) -> bool:
     """Render ``templates/email/<template>.txt`` and send it to one address. Returns whether it was sent.
 
     Never touches the database, so it can run after a commit."""
@@ -99,7 +101,7 @@ def send(to: str, title: str, template: str, *, headers: dict | None = None, **c
     message["To"] = to
     message["Subject"] = subject = header_value(title)[:SUBJECT_LIMIT]
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="portico")
+    message["Message-ID"] = message_id or make_msgid(domain="portico")
     for name, value in (headers or {}).items():
         message[name] = header_value(value)
     context.setdefault("portal_name", "Portico")

@@ -1,0 +1,100 @@
+"""The worker: ``flask --app wsgi worker`` claims due jobs, delivers them, and retries failures later.
+
+Any number of workers may run against PostgreSQL (on any number of hosts); on SQLite run one. SIGTERM or
+SIGINT stops a worker cleanly: it finishes the job in hand, gives back the jobs it claimed but had not
+started, and exits 0. A database that cannot be reached is waited for, with growing pauses.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.exc import DBAPIError
+
+from . import services
+
+log = logging.getLogger(__name__)
+_pool: ThreadPoolExecutor | None = None
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(self, *, name: str | None = None, batch: int = 10, poll: float = 1.0,
+                 echo: Callable[[str], None] = print):
+        self.name = name or worker_name()
+        self.batch = batch
+        self.poll = poll
+        self.echo = echo
+        self.stopping = threading.Event()
+
+    def stop(self, *_signal) -> None:
+        self.stopping.set()
+
+    def handle_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def run(self) -> None:
+        """Loop until stopped (in an app context)."""
+        self.echo(f"worker {self.name} started")
+        pause = self.poll
+        while not self.stopping.is_set():
+            try:
+                worked = self.run_once()
+                pause = self.poll
+            except DBAPIError as exc:  # the database is gone: wait, longer each time, then try again
+                pause = min(max(pause * 2, self.poll), 30.0)
+                self.echo(f"database unavailable ({type(exc.orig).__name__}); retrying in {pause:.0f}s")
+                worked = False
+            if not worked:
+                self.stopping.wait(pause)
+        self.echo(f"worker {self.name} stopped")
+
+    def run_once(self) -> bool:
+        """Claim and deliver one batch; whether there was anything to do."""
+        jobs = services.claim(self.name, self.batch)
+        for index, (job_id, kind, payload, attempt) in enumerate(jobs):
+            if self.stopping.is_set():  # stopping: the jobs not started go back, due at once
+                for left in jobs[index:]:
+                    services.release(left[0], self.name)
+                self.echo(f"released {len(jobs) - index} job(s) not started")
+                break
+            self.report(services.deliver(job_id, kind, payload, attempt, self.name))
+        return bool(jobs)
+
+    def report(self, outcome: services.Outcome) -> None:
+        line = f"job {outcome.job_id} {outcome.kind} attempt {outcome.attempt}: {outcome.state}"
+        if outcome.retry_in is not None:
+            line += f", next attempt in {outcome.retry_in:.0f}s"
+        if outcome.error:
+            line += f" ({outcome.error})"
+        self.echo(line)
+
+
+def submit_inline(app, key: str) -> None:
+    """Deliver the job ``key`` now, in this process: in a small thread pool when MAIL_ASYNC is on (a slow
+    SMTP server never delays the page), else before returning. One attempt: there is no worker to retry."""
+    global _pool
+    if not app.config.get("MAIL_ASYNC", True):
+        _inline(app, key)
+        return
+    if _pool is None:  # created lazily, so each gunicorn worker gets its own after the fork
+        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="portico-outbox")
+    _pool.submit(_inline, app, key)
+
+
+def _inline(app, key: str) -> None:
+    with app.app_context():
+        try:
+            for job_id, kind, payload, attempt in services.claim("inline", 1, key=key):
+                services.deliver(job_id, kind, payload, attempt, "inline", retries=False)
+        except Exception:  # in a thread nobody would hear of it otherwise; the row stays for a worker
+            log.exception("inline delivery of job %s failed", key)
