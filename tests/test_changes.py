@@ -133,7 +133,7 @@ def test_only_the_apps_session_is_watched(heard):
 
 
 def test_the_tracker_is_registered_once(app):
-    from portal import create_app  # noqa: F401  (a second app in the process must not add listeners)
-
     from sqlalchemy import event
+
+    from portal import create_app  # noqa: F401  (a second app in the process must not add listeners)
     assert all(event.contains(db.session, name, listener) for name, listener in changes._LISTENERS)

@@ -34,7 +34,7 @@ def test_one_value_per_field_per_request(ctx):
     db.session.flush()
     db.session.add_all([FieldValue(request_id=req.id, field_id=field.id, value="1"),
                         FieldValue(request_id=req.id, field_id=field.id, value="2")])
-    with pytest.raises(Exception):  # the identity map refuses the duplicate key before the database does
+    with pytest.raises(Exception):  # noqa: B017  the identity map refuses the duplicate key before the database does
         db.session.commit()
     db.session.rollback()
 

@@ -6,7 +6,8 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal.api.output import pick_format
 from portal.api.registry import REGISTRY, lookup

@@ -35,9 +35,8 @@ def test_bad_token_is_error_2_without_fallback(api, agent):
 
 
 def test_revoked_token(api, app, token, agent):
-    from portal.accounts.models import Staff
+    from portal.accounts.models import ApiToken, Staff
     from portal.accounts.services import revoke_api_token
-    from portal.accounts.models import ApiToken
 
     with app.app_context():
         token_id = db.session.execute(db.select(ApiToken.id)).scalar()

@@ -1,7 +1,6 @@
 """Private request methods, customer passwords and staff lists."""
-from datetime import datetime
-
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 import pytest
 

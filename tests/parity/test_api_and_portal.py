@@ -8,7 +8,7 @@ import pytest
 from portal import settings, spam
 from portal.extensions import db
 from portal.forums.models import Forum, Post, Topic
-from portal.requests.models import Attachment, Category, CategoryField, CustomField, FieldValue, Note, Request
+from portal.requests.models import Category, CategoryField, CustomField, FieldValue, Note, Request
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select, text
 
 from portal import pagecache
+from portal.cache import CacheGeneration
 from portal.extensions import db
 from portal.forums.models import Forum, Post, Topic
 from portal.kb.models import Book, Chapter, Page
-from portal.cache import CacheGeneration
 from portal.requests import services as requests
 from portal.requests.models import Request
 from tests.conftest import make_app, release

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from portal import files as filestore, settings
+from portal import files as filestore
+from portal import settings
 from portal.dates import utcnow
 from portal.extensions import db
 from portal.files import Upload

@@ -5,8 +5,8 @@ import logging
 from flask import current_app
 
 from portal.extensions import db
-from portal.search import writer as search_writer
 from portal.search import KINDS
+from portal.search import writer as search_writer
 from portal.search.cli import rebuild
 from portal.search.query import search_forums, search_kb, search_requests
 

@@ -67,13 +67,14 @@ def forum_searcher(tmp_path_factory):
     unions rather than an array) and a small second one."""
     rng = random.Random(62)
     ix = whoosh_index.create_in(str(tmp_path_factory.mktemp("forums")), forum_schema())
-    number = 0
+    last = 0
     for size in (5100, 50):
         writer = ix.writer()
-        for number in range(number + 1, number + size + 1):
+        for number in range(last + 1, last + size + 1):
             writer.add_document(id=number, title=_text(rng, rng.randint(1, 4)), body=_text(rng, rng.randint(1, 12)),
                                 forum=rng.choice(["General", "Printers"]), public=rng.random() > 0.1, forum_id=1)
         writer.commit(merge=False)
+        last += size
     searcher = ix.searcher()
     yield searcher
     searcher.close()
@@ -118,7 +119,7 @@ def test_word_and_prefix_queries_rank_exactly_as_whoosh_scores_them(kind, custom
         for wanted in (1, 10, 1000):
             docs, scores, total = ranker_for(searcher).rank(query, hidden, wanted)
             # Same documents, same order, the very same floating-point scores (not merely within 1e-6).
-            assert list(zip(docs.tolist(), scores.tolist())) == expected[:wanted], (text, wanted)
+            assert list(zip(docs.tolist(), scores.tolist(), strict=False)) == expected[:wanted], (text, wanted)
             assert total == len(expected), text
         checked += bool(expected)
     assert checked >= 25
@@ -226,7 +227,7 @@ def test_the_caches_are_bounded_and_decoded_postings_outlive_a_searcher(kb_searc
     fresh = type(kb_searcher)(kb_searcher.ixreader, closereader=False)
     docs, scores, _ = ranking.Ranker(fresh).rank(query, frozenset(), 10)
     assert decoded.misses == misses
-    assert list(zip(docs.tolist(), scores.tolist())) == whoosh_ranking(kb_searcher, query, frozenset())[:10]
+    assert list(zip(docs.tolist(), scores.tolist(), strict=False)) == whoosh_ranking(kb_searcher, query, frozenset())[:10]
 
 
 @pytest.mark.parametrize("slop", [1, 2, 3])

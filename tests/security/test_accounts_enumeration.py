@@ -9,8 +9,8 @@ import pytest
 
 from portal import settings
 from portal.accounts.models import Staff
-from portal.extensions import db
 from portal.accounts.services import ensure_customer
+from portal.extensions import db
 from tests.accounts.helpers import confirmed_customer, unconfirmed_customer
 
 PASSWORDS = ["wrong password", "  wrong password  ", " wrong", "wrong "]

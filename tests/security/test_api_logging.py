@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from portal.api import registry
-from portal.extensions import db
 from tests.api.conftest import Api, basic, set_setting
 from tests.conftest import free_port
 

@@ -5,7 +5,6 @@ large fails where it reaches a query (an OFFSET, an INTEGER column) or ``Decimal
 import pytest
 
 from portal import settings
-from portal.extensions import db
 from tests.api.conftest import Api, Builder, set_setting
 
 HUGE = "99999999999999999999"

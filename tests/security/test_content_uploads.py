@@ -12,7 +12,8 @@ import io
 
 import pytest
 
-from portal import files as filestore, settings, spam
+from portal import files as filestore
+from portal import settings, spam
 from portal.extensions import db
 from portal.kb.models import PageAttachment
 from portal.requests.models import Attachment

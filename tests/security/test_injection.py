@@ -5,9 +5,7 @@ the stored value is exactly what was sent.
 
 Also home of ``World`` (one of every kind of row, with ids) and ``row_counts``, shared by the other
 attack tests of this folder."""
-import base64
 import json
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -303,7 +301,7 @@ def _check_created(app, before, table, response, stored, value):
 
 
 def _html_text(html: str) -> str:
-    from html import unescape
     import re
+    from html import unescape
 
     return unescape(re.sub(r"<[^>]+>", "", html)).strip()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from portal import files as filestore, spam
+from portal import files as filestore
+from portal import spam
 from portal.extensions import db
 from tests.portal_helpers import add_login_route
 from tests.security.test_injection import World

@@ -11,8 +11,7 @@ from portal.kb.models import Book, Chapter, Page
 from portal.requests.models import CustomField
 from portal.requests.services import RequestInput, create_request
 from portal.text import clean_html, note_html, page_html, plain_to_html
-from tests.security.payloads import (PAYLOADS, TEMPLATE_RESULTS, assert_inert, assert_not_evaluated,
-                                     problems)
+from tests.security.payloads import PAYLOADS, TEMPLATE_RESULTS, assert_inert, assert_not_evaluated, problems
 
 ACTIVE = [p for p in PAYLOADS if problems(p)]
 
@@ -164,11 +163,11 @@ def test_api_style_xml_and_json_replies_carry_payloads_as_text(payload):
 def test_xml_and_json_helpers_fail_on_spliced_payloads():
     from tests.security.payloads import assert_json_carries, assert_xml_carries
 
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017  (a parse error or a failed assertion: either refuses it)
         assert_xml_carries("<request><tNote><script>alert(1)</script></tNote></request>", "<script>alert(1)</script>")
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017
         assert_xml_carries("<request><tNote>a & b</tNote></request>", "a & b")  # not well-formed
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017
         assert_json_carries('{"tNote": "x"}"<script>', "<script>")
     with pytest.raises(AssertionError):
         assert_json_carries('{"tNote": "49"}', "{{7*7}}")
