@@ -66,7 +66,7 @@ def test_bulk_statements_are_seen(heard):
     db.session.commit()
     assert heard[0].tables == {"note"} and heard[0].unowned == {"note"}
     heard.clear()
-    db.session.execute(text("UPDATE request SET urgent = 1"))
+    db.session.execute(text("UPDATE request SET urgent = urgent"))
     db.session.commit()
     assert heard[0].wrote("anything at all")
 

@@ -77,6 +77,7 @@ def _worker_process(app, **env):
                             cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+@pytest.mark.own_database  # the worker is another process: it must see what the test commits
 def test_the_worker_process_delivers_and_stops_cleanly_on_sigterm(app, ctx):
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=SMTP_PORT)
@@ -120,6 +121,7 @@ def test_a_stopping_worker_gives_back_the_jobs_it_had_not_started(ctx):
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL not configured (set PORTICO_TEST_DATABASE_URL)")
+@pytest.mark.own_database  # the workers are other processes
 def test_two_workers_on_postgresql_deliver_each_job_once(app):
     delivered: list[tuple[int, str]] = []
     lock = threading.Lock()
