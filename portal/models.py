@@ -15,6 +15,8 @@ from .requests.models import (  # noqa: F401
                               Note,
                               Request,
                               RequestMerge,
+                              RequestTag,
                               Status,
 )
 from .settings import Setting  # noqa: F401
+from .webhooks.models import HookSubscription  # noqa: F401

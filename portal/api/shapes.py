@@ -59,6 +59,11 @@ def customer_request(req, initial_note, fields) -> dict:
     })
 
 
+def reporting_tags(req) -> dict:
+    """HelpSpot's ``reportingTags``: the request's tags (portal.requests.tags)."""
+    return {"tag": [{"xReportingTag": str(t.id), "sReportingTag": t.name} for t in req.tags]}
+
+
 def request_fields(req, fields) -> dict:
     """The request columns of request.get / private.request.get, in the sample's order (raw values)."""
     return row({

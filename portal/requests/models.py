@@ -3,11 +3,11 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
-from ..extensions import Model
+from ..extensions import Model, db
 
 # HelpSpot's fOpenedVia codes.
 OPENED_VIA = {
@@ -108,6 +108,26 @@ class CustomField(Model):
         return f"Custom{self.id}"
 
 
+class RequestTag(Model):
+    """A tag on requests (HelpSpot's reporting tags, DeskPRO's labels, HappyFox's tags): one name, kept as
+    first typed; names are unique ignoring case (``name_key`` is the lower-cased name). Rules live in
+    ``portal.requests.tags``."""
+
+    __tablename__ = "request_tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+request_tag_link = Table(
+    "request_tag_link", db.metadata,
+    Column("request_id", ForeignKey("request.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("request_tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Request(Model):
     __tablename__ = "request"
 
@@ -145,6 +165,7 @@ class Request(Model):
     notes: Mapped[list["Note"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="Note.id")
     field_values: Mapped[list["FieldValue"]] = relationship(cascade="all, delete-orphan")
+    tags: Mapped[list[RequestTag]] = relationship(secondary=request_tag_link, order_by=RequestTag.name_key)
     if TYPE_CHECKING:
         # Not a column: create_request leaves the note the request was opened with here for its caller.
         # Declared for type checkers only, since SQLAlchemy would try to map a plain annotation.

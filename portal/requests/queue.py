@@ -11,7 +11,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..search.query import search_requests
 from ..urls import database_id
-from .models import STATUS_SPAM, Attachment, Request
+from .models import STATUS_SPAM, Attachment, Request, RequestTag, request_tag_link
 from .services import survivor
 from .workflow import require
 
@@ -32,6 +32,7 @@ class QueueFilter:
     category_id: int | None = None
     status_id: int | None = None
     q: str = ""
+    tag: str = ""  # a request tag's name (any case)
 
 
 @dataclass
@@ -82,6 +83,10 @@ def _filtered(staff, f: QueueFilter):
         query = query.where(Request.category_id == f.category_id)
     if f.status_id:
         query = query.where(Request.status_id == f.status_id)
+    if f.tag.strip():
+        tagged = (db.select(request_tag_link.c.request_id).join(RequestTag, RequestTag.id == request_tag_link.c.tag_id)
+                  .where(RequestTag.name_key == f.tag.strip().lower()))
+        query = query.where(Request.id.in_(tagged))
     return query
 
 

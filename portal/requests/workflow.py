@@ -76,8 +76,9 @@ def _describe(value) -> str:
 
 
 def update_request(req: Request, staff, *, status_id=None, category_id=..., assigned_to_id=...,
-                   urgent=None, is_open=None) -> list[str]:
+                   urgent=None, is_open=None, tags=None) -> list[str]:
     """Change fields of a request; ``...`` means "leave as is". Returns the log lines written.
+    ``tags``: the request's whole list of tags (``RequestTag`` rows from ``requests.tags``), or None.
 
     Raises Forbidden, ValidationFailed (unknown status, category or staff member).
     """
@@ -104,6 +105,10 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
     if urgent is not None and bool(urgent) != req.urgent:
         req.urgent = bool(urgent)
         changes.append("Marked urgent" if req.urgent else "No longer urgent")
+    if tags is not None and {t.id for t in tags} != {t.id for t in req.tags}:
+        before = ", ".join(t.name for t in req.tags) or "none"
+        req.tags = sorted(tags, key=lambda t: t.name_key)
+        changes.append(f'Tags changed from "{before}" to "{", ".join(t.name for t in req.tags) or "none"}"')
     if is_open is not None and bool(is_open) != req.is_open:
         if is_open:
             reopen(req, staff)

@@ -8,6 +8,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..requests import access_links, assignment, services, workflow
 from ..requests import queue as request_queue
+from ..requests import tags as request_tags
 from ..requests.models import Category
 from ..unit_of_work import abandon
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
@@ -27,12 +28,12 @@ def queue():
     f = request_queue.QueueFilter(view=view if view in request_queue.VIEWS else "open",
                                   category_id=int_or_none(request.args.get("category")),
                                   status_id=int_or_none(request.args.get("status")),
-                                  q=request.args.get("q", "")[:200])
+                                  q=request.args.get("q", "")[:200], tag=request.args.get("tag", "")[:100])
     page = int_or_none(request.args.get("page")) or 1
     result = request_queue.queue(current_staff(), f, page=page)
     categories, statuses, _ = _choices()
     return render_template("staff/requests/queue.html", result=result, f=f, views=request_queue.VIEWS,
-                           categories=categories, statuses=statuses)
+                           categories=categories, statuses=statuses, tags=request_tags.all_tags())
 
 
 @bp.get("/requests/<int:request_id>")
@@ -81,7 +82,8 @@ def update(request_id):
         changes = workflow.update_request(
             req, current_staff(), status_id=int_or_none(request.form.get("status")),
             category_id=int_or_none(request.form.get("category")),
-            assigned_to_id=int_or_none(request.form.get("assigned_to")), urgent=checked("urgent"))
+            assigned_to_id=int_or_none(request.form.get("assigned_to")), urgent=checked("urgent"),
+            tags=request_tags.named(request_tags.split(request.form["tags"])) if "tags" in request.form else None)
     except ValidationFailed as exc:
         abandon()
         return _back(req, exc.message, "error")

@@ -142,7 +142,8 @@ def test_bad_json_is_400_never_500(deskpro, raw, code):
 
 @pytest.mark.parametrize("body,field", [
     ({"subject": ["x"]}, "subject"), ({"subject": "x" * 256}, "subject"), ({"urgency": 11}, "urgency"),
-    ({"agent": "me"}, "agent"), ({"unknown": 1}, None), ({"labels": ["vip"]}, "labels"),
+    ({"agent": "me"}, "agent"), ({"unknown": 1}, None), ({"labels": [7]}, "labels"),
+    ({"labels": "vip"}, "labels"), ({"cc": ["a@example.com"]}, "cc"),
     ({"person": 12345}, "person"), ({"person": "not an email"}, "person"), ({"status": "open!"}, "status"),
 ])
 def test_wrong_types_and_unknown_fields_name_the_field(app, deskpro, body, field):

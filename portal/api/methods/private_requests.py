@@ -6,7 +6,7 @@ exactly as in the staff workspace.
 from ...dates import from_unix
 from ...errors import Conflict, ValidationFailed
 from ...requests import fields as custom_fields
-from ...requests import services, workflow
+from ...requests import services, tags, workflow
 from ...requests.models import VIA_WEB_SERVICE, Request
 from .. import readable, shapes
 from ..errors import ApiError, error
@@ -27,9 +27,20 @@ def private_request_get(p: Params):
     workflow.require(p.staff)
     req = find_request(p)
     result = {**shapes.request_fields(req, custom_fields.all_fields(public_only=False)),
-              "reportingTags": {"tag": []},
+              "reportingTags": shapes.reporting_tags(req),
               "request_history": {"item": [shapes.history_item(req, note) for note in services.history(req, p.staff)]}}
     return result if p.flag("fRawValues") else readable.readable(req, result)
+
+
+def reporting_tags(p: Params):
+    """``reportingTags``: tag ids (HelpSpot's xReportingTag) or names, separated by commas; None when absent.
+    Raises ValidationFailed."""
+    if not p.has("reportingTags"):
+        return None
+    parts = [part.strip() for part in p.text("reportingTags").split(",") if part.strip()]
+    ids = [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) <= 10]
+    names = [part for part in parts if not (part.isascii() and part.isdigit() and len(part) <= 10)]
+    return tags.by_ids(ids) + [t for t in tags.named(names) if t.id not in ids]
 
 
 def note_type_public(p: Params) -> bool:
@@ -48,7 +59,7 @@ def optional_id(p: Params, name: str):
             optional=("xPersonAssignedTo", "fNoteType", "fNoteIsHTML", "sTitle", "fOpen", "xStatus", "sUserId",
                       "sFirstName", "sLastName", "sEmail", "sPhone", "fUrgent", "fOpenedVia", "dtGMTOpened",
                       "email_from", "skipCustomChecks", "File#_sFilename", "File#_sFileMimeType",
-                      "File#_bFileBody", "Custom#"))
+                      "File#_bFileBody", "Custom#", "reportingTags"))
 def private_request_create(p: Params):
     workflow.require(p.staff)
     data = services.RequestInput(
@@ -61,7 +72,8 @@ def private_request_create(p: Params):
                                       note_public=note_type_public(p), notify_customer=False)
         workflow.update_request(req, p.staff, status_id=p.int("xStatus"),
                                 assigned_to_id=optional_id(p, "xPersonAssignedTo"),
-                                is_open=p.flag("fOpen", True) if p.has("fOpen") else None)
+                                is_open=p.flag("fOpen", True) if p.has("fOpen") else None,
+                                tags=reporting_tags(p))
     except ValidationFailed as exc:
         raise validation_errors(207, exc) from None
     if opened := p.int("dtGMTOpened"):  # an import keeps the original time
@@ -72,7 +84,7 @@ def private_request_create(p: Params):
 @api_method("private.request.update", "request", required=("xRequest",),
             optional=("tNote", "xCategory", "xPersonAssignedTo", "xPerson", "fNoteType", "fNoteIsHTML", "fOpen",
                       "xStatus", "fUrgent", "email_from", "File#_sFilename", "File#_sFileMimeType",
-                      "File#_bFileBody"))
+                      "File#_bFileBody", "reportingTags"))
 def private_request_update(p: Params):
     workflow.require(p.staff)
     req = find_request(p)
@@ -81,7 +93,7 @@ def private_request_update(p: Params):
         workflow.update_request(req, p.staff, status_id=p.int("xStatus"), category_id=optional_id(p, "xCategory"),
                                 assigned_to_id=optional_id(p, "xPersonAssignedTo"),
                                 urgent=bool(p.int("fUrgent", 0)) if p.has("fUrgent") else None,
-                                is_open=p.flag("fOpen") if p.has("fOpen") else None)
+                                is_open=p.flag("fOpen") if p.has("fOpen") else None, tags=reporting_tags(p))
         if p.has("tNote") or uploads:
             if p.has("xPerson") and p.int("xPerson") == 0:  # written as the customer
                 services.add_customer_update(req, p.get("tNote"), uploads)

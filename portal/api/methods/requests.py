@@ -125,7 +125,7 @@ def request_get(p: Params):
     req = by_access_key(p, 102)
     fields = custom_fields.all_fields(public_only=True)
     history = [shapes.history_item(req, note) for note in services.history(req)]
-    return {**shapes.request_fields(req, fields), "reportingTags": {"tag": []},
+    return {**shapes.request_fields(req, fields), "reportingTags": shapes.reporting_tags(req),
             "request_history": {"item": history}}
 
 

@@ -17,7 +17,7 @@ from ...errors import NotFound
 from ...extensions import db
 from ...requests import fields as custom_fields
 from ...requests import workflow
-from ...requests.models import Category, Status
+from ...requests.models import Category, RequestTag, Status, request_tag_link
 from ..paging import paging
 from .dialect import collection, envelope, route
 from .me import agent
@@ -145,3 +145,27 @@ for _path, _tag, _what in (("/ticket_priorities", "tickets.ticket_priorities", "
                            ("/ticket_workflows", "tickets.ticket_workflows", "workflow"),
                            ("/organizations", "organizations.organizations", "organization")):
     _nothing(_path, _tag, _what)
+
+
+def label(tag: RequestTag, counts: dict[int, int]) -> dict:
+    return {"id": tag.id, "label": tag.name, "title": tag.name, "tickets_count": counts.get(tag.id, 0)}
+
+
+@route("/labels", "GET", "labels.labels.list")
+def list_labels(caller):
+    """Every request tag (a ticket's ``labels``), by name, with how many tickets carry it."""
+    workflow.require(caller.staff)
+    page = paging(default=50)
+    total = db.session.scalar(db.select(db.func.count(RequestTag.id)))
+    rows = list(db.session.execute(db.select(RequestTag).order_by(RequestTag.name_key, RequestTag.id)
+                                   .offset(page.offset).limit(page.per_page)).scalars())
+    counts = dict(db.session.execute(
+        db.select(request_tag_link.c.tag_id, db.func.count(request_tag_link.c.request_id))
+        .where(request_tag_link.c.tag_id.in_([t.id for t in rows])).group_by(request_tag_link.c.tag_id)).all())
+    return collection([label(t, counts) for t in rows], page, total)
+
+
+@route("/labels/counts", "GET", "labels.labels.counts")
+def count_labels(caller):
+    workflow.require(caller.staff)
+    return envelope({"total": db.session.scalar(db.select(db.func.count(RequestTag.id)))})

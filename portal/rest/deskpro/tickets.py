@@ -12,7 +12,8 @@ from ...accounts.models import Customer, Staff
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import queue, services, workflow
-from ...requests.models import STATUS_SPAM, VIA_WEB_SERVICE, Category, Request
+from ...requests import tags as request_tags
+from ...requests.models import STATUS_SPAM, VIA_WEB_SERVICE, Category, Request, RequestTag, request_tag_link
 from ..body import Input, InvalidInput, from_service, json_body
 from ..paging import paging
 from . import lookups, people
@@ -26,9 +27,9 @@ HIDDEN_STATUSES = ("hidden", "hidden.deleted", "hidden.spam")
 ORDERS = {"id": Request.id, "date_created": Request.opened_at, "date_status": Request.updated_at}
 MAX_MESSAGE = 10_000_000  # the note's own limit (portal.limits) is checked by the service
 # Service field names -> this API's.
-FIELD_NAMES = {"note": "message.message", "title": "subject", "email": "person", "first_name": "person",
-               "last_name": "person", "category": "department", "assigned_to": "agent", "attachments":
-               "message.attachments"}
+FIELD_NAMES = {"tags": "labels", "note": "message.message", "title": "subject", "email": "person",
+               "first_name": "person", "last_name": "person", "category": "department", "assigned_to": "agent",
+               "attachments": "message.attachments"}
 
 
 def _names(exc: ValidationFailed):
@@ -62,7 +63,7 @@ def ticket(req: Request, people: dict[str, int] | None = None) -> dict:
         "ticket_status": req.status.name if req.status else None, "urgency": 10 if req.urgent else 1,
         "department": req.category_id, "category": req.category_id, "priority": None,
         "person": people.get(req.email), "person_email": req.email or None, "agent": req.assigned_to_id,
-        "agent_team": None, "organization": None, "labels": [], "cc": [],
+        "agent_team": None, "organization": None, "labels": request_tags.names(req), "cc": [],
         "fields": {str(value.field_id): {"aliases": [], "value": value.value} for value in req.field_values},
         "date_created": date(req.opened_at), "date_resolved": date(req.closed_at),
         "date_status": date(req.updated_at), "language": None,
@@ -96,6 +97,12 @@ def _listing():
     if args.get("person"):
         emails = db.select(Customer.email).where(Customer.id.in_(_ids(args["person"], "person")))
         query = query.where(Request.email.in_(emails))
+    if args.get("label"):
+        wanted = [part.strip().lower() for part in args["label"].split(",") if part.strip()][:50]
+        tagged = (db.select(request_tag_link.c.request_id)
+                  .join(RequestTag, RequestTag.id == request_tag_link.c.tag_id)
+                  .where(RequestTag.name_key.in_(wanted)))
+        query = query.where(Request.id.in_(tagged))
     if args.get("person_email"):
         query = query.where(Request.email == args["person_email"].strip().lower())
     for status in filter(None, (part.strip() for part in args.get("status", "").split(","))):
@@ -253,11 +260,19 @@ def _read_status(body: Input):
     return status
 
 
-def _no_labels(body: Input) -> None:
-    for name in ("labels", "cc"):
-        values = body.array(name)
-        if values:
-            body.problem(name, "not_supported", f"This help desk does not store {name} on tickets yet.")
+def _labels(body: Input):
+    """``labels``: the ticket's whole list of labels (request tags), or None when not sent."""
+    if body.array("cc"):
+        body.problem("cc", "not_supported", "This help desk does not store cc on tickets yet.")
+    values = body.array("labels")
+    if values is None:
+        return None
+    if len(values) > request_tags.MAX_TAGS or not all(isinstance(v, str) and len(v.strip()) <= request_tags.MAX_NAME
+                                                      for v in values):
+        body.problem("labels", "invalid", f"Give up to {request_tags.MAX_TAGS} labels, each a string of at most "
+                     f"{request_tags.MAX_NAME} characters.")
+        return None
+    return values
 
 
 def _custom(body: Input) -> dict[int, str]:
@@ -301,14 +316,15 @@ def create_ticket(caller):
     urgent = _urgent(body)
     status = _read_status(body)
     custom = _custom(body)
-    _no_labels(body)
+    labels = _labels(body)
     body.done()
     data = services.RequestInput(note=note, title=subject, urgent=bool(urgent), category_id=category,
                                  custom=custom, note_is_html=is_html, opened_via=VIA_WEB_SERVICE, **person)
     try:
         req = services.create_request(data, staff=caller.staff, public_only=False, check_spam=False,
                                       note_public=not is_note, notify_customer=False)
-        workflow.update_request(req, caller.staff, assigned_to_id=agent if agent is not None else ...)
+        workflow.update_request(req, caller.staff, assigned_to_id=agent if agent is not None else ...,
+                                tags=request_tags.named(labels) if labels else None)
         _status_change(caller, req, status)
     except ValidationFailed as exc:
         raise _names(exc) from None
@@ -326,14 +342,15 @@ def update_ticket(caller, ticket_id):
     for name in ("subject", "person", "fields", "message"):
         if body.raw(name) is not None:
             body.problem(name, "not_supported", "This cannot be changed through the API yet.")
-    _no_labels(body)
+    labels = _labels(body)
     body.done()
     changing = {name for name in ("department", "category", "agent") if body.has(name)}
     try:
         workflow.update_request(
             req, caller.staff, urgent=urgent,
             category_id=(category or None) if changing & {"department", "category"} else ...,
-            assigned_to_id=(agent or None) if "agent" in changing else ...)
+            assigned_to_id=(agent or None) if "agent" in changing else ...,
+            tags=request_tags.named(labels) if labels is not None else None)
         _status_change(caller, req, status)
     except ValidationFailed as exc:
         raise _names(exc) from None
