@@ -75,6 +75,7 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
         "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 300),
+        "HAPPYFOX_THROTTLE_STATUS": 503 if _int("HAPPYFOX_THROTTLE_STATUS", 429) == 503 else 429,
     }
 
 

@@ -5,9 +5,9 @@
 - Paths answer with and without their trailing slash (the core's rules never redirect).
 - Bodies: JSON (whatever the Content-Type), form-urlencoded or multipart; files in ``attachments``.
 - Errors under ``error``: bad fields as ``[{"field", "errors": [...]}]``, anything else a message.
-- Throttling: separate read and write limits per key (``HAPPYFOX_READ_LIMIT``, ``HAPPYFOX_WRITE_LIMIT``) besides
-  the key's own caps; 429 (or ``HAPPYFOX_THROTTLE_STATUS``, the seed's 503) with ``Retry-After`` and
-  ``Throttled, wait N seconds.``
+- Throttling: separate read and write limits per key (``RATELIMIT_HAPPYFOX_READ``, ``RATELIMIT_HAPPYFOX_WRITE``)
+  besides the key's own caps, counted whether or not ``RATELIMIT_ENABLED`` (they are the key's contract);
+  429 (or ``HAPPYFOX_THROTTLE_STATUS``, the seed's 503) with ``Retry-After`` and ``Throttled, wait N seconds.``
 """
 import json
 from datetime import datetime
@@ -20,11 +20,11 @@ from ...apikeys.services import KeyRefused, KeyThrottled
 from ...errors import Problem, ValidationFailed
 from ...files import Upload
 from ...requests.forms import uploads_from
+from ...security import LIMIT_DEFAULTS
 from ..body import InvalidInput, InvalidJson, _no_constant
 from ..core import Caller, Dialect, Route
 
 CHALLENGE = 'Basic realm="Basic"'
-READ_LIMIT, WRITE_LIMIT = "500 per minute", "300 per minute"
 MESSAGES_401 = {"missing": "Authentication required: HTTP Basic with the API key and auth code.",
                 "invalid": "Authentication failed: unknown API key or wrong auth code."}
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
@@ -75,8 +75,8 @@ def field_errors(problems) -> list[dict]:
 def _limit(key, *, writes: bool) -> None:
     """Count the call against the key's read or write limit. Raises KeyThrottled when it is spent; a limit
     storage that cannot be reached counts nothing rather than refuse."""
-    name, fallback = ("HAPPYFOX_WRITE_LIMIT", WRITE_LIMIT) if writes else ("HAPPYFOX_READ_LIMIT", READ_LIMIT)
-    spec = current_app.config.get(name) or fallback
+    name = "RATELIMIT_HAPPYFOX_WRITE" if writes else "RATELIMIT_HAPPYFOX_READ"
+    spec = current_app.config.get(name) or LIMIT_DEFAULTS[name]
     strategy = apikeys._strategy()
     identity = ("happyfox", "write" if writes else "read", str(key.id))
     try:

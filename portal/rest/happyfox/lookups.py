@@ -94,7 +94,7 @@ def custom_field(field, categories: list[int]) -> dict:
 
 
 @route("/ticket_custom_fields/", "GET", "ticket_custom_fields.list")
-def list_ticket_custom_fields(caller):
+def list_ticket_custom_fields(caller) -> list[dict]:
     workflow.require(caller.staff)
     used: dict[int, list[int]] = {}
     for field_id, category_id in db.session.execute(

@@ -15,14 +15,14 @@ from flask import request
 from sqlalchemy.orm import selectinload
 
 from ...accounts.models import Customer, Staff
-from ...errors import Forbidden, NotFound, ValidationFailed
+from ...errors import Forbidden, NotFound, ValidationFailed, describe
 from ...extensions import db
 from ...requests import queue, services, workflow
 from ...requests.models import AUTHOR_CUSTOMER, STATUS_SPAM, VIA_WEB_SERVICE, Note, Request, Status
 from ...text import plain_to_html, strip_tags
 from ...urls import external_url
 from ..body import Input, InvalidInput, from_service
-from .dialect import body_values, route, timestamp, uploads
+from .dialect import body_values, field_errors, route, timestamp, uploads
 from .lookups import NORMAL, TYPES, URGENT, category, priority, staff_brief, status
 
 ATTACHMENT_ENDPOINT = "staff.attachment"  # staff sign in to download, as from the staff request page
@@ -125,7 +125,7 @@ def _whole_number(name: str, fallback: int, high: int, problems: list) -> int:
     return fallback
 
 
-def _listing():
+def _listing() -> tuple:
     query = db.select(Request).where(Request.trashed.is_(False))
     problems: list = []
     chosen = request.args.get("status", "_all").strip() or "_all"
@@ -145,7 +145,7 @@ def _listing():
 
 
 @route("/tickets/", "GET", "tickets.list")
-def list_tickets(caller):
+def list_tickets(caller) -> dict:
     workflow.require(caller.staff)
     problems: list = []
     page = _whole_number("page", 1, 1_000_000, problems)
@@ -283,9 +283,6 @@ def _create_one(caller, values, files) -> Request:
 def create_tickets(caller):
     """One ticket (the whole ticket answered), or a JSON list of them in bulk: each in its own savepoint,
     answered ``{success, id, display_id}`` or ``{success: false, error}`` in order."""
-    from ...errors import describe
-
-    from .dialect import field_errors
     workflow.require(caller.staff)
     values = body_values()
     if not isinstance(values, list):
