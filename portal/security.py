@@ -59,8 +59,6 @@ LIMIT_DEFAULTS = {
     "RATELIMIT_FORUM_POST": "10 per minute;200 per day",   # new topics and replies
     "RATELIMIT_SEARCH_SUGGEST": "120 per minute",          # typed-ahead suggestions
     "RATELIMIT_API": "300 per minute",                     # every HelpSpot API call
-    "RATELIMIT_HAPPYFOX_READ": "500 per minute",           # HappyFox API reads, per key (portal.rest.happyfox)
-    "RATELIMIT_HAPPYFOX_WRITE": "300 per minute",          # HappyFox API writes, per key
     # Password-link mails (register, forgot): per client address here, per email in portal.accounts.services.
     "RATELIMIT_ACCOUNT_MAIL": "5 per 15 minutes;20 per day",
 }

@@ -20,13 +20,13 @@ from ...apikeys.services import KeyRefused, KeyThrottled
 from ...errors import Problem, ValidationFailed
 from ...files import Upload
 from ...requests.forms import uploads_from
-from ...security import LIMIT_DEFAULTS
 from ..body import InvalidInput, InvalidJson, _no_constant
 from ..core import Caller, Dialect, Route
 
 CHALLENGE = 'Basic realm="Basic"'
 MESSAGES_401 = {"missing": "Authentication required: HTTP Basic with the API key and auth code.",
                 "invalid": "Authentication failed: unknown API key or wrong auth code."}
+DEFAULT_LIMITS = {"RATELIMIT_HAPPYFOX_READ": "500 per minute", "RATELIMIT_HAPPYFOX_WRITE": "300 per minute"}
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 
 
@@ -76,7 +76,7 @@ def _limit(key, *, writes: bool) -> None:
     """Count the call against the key's read or write limit. Raises KeyThrottled when it is spent; a limit
     storage that cannot be reached counts nothing rather than refuse."""
     name = "RATELIMIT_HAPPYFOX_WRITE" if writes else "RATELIMIT_HAPPYFOX_READ"
-    spec = current_app.config.get(name) or LIMIT_DEFAULTS[name]
+    spec = current_app.config.get(name) or DEFAULT_LIMITS[name]
     strategy = apikeys._strategy()
     identity = ("happyfox", "write" if writes else "read", str(key.id))
     try:
