@@ -10,6 +10,7 @@ portal form and the other APIs (``requests.services``, ``requests.workflow``, ``
   ``{"deleted_ticket": "#TK..."}``).
 """
 import re
+from datetime import datetime
 
 from flask import request
 from sqlalchemy.orm import selectinload
@@ -22,20 +23,21 @@ from ...requests.models import AUTHOR_CUSTOMER, STATUS_SPAM, VIA_WEB_SERVICE, No
 from ...text import plain_to_html, strip_tags
 from ...urls import external_url
 from ..body import Input, InvalidInput, from_service
+from .dialect import TIMESTAMP as TIMESTAMP_FORMAT
 from .dialect import body_values, field_errors, route, timestamp, uploads
 from .lookups import NORMAL, TYPES, URGENT, category, priority, staff_brief, status
 
 ATTACHMENT_ENDPOINT = "staff.attachment"  # staff sign in to download, as from the staff request page
 MAX_MESSAGE = 10_000_000  # the note's own limit (portal.limits) is checked by the service
 MAX_SIZE, DEFAULT_SIZE = 50, 10
-MAX_BULK = 50
+MAX_BULK = 100  # the hfox CLI's own cap
 CUSTOM = re.compile(r"^t-cf-(\d{1,10})$")
 CHANGES = {"Status": "status_change", "Category": "category_change", "Assigned": "assignee_change"}
 CHANGE_LINE = re.compile(r'^(Status|Category) changed from "(.*)" to "(.*)"$|^(Assigned) from "(.*)" to "(.*)"$',
                          re.S)
 # Service field names -> this API's.
 FIELD_NAMES = {"note": "text", "update": "text", "title": "subject", "first_name": "name", "last_name": "name",
-               "category": "category", "assigned_to": "assignee", "status": "status"}
+               "category": "category", "assigned_to": "assignee", "status": "status", "phone": "phone"}
 
 
 def display_id(req: Request) -> str:
@@ -197,16 +199,42 @@ def _priority(body: Input) -> bool | None:
     return None if value is None else value == URGENT
 
 
+def _not_supported(body: Input, *names: str) -> None:
+    """Fields Portico has nowhere to keep: refused when given a value, never silently dropped."""
+    for name in names:
+        if body.raw(name) not in (None, "", [], False):
+            body.problem(name, "not_supported", f"This help desk does not store {name} on tickets yet.")
+
+
 def _no_tags(body: Input) -> None:
-    tags = body.raw("tags")
-    if tags not in (None, "", []):
-        body.problem("tags", "not_supported", "This help desk does not store tags on tickets yet.")
+    _not_supported(body, "tags")
+
+
+def _no_custom_changes(body: Input) -> None:
+    for name in list(body.values):
+        if CUSTOM.match(str(name)) or str(name).startswith(("c-cf-", "ccf-")):
+            body.raw(name)
+            body.problem(name, "not_supported", "Custom fields cannot be changed here yet.")
+
+
+def _created_at(body: Input):
+    """An import's original creation time (``YYYY-MM-DD HH:MM:SS`` or ``YYYY-MM-DD``, UTC), or None."""
+    raw = body.text("created_at", max_length=40).strip()
+    if not raw:
+        return None
+    for form in (TIMESTAMP_FORMAT, "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw, form)
+        except ValueError:
+            continue
+    body.problem("created_at", "invalid", "Use YYYY-MM-DD HH:MM:SS (UTC).")
+    return None
 
 
 def _acting_staff(caller, body: Input) -> Staff:
     """The staff member a write acts as: the key's own, or (``staff``, for administrators' keys) another
     active staff member with the requests right."""
-    staff_id = body.integer("staff")
+    staff_id = body.integer("staff") if body.has("staff") else body.integer("staff_id")
     if staff_id is None or staff_id == caller.staff.id:
         return caller.staff
     if not caller.staff.can("admin"):
@@ -257,24 +285,32 @@ def _create_one(caller, values, files) -> Request:
             email = email or customer.email
     if not email and client is None:
         body.problem("email", "required", "This field is required.")
+    phone = body.text("phone", max_length=40)
     urgent = _priority(body)
     assignee = body.integer("assignee")
     status_row = _status(body)
     custom = _custom(body)
-    _no_tags(body)
-    body.allow("visible_only")
+    opened = _created_at(body)
+    private = body.boolean("visible_only_staff")
+    _not_supported(body, "tags", "cc", "bcc", "due_date")
+    for name_ in list(body.values):
+        if str(name_).startswith("c-cf-"):
+            body.raw(name_)
+            body.problem(name_, "not_supported", "Contact custom fields are not stored yet.")
     body.done()
     first, _, last = name.strip().partition(" ")
     data = services.RequestInput(note=text, title=subject, urgent=bool(urgent), category_id=category_id,
                                  custom=custom, note_is_html=is_html, opened_via=VIA_WEB_SERVICE,
-                                 email=email, first_name=first, last_name=last)
+                                 email=email, first_name=first, last_name=last, phone=phone)
     try:
         req = services.create_request(data, files, public_only=False, check_spam=False,
-                                      assigned_to_id=assignee, notify_customer=False)
+                                      assigned_to_id=assignee, notify_customer=False, note_public=not private)
         _apply_status(req, caller.staff, status_row)
     except ValidationFailed as exc:
         raise _names(exc) from None
     req.opened_by_id = caller.staff.id
+    if opened is not None:  # an import keeps the original time, as the HelpSpot API's dtGMTOpened
+        req.opened_at = opened
     db.session.flush()
     return req
 
@@ -320,10 +356,9 @@ def _dict_body() -> Input:
     return Input(values)
 
 
-@route("/ticket/<int:ticket_id>/staff_update/", "POST", "tickets.staff_update")
-def staff_update(caller, ticket_id):
-    """A staff reply (mailed to the customer as from the staff page) and/or changes of status, priority,
-    assignee and category."""
+def _staff_write(caller, ticket_id: int, *, public: bool):
+    """A staff reply (public: mailed to the customer as from the staff page) or private note, and/or changes
+    of status, priority, assignee and category; a reply with nothing to say and nothing to change is 400."""
     req = _get(caller, ticket_id)
     body = _dict_body()
     staff = _acting_staff(caller, body)
@@ -332,35 +367,55 @@ def staff_update(caller, ticket_id):
     status_row = _status(body)
     assignee = body.integer("assignee")
     category_id = body.integer("category")
-    _no_tags(body)
+    _not_supported(body, "tags", "cc", "bcc", "due_date", "time_spent", "subject", "alert", "parent_update")
+    _no_custom_changes(body)
     files = uploads()
-    body.allow("time_spent", "due_date", "cc", "bcc", "update_customer")
+    body.allow("update_customer", "send_survey", "last_staff_message", "alert_staff")
+    changes = urgent is not None or status_row is not None or body.has("assignee") or body.has("category")
+    if not (text.strip() or files or changes):
+        body.problem("text" if not public else "plaintext", "required", "Write a message or change something.")
     body.done()
     try:
         workflow.update_request(req, staff, urgent=urgent,
-                                category_id=category_id if body.has("category") else ...,
+                                category_id=(category_id or None) if body.has("category") else ...,
                                 assigned_to_id=(assignee or None) if body.has("assignee") else ...)
         _apply_status(req, staff, status_row)
         if text.strip() or files:
-            workflow.add_staff_note(req, staff, text, public=True, is_html=is_html, uploads=files)
+            workflow.add_staff_note(req, staff, text, public=public, is_html=is_html, uploads=files)
     except ValidationFailed as exc:
         raise _names(exc) from None
     return ticket(req)
 
 
+@route("/ticket/<int:ticket_id>/staff_update/", "POST", "tickets.staff_update")
+def staff_update(caller, ticket_id):
+    return _staff_write(caller, ticket_id, public=True)
+
+
 @route("/ticket/<int:ticket_id>/staff_pvtnote/", "POST", "tickets.staff_pvtnote")
 def staff_private_note(caller, ticket_id):
+    return _staff_write(caller, ticket_id, public=False)
+
+
+@route("/ticket/<int:ticket_id>/move/", "POST", "tickets.move")
+def move_ticket(caller, ticket_id):
+    """To another category (``target_category_id``), optionally to a new assignee (``assign_to``) and with a
+    private note (``move_note``)."""
     req = _get(caller, ticket_id)
     body = _dict_body()
     staff = _acting_staff(caller, body)
-    text, is_html = _text_and_html(body, "plaintext", "text", "message")
-    files = uploads()
-    body.allow("alert_staff")
+    target = body.integer("target_category_id", required=True)
+    assignee = body.integer("assign_to")
+    note = body.text("move_note", max_length=MAX_MESSAGE)
     body.done()
     try:
-        workflow.add_staff_note(req, staff, text, public=False, is_html=is_html, uploads=files)
+        workflow.update_request(req, staff, category_id=target,
+                                assigned_to_id=(assignee or None) if body.has("assign_to") else ...)
+        if note.strip():
+            workflow.add_staff_note(req, staff, note, public=False)
     except ValidationFailed as exc:
-        raise _names(exc) from None
+        raise from_service(exc, {"category": "target_category_id", "assigned_to": "assign_to",
+                                 "note": "move_note"}) from None
     return ticket(req)
 
 
