@@ -225,3 +225,50 @@ def test_acting_as_another_staff_member(app, client, make_key, billing):
     assert refused.status_code == 403
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Note.id)).where(Note.body == "as the boss")) == 0
+
+
+def test_create_with_the_hfox_fields(app, happyfox, billing):
+    data = new_ticket(happyfox, billing, phone="+44 1632 960000", created_at="2019-01-25 10:00:00",
+                      visible_only_staff=True).get_json()
+    assert data["created_at"] == "2019-01-25 10:00:00" and data["user"]["phones"][0]["number"] == "+44 1632 960000"
+    assert data["updates"][0]["message"]["message_type"] == "p"
+    refused = new_ticket(happyfox, billing, tags="a,b", due_date="2030-01-01")
+    assert refused.status_code == 400 and {e["field"] for e in refused.get_json()["error"]} == {"tags", "due_date"}
+    bad_date = new_ticket(happyfox, billing, created_at="yesterday")
+    assert bad_date.status_code == 400 and bad_date.get_json()["error"][0]["field"] == "created_at"
+
+
+def test_move_to_another_category_with_a_note_and_assignee(app, happyfox, billing):
+    ticket_id = new_ticket(happyfox, billing).get_json()["id"]
+    with app.app_context():
+        other = factories.category("Other").id
+        from portal.accounts.models import Staff
+        agent_id = db.session.execute(db.select(Staff.id)).scalar_one()
+        db.session.commit()
+    response = happyfox.post(f"ticket/{ticket_id}/move/", {"staff_id": agent_id, "target_category_id": other,
+                                                           "assign_to": agent_id, "move_note": "Not billing"})
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    assert data["category"]["id"] == other and data["assigned_to"]["id"] == agent_id
+    assert any(u["category_change"] == {"old": "Billing", "new": "Other"} for u in data["updates"])
+    assert data["updates"][-1]["message"]["message_type"] == "p"
+    unknown = happyfox.post(f"ticket/{ticket_id}/move/", {"target_category_id": 99999})
+    assert unknown.status_code == 400 and unknown.get_json()["error"][0]["field"] == "target_category_id"
+    missing = happyfox.post(f"ticket/{ticket_id}/move/", {})
+    assert missing.status_code == 400 and missing.get_json()["error"][0]["field"] == "target_category_id"
+
+
+def test_update_without_a_message_assigns_and_unassigns(app, happyfox, billing):
+    ticket_id = new_ticket(happyfox, billing).get_json()["id"]
+    with app.app_context():
+        from portal.accounts.models import Staff
+        agent_id = db.session.execute(db.select(Staff.id)).scalar_one()
+    assigned = happyfox.post(f"ticket/{ticket_id}/staff_update/", {"assignee": agent_id}).get_json()
+    assert assigned["assigned_to"]["id"] == agent_id and assigned["messages_count"] == 1
+    assert any(u["assignee_change"] for u in assigned["updates"])
+    unassigned = happyfox.post(f"ticket/{ticket_id}/staff_pvtnote/", {"assignee": None}).get_json()
+    assert unassigned["assigned_to"] is None
+    nothing = happyfox.post(f"ticket/{ticket_id}/staff_update/", {"staff": agent_id})
+    assert nothing.status_code == 400
+    custom = happyfox.post(f"ticket/{ticket_id}/staff_update/", {"plaintext": "x", "t-cf-1": "y"})
+    assert custom.status_code == 400 and custom.get_json()["error"][0]["field"] == "t-cf-1"
