@@ -75,6 +75,10 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
         "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 300),
+        # HappyFox API calls per key, reads and writes apart (portal.rest.happyfox.dialect).
+        "RATELIMIT_HAPPYFOX_READ": os.environ.get("RATELIMIT_HAPPYFOX_READ") or "500 per minute",
+        "RATELIMIT_HAPPYFOX_WRITE": os.environ.get("RATELIMIT_HAPPYFOX_WRITE") or "300 per minute",
+        "HAPPYFOX_THROTTLE_STATUS": 503 if _int("HAPPYFOX_THROTTLE_STATUS", 429) == 503 else 429,
     }
 
 

@@ -12,15 +12,26 @@ from typing import Any
 from flask import Blueprint, Flask, g, request
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import IntegerConverter
 
 from .. import settings
 from ..apikeys import services as apikeys
 from ..errors import PortalError, Problem, describe, log_problem
 from ..extensions import csrf
+from ..urls import MAX_ID
 
 log = logging.getLogger(__name__)
 VERBS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 READS = ("GET", "HEAD", "OPTIONS")
+
+
+class AnyWholeNumber(IntegerConverter):
+    """``<int:...>`` in a dialect's paths: any run of digits matches, and the view answers one past the
+    columns' range with the dialect's 404. (The app's ``int`` refuses it while matching, and Werkzeug then
+    does not go back to try the dialect's catch-all: the 404 would be the portal's, not the dialect's.)"""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class Offline(PortalError):
@@ -88,8 +99,10 @@ class Dialect:
     def register(self, app: Flask) -> Blueprint:
         bp = Blueprint(f"rest_{self.name}", __name__, url_prefix=self.prefix)
         csrf.exempt(bp)  # keys come in a header, never with a session cookie
+        app.url_map.converters.setdefault("rest_int", AnyWholeNumber)
         for number, path in enumerate(self.routes):
-            bp.add_url_rule(path, f"r{number}", self._view(path), methods=VERBS, strict_slashes=False)
+            bp.add_url_rule(path.replace("<int:", "<rest_int:"), f"r{number}", self._view(path), methods=VERBS,
+                            strict_slashes=False)
         bp.add_url_rule("/", "unknown_root", self._unknown, methods=VERBS, strict_slashes=False)
         bp.add_url_rule("/<path:rest>", "unknown", self._unknown, methods=VERBS)
         bp.register_error_handler(Exception, self._failure)
@@ -101,6 +114,8 @@ class Dialect:
 
     def _view(self, path: str):
         def view(**values):
+            if any(isinstance(value, int) and value > MAX_ID for value in values.values()):
+                raise RouteNotFound("No such API endpoint.")
             verbs = self.routes[path]
             verb = "GET" if request.method == "HEAD" and "HEAD" not in verbs else request.method
             route = verbs.get(verb)

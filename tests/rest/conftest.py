@@ -43,3 +43,34 @@ class DeskPro:
 @pytest.fixture
 def deskpro(client, make_key):
     return DeskPro(client, make_key())
+
+
+class HappyFox:
+    """A HappyFox 1.1 caller: HTTP Basic with the key's N as user and SECRET as password."""
+
+    def __init__(self, client, key=None):
+        self.client, self.key = client, key
+
+    def __call__(self, verb, path, body=None, key=..., headers=None, data=None, **query):
+        import base64
+
+        key = self.key if key is ... else key
+        sent = dict(headers or {})
+        if key is not None:
+            user, _, password = key.partition(":")
+            sent.setdefault("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
+        if data is None and body is not None:
+            data, sent["Content-Type"] = json.dumps(body), "application/json"
+        return self.client.open(f"/api/1.1/json/{path.lstrip('/')}", method=verb, data=data, headers=sent,
+                                query_string=query)
+
+    def get(self, path, **kw):
+        return self("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self("POST", path, body, **kw)
+
+
+@pytest.fixture
+def happyfox(client, make_key):
+    return HappyFox(client, make_key())
