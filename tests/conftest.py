@@ -107,7 +107,11 @@ class SharedDatabase:
         database.init_app(None)  # WAL, busy timeout and foreign keys, as on the app's own connections
         with self.engine.begin() as connection:
             if self.engine.dialect.name == "postgresql":
-                db.metadata.drop_all(connection)
+                # Every table, not only today's: a table an older schema had may still point at one of them.
+                tables = connection.execute(text(
+                    "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()")).scalars()
+                if names := ", ".join(tables):
+                    connection.execute(text(f"DROP TABLE {names} CASCADE"))
             db.metadata.create_all(connection)
             connection.execute(Status.__table__.insert(), DEFAULT_STATUSES)
         self._restore_sequences = self._sequence_reset()
