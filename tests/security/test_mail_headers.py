@@ -154,6 +154,7 @@ def test_a_reply_mail_that_fails_is_recorded_in_the_request_history(app, agent_c
     assert "could not be sent" in page
 
 
+@pytest.mark.own_database  # the mail thread works on a connection of its own
 def test_a_failure_is_recorded_from_the_mail_thread_too(app, agent_client):
     app.config.update(MAIL_PORT=free_port(), MAIL_TIMEOUT=2, MAIL_ASYNC=True)
     request_id = open_request(app, email="ana@example.org")
