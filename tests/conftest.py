@@ -107,7 +107,11 @@ class SharedDatabase:
         database.init_app(None)  # WAL, busy timeout and foreign keys, as on the app's own connections
         with self.engine.begin() as connection:
             if self.engine.dialect.name == "postgresql":
-                db.metadata.drop_all(connection)
+                # Every table, not only today's: a table an older schema had may still point at one of them.
+                tables = connection.execute(text(
+                    "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()")).scalars()
+                if names := ", ".join(tables):
+                    connection.execute(text(f"DROP TABLE {names} CASCADE"))
             db.metadata.create_all(connection)
             connection.execute(Status.__table__.insert(), DEFAULT_STATUSES)
         self._restore_sequences = self._sequence_reset()
@@ -220,6 +224,31 @@ def release(app) -> None:
         if not isinstance(db.engine, Connection):
             db.engine.dispose()
 
+
+def _share_url_builders() -> None:
+    """Each test makes an app, and 60% of create_app is Werkzeug compiling two URL builder functions for
+    each of its ~100 rules (``Rule._compile_builder``), the same ones every time. The compiled function
+    reads the rule's converters through its ``self`` argument, so one compiled for a rule of the same text
+    and parts serves every app's copy of that rule. Tests only; skipped (no harm) if Werkzeug renames it."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or not hasattr(Rule, "_trace"):
+        return
+    compiled: dict = {}
+
+    def shared(self, append_unknown=True):
+        if self.defaults:  # defaults are folded into the code as constants: compile as usual
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        if key not in compiled:
+            compiled[key] = compile_builder(self, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
 
 # create_savepoint: a session on the test's connection commits by releasing a savepoint of its own, and
 # never touches the outer transaction. (No effect on sessions bound to an engine.)

@@ -69,6 +69,7 @@ def test_smtp_down_keeps_the_request_and_logs(app, caplog):
     assert any("mail to tim@example.com failed" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.own_database  # the mail thread works on a connection of its own
 def test_async_mail_leaves_the_page_before_smtp_answers(app, smtp_server):
     import time
 
