@@ -18,3 +18,4 @@ from .requests.models import (  # noqa: F401
                               Status,
 )
 from .settings import Setting  # noqa: F401
+from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: F401
