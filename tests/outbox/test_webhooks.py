@@ -3,10 +3,12 @@ transaction; a real HTTP receiver on loopback gets deliveries whose signatures t
 (`standardwebhooks`) verifies; failures are logged, retried, and disable an endpoint after a day; targets on
 loopback, link-local or private addresses are refused unless the setting allows them."""
 import json
+import re
 from datetime import timedelta
 
 import pytest
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from portal import outbox, settings
 from portal.errors import ValidationFailed
@@ -77,7 +79,7 @@ def test_a_new_request_reaches_the_receiver_signed_and_verified(admin, allow_loo
     [delivery] = db.session.scalars(db.select(WebhookDelivery)).all()
     assert (delivery.ok, delivery.status_code, delivery.message_id) == (True, 200, job.key)
     assert delivery.response_excerpt == '{"received": true}'
-    with pytest.raises(Exception):  # another secret does not verify
+    with pytest.raises(WebhookVerificationError):  # another secret does not verify
         Webhook(webhooks.new_secret()).verify(body, headers)
 
 
@@ -225,3 +227,30 @@ def test_events_must_be_known_and_only_administrators_register(ctx, allow_loopba
     with pytest.raises(Forbidden):
         webhooks.create_endpoint(agent, receiver.url, ["request.created"])
     assert db.session.scalar(db.select(db.func.count(WebhookEndpoint.id))) == 0
+
+
+def test_the_admin_page_registers_shows_the_secret_once_and_disables(app, client, make_staff, receiver):
+    make_staff("admin@example.com", role="administrator")
+    client.post("/staff/login", data={"email": "admin@example.com", "password": factories.PASSWORD})
+    refused = client.post("/staff/admin/webhooks", data={"url": receiver.url, "events": ["request.created"]})
+    assert refused.status_code == 400 and b"webhooks_allow_private" in refused.data
+    with app.app_context():
+        settings.set_value("webhooks_allow_private", True)
+        db.session.commit()
+    made = client.post("/staff/admin/webhooks", data={"url": receiver.url, "description": "CRM",
+                                                      "events": ["request.created", "forum.post_held"]})
+    assert made.status_code == 200
+    secret = re.search(r'id="new-secret">(whsec_[^<]+)<', made.get_data(as_text=True)).group(1)
+    listing = client.get("/staff/admin/webhooks").get_data(as_text=True)
+    assert receiver.url in listing and secret not in listing and "request.created, forum.post_held" in listing
+    with app.app_context():
+        endpoint = db.session.scalar(db.select(WebhookEndpoint))
+        assert endpoint.secret == secret and endpoint.events == ["request.created", "forum.post_held"]
+        endpoint_id = endpoint.id
+    assert client.post(f"/staff/admin/webhooks/{endpoint_id}/disable").status_code == 200  # asks first
+    assert client.post(f"/staff/admin/webhooks/{endpoint_id}/disable", data={"confirm": "1"}).status_code == 302
+    assert "Disabled by an administrator" in client.get("/staff/admin/webhooks").get_data(as_text=True)
+    assert client.post(f"/staff/admin/webhooks/{endpoint_id}/enable").status_code == 302
+    assert client.get(f"/staff/admin/webhooks/{endpoint_id}").status_code == 200
+    with app.app_context():
+        assert db.session.get(WebhookEndpoint, endpoint_id).active
