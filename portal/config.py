@@ -63,6 +63,9 @@ def from_environment(instance_path: str) -> dict:
         "OUTBOX_RETRY_BASE": float(os.environ.get("OUTBOX_RETRY_BASE") or 10),
         "OUTBOX_RETRY_CAP": float(os.environ.get("OUTBOX_RETRY_CAP") or 3600),
         "MAIL_ATTEMPTS": _int("MAIL_ATTEMPTS", 10),
+        "WEBHOOK_ATTEMPTS": _int("WEBHOOK_ATTEMPTS", 8),
+        "WEBHOOK_TIMEOUT": _int("WEBHOOK_TIMEOUT", 10),
+        "WEBHOOK_DISABLE_AFTER": _int("WEBHOOK_DISABLE_AFTER", 86400),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 10_000_000),
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 50_000_000),
         # Flask's own setting: Werkzeug applies it to multipart bodies, portal.security to urlencoded ones.

@@ -19,4 +19,4 @@ from .requests.models import (  # noqa: F401
                               Status,
 )
 from .settings import Setting  # noqa: F401
-from .webhooks.models import HookSubscription  # noqa: F401
+from .webhooks.models import HookSubscription, WebhookDelivery, WebhookEndpoint  # noqa: F401

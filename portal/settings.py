@@ -53,6 +53,8 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "forum_feeds": (True, "RSS feeds for forums"),
     "forum_feed_size": (10, "Topics in an RSS feed"),
     "forum_close_after_days": (0, "Close topics with no reply for this many days (0: never)"),
+    "webhooks_allow_private": (False, "Webhook endpoints may be on loopback, link-local or private addresses "
+                                      "(a receiver on this host or network; off guards against SSRF)"),
     "require_login": (False, "Only logged-in customers may use the portal"),
     "max_body_kb_customer": (64, "Largest note, update, forum post or large custom field a customer or the public "
                                  "API may send, in KB"),

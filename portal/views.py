@@ -10,6 +10,7 @@ from . import cache
 from .extensions import db
 from .forums import services as forums
 from .kb import services as kb
+from .outbox import services as outbox_services
 from .pagecache import cached_page
 from .public import login_gate
 from .unit_of_work import abandon
@@ -87,7 +88,9 @@ def healthz():
     except Exception:
         abandon()
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    age = outbox_services.oldest_pending_age()
+    # The outbox: seconds the oldest job not yet delivered has waited (null when none waits).
+    return jsonify(status="ok", database="ok", outbox_oldest_pending_seconds=None if age is None else round(age))
 
 
 def _id() -> int | None:

@@ -65,7 +65,7 @@ def test_cookies_are_httponly_and_lax(app):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "outbox_oldest_pending_seconds": None}
 
 
 def test_healthz_reports_an_unreachable_database(tmp_path):

@@ -134,7 +134,8 @@ def test_nav_renders_without_the_other_blueprints_pages(app, client):
 
 def test_healthz(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "outbox_oldest_pending_seconds": None}
 
 
 @pytest.mark.parametrize("query, expected", [

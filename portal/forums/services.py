@@ -15,6 +15,7 @@ from ..dates import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, plain_to_html, single_line
+from ..webhooks import events as webhook_events
 from .models import Forum, KnownUser, Post, Topic, topic_tag
 from .subscriptions import ask as ask_for_replies
 from .subscriptions import notify_subscribers
@@ -204,6 +205,7 @@ def create_topic(forum: Forum, data: PostInput, *, staff=None) -> tuple[Topic, P
     db.session.flush()
     if post.email_updates and not post.spam:
         ask_for_replies(topic, post.email)
+    webhook_events.topic_created(topic, post)
     return topic, post
 
 
@@ -224,6 +226,7 @@ def create_post(topic: Topic, data: PostInput, *, staff=None) -> Post:
         notify_subscribers(topic, post)
         if post.email_updates:
             ask_for_replies(topic, post.email)
+    webhook_events.post_created(topic, post)
     return post
 
 

@@ -15,6 +15,7 @@ from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, single_line, without_controls
+from ..webhooks import events as webhook_events
 from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     limits.check(data.body, "body", staff=True, label="The page")
     if data.chapter_id and data.chapter_id != chapter.id:
         chapter = get(Chapter, data.chapter_id)
+    was_visible = page is not None and not page.hidden
     if page is None:
         last = db.session.scalar(db.select(db.func.max(Page.position)).where(Page.chapter_id == chapter.id)) or 0
         page = Page(position=last + 1, created_by_id=staff.id, created_at=utcnow())
@@ -119,6 +121,7 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     ids = [i for i in dict.fromkeys(data.related_ids) if i != page.id]
     page.related = list(db.session.execute(db.select(Page).where(Page.id.in_(ids))).scalars()) if ids else []
     db.session.flush()
+    webhook_events.page_saved(page, was_visible=was_visible)
     return page
 
 

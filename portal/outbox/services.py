@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from .. import unit_of_work
 from ..changes import after_commit
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from .models import DEAD, DONE, FAILED, PENDING, RUNNING, STATES, WAITING, Job
 
@@ -217,5 +218,56 @@ def oldest_pending_age() -> float | None:
     return None if oldest is None else max(0.0, (now() - oldest).total_seconds())
 
 
-__all__ = ["DEAD", "DONE", "Retry", "claim", "counts", "deliver", "enqueue", "oldest_pending_age", "register",
-           "release", "run_pending"]
+# ------------------------------------------------------------------------------------------ administrators
+
+SHOWN = (PENDING, FAILED, DEAD)  # the states the administrators' page lists (done jobs are history)
+
+
+def _require_admin(actor) -> None:
+    from ..accounts.admin import require_admin
+
+    require_admin(actor)
+
+
+def jobs_query(actor, state: str | None = None):
+    """Jobs not delivered (pending, failed, dead; or one of them), the most recently changed first.
+    Raises Forbidden for anyone but an administrator, ValidationFailed for another state."""
+    _require_admin(actor)
+    if state and state not in SHOWN:
+        raise ValidationFailed(("state", f"Choose one of {', '.join(SHOWN)}."))
+    states = (state,) if state else SHOWN
+    return select(Job).where(Job.state.in_(states)).order_by(Job.updated_at.desc(), Job.id.desc())
+
+
+def _job(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise NotFound("No such job.")
+    return job
+
+
+def retry_job(actor, job_id: int) -> Job:
+    """Make a failed or dead job due now, with its attempts counted afresh. Raises Forbidden, NotFound,
+    Conflict for a job being delivered or already delivered."""
+    _require_admin(actor)
+    job = _job(job_id)
+    if job.state not in SHOWN:
+        raise Conflict(f"This job is {job.state}: only pending, failed or dead jobs can be retried.")
+    job.state, job.run_after, job.attempts, job.lease_until, job.worker = PENDING, now(), 0, None, None
+    db.session.flush()
+    return job
+
+
+def discard_job(actor, job_id: int) -> Job:
+    """Delete a job not being delivered: it will never be delivered. Raises Forbidden, NotFound, Conflict."""
+    _require_admin(actor)
+    job = _job(job_id)
+    if job.state not in SHOWN:
+        raise Conflict(f"This job is {job.state}: only pending, failed or dead jobs can be discarded.")
+    db.session.delete(job)
+    db.session.flush()
+    return job
+
+
+__all__ = ["DEAD", "DONE", "Retry", "claim", "counts", "deliver", "discard_job", "enqueue", "jobs_query",
+           "oldest_pending_age", "register", "release", "retry_job", "run_pending"]

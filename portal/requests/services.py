@@ -19,6 +19,7 @@ from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, single_line, summarize, without_controls
 from ..urls import MAX_ID, external_url
+from ..webhooks import events as webhook_events
 from . import assignment
 from . import fields as custom_fields
 from .models import (
@@ -135,6 +136,8 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
             and data.opened_via == VIA_WEB_FORM):
         _mail_access_key(req)
     req.initial_note = note
+    if not is_spam:
+        webhook_events.request_created(req)
     return req
 
 
@@ -276,6 +279,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     note = add_note(req, body, author_id=AUTHOR_CUSTOMER, public=True, is_html=False, uploads=uploads)
     req.last_reply_by = AUTHOR_CUSTOMER
     db.session.flush()
+    webhook_events.note_added(req, note)
     return note
 
 

@@ -8,6 +8,7 @@ from .. import mail, settings, unit_of_work
 from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
+from ..webhooks import events as webhook_events
 from . import assignment
 from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
 from .services import add_log, add_note, reopen
@@ -31,6 +32,7 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
         if notify_customer and why_no_reply_mail(req, check_mail_server=False) is None:
             _mail_reply(req, staff)
     db.session.flush()
+    webhook_events.note_added(req, note)
     return note
 
 
@@ -84,6 +86,7 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
     """
     require(staff)
     changes: list[str] = []
+    old_status, was_open = (req.status.name if req.status else None), req.is_open
     if status_id is not None and status_id != req.status_id:
         status = db.session.get(Status, status_id)
         if status is None:
@@ -119,6 +122,10 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
         add_log(req, line, staff)
     req.updated_at = utcnow()
     db.session.flush()
+    if any(line.startswith("Status changed") for line in changes):
+        webhook_events.status_changed(req, old_status)
+    if was_open and not req.is_open:
+        webhook_events.request_closed(req)
     return changes
 
 

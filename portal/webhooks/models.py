@@ -1,11 +1,55 @@
-"""``HookSubscription``: one target URL subscribed to one event, made with an API key."""
+"""Webhook endpoints registered by administrators, the log of deliveries to each, and the REST hook
+subscriptions (Zapier's) made through API keys."""
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
 from ..extensions import Model
+
+
+class WebhookEndpoint(Model):
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    events: Mapped[list] = mapped_column(JSON)  # event names, e.g. ["request.created", "kb.page_published"]
+    # "whsec_<base64>": kept to sign each delivery; shown to the administrator once, when made.
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    # Failures since the last success: when the first of them happened and how many there were.
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    total_failures: Mapped[int] = mapped_column(Integer, default=0)
+    total_deliveries: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    deliveries = relationship("WebhookDelivery", back_populates="endpoint", cascade="all, delete-orphan",
+                              passive_deletes=True, order_by="WebhookDelivery.id.desc()", lazy="dynamic")
+
+
+class WebhookDelivery(Model):
+    """One attempt at delivering one message to one endpoint."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_endpoint_id", "endpoint_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoint.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(64))  # the webhook-id header, the same on every retry
+    event: Mapped[str] = mapped_column(String(60))
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None: no HTTP answer (refused, timed out)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    endpoint = relationship(WebhookEndpoint, back_populates="deliveries")
 
 
 class HookSubscription(Model):

@@ -1,90 +1,304 @@
-"""Storing webhook subscriptions (the rules; delivery is the outbox's, in the background-work issue).
+"""Webhook endpoints (registering, listing, disabling), emitting events, and delivering them.
 
-A subscription belongs to the key that made it, and acts as that key's staff member. Staff see and delete
-the subscriptions of their own keys; administrators everyone's. Functions flush, never commit.
+- :func:`emit` ``(event, data)`` is called by the services where a change happens: one ``webhook`` job per
+  active endpoint subscribed to the event, in the caller's unit of work (so only a committed change is sent).
+- :func:`deliver` is the outbox's delivery of such a job: it POSTs the body signed with the endpoint's
+  secret, logs the attempt, and raises :class:`outbox.Retry` on a failure so the worker tries again later.
+  An endpoint failing for WEBHOOK_DISABLE_AFTER seconds (a day) without a success is disabled.
+- Target URLs are checked when registered and again before each delivery: no loopback, link-local,
+  private or otherwise reserved address unless the portal setting ``webhooks_allow_private`` is on (SSRF).
 """
-import re
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask import current_app
+from sqlalchemy import select
+
+from .. import outbox, settings, unit_of_work
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from .models import HookSubscription
+from .models import WebhookDelivery, WebhookEndpoint
 
-MAX_URL = 2000
-EVENT = re.compile(r"[a-z][a-z0-9_.:-]{0,99}")
-MAX_PER_KEY = 100
+log = logging.getLogger(__name__)
+JOB_KIND = "webhook"
+# event name: what it means (the order of the admin page's checkboxes)
+EVENTS: dict[str, str] = {
+    "request.created": "A request is opened (not one judged spam)",
+    "request.note_added": "A note is added to a request by staff or the customer",
+    "request.status_changed": "A request's status changes",
+    "request.closed": "A request is closed",
+    "kb.page_published": "A knowledge-book page becomes visible (made visible, or made as such)",
+    "kb.page_updated": "A visible knowledge-book page is edited",
+    "forum.topic_created": "A forum topic is started",
+    "forum.post_created": "A forum reply is posted",
+    "forum.post_held": "A forum post or topic is held as spam",
+}
+EXCERPT = 500  # characters of a receiver's answer kept in the delivery log
+READ_LIMIT = 4096  # bytes of it read at most
 
 
-def check_url(url: str) -> str:
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _require_admin(actor) -> None:
+    from ..accounts.admin import require_admin
+
+    require_admin(actor)
+
+
+# ------------------------------------------------------------------------------------------ targets (SSRF)
+
+def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (address.is_loopback or address.is_link_local or address.is_private or address.is_reserved
+            or address.is_multicast or address.is_unspecified or not address.is_global)
+
+
+def private_allowed() -> bool:
+    return bool(settings.get("webhooks_allow_private"))
+
+
+def check_url(url: str, *, allow_private: bool | None = None) -> str:
+    """The URL, trimmed, if a webhook may be sent to it. Raises ValidationFailed (field ``url``) for another
+    scheme, a missing host, a host that does not resolve, or one resolving to a loopback, link-local or
+    private address while the setting ``webhooks_allow_private`` is off."""
     url = (url or "").strip()
-    parts = urlsplit(url) if len(url) <= MAX_URL else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        raise ValidationFailed(("target_url", f"Give an http or https address of at most {MAX_URL} characters."))
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed(("url", "Give an http:// or https:// address."))
+    if len(url) > 2000:
+        raise ValidationFailed(("url", "Use at most 2,000 characters."))
+    if parts.username or parts.password:
+        raise ValidationFailed(("url", "Put no user name or password in the address; the signature "
+                                       "authenticates each delivery."))
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError):
+        raise ValidationFailed(("url", "That host name cannot be resolved.")) from None
+    if allow_private is None:
+        allow_private = private_allowed()
+    if not allow_private:
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if _refused(address):
+                raise ValidationFailed(("url", f"{parts.hostname} is a loopback, link-local or private "
+                                               f"address ({address}); the setting webhooks_allow_private "
+                                               "allows such targets."))
     return url
 
 
-def check_event(event: str) -> str:
-    event = (event or "").strip().lower()
-    if not EVENT.fullmatch(event):
-        raise ValidationFailed(("event", "Give the event's name: letters, digits, dots and underscores."))
-    return event
+# ------------------------------------------------------------------------------------------ endpoints
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def subscribe(key, *, target_url: str, event: str, source: str = "zapier") -> HookSubscription:
-    """Store a subscription for ``key`` (an ApiKey). The same URL and event twice is one subscription.
-    Raises ValidationFailed."""
-    problems = []
-    for check, value in ((check_url, target_url), (check_event, event)):
-        try:
-            check(value)
-        except ValidationFailed as exc:
-            problems.extend(exc.errors)
-    if problems:
-        raise ValidationFailed(*problems)
-    url, name = check_url(target_url), check_event(event)
-    existing = db.session.execute(db.select(HookSubscription).where(
-        HookSubscription.api_key_id == key.id, HookSubscription.target_url == url,
-        HookSubscription.event == name)).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    held = db.session.scalar(db.select(db.func.count(HookSubscription.id))
-                             .where(HookSubscription.api_key_id == key.id))
-    if held >= MAX_PER_KEY:
-        raise ValidationFailed(("target_url", f"A key holds at most {MAX_PER_KEY} subscriptions."))
-    row = HookSubscription(api_key_id=key.id, staff_id=key.staff_id, source=source, event=name, target_url=url)
-    db.session.add(row)
+def _events(chosen) -> list[str]:
+    events = [event for event in EVENTS if event in set(chosen or ())]
+    unknown = sorted(set(chosen or ()) - set(EVENTS))
+    if unknown or not events:
+        raise ValidationFailed(("events", "Choose at least one of the events listed."))
+    return events
+
+
+def create_endpoint(actor, url: str, events, description: str = "") -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it and its secret (to show once). Raises Forbidden, ValidationFailed."""
+    _require_admin(actor)
+    errors = []
+    try:
+        url = check_url(url)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    try:
+        chosen = _events(events)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    description = " ".join((description or "").split())
+    if len(description) > 200:
+        errors.append(("description", "Use at most 200 characters."))
+    if errors:
+        raise ValidationFailed(errors)
+    secret = new_secret()
+    endpoint = WebhookEndpoint(url=url, events=chosen, description=description, secret=secret, active=True,
+                               consecutive_failures=0, total_failures=0, total_deliveries=0,
+                               created_by_id=getattr(actor, "id", None), created_at=_now())
+    db.session.add(endpoint)
     db.session.flush()
-    return row
+    return endpoint, secret
 
 
-def _mine(staff):
-    query = db.select(HookSubscription)
-    if not staff.can("admin"):
-        query = query.where(HookSubscription.staff_id == staff.id)
-    return query
+def endpoints(actor) -> list[WebhookEndpoint]:
+    _require_admin(actor)
+    return list(db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
 
 
-def subscriptions(staff, *, source: str | None = None) -> list[HookSubscription]:
-    query = _mine(staff)
-    if source:
-        query = query.where(HookSubscription.source == source)
-    return list(db.session.execute(query.order_by(HookSubscription.id)).scalars())
+def get_endpoint(actor, endpoint_id: int) -> WebhookEndpoint:
+    _require_admin(actor)
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound("No such webhook endpoint.")
+    return endpoint
 
 
-def get(staff, subscription_id: int) -> HookSubscription:
-    """One of the staff member's subscriptions (anyone's for administrators). Raises NotFound."""
-    row = db.session.execute(_mine(staff).where(HookSubscription.id == subscription_id)).scalar_one_or_none()
-    if row is None:
-        raise NotFound("No such subscription.")
-    return row
-
-
-def unsubscribe(staff, subscription_id: int) -> None:
-    db.session.delete(get(staff, subscription_id))
+def set_active(actor, endpoint_id: int, active: bool) -> WebhookEndpoint:
+    """Disable an endpoint (nothing more is sent to it), or enable it again with its failures forgotten.
+    Enabling checks the URL again. Raises Forbidden, NotFound, ValidationFailed."""
+    endpoint = get_endpoint(actor, endpoint_id)
+    if active:
+        check_url(endpoint.url)
+        endpoint.active, endpoint.disabled_reason = True, None
+        endpoint.failing_since, endpoint.consecutive_failures = None, 0
+    else:
+        endpoint.active, endpoint.disabled_reason = False, "Disabled by an administrator"
     db.session.flush()
+    return endpoint
 
 
-def for_event(event: str) -> list[HookSubscription]:
-    """Every subscription to ``event`` (for the deliverer)."""
-    return list(db.session.execute(db.select(HookSubscription).where(HookSubscription.event == event)
-                                   .order_by(HookSubscription.id)).scalars())
+def deliveries(actor, endpoint_id: int, limit: int = 50) -> list[WebhookDelivery]:
+    endpoint = get_endpoint(actor, endpoint_id)
+    return list(db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+                                   .order_by(WebhookDelivery.id.desc()).limit(limit)))
+
+
+# ------------------------------------------------------------------------------------------ emitting
+
+def emit(event: str, data: dict) -> list[str]:
+    """Queue ``event`` for every active endpoint subscribed to it, in the current unit of work. Returns the
+    message ids (each endpoint's ``webhook-id``)."""
+    if event not in EVENTS:
+        raise LookupError(f"unknown webhook event {event!r}")
+    with db.session.no_autoflush:
+        subscribed = [endpoint_id for endpoint_id, events in db.session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True)))
+            if event in (events or ())]
+    if not subscribed:
+        return []
+    body = json.dumps({"type": event, "timestamp": _now().isoformat(timespec="seconds") + "Z", "data": data},
+                      separators=(",", ":"), default=str)
+    ids = []
+    for endpoint_id in subscribed:
+        message_id = f"msg_{uuid.uuid4().hex}"
+        outbox.enqueue(JOB_KIND, {"endpoint_id": endpoint_id, "event": event, "message_id": message_id,
+                                   "body": body}, key=message_id)
+        ids.append(message_id)
+    return ids
+
+
+# ------------------------------------------------------------------------------------------ delivering
+
+def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
+    """The ``webhook-signature`` header: ``v1,`` and the base64 HMAC-SHA256 of ``id.timestamp.body`` keyed
+    with the secret's bytes (the base64 after ``whsec_``)."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{message_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as a failure: following it could reach an address the check refused."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects())
+
+
+@dataclass
+class Attempt:
+    status_code: int | None
+    ok: bool
+    error: str | None
+    excerpt: str | None
+    duration_ms: int
+
+
+def _post(url: str, body: str, headers: dict[str, str], timeout: float) -> Attempt:
+    started = time.monotonic()
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    status, error, raw = None, None, b""
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            status, raw = response.status, response.read(READ_LIMIT)
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read(READ_LIMIT) if exc.fp is not None else b""
+        error = f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:  # refused, timed out, bad answer
+        error = f"{type(exc).__name__}: {exc}"
+    ok = status is not None and 200 <= status < 300
+    if status is not None and not ok and error is None:
+        error = f"HTTP {status}"
+    excerpt = raw.decode("utf-8", "replace")[:EXCERPT] if raw else None
+    return Attempt(status, ok, error, excerpt, int((time.monotonic() - started) * 1000))
+
+
+def deliver(payload: dict) -> None:
+    """Send one ``webhook`` job. Returns when the receiver answered 2xx (or the endpoint is gone or
+    disabled: nothing to send); raises :class:`outbox.Retry` otherwise."""
+    config = current_app.config
+    with unit_of_work.separate("a worker reads the endpoint it delivers to") as session:
+        endpoint = session.get(WebhookEndpoint, payload["endpoint_id"])
+        if endpoint is None or not endpoint.active:
+            log.info("webhook %s not sent: endpoint %s is gone or disabled", payload.get("event"),
+                     payload["endpoint_id"])
+            return
+        url, secret = endpoint.url, endpoint.secret
+    message_id = payload["message_id"]
+    try:
+        check_url(url)
+    except ValidationFailed as exc:
+        attempt = Attempt(None, False, "refused: " + exc.errors[0][1], None, 0)
+    else:
+        timestamp = int(time.time())
+        headers = {"Content-Type": "application/json", "User-Agent": "Portico-Webhooks/1",
+                   "webhook-id": message_id, "webhook-timestamp": str(timestamp),
+                   "webhook-signature": sign(secret, message_id, timestamp, payload["body"])}
+        attempt = _post(url, payload["body"], headers, float(config.get("WEBHOOK_TIMEOUT", 10)))
+    _record(payload["endpoint_id"], message_id, payload.get("event", ""), attempt,
+            timedelta(seconds=float(config.get("WEBHOOK_DISABLE_AFTER", 86400))))
+    if not attempt.ok:
+        raise outbox.Retry(f"webhook to {url}: {attempt.error}")
+
+
+def _record(endpoint_id: int, message_id: str, event: str, attempt: Attempt, disable_after: timedelta) -> None:
+    """Log the attempt and keep the endpoint's counters; disable it after ``disable_after`` of failures."""
+    at = _now()
+    with unit_of_work.separate("a worker logs a webhook delivery") as session:
+        session.add(WebhookDelivery(endpoint_id=endpoint_id, message_id=message_id, event=event,
+                                    status_code=attempt.status_code, ok=attempt.ok, error=attempt.error,
+                                    response_excerpt=attempt.excerpt, duration_ms=attempt.duration_ms,
+                                    created_at=at))
+        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
+        if endpoint is None:
+            return
+        endpoint.total_deliveries = (endpoint.total_deliveries or 0) + 1
+        if attempt.ok:
+            endpoint.failing_since, endpoint.consecutive_failures = None, 0
+            return
+        endpoint.failing_since = endpoint.failing_since or at
+        endpoint.consecutive_failures = (endpoint.consecutive_failures or 0) + 1
+        endpoint.total_failures = (endpoint.total_failures or 0) + 1
+        if endpoint.active and at - endpoint.failing_since >= disable_after:
+            endpoint.active = False
+            endpoint.disabled_reason = (f"Disabled automatically: every delivery failed since "
+                                        f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC "
+                                        f"({endpoint.consecutive_failures} failures)")
+            log.warning("webhook endpoint %s disabled after failing since %s", endpoint_id, endpoint.failing_since)

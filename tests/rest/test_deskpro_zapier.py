@@ -1,7 +1,7 @@
 """DeskPRO's Zapier endpoints: ping, and REST hook subscriptions stored (not delivered) here."""
 from portal.extensions import db
+from portal.webhooks.hooks import for_event
 from portal.webhooks.models import HookSubscription
-from portal.webhooks.services import for_event
 
 
 def test_ping_answers_an_empty_list(deskpro):

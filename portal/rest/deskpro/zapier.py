@@ -1,10 +1,10 @@
 """DeskPRO's Zapier app endpoints: ``apps/zapier/ping`` (the app's test of a key: 200 with the body ``[]``)
-and ``apps/zapier/hooks`` (REST hook subscriptions, stored through ``portal.webhooks.services``; delivering
+and ``apps/zapier/hooks`` (REST hook subscriptions, stored through ``portal.webhooks.hooks``; delivering
 them is the background-work issue's part)."""
 from flask import make_response
 
 from ...errors import ValidationFailed
-from ...webhooks import services as hooks
+from ...webhooks import hooks
 from ..body import Input, from_service, json_body
 from .dialect import created, date, envelope, route
 
