@@ -88,7 +88,11 @@ def healthz():
     except Exception:
         abandon()
         return jsonify(status="error", database="unreachable"), 503
-    age = outbox_services.oldest_pending_age()
+    try:
+        age = outbox_services.oldest_pending_age()
+    except Exception:  # reachable, but the outbox cannot be read (a schema not migrated): not healthy
+        abandon()
+        return jsonify(status="error", database="ok", outbox="unreadable"), 503
     # The outbox: seconds the oldest job not yet delivered has waited (null when none waits).
     return jsonify(status="ok", database="ok", outbox_oldest_pending_seconds=None if age is None else round(age))
 
