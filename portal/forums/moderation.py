@@ -17,6 +17,7 @@ from ..extensions import db
 from ..requests.models import VIA_FORUM
 from ..requests.services import RequestInput, add_log, create_request
 from ..text import clean_html, single_line
+from ..webhooks import events as webhook_events
 from .models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
 from .services import count_visible_post
 from .subscriptions import ask as ask_for_replies
@@ -169,6 +170,7 @@ def approve_posts(staff, ids: list[int]) -> int:
         if post.email_updates:  # held, it asked nobody; now a moderator vouched for it
             ask_for_replies(post.topic, post.email)
         _record(staff, "approved held post", post=post.id, topic=post.topic_id)
+        webhook_events.post_approved(post.topic, post)
     return len(posts)
 
 
