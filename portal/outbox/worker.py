@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,6 +35,7 @@ class Worker:
         self.poll = poll
         self.echo = echo
         self.stopping = threading.Event()
+        self.pruned_at: float | None = None  # monotonic time of the last prune (None: not yet)
 
     def stop(self, *_signal) -> None:
         self.stopping.set()
@@ -48,6 +50,7 @@ class Worker:
         pause = self.poll
         while not self.stopping.is_set():
             try:
+                self.prune_if_due()
                 worked = self.run_once()
                 pause = self.poll
             except DBAPIError as exc:  # the database is gone: wait, longer each time, then try again
@@ -57,6 +60,19 @@ class Worker:
             if not worked:
                 self.stopping.wait(pause)
         self.echo(f"worker {self.name} stopped")
+
+    def prune_if_due(self) -> None:
+        """Every OUTBOX_PRUNE_EVERY seconds (0: never), delete history past its retention (services.prune).
+        With several workers each prunes; the deletes are idempotent, so that costs only a little work."""
+        from flask import current_app
+
+        every = float(current_app.config.get("OUTBOX_PRUNE_EVERY", 3600) or 0)
+        if every <= 0 or (self.pruned_at is not None and time.monotonic() - self.pruned_at < every):
+            return
+        self.pruned_at = time.monotonic()
+        deleted = services.prune()
+        if any(deleted.values()):
+            self.echo("pruned " + ", ".join(f"{count} {what}" for what, count in deleted.items() if count))
 
     def run_once(self) -> bool:
         """Claim and deliver one batch; whether there was anything to do."""
