@@ -378,13 +378,16 @@ def _record(endpoint_id: int, message_id: str, event: str, attempt: Attempt, dis
     """Log the attempt and keep the endpoint's counters; disable it after ``disable_after`` of failures."""
     at = _now()
     with unit_of_work.separate("a worker logs a webhook delivery") as session:
+        # Lock the endpoint first, then insert the log row. The other order deadlocks on PostgreSQL between
+        # two workers: the insert's foreign key takes a KEY SHARE lock on the endpoint that each then waits
+        # on the other to release. FOR NO KEY UPDATE (key_share) does not conflict with those locks at all.
+        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update={"key_share": True})
+        if endpoint is None:
+            return
         session.add(WebhookDelivery(endpoint_id=endpoint_id, message_id=message_id, event=event,
                                     status_code=attempt.status_code, ok=attempt.ok, error=attempt.error,
                                     response_excerpt=attempt.excerpt, duration_ms=attempt.duration_ms,
                                     created_at=at))
-        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
-        if endpoint is None:
-            return
         endpoint.total_deliveries = (endpoint.total_deliveries or 0) + 1
         if attempt.ok:
             endpoint.failing_since, endpoint.consecutive_failures = None, 0
