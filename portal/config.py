@@ -43,6 +43,10 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portico.db'}",
         "SECRET_KEY": secret_key(instance_path),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        # Attachments: empty for UPLOAD_DIR, or s3://bucket/prefix (portal/storage.py).
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        "STORAGE_S3_ENDPOINT": os.environ.get("STORAGE_S3_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL") or None,
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None,
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "HOST": host,
