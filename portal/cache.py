@@ -48,6 +48,7 @@ TABLE_SCOPES = {
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
+    "search_change": (),  # the search change log each host's index follows (portal.search.changelog)
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 

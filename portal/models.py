@@ -18,5 +18,6 @@ from .requests.models import (  # noqa: F401
                               RequestTag,
                               Status,
 )
+from .search.changelog import SearchChange  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .webhooks.models import HookSubscription, WebhookDelivery, WebhookEndpoint  # noqa: F401
