@@ -66,7 +66,7 @@ def log_changes(change_set: changes.ChangeSet, connection: Connection) -> None:
     at = _now()
     rows = [{"kind": kind, "scope": scope, "row_id": row_id, "created_at": at}
             for kind, scopes in found.items() for scope, ids in scopes.items() for row_id in sorted(ids)]
-    connection.execute(insert(SearchChange.__table__), rows)
+    connection.execute(insert(SearchChange), rows)
 
 
 # ------------------------------------------------------------------------------------------ position
