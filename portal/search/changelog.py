@@ -14,8 +14,9 @@ higher id: a gap in the ids read may fill in later. The position therefore stops
 younger than SEARCH_GAP_WAIT seconds (rows after it are applied now and again later); an older gap is a
 rolled-back transaction's and is passed.
 
-A new host (no position yet) notes the newest id, builds its indexes from the database (``flask search
-reindex``), and starts from that id. Rows older than SEARCH_CHANGE_KEEP seconds are pruned with the outbox's
+A new host (no position yet, no documents in its index) notes the newest id, builds its indexes from the
+database (as ``flask search reindex`` does), and starts from that id. A host upgraded to this version (no
+position, but an index its own commits kept current) starts from the newest id without a rebuild. Rows older than SEARCH_CHANGE_KEEP seconds are pruned with the outbox's
 history; a host that was away longer rebuilds.
 """
 from __future__ import annotations
@@ -114,10 +115,11 @@ def catch_up(*, limit: int = BATCH) -> int:
         if start is None:
             start = newest(session)
             session.rollback()
-            for kind in KINDS:
-                rebuild(kind)
+            if not _holds_documents(index):  # a new host: build from the database (an existing host's
+                for kind in KINDS:  # index was kept current by its own commits: follow from here)
+                    rebuild(kind)
             save_position(start, index)
-            log.info("search index built; following the change log from %s", start)
+            log.info("search index ready; following the change log from %s", start)
         rows = session.execute(select(SearchChange.id, SearchChange.kind, SearchChange.scope, SearchChange.row_id,
                                       SearchChange.created_at)
                                .where(SearchChange.id > start).order_by(SearchChange.id).limit(limit)).all()
@@ -140,6 +142,18 @@ def catch_up(*, limit: int = BATCH) -> int:
     if reached != start:
         save_position(reached, index)
     return len(rows)
+
+
+def _holds_documents(index) -> bool:
+    from . import KINDS, SearchUnavailable
+
+    for kind in KINDS:
+        try:
+            if index.doc_count(kind):
+                return True
+        except (SearchUnavailable, OSError):
+            continue
+    return False
 
 
 def status(session: Session, index=None) -> dict:

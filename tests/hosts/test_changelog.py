@@ -114,3 +114,19 @@ def test_the_worker_catches_up_and_old_rows_are_pruned(app, host_b):
         old = changelog._now() + timedelta(days=8)  # as if a week had gone by
         assert changelog.prune(old) >= 1
         assert db.session.scalar(db.select(db.func.count(SearchChange.id))) == 0
+
+
+def test_a_host_whose_index_its_own_commits_kept_follows_without_a_rebuild(app, host_b, monkeypatch):
+    from portal.search import cli
+
+    built = []
+    real = cli.rebuild
+    monkeypatch.setattr(cli, "rebuild", lambda kind, **kw: built.append(kind) or real(kind, **kw))
+    topic_id = _topic(app, "Platypus husbandry")
+    with app.app_context():  # host A indexed its own commit: an existing index, upgraded to the change log
+        changelog.catch_up()
+        assert built == [] and changelog.position() == changelog.newest(db.session)
+    with host_b.app_context():  # host B's index is empty: a new host builds
+        changelog.catch_up()
+        assert sorted(built) == ["forums", "kb", "requests"]
+    assert _found(host_b, "platypus") == [topic_id]
