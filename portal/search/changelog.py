@@ -16,7 +16,8 @@ rolled-back transaction's and is passed.
 
 A new host (no position yet, no documents in its index) notes the newest id, builds its indexes from the
 database (as ``flask search reindex`` does), and starts from that id. A host upgraded to this version (no
-position, but an index its own commits kept current) starts from the newest id without a rebuild. Rows older than SEARCH_CHANGE_KEEP seconds are pruned with the outbox's
+position, but an index its own commits kept current) starts from the newest id without a rebuild.
+Rows older than SEARCH_CHANGE_KEEP seconds are pruned with the outbox's
 history; a host that was away longer rebuilds.
 """
 from __future__ import annotations
