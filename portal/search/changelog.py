@@ -112,15 +112,15 @@ def catch_up(*, limit: int = BATCH) -> int:
     index = current_app.extensions["portico_search"]
     gap_wait = timedelta(seconds=float(current_app.config.get("SEARCH_GAP_WAIT", 30)))
     start = position(index)
-    with Session(db.engine) as session:
-        if start is None:
+    if start is None:
+        with Session(db.engine) as session:
             start = newest(session)
-            session.rollback()
-            if not _holds_documents(index):  # a new host: build from the database (an existing host's
-                for kind in KINDS:  # index was kept current by its own commits: follow from here)
-                    rebuild(kind)
-            save_position(start, index)
-            log.info("search index ready; following the change log from %s", start)
+        if not _holds_documents(index):  # a new host: build from the database (an existing host's index
+            for kind in KINDS:  # was kept current by its own commits: it follows from here)
+                rebuild(kind)
+        save_position(start, index)
+        log.info("search index ready; following the change log from %s", start)
+    with Session(db.engine) as session:
         rows = session.execute(select(SearchChange.id, SearchChange.kind, SearchChange.scope, SearchChange.row_id,
                                       SearchChange.created_at)
                                .where(SearchChange.id > start).order_by(SearchChange.id).limit(limit)).all()
