@@ -5,8 +5,8 @@ exactly as in the staff workspace.
 """
 from ...dates import from_unix
 from ...errors import Conflict, ValidationFailed
-from ...requests import fields as custom_fields
 from ...requests import copies, services, tags, workflow
+from ...requests import fields as custom_fields
 from ...requests.models import VIA_WEB_SERVICE, Request
 from .. import readable, shapes
 from ..errors import ApiError, error
