@@ -47,6 +47,7 @@ TABLE_SCOPES = {
     "customer": (), "password_reset": (), "api_key": (), "login_attempt": (), "cache_generation": (),
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
+    "temp_blob": (),  # DeskPRO's uploaded files waiting for a message (portal.rest.deskpro.blobs)
     "saved_filter": (),  # staff's saved queue views (portal.requests.filters): on no cached page
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
 }

@@ -19,5 +19,6 @@ from .requests.models import (  # noqa: F401
                               RequestTag,
                               Status,
 )
+from .rest.deskpro.blobs import TempBlob  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .webhooks.models import HookSubscription, WebhookDelivery, WebhookEndpoint  # noqa: F401

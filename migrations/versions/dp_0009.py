@@ -1,5 +1,5 @@
 """saved_filter: staff's saved queue views (their own or shared), behind the queue page, HelpSpot's
-private.user.getFilters / private.filter.get and DeskPRO's ticket_filters; note(created_at) for private.request.getChanged
+private.user.getFilters / private.filter.get and DeskPRO's ticket_filters; temp_blob for DeskPRO's POST /blobs/temp; note(created_at) for private.request.getChanged
 
 Revision ID: dp_0009
 Revises: webhooks_0008
@@ -41,6 +41,21 @@ def upgrade():
         batch_op.create_index('ix_saved_filter_shared', ['shared'], unique=False)
         batch_op.create_index(batch_op.f('ix_saved_filter_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_saved_filter_status_id'), ['status_id'], unique=False)
+    op.create_table('temp_blob',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('auth', sa.String(length=64), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('mime_type', sa.String(length=127), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_temp_blob_staff_id_staff'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_temp_blob')),
+    sa.UniqueConstraint('auth', name=op.f('uq_temp_blob_auth'))
+    )
+    with op.batch_alter_table('temp_blob', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_temp_blob_staff_id'), ['staff_id'], unique=False)
     with op.batch_alter_table('note', schema=None) as batch_op:
         batch_op.create_index('ix_note_created_at', ['created_at'], unique=False)
 
@@ -48,6 +63,9 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('note', schema=None) as batch_op:
         batch_op.drop_index('ix_note_created_at')
+    with op.batch_alter_table('temp_blob', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_temp_blob_staff_id'))
+    op.drop_table('temp_blob')
     with op.batch_alter_table('saved_filter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_saved_filter_status_id'))
         batch_op.drop_index(batch_op.f('ix_saved_filter_category_id'))

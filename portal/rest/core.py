@@ -95,6 +95,10 @@ class Dialect:
     def error_response(self, problem: Problem, exc: BaseException):
         raise NotImplementedError
 
+    def verb(self, verbs: dict[str, Route]) -> str:
+        """The verb a request is answered as (a dialect may read a request as another verb)."""
+        return "GET" if request.method == "HEAD" and "HEAD" not in verbs else request.method
+
     # --- the machinery ---
     def register(self, app: Flask) -> Blueprint:
         bp = Blueprint(f"rest_{self.name}", __name__, url_prefix=self.prefix)
@@ -117,8 +121,7 @@ class Dialect:
             if any(isinstance(value, int) and value > MAX_ID for value in values.values()):
                 raise RouteNotFound("No such API endpoint.")
             verbs = self.routes[path]
-            verb = "GET" if request.method == "HEAD" and "HEAD" not in verbs else request.method
-            route = verbs.get(verb)
+            route = verbs.get(self.verb(verbs))
             if settings.get("maintenance_mode"):
                 raise Offline()
             if route is None:

@@ -8,15 +8,17 @@
   with nested fields for dotted paths (``message.message`` -> ``fields.message.fields.message``).
 """
 from flask import current_app, jsonify, make_response, request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ...apikeys import services as apikeys
 from ...apikeys.services import KeyRefused
 from ...errors import Conflict, Forbidden, NotFound, Problem
-from ..body import InvalidInput, InvalidJson
+from ..body import InvalidInput, InvalidJson, json_body
 from ..core import Caller, Dialect
 from ..paging import Paging, page_links, total_pages
 
+GET_QUERY_BODY = "X-Deskpro-Api-Get-Query-Body"
 CHALLENGE = 'session,token,key realm="DeskPRO API"'
 MESSAGES_401 = {
     "missing": "No authentication credentials were found in your request.",
@@ -60,6 +62,22 @@ class DeskPro(Dialect):
         except KeyRefused:
             raise KeyRefused("token") from None
         return Caller(key, key.staff, "api_token")
+
+    def verb(self, verbs) -> str:
+        """``X-Deskpro-Api-Get-Query-Body: 1`` on a POST (or a GET with a body): a read whose query is the JSON
+        body (HMRC's connector searches ``/people`` that way). The body's values join the query string's."""
+        if request.headers.get(GET_QUERY_BODY, "").strip().lower() in ("1", "true") and "GET" in verbs \
+                and request.method in ("GET", "POST"):
+            query = MultiDict(request.args)
+            for name, value in json_body().items():
+                values = value if isinstance(value, list) else [value]
+                if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+                    raise InvalidInput([(str(name), "invalid_type", "A query value is a string, a number or a "
+                                         "list of them.")])
+                query.setlist(str(name), [str(v) for v in values])
+            request.args = ImmutableMultiDict(query)  # type: ignore[misc]
+            return "GET"
+        return super().verb(verbs)
 
     def error_response(self, problem: Problem, exc: BaseException):
         body = {"status": problem.status, "code": CODES.get(problem.status, "error"), "message": problem.message}

@@ -12,6 +12,7 @@ from ...requests.models import Note, Request
 from ...text import plain_to_html, strip_tags
 from ..body import Input, from_service, json_body
 from ..paging import paging
+from . import blobs
 from .dialect import collection, created, date, envelope, route
 from .tickets import MAX_MESSAGE, _get
 
@@ -82,15 +83,15 @@ def create_message(caller, ticket_id):
     is_html = body.text("format", default="html") == "html"
     is_note = body.boolean("is_note")
     by_customer = _from_customer(body, req)
-    if body.raw("attachments"):
-        body.problem("attachments", "not_supported", "Attachments through the API come later.")
+    files = blobs.uploads(body, caller.staff)
     body.done()
     try:
         if by_customer:
             workflow.require(caller.staff)
-            note = services.add_customer_update(req, strip_tags(text) if is_html else text)
+            note = services.add_customer_update(req, strip_tags(text) if is_html else text, files)
         else:
-            note = workflow.add_staff_note(req, caller.staff, text, public=not is_note, is_html=is_html)
+            note = workflow.add_staff_note(req, caller.staff, text, public=not is_note, is_html=is_html,
+                                           uploads=files)
     except ValidationFailed as exc:
         raise from_service(exc, {"note": "message", "update": "message"}) from None
     return created(message(note, _customer_id(req)), f"tickets/{req.id}/messages/{note.id}")
