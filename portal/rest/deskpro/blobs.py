@@ -22,6 +22,10 @@ from .dialect import created, location, route
 
 BLOB_HOURS = 24
 MAX_BLOBS = 9  # attachments on one message
+BLOB = {"type": "object", "required": ["blob_id", "blob_auth", "filename", "content_type", "download_url"],
+        "properties": {"blob_id": {"type": "integer"}, "blob_auth": {"type": "string"},
+                       "filename": {"type": "string"}, "download_url": {"type": "string"}}}
+FILE = {"200": {"type": "string", "x-media-type": "application/octet-stream"}}
 
 
 class TempBlob(Model):
@@ -42,7 +46,7 @@ def blob(row: TempBlob) -> dict:
             "filesize": row.size, "download_url": location(f"blobs/temp/{row.id}")}
 
 
-@route("/blobs/temp", ("POST", "PUT"), "tickets.blobs.create")
+@route("/blobs/temp", ("POST", "PUT"), "tickets.blobs.create", doc={"data": BLOB})
 def upload_blob(caller):
     workflow.require(caller.staff)
     item = request.files.get("file")
@@ -68,7 +72,7 @@ def _live(staff) -> list:
     return [TempBlob.staff_id == staff.id, TempBlob.created_at > utcnow() - timedelta(hours=BLOB_HOURS)]
 
 
-@route("/blobs/temp/<int:blob_id>", "GET", "tickets.blobs.get")
+@route("/blobs/temp/<int:blob_id>", "GET", "tickets.blobs.get", doc={"responses": FILE})
 def download_blob(caller, blob_id):
     row = db.session.execute(db.select(TempBlob).where(TempBlob.id == blob_id, *_live(caller.staff))).scalar()
     if row is None:

@@ -79,6 +79,27 @@ class DeskPro(Dialect):
             return "GET"
         return super().verb(verbs)
 
+    def doc_security(self) -> dict:
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`key N:SECRET` (an API key) or `token PERSON_ID:TOKEN` (from POST /api_tokens)."}
+
+    def doc_error(self) -> dict:
+        return ERROR_SCHEMA
+
+    def doc_responses(self, route) -> dict:
+        """The envelope around the route's ``data`` (a page of ``items`` for a collection): 201 for a create,
+        200 or 204 for an update, 200 otherwise."""
+        if "responses" in route.doc:
+            return route.doc["responses"]
+        if "items" in route.doc:
+            return {"200": page_schema(route.doc["items"])}
+        body = envelope_schema(route.doc.get("data", {"type": ["object", "array"]}))
+        if route.tag.endswith(".create"):
+            return {"201": body}
+        if route.tag.endswith(".update"):
+            return {"200": body, "204": None}
+        return {"200": body}
+
     def error_response(self, problem: Problem, exc: BaseException):
         body = {"status": problem.status, "code": CODES.get(problem.status, "error"), "message": problem.message}
         if isinstance(exc, InvalidJson):
@@ -96,6 +117,29 @@ class DeskPro(Dialect):
         response = make_response(jsonify(body), problem.status)
         response.headers.update(problem.headers)
         return response
+
+
+ERROR_SCHEMA = {"type": "object", "required": ["status", "code", "message"],
+                "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
+                               "message": {"type": "string"}, "errors": {"type": "object"}}}
+
+
+def envelope_schema(data: dict) -> dict:
+    return {"type": "object", "required": ["data", "meta", "linked"],
+            "properties": {"data": data, "meta": {"type": "object"}, "linked": {"type": "object"}}}
+
+
+def page_schema(item: dict) -> dict:
+    schema = envelope_schema({"type": "array", "items": item})
+    page = {"type": "object", "required": ["total", "page", "per_page", "total_pages", "pagination"],
+            "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
+                           "per_page": {"type": "integer"}, "total_pages": {"type": "integer"},
+                           "pagination": {"type": "object", "required": ["total", "count", "per_page",
+                                                                         "current_page", "total_pages"]}}}
+    links = {"type": "object", "required": ["first", "prev", "next", "last", "self"]}
+    schema["properties"] = {**schema["properties"], "meta": page, "links": links}
+    schema["required"] = [*schema["required"], "links"]
+    return schema
 
 
 def field_errors(problems) -> dict:

@@ -4,7 +4,11 @@ one page of the filter's tickets, exactly the requests the queue page shows for 
 from ...requests import filters
 from ..paging import paging
 from .dialect import collection, envelope, route
-from .tickets import _people, ticket
+from .tickets import TICKET, _people, ticket
+
+FILTER = {"type": "object", "required": ["id", "title", "sys_name", "is_global", "person", "terms"],
+          "properties": {"id": {"type": ["integer", "string"]}, "title": {"type": "string"},
+                         "is_global": {"type": "boolean"}, "count": {"type": "integer"}, "terms": {"type": "object"}}}
 
 
 def ticket_filter(ref: filters.FilterRef, count: int | None = None) -> dict:
@@ -19,7 +23,7 @@ def ticket_filter(ref: filters.FilterRef, count: int | None = None) -> dict:
     return data
 
 
-@route("/ticket_filters", "GET", "tickets.ticket_filters.list")
+@route("/ticket_filters", "GET", "tickets.ticket_filters.list", doc={"items": FILTER})
 def list_filters(caller):
     refs = filters.all_filters(caller.staff)
     page = paging(default=50)
@@ -28,19 +32,20 @@ def list_filters(caller):
     return collection([ticket_filter(ref, counts[ref.id]) for ref in shown], page, len(refs))
 
 
-@route("/ticket_filters/counts", "GET", "tickets.ticket_filters.counts")
+@route("/ticket_filters/counts", "GET", "tickets.ticket_filters.counts",
+       doc={"data": {"type": "object", "additionalProperties": {"type": "integer"}}})
 def count_filters(caller):
     refs = filters.all_filters(caller.staff)
     return envelope(filters.counts(caller.staff, refs))
 
 
-@route("/ticket_filters/<filter_id>", "GET", "tickets.ticket_filters.get")
+@route("/ticket_filters/<filter_id>", "GET", "tickets.ticket_filters.get", doc={"data": FILTER})
 def get_filter(caller, filter_id):
     ref = filters.find(caller.staff, filter_id)
     return envelope(ticket_filter(ref, filters.counts(caller.staff, [ref])[ref.id]))
 
 
-@route("/ticket_filters/<filter_id>/tickets", "GET", "tickets.ticket_filters.tickets")
+@route("/ticket_filters/<filter_id>/tickets", "GET", "tickets.ticket_filters.tickets", doc={"items": TICKET})
 def filter_tickets(caller, filter_id):
     ref = filters.find(caller.staff, filter_id)
     page = paging()

@@ -17,6 +17,13 @@ from .dialect import collection, created, date, envelope, route
 from .tickets import MAX_MESSAGE, _get
 
 PREVIEW = 200
+MESSAGE = {"type": "object",
+           "required": ["id", "ticket", "person", "message", "message_full", "message_preview_text", "is_agent_note",
+                        "date_created", "attachments"],
+           "properties": {"id": {"type": "integer"}, "ticket": {"type": "integer"},
+                          "person": {"type": ["integer", "null"]}, "message": {"type": "string"},
+                          "is_agent_note": {"enum": [0, 1]}, "attachments": {"type": "array", "items": {
+                              "type": "object", "required": ["id", "filename"]}}}}
 
 
 def message(note: Note, customer_id: int | None) -> dict:
@@ -42,7 +49,7 @@ def _notes(req: Request):
             .options(selectinload(Note.attachments)).order_by(Note.created_at, Note.id))
 
 
-@route("/tickets/<int:ticket_id>/messages", "GET", "tickets.messages.list")
+@route("/tickets/<int:ticket_id>/messages", "GET", "tickets.messages.list", doc={"items": MESSAGE})
 def list_messages(caller, ticket_id):
     req = _get(caller, ticket_id)
     page = paging()
@@ -53,7 +60,7 @@ def list_messages(caller, ticket_id):
     return collection([message(note, customer) for note in rows], page, total)
 
 
-@route("/tickets/<int:ticket_id>/messages/<int:message_id>", "GET", "tickets.messages.get")
+@route("/tickets/<int:ticket_id>/messages/<int:message_id>", "GET", "tickets.messages.get", doc={"data": MESSAGE})
 def get_message(caller, ticket_id, message_id):
     req = _get(caller, ticket_id)
     note = db.session.execute(_notes(req).where(Note.id == message_id)).scalar_one_or_none()
@@ -75,7 +82,7 @@ def _from_customer(body: Input, req: Request) -> bool:
     return False
 
 
-@route("/tickets/<int:ticket_id>/messages", ("POST", "PUT"), "tickets.messages.create")
+@route("/tickets/<int:ticket_id>/messages", ("POST", "PUT"), "tickets.messages.create", doc={"data": MESSAGE})
 def create_message(caller, ticket_id):
     req = _get(caller, ticket_id)
     body = Input(json_body())

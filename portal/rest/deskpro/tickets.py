@@ -21,6 +21,19 @@ from .dialect import collection, created, date, envelope, route, updated
 from .me import agent
 
 URGENT_FROM = 5
+NULLABLE_INT, NULLABLE_TEXT = {"type": ["integer", "null"]}, {"type": ["string", "null"]}
+TICKET = {"type": "object",
+          "required": ["id", "ref", "subject", "status", "hidden_status", "urgency", "department", "category",
+                       "person", "person_email", "agent", "labels", "cc", "fields", "date_created", "date_status"],
+          "properties": {"id": {"type": "integer"}, "ref": {"type": "string"}, "subject": {"type": "string"},
+                         "status": {"enum": ["awaiting_agent", "awaiting_user", "resolved", "hidden"]},
+                         "hidden_status": {"enum": [None, "deleted", "spam"]}, "urgency": {"type": "integer"},
+                         "department": NULLABLE_INT, "category": NULLABLE_INT, "person": NULLABLE_INT,
+                         "person_email": NULLABLE_TEXT, "agent": NULLABLE_INT,
+                         "labels": {"type": "array", "items": {"type": "string"}}, "cc": {"type": "array"},
+                         "fields": {"type": "object", "additionalProperties": {
+                             "type": "object", "required": ["aliases", "value"]}},
+                         "date_created": NULLABLE_TEXT, "date_status": NULLABLE_TEXT}}
 OPEN_STATUSES = ("awaiting_agent", "awaiting_user", "pending")
 CLOSED_STATUSES = ("resolved", "archived")
 HIDDEN_STATUSES = ("hidden", "hidden.deleted", "hidden.spam")
@@ -164,7 +177,7 @@ def _count(query) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
 
 
-@route("/tickets", "GET", "tickets.tickets.list")
+@route("/tickets", "GET", "tickets.tickets.list", doc={"items": TICKET})
 def list_tickets(caller):
     workflow.require(caller.staff)
     page = paging()
@@ -190,7 +203,7 @@ def count_tickets(caller):
         "hidden": _count(query.where(Request.status_id == STATUS_SPAM))}})
 
 
-@route("/tickets/<int:ticket_id>", "GET", "tickets.tickets.get")
+@route("/tickets/<int:ticket_id>", "GET", "tickets.tickets.get", doc={"data": TICKET})
 def get_ticket(caller, ticket_id):
     names = _includes()
     data = ticket(_get(caller, ticket_id))
@@ -293,7 +306,7 @@ def _custom(body: Input) -> dict[int, str]:
     return values
 
 
-@route("/tickets", ("POST", "PUT"), "tickets.tickets.create")
+@route("/tickets", ("POST", "PUT"), "tickets.tickets.create", doc={"data": TICKET})
 def create_ticket(caller):
     workflow.require(caller.staff)
     body = Input(json_body())
@@ -330,7 +343,7 @@ def create_ticket(caller):
     return created(ticket(req), f"tickets/{req.id}")
 
 
-@route("/tickets/<int:ticket_id>", ("PUT", "POST"), "tickets.tickets.update")
+@route("/tickets/<int:ticket_id>", ("PUT", "POST"), "tickets.tickets.update", doc={"data": TICKET})
 def update_ticket(caller, ticket_id):
     req = _get(caller, ticket_id)
     body = Input(json_body())
