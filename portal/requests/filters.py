@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import Model, db
+from ..urls import MAX_ID
 from . import queue
 from .models import Category, Status
 from .workflow import require
@@ -110,7 +111,7 @@ def find(staff, ref: str | int) -> FilterRef:
     key = ALIASES.get(key, key)
     if key in BUILT_IN:
         return built_in(key)
-    if not (key.isascii() and key.isdigit() and len(key) <= 10):
+    if not (key.isascii() and key.isdigit() and len(key) <= 10) or int(key) > MAX_ID:  # past INTEGER's range
         raise NotFound("No such filter.")
     saved = db.session.execute(_visible(staff).where(SavedFilter.id == int(key))).scalar_one_or_none()
     if saved is None:
