@@ -45,6 +45,7 @@ TABLE_SCOPES = {
     "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
     # Shown on no cached page: customers' own rows are read only when logged in (never cached).
     "customer": (), "password_reset": (), "api_key": (), "login_attempt": (), "cache_generation": (),
+    "customer_phone": (),  # contacts' phones: staff pages and the APIs only
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page

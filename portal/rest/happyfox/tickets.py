@@ -24,7 +24,7 @@ from ...text import plain_to_html, strip_tags
 from ...urls import external_url
 from ..body import Input, InvalidInput, from_service
 from .dialect import TIMESTAMP as TIMESTAMP_FORMAT
-from .dialect import body_values, field_errors, route, timestamp, uploads
+from .dialect import body_values, field_errors, paged, route, timestamp, uploads, whole_number
 from .lookups import NORMAL, TYPES, URGENT, category, priority, staff_brief, status
 
 ATTACHMENT_ENDPOINT = "staff.attachment"  # staff sign in to download, as from the staff request page
@@ -117,16 +117,6 @@ def _get(caller, ticket_id: int) -> Request:
     return req
 
 
-def _whole_number(name: str, fallback: int, high: int, problems: list) -> int:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return fallback
-    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= high:
-        return int(raw)
-    problems.append((name, "out_of_range", f"Ensure this value is a whole number between 1 and {high}."))
-    return fallback
-
-
 def _listing() -> tuple:
     query = db.select(Request).where(Request.trashed.is_(False))
     problems: list = []
@@ -150,19 +140,13 @@ def _listing() -> tuple:
 def list_tickets(caller) -> dict:
     workflow.require(caller.staff)
     problems: list = []
-    page = _whole_number("page", 1, 1_000_000, problems)
-    size = _whole_number("size", DEFAULT_SIZE, MAX_SIZE, problems)
+    page = whole_number("page", 1, 1_000_000, problems)
+    size = whole_number("size", DEFAULT_SIZE, MAX_SIZE, problems)
     query, more = _listing()
     if problems + more:
         raise InvalidInput(problems + more)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    rows = list(db.session.execute(query.order_by(Request.id.desc()).offset((page - 1) * size).limit(size))
-                .scalars())
     minify = request.args.get("minify_response", "") in ("1", "true")
-    start = (page - 1) * size + 1 if rows else 0
-    return {"page_info": {"count": total, "page_count": max(1, -(-total // size)), "start_index": start,
-                          "end_index": start + len(rows) - 1 if rows else 0, "last_index": total},
-            "data": [ticket(r, minify=minify) for r in rows]}
+    return paged(query.order_by(Request.id.desc()), page, size, lambda rows: [ticket(r, minify=minify) for r in rows])
 
 
 @route("/ticket/<int:ticket_id>/", "GET", "tickets.get")
