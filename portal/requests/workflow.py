@@ -10,7 +10,7 @@ from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..webhooks import events as webhook_events
 from . import assignment
-from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
+from .models import STATUS_ACTIVE, STATUS_SPAM, Category, FieldValue, Note, Request, Status
 from .services import add_log, add_note, reopen
 
 
@@ -160,3 +160,43 @@ def not_spam(req: Request, staff) -> None:
     require(staff)
     if req.status_id == STATUS_SPAM:
         update_request(req, staff, status_id=STATUS_ACTIVE, is_open=True)
+
+
+def set_custom_fields(req: Request, staff, raw_values: dict[int, str]) -> list[str]:
+    """Change some of a request's custom field values (field id -> raw text, "" to clear), checked by the
+    rules of the request's category exactly as on the portal form (``fields.validate``): a required field
+    cannot be cleared, and a field the category does not use cannot be set. Returns the log lines written.
+
+    Raises Forbidden, ValidationFailed (``Custom<id>`` fields).
+    """
+    from . import fields as custom_fields
+
+    require(staff)
+    used = {f.id: f for f in custom_fields.applicable_fields(req.category, public_only=False)}
+    unknown = [(f"Custom{field_id}", "This field is not used in the request's category.")
+               for field_id in raw_values if field_id not in used]
+    current = {v.field_id: v for v in req.field_values}
+    merged = {field_id: (v.value or "") for field_id, v in current.items()} | raw_values
+    values, errors = custom_fields.validate(req.category, merged, public_only=False)
+    errors = unknown + [(name, reason) for name, reason in errors if int(name[len("Custom"):]) in raw_values]
+    if errors:
+        raise ValidationFailed(errors)
+    changes = []
+    for field_id in raw_values:
+        row, value = current.get(field_id), values[field_id]
+        if (row.value if row else None) == value:
+            continue
+        changes.append(f'{used[field_id].name} changed from "{row.value if row and row.value else "nothing"}" to '
+                       f'"{value if value is not None else "nothing"}"')
+        if value is None and row is not None:
+            req.field_values.remove(row)
+        elif row is not None:
+            row.value = value
+        elif value is not None:
+            req.field_values.append(FieldValue(field_id=field_id, value=value))
+    for line in changes:
+        add_log(req, line, staff)
+    if changes:
+        req.updated_at = utcnow()
+    db.session.flush()
+    return changes

@@ -19,6 +19,7 @@ from ...accounts.models import Customer, Staff
 from ...errors import Forbidden, NotFound, ValidationFailed, describe
 from ...extensions import db
 from ...requests import queue, services, workflow
+from ...requests import tags as request_tags
 from ...requests.models import AUTHOR_CUSTOMER, STATUS_SPAM, VIA_WEB_SERVICE, Note, Request, Status
 from ...text import plain_to_html, strip_tags
 from ...urls import external_url
@@ -96,7 +97,7 @@ def ticket(req: Request, *, minify: bool = False) -> dict:
         "messages_count": len(messages), "attachments_count": sum(len(n.attachments) for n in messages),
         "status": status(req.status, is_open=req.is_open), "priority": priority(req.urgent),
         "category": category(req.category), "user": user, "assigned_to": staff_brief(req.assigned_to),
-        "tags": "", "due_date": None, "unresponded": not staff_replies,
+        "tags": ",".join(request_tags.names(req)), "due_date": None, "unresponded": not staff_replies,
         "custom_fields": [{"id": v.field_id, "name": v.field.name, "value": v.value,
                            "type": TYPES.get(v.field.field_type, "text")} for v in req.field_values],
         "created_at": timestamp(req.opened_at), "last_modified": timestamp(req.updated_at),
@@ -190,15 +191,24 @@ def _not_supported(body: Input, *names: str) -> None:
             body.problem(name, "not_supported", f"This help desk does not store {name} on tickets yet.")
 
 
-def _no_tags(body: Input) -> None:
-    _not_supported(body, "tags")
+def tag_names(body: Input, name: str) -> list[str] | None:
+    """Tag names sent as ``"a,b"`` or a list of strings; None when not sent."""
+    value = body.raw(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return request_tags.split(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    body.problem(name, "invalid_type", "Send tags as comma-separated names or a list of names.")
+    return None
 
 
 def _no_custom_changes(body: Input) -> None:
     for name in list(body.values):
-        if CUSTOM.match(str(name)) or str(name).startswith(("c-cf-", "ccf-")):
+        if str(name).startswith(("c-cf-", "ccf-")):
             body.raw(name)
-            body.problem(name, "not_supported", "Custom fields cannot be changed here yet.")
+            body.problem(name, "not_supported", "This help desk keeps no contact custom fields.")
 
 
 def _created_at(body: Input):
@@ -276,7 +286,8 @@ def _create_one(caller, values, files) -> Request:
     custom = _custom(body)
     opened = _created_at(body)
     private = body.boolean("visible_only_staff")
-    _not_supported(body, "tags", "cc", "bcc", "due_date")
+    tags = tag_names(body, "tags")
+    _not_supported(body, "cc", "bcc", "due_date")
     for name_ in list(body.values):
         if str(name_).startswith("c-cf-"):
             body.raw(name_)
@@ -290,6 +301,8 @@ def _create_one(caller, values, files) -> Request:
         req = services.create_request(data, files, public_only=False, check_spam=False,
                                       assigned_to_id=assignee, notify_customer=False, note_public=not private)
         _apply_status(req, caller.staff, status_row)
+        if tags:
+            workflow.update_request(req, caller.staff, tags=request_tags.named(tags))
     except ValidationFailed as exc:
         raise _names(exc) from None
     req.opened_by_id = caller.staff.id
@@ -351,19 +364,25 @@ def _staff_write(caller, ticket_id: int, *, public: bool):
     status_row = _status(body)
     assignee = body.integer("assignee")
     category_id = body.integer("category")
-    _not_supported(body, "tags", "cc", "bcc", "due_date", "time_spent", "subject", "alert", "parent_update")
+    tags = tag_names(body, "tags")
+    _not_supported(body, "cc", "bcc", "due_date", "time_spent", "subject", "alert", "parent_update")
+    custom = _custom(body)
     _no_custom_changes(body)
     files = uploads()
     body.allow("update_customer", "send_survey", "last_staff_message", "alert_staff")
-    changes = urgent is not None or status_row is not None or body.has("assignee") or body.has("category")
+    changes = urgent is not None or status_row is not None or body.has("assignee") or body.has("category") \
+        or tags is not None or bool(custom)
     if not (text.strip() or files or changes):
         body.problem("text" if not public else "plaintext", "required", "Write a message or change something.")
     body.done()
     try:
         workflow.update_request(req, staff, urgent=urgent,
                                 category_id=(category_id or None) if body.has("category") else ...,
-                                assigned_to_id=(assignee or None) if body.has("assignee") else ...)
+                                assigned_to_id=(assignee or None) if body.has("assignee") else ...,
+                                tags=request_tags.named(tags) if tags is not None else None)
         _apply_status(req, staff, status_row)
+        if custom:
+            workflow.set_custom_fields(req, staff, custom)
         if text.strip() or files:
             workflow.add_staff_note(req, staff, text, public=public, is_html=is_html, uploads=files)
     except ValidationFailed as exc:
