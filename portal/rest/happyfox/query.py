@@ -7,6 +7,7 @@ from datetime import datetime
 MAX_Q = 1000
 MAX_TERMS = 20
 TERM = re.compile(r'\s*(?:([A-Za-z][\w-]{0,40}):((?:"[^"]*"|[^\s",]+)(?:,(?:"[^"]*"|[^\s",]+))*)|"([^"]*)"|(\S+))')
+FIELD_ONLY = re.compile(r"^[A-Za-z][\w-]{0,40}:$")
 VALUE = re.compile(r'"([^"]*)"|([^\s",]+)')
 
 
@@ -28,6 +29,10 @@ def parse(text: str) -> list[tuple[str | None, list[str]]]:
         field, values, quoted, bare = match.groups()
         if field is not None:
             terms.append((field.lower(), [a or b for a, b in VALUE.findall(values)]))
+        elif bare is not None and '"' in bare:
+            raise BadQuery("A quote is not closed.")
+        elif bare is not None and FIELD_ONLY.match(bare):
+            raise BadQuery(f"Give a value after {bare[:40]}")
         else:
             terms.append((None, [quoted if quoted is not None else bare]))
         if len(terms) > MAX_TERMS:

@@ -24,6 +24,7 @@ from ...requests.models import AUTHOR_CUSTOMER, STATUS_SPAM, VIA_WEB_SERVICE, No
 from ...text import plain_to_html, strip_tags
 from ...urls import external_url
 from ..body import Input, InvalidInput, from_service
+from . import ticket_search
 from .dialect import TIMESTAMP as TIMESTAMP_FORMAT
 from .dialect import body_values, field_errors, paged, route, timestamp, uploads, whole_number
 from .lookups import NORMAL, TYPES, URGENT, category, priority, staff_brief, status
@@ -118,36 +119,17 @@ def _get(caller, ticket_id: int) -> Request:
     return req
 
 
-def _listing() -> tuple:
-    query = db.select(Request).where(Request.trashed.is_(False))
-    problems: list = []
-    chosen = request.args.get("status", "_all").strip() or "_all"
-    if chosen == "_pending":
-        query = query.where(Request.is_open.is_(True))
-    elif chosen.isascii() and chosen.isdigit() and len(chosen) <= 10:
-        query = query.where(Request.status_id == int(chosen))
-    elif chosen != "_all":
-        problems.append(("status", "invalid_choice", "Use _all, _pending or a status id."))
-    categories = [c.strip() for raw in request.args.getlist("category") for c in raw.split(",") if c.strip()]
-    if categories:
-        if all(c.isascii() and c.isdigit() and len(c) <= 10 for c in categories) and len(categories) <= 200:
-            query = query.where(Request.category_id.in_([int(c) for c in categories]))
-        else:
-            problems.append(("category", "invalid", "Give category ids."))
-    return query, problems
-
-
 @route("/tickets/", "GET", "tickets.list")
 def list_tickets(caller) -> dict:
     workflow.require(caller.staff)
     problems: list = []
     page = whole_number("page", 1, 1_000_000, problems)
     size = whole_number("size", DEFAULT_SIZE, MAX_SIZE, problems)
-    query, more = _listing()
+    query, more = ticket_search.listing()
     if problems + more:
         raise InvalidInput(problems + more)
     minify = request.args.get("minify_response", "") in ("1", "true")
-    return paged(query.order_by(Request.id.desc()), page, size, lambda rows: [ticket(r, minify=minify) for r in rows])
+    return paged(query, page, size, lambda rows: [ticket(r, minify=minify) for r in rows])
 
 
 @route("/ticket/<int:ticket_id>/", "GET", "tickets.get")
