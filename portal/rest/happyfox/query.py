@@ -34,7 +34,7 @@ def parse(text: str) -> list[tuple[str | None, list[str]]]:
         elif bare is not None and FIELD_ONLY.match(bare):
             raise BadQuery(f"Give a value after {bare[:40]}")
         else:
-            terms.append((None, [quoted if quoted is not None else bare]))
+            terms.append((None, [quoted if quoted is not None else str(bare)]))
         if len(terms) > MAX_TERMS:
             raise BadQuery(f"A search has at most {MAX_TERMS} terms.")
     return terms

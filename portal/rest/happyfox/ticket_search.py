@@ -73,7 +73,7 @@ def _term(field: str | None, values: list[str]):
 
 
 def _assignee(values: list[str]):
-    conditions = []
+    conditions: list = []
     for value in values:
         if value.lower() in ("none", "unassigned"):
             conditions.append(Request.assigned_to_id.is_(None))
