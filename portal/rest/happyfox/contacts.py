@@ -18,7 +18,7 @@ from ...errors import Forbidden, NotFound, ValidationFailed, describe
 from ...extensions import db
 from ...requests import workflow
 from ..body import Input, InvalidInput, from_service
-from .dialect import body_values, field_errors, paged, route, timestamp, whole_number
+from .dialect import body_values, field_errors, no_files, paged, route, timestamp, whole_number
 from .query import BadQuery, day, parse
 
 MAX_SIZE, DEFAULT_SIZE = 50, 10
@@ -81,6 +81,7 @@ def one_user(caller, ref):
     workflow.require(caller.staff)
     customer = contacts.get_contact(ref)
     if request.method == "POST":
+        no_files()
         values = body_values()
         if not isinstance(values, dict):
             raise InvalidInput([("", "invalid_type", "The body must be an object.")])
@@ -142,6 +143,7 @@ def save_users(caller):
     """One contact (the contact answered), or a JSON list of them: each in its own savepoint, answered
     ``{success, id}`` or ``{success: false, error}`` in order."""
     workflow.require(caller.staff)
+    no_files()
     values = body_values()
     if not isinstance(values, list):
         return contact(_save(Input(values), None))

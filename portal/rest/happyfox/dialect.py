@@ -110,6 +110,24 @@ def body_values() -> dict | list:
     return value
 
 
+def listish(value):
+    """A list sent in a form as JSON text (``'["a", "b"]'``: the hfox CLI's multipart bodies) read back as a
+    list; any other value as it is."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            decoded = json.loads(value, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            return value
+        return decoded if isinstance(decoded, list) else value
+    return value
+
+
+def no_files() -> None:
+    """Refuse files on a write that keeps none (they would be silently dropped)."""
+    if request.mimetype == "multipart/form-data" and any(f.filename for f in request.files.values()):
+        raise InvalidInput([("attachments", "not_supported", "This call takes no files.")])
+
+
 def uploads() -> list[Upload]:
     """Files sent in ``attachments`` (multipart)."""
     if request.mimetype != "multipart/form-data":

@@ -11,7 +11,7 @@ from ...errors import ValidationFailed
 from ...requests import forwarding, workflow
 from ...requests import tags as request_tags
 from ..body import Input, from_service
-from .dialect import route, uploads
+from .dialect import listish, no_files, route, uploads
 from .tickets import _acting_staff, _custom, _dict_body, _get, _names, tag_names, ticket
 
 MAX_MESSAGE = 100_000
@@ -20,6 +20,7 @@ MAX_MESSAGE = 100_000
 @route("/ticket/<int:ticket_id>/update_tags/", "POST", "tickets.update_tags")
 def update_tags(caller, ticket_id):
     req = _get(caller, ticket_id)
+    no_files()
     body = _dict_body()
     staff = _acting_staff(caller, body)
     add = tag_names(body, "add") or []
@@ -39,6 +40,7 @@ def update_tags(caller, ticket_id):
 @route("/ticket/<int:ticket_id>/update_custom_fields/", "POST", "tickets.update_custom_fields")
 def update_custom_fields(caller, ticket_id):
     req = _get(caller, ticket_id)
+    no_files()
     body = _dict_body()
     staff = _acting_staff(caller, body)
     custom = _custom(body)
@@ -53,7 +55,7 @@ def update_custom_fields(caller, ticket_id):
 
 
 def _addresses(body: Input, name: str) -> list[str]:
-    value = body.raw(name)
+    value = listish(body.raw(name))
     if value is None or value == "":
         return []
     if isinstance(value, str):
@@ -79,7 +81,7 @@ def forward_ticket(caller, ticket_id):
     all_messages = body.boolean("send_all_messages", default=True)
     private_notes = body.boolean("include_pvt_notes")
     body.boolean("convert_replies_as_new_ticket")
-    if body.raw("ticket_attachments") not in (None, "", []) or uploads():
+    if listish(body.raw("ticket_attachments")) not in (None, "", []) or uploads():
         body.problem("ticket_attachments" if body.has("ticket_attachments") else "attachments", "not_supported",
                      "Forwarded mail carries text only; files are named in it, not attached.")
     body.done()

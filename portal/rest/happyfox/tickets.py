@@ -26,7 +26,7 @@ from ...urls import external_url
 from ..body import Input, InvalidInput, from_service
 from . import ticket_search
 from .dialect import TIMESTAMP as TIMESTAMP_FORMAT
-from .dialect import body_values, field_errors, paged, route, timestamp, uploads, whole_number
+from .dialect import body_values, field_errors, listish, no_files, paged, route, timestamp, uploads, whole_number
 from .lookups import NORMAL, TYPES, URGENT, category, priority, staff_brief, status
 
 ATTACHMENT_ENDPOINT = "staff.attachment"  # staff sign in to download, as from the staff request page
@@ -175,7 +175,7 @@ def _not_supported(body: Input, *names: str) -> None:
 
 def tag_names(body: Input, name: str) -> list[str] | None:
     """Tag names sent as ``"a,b"`` or a list of strings; None when not sent."""
-    value = body.raw(name)
+    value = listish(body.raw(name))
     if value is None:
         return None
     if isinstance(value, str):
@@ -387,6 +387,7 @@ def move_ticket(caller, ticket_id):
     """To another category (``target_category_id``), optionally to a new assignee (``assign_to``) and with a
     private note (``move_note``)."""
     req = _get(caller, ticket_id)
+    no_files()
     body = _dict_body()
     staff = _acting_staff(caller, body)
     target = body.integer("target_category_id", required=True)
@@ -432,6 +433,7 @@ def user_reply(caller, ticket_id):
 @route("/ticket/<int:ticket_id>/delete/", "POST", "tickets.delete")
 def delete_ticket(caller, ticket_id):
     req = _get(caller, ticket_id)
+    no_files()
     body = _dict_body()
     staff = _acting_staff(caller, body)
     body.done()
