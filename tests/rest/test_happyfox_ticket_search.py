@@ -115,3 +115,25 @@ def test_paging_counts_the_filtered_rows(app, happyfox, tickets):
     assert data["page_info"] == {"count": 2, "page_count": 2, "start_index": 2, "end_index": 2, "last_index": 2}
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Staff.id))) >= 1
+
+
+def test_a_page_of_tickets_costs_the_same_statements_whatever_its_length(app, happyfox):
+    from tests.portal_helpers import count_queries
+
+    with app.app_context():
+        for number in range(3):
+            req = factories.request(email=f"c{number}@example.com")
+            req.tags = request_tags.named(["a", f"t{number}"])
+        db.session.commit()
+    with count_queries(app) as few:
+        assert len(happyfox.get("tickets/").get_json()["data"]) == 3
+    with app.app_context():
+        for number in range(3, 20):
+            req = factories.request(email=f"c{number}@example.com")
+            req.tags = request_tags.named(["a", f"t{number}"])
+            factories.note(req, "staff reply")
+        db.session.commit()
+    with count_queries(app) as many:
+        data = happyfox.get("tickets/", size=50).get_json()["data"]
+    assert len(data) == 20 and data[0]["tags"] == "a,t19"
+    assert len(many) == len(few), many

@@ -54,10 +54,44 @@ def _names(exc: ValidationFailed) -> InvalidInput:
 
 # --- rendering ---------------------------------------------------------------------------------
 
-def _customer(req: Request) -> dict:
-    customer_id = db.session.scalar(db.select(Customer.id).where(Customer.email == req.email)) if req.email else None
-    return {"id": customer_id, "name": req.full_name.strip() or req.email, "email": req.email or None,
-            "phones": [{"type": "p", "number": req.phone}] if req.phone else [], "type": "user"}
+def _customer(req: Request, contact: Customer | None) -> dict:
+    """The ticket's ``user``: its contact (name and phones kept on the contact) or, without one, the request's
+    own name and phone."""
+    phones = [{"id": p.id, "type": p.kind, "number": p.number, "is_primary": p.is_primary}
+              for p in contact.phones] if contact is not None else []
+    if req.phone and req.phone not in {p["number"] for p in phones}:
+        phones.append({"type": "o", "number": req.phone, "is_primary": not phones})
+    name = (contact.full_name if contact is not None else "") or req.full_name.strip() or req.email
+    return {"id": contact.id if contact is not None else None, "name": name, "email": req.email or None,
+            "phones": phones, "type": "user"}
+
+
+def _notes(request_ids: list[int]) -> dict[int, list[Note]]:
+    found: dict[int, list[Note]] = {i: [] for i in request_ids}
+    for note in db.session.execute(db.select(Note).where(Note.request_id.in_(request_ids))
+                                   .options(selectinload(Note.attachments), selectinload(Note.staff))
+                                   .order_by(Note.request_id, Note.created_at, Note.id)).scalars():
+        found[note.request_id].append(note)
+    return found
+
+
+def _contacts(emails) -> dict[str, Customer]:
+    emails = {e for e in emails if e}
+    if not emails:
+        return {}
+    return {c.email: c for c in db.session.execute(db.select(Customer).where(Customer.email.in_(emails))
+                                                   .options(selectinload(Customer.phones))).scalars()}
+
+
+LISTING_OPTIONS = (selectinload(Request.tags), selectinload(Request.field_values), selectinload(Request.category),
+                   selectinload(Request.assigned_to))
+
+
+def tickets(rows: list[Request], *, minify: bool = False) -> list[dict]:
+    """Many tickets in a fixed number of statements (load ``rows`` with ``LISTING_OPTIONS``)."""
+    notes = _notes([r.id for r in rows])
+    contacts = _contacts(r.email for r in rows)
+    return [ticket(r, minify=minify, notes=notes[r.id], contact=contacts.get(r.email)) for r in rows]
 
 
 def _message(note: Note) -> dict:
@@ -83,11 +117,12 @@ def _update(note: Note, user: dict) -> dict:
     return update
 
 
-def ticket(req: Request, *, minify: bool = False) -> dict:
-    user = _customer(req)
-    notes = list(db.session.execute(db.select(Note).where(Note.request_id == req.id)
-                                    .options(selectinload(Note.attachments), selectinload(Note.staff))
-                                    .order_by(Note.created_at, Note.id)).scalars())
+def ticket(req: Request, *, minify: bool = False, notes: list[Note] | None = None, contact=...) -> dict:
+    if notes is None:
+        notes = _notes([req.id])[req.id]
+    if contact is ...:
+        contact = _contacts([req.email]).get(req.email)
+    user = _customer(req, contact)
     messages = [n for n in notes if not n.log]
     first = next((n for n in messages if n.is_initial), messages[0] if messages else None)
     staff_replies = [n.created_at for n in messages if n.staff_id and n.is_public]
@@ -129,7 +164,7 @@ def list_tickets(caller) -> dict:
     if problems + more:
         raise InvalidInput(problems + more)
     minify = request.args.get("minify_response", "") in ("1", "true")
-    return paged(query, page, size, lambda rows: [ticket(r, minify=minify) for r in rows])
+    return paged(query.options(*LISTING_OPTIONS), page, size, lambda rows: tickets(rows, minify=minify))
 
 
 @route("/ticket/<int:ticket_id>/", "GET", "tickets.get")
