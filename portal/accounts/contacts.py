@@ -9,7 +9,7 @@ shows the one whose email opened the request. Functions flush, never commit.
   sent without, whose number the contact already has, edits that one; any other is added. At most one phone
   is primary: marking one unmarks the others, and the first phone is primary when none is.
 - Changing a contact's email ends its sessions and asks for the new address to be confirmed again (the
-  address is what lets a login read requests).
+  address is what lets a login read requests). Requests keep the address they were opened with.
 """
 import re
 from dataclasses import dataclass

@@ -3,6 +3,9 @@ email>/``, ``POST users/`` creating or editing by email (one, or a JSON list in 
 through ``portal.accounts.contacts``. Portico keeps no contact groups or contact custom fields:
 ``contact_groups/`` and ``user_custom_fields/`` are empty lists, and ``c-cf-<id>`` values are refused.
 
+A contact is keyed by its email: one without (HappyFox's phone-only contacts) is refused with 400 on ``email``.
+``is_login_enabled`` false is refused too (every contact may register on the portal).
+
 ``users/`` takes ``q`` terms ``name:``, ``email:``, ``phone:``, ``created_since:``, ``updated_since:`` (a bare
 word searches names), and ``sort`` ``name``, ``email``, ``created_at``, ``updated_at`` or ``id`` (``-`` in
 front for descending).
