@@ -140,3 +140,14 @@ def test_staff_request_page_shows_the_contact(app, client, happyfox, staff_auth)
     staff_auth.login()
     page = client.get(f"/staff/requests/{req_id}").get_data(as_text=True)
     assert "Jane Contact" in page and "07700 900123" in page and "Mobile" in page
+
+
+def test_a_ticket_names_its_new_contact_but_never_renames_one(app, happyfox):
+    with app.app_context():
+        category = factories.category("Billing").id
+        db.session.commit()
+    ticket = {"subject": "s", "text": "t", "category": category}
+    happyfox.post("tickets/", {**ticket, "email": "new@example.com", "name": "New Person"})
+    assert happyfox.get("user/new@example.com").get_json()["name"] == "New Person"
+    happyfox.post("tickets/", {**ticket, "email": "new@example.com", "name": "Someone Else"})
+    assert happyfox.get("user/new@example.com").get_json()["name"] == "New Person"

@@ -15,6 +15,7 @@ from datetime import datetime
 from flask import request
 from sqlalchemy.orm import selectinload
 
+from ...accounts import contacts
 from ...accounts.models import Customer, Staff
 from ...errors import Forbidden, NotFound, ValidationFailed, describe
 from ...extensions import db
@@ -90,8 +91,8 @@ LISTING_OPTIONS = (selectinload(Request.tags), selectinload(Request.field_values
 def tickets(rows: list[Request], *, minify: bool = False) -> list[dict]:
     """Many tickets in a fixed number of statements (load ``rows`` with ``LISTING_OPTIONS``)."""
     notes = _notes([r.id for r in rows])
-    contacts = _contacts(r.email for r in rows)
-    return [ticket(r, minify=minify, notes=notes[r.id], contact=contacts.get(r.email)) for r in rows]
+    found = _contacts(r.email for r in rows)
+    return [ticket(r, minify=minify, notes=notes[r.id], contact=found.get(r.email)) for r in rows]
 
 
 def _message(note: Note) -> dict:
@@ -325,6 +326,12 @@ def _create_one(caller, values, files) -> Request:
     req.opened_by_id = caller.staff.id
     if opened is not None:  # an import keeps the original time, as the HelpSpot API's dtGMTOpened
         req.opened_at = opened
+    contact = contacts.for_request(req)
+    if contact is not None and not contact.full_name and name.strip():  # as HappyFox names a new contact
+        try:
+            contacts.save_contact(None, customer=contact, name=name)
+        except ValidationFailed:
+            pass  # a name too long for the contact: the ticket keeps it, the contact stays unnamed
     db.session.flush()
     return req
 
