@@ -32,13 +32,16 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
                                  timeout=timeout)
     else:
         imap = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=timeout)
+    try:
         if mailbox.security == "starttls":
             imap.starttls(ssl_context=ssl.create_default_context())
-    imap.login(mailbox.username, mailbox.password)
-    status, _ = imap.select(_quoted(mailbox.folder))
-    if status != "OK":
-        imap.logout()
-        raise imaplib.IMAP4.error(f"the folder {mailbox.folder!r} cannot be opened")
+        imap.login(mailbox.username, mailbox.password)
+        status, _ = imap.select(_quoted(mailbox.folder))
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"the folder {mailbox.folder!r} cannot be opened")
+    except BaseException:
+        imap.shutdown()  # a refused login or folder: close the connection, then say why
+        raise
     return imap
 
 

@@ -104,12 +104,12 @@ def receive(mailbox: Mailbox | None, raw: bytes) -> InboundMail:
     mail = parse(raw)
     record = InboundMail(mailbox_id=mailbox.id if mailbox else None, message_id=mail.message_id,
                          sender=mail.sender[:255], subject=mail.subject, received_at=utcnow())
-    db.session.add(record)
     reason = loops.why_skip(mail.message, mail.sender) if settings.get("inbound_loop_protection") else None
     if reason is None and not mail.sender:
         reason = "no sender address"
     if reason is not None:
         record.outcome, record.reason = SKIPPED, reason
+        db.session.add(record)
         db.session.flush()
         return record
     try:
@@ -118,6 +118,7 @@ def receive(mailbox: Mailbox | None, raw: bytes) -> InboundMail:
     except (ValidationFailed, Conflict) as exc:
         errors = getattr(exc, "errors", None) or [("", str(exc))]
         record.outcome, record.reason = REFUSED, "; ".join(reason for _, reason in errors)[:2000]
+    db.session.add(record)  # added last: it is the outcome, and it outlives a refusal's rollback
     db.session.flush()
     return record
 

@@ -4,9 +4,11 @@ directory (a passwd-file user, a Maildir), on a free port. Tests that need it sk
 (``apt-get install dovecot-imapd``; .ci/run installs it)."""
 import imaplib
 import os
+import pathlib
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -90,6 +92,9 @@ service imap-login {{
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+            if self.process.stderr is not None:
+                self.process.stderr.close()
 
     def connect(self) -> imaplib.IMAP4:
         imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
@@ -117,16 +122,19 @@ service imap-login {{
 
 
 @pytest.fixture
-def dovecot(tmp_path):
+def dovecot():
     if DOVECOT is None:
         pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
-    server = Dovecot(tmp_path / "dovecot", free_port())
-    (tmp_path / "dovecot").mkdir()
-    server.start()
+    # Not pytest's tmp_path: its folders are 0700, and Dovecot's auth process runs as another user.
+    root = pathlib.Path(tempfile.mkdtemp(prefix="portico-dovecot-"))
+    root.chmod(0o755)
+    server = Dovecot(root, free_port())
     try:
+        server.start()
         yield server
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
