@@ -23,6 +23,7 @@ from . import loops, tokens
 from .models import NEW_REQUEST, NOTE, REFUSED, SECURITY, SKIPPED, InboundMail, Mailbox
 from .parse import Parsed, answer_text, parse
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 FIELDS = ("name", "host", "port", "security", "folder", "username", "password", "category_id", "active")
 
 
@@ -55,6 +56,9 @@ def save_mailbox(actor, mailbox: Mailbox | None, form: dict) -> Mailbox:
         errors.append(("port", "Use a port number from 1 to 65535."))
     if values["security"] not in SECURITY:
         errors.append(("security", "Choose SSL, STARTTLS or none."))
+    elif values["security"] == "none" and values["host"].lower() not in LOOPBACK:
+        # The login and every customer's mail would cross the network in clear.
+        errors.append(("security", "Without SSL or STARTTLS only a server on this host (127.0.0.1) is allowed."))
     if mailbox is None and not values["password"]:
         errors.append(("password", "Please give the password."))
     category = None

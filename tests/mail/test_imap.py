@@ -139,6 +139,8 @@ def test_administrators_configure_mailboxes(app, client, make_staff, dovecot):
     form = {"name": "Support", "host": "127.0.0.1", "port": str(dovecot.port), "security": "none",
             "folder": "INBOX", "username": "help", "password": "imap secret", "active": "1"}
     assert client.post("/staff/admin/mailboxes/new", data={**form, "port": "99999"}).status_code == 400
+    # In clear over the network: refused (loopback only).
+    assert client.post("/staff/admin/mailboxes/new", data={**form, "host": "imap.example.com"}).status_code == 400
     assert client.post("/staff/admin/mailboxes/new", data=form).status_code == 303
     page = client.get("/staff/admin/mailboxes").get_data(as_text=True)
     assert "Support" in page and "imap secret" not in page

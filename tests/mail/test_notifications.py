@@ -155,3 +155,15 @@ def test_email_staff_names_staff_on_private_request_update(app, client, smtp_ser
     assert b"424242" in response.data  # refused, naming the unknown id
     with app.app_context():
         assert len(db.session.get(Request, request_id).notes) == 2  # the refused call wrote nothing
+
+
+def test_email_staff_on_private_request_create(app, client, smtp_server, team):
+    mailbox, _ = smtp_server
+    auth = {"Authorization": "Basic " + base64.b64encode(f"fay@example.com:{factories.PASSWORD}".encode()).decode()}
+    response = client.post("/api/index.php", headers=auth, data={
+        "method": "private.request.create", "xCategory": team["shipping"], "tNote": "Phoned about a parcel",
+        "sEmail": "kim@example.com", "email_staff": f"{team['gus']},{team['fay']}"})
+    assert response.status_code == 200, response.data
+    [mail] = to(mailbox, "gus@example.com")
+    assert "asked to look" in mail["Subject"] and "Phoned about a parcel" in mail.get_content()
+    assert to(mailbox, "fay@example.com") == []  # the caller named herself: not told of her own call
