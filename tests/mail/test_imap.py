@@ -152,3 +152,15 @@ def test_administrators_configure_mailboxes(app, client, make_staff, dovecot):
     client.post("/staff/admin/mailboxes/1", data={**form, "password": "", "name": "Renamed"})
     with app.app_context():
         assert db.session.get(Mailbox, 1).password == "imap secret"  # kept when left empty
+
+
+def test_a_round_is_taken_by_one_poller_only(app, mailbox):
+    """Two workers looking at once: the UPDATE that takes a mailbox's round succeeds for one of them."""
+    from portal.inbound.poll import _claim
+
+    with app.app_context():
+        assert _claim(mailbox, force=False) is True
+        assert _claim(mailbox, force=False) is False  # taken: not due again before inbound_poll_seconds
+        settings.set_value("inbound_poll_seconds", 0)
+        db.session.commit()
+        assert _claim(mailbox, force=False) is True

@@ -75,3 +75,31 @@ def test_the_staff_name_is_the_only_staff_detail(app, smtp_server):
     [mail] = mailbox.messages
     text = mail.get_content()
     assert "Hello Kim" in text and "<b>" not in text  # HTML replies go as their text
+
+
+def test_every_mail_says_it_is_automatic(app, smtp_server):
+    """Not only request mail: a forum subscription's confirmation too (mail.send adds it to every mail)."""
+    from portal.forums.models import Forum
+    from portal.forums.services import PostInput, create_topic
+
+    mailbox, _ = smtp_server
+    with app.test_request_context():
+        forum = Forum(name="Q")
+        db.session.add(forum)
+        create_topic(forum, PostInput(title="Sync", name="Ann", body="Slow", email="ann@example.com",
+                                      email_updates=True))
+        db.session.commit()
+    [confirmation] = mailbox.messages
+    assert confirmation["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_merged_requests_token_leads_to_the_request_it_went_into(app):
+    from portal.requests.models import RequestMerge
+
+    with app.test_request_context():
+        old, survivor = factories.request(), factories.request()
+        token = tokens.token(old)
+        db.session.add(RequestMerge(old_id=old.id, old_password=old.password, request_id=survivor.id))
+        db.session.delete(old)
+        db.session.flush()
+        assert tokens.find_request([f"help+r{token}@portal.test"], "") is survivor
