@@ -49,6 +49,8 @@ TABLE_SCOPES = {
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
+    # Staff notification choices and IMAP mailboxes (portal.notifications, portal.inbound): staff pages only.
+    "notification_preference": (), "followed_category": (), "mailbox": (), "inbound_mail": (),
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 
