@@ -1,7 +1,7 @@
 """notification preferences, followed categories, IMAP mailboxes, inbound mail
 
 Revision ID: mail_0009
-Revises: webhooks_0008
+Revises: hf_0009
 Create Date: 2026-12-01 00:41:34.927624
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'mail_0009'
-down_revision = 'webhooks_0008'
+down_revision = 'hf_0009'
 branch_labels = None
 depends_on = None
 
