@@ -2,7 +2,7 @@
 private.user.getFilters / private.filter.get and DeskPRO's ticket_filters; temp_blob for DeskPRO's POST /blobs/temp; note(created_at) for private.request.getChanged
 
 Revision ID: dp_0009
-Revises: webhooks_0008
+Revises: mail_0009
 Create Date: 2026-12-01 00:55:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'dp_0009'
-down_revision = 'webhooks_0008'
+down_revision = 'mail_0009'
 branch_labels = None
 depends_on = None
 
