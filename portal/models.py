@@ -4,8 +4,11 @@ from .apikeys.models import ApiKey  # noqa: F401
 from .cache import CacheGeneration  # noqa: F401
 from .challenge import SpentChallenge  # noqa: F401
 from .forums.models import Forum, KnownUser, Post, Subscription, Topic  # noqa: F401
+from .inbound.models import InboundMail, Mailbox  # noqa: F401
 from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
+from .notifications.models import FollowedCategory, NotificationPreference  # noqa: F401
 from .outbox.models import Job  # noqa: F401
+from .requests.filters import SavedFilter  # noqa: F401
 from .requests.models import (  # noqa: F401
                               Attachment,
                               Category,
@@ -18,6 +21,7 @@ from .requests.models import (  # noqa: F401
                               RequestTag,
                               Status,
 )
+from .rest.deskpro.blobs import TempBlob  # noqa: F401
 from .search.changelog import SearchChange  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .webhooks.models import HookSubscription, WebhookDelivery, WebhookEndpoint  # noqa: F401

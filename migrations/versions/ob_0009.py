@@ -1,7 +1,7 @@
 """search_change: the change log each host's search index follows
 
 Revision ID: ob_0009
-Revises: webhooks_0008
+Revises: dp_0009
 Create Date: 2026-12-01 01:10:56.708434
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ob_0009'
-down_revision = 'webhooks_0008'
+down_revision = 'dp_0009'
 branch_labels = None
 depends_on = None
 

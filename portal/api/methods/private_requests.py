@@ -5,8 +5,9 @@ exactly as in the staff workspace.
 """
 from ...dates import from_unix
 from ...errors import Conflict, ValidationFailed
+from ...notifications import services as notifications
+from ...requests import copies, services, tags, workflow
 from ...requests import fields as custom_fields
-from ...requests import services, tags, workflow
 from ...requests.models import VIA_WEB_SERVICE, Request
 from .. import readable, shapes
 from ..errors import ApiError, error
@@ -48,6 +49,21 @@ def note_type_public(p: Params) -> bool:
     return p.int("fNoteType", 0) == 1
 
 
+def note_copies(p: Params, *, has_note: bool = True) -> copies.Copies:
+    """``email_cc``, ``email_bcc``, ``email_to``, checked against the note's type (portal.requests.copies).
+    Raises ValidationFailed."""
+    wanted = copies.parse(p.text("email_cc"), p.text("email_bcc"), p.text("email_to"))
+    if wanted and not has_note:
+        raise ValidationFailed(("email_cc", "Copies go with a note: send tNote."))
+    copies.check_note_kind(wanted, public=note_type_public(p), external=p.int("fNoteType", 0) == 2)
+    return wanted
+
+
+def send_copies(p: Params, req: Request, note, wanted: copies.Copies) -> None:
+    if wanted and p.text("email_from") != "0":  # email_from=0: an import, no mail at all
+        copies.send(req, note, p.staff, wanted)
+
+
 def optional_id(p: Params, name: str):
     """``...`` (leave alone) when absent, None for 0, else the id."""
     if not p.has(name):
@@ -58,10 +74,14 @@ def optional_id(p: Params, name: str):
 @api_method("private.request.create", "request", required=("tNote", "xCategory"), on_missing=206,
             optional=("xPersonAssignedTo", "fNoteType", "fNoteIsHTML", "sTitle", "fOpen", "xStatus", "sUserId",
                       "sFirstName", "sLastName", "sEmail", "sPhone", "fUrgent", "fOpenedVia", "dtGMTOpened",
-                      "email_from", "skipCustomChecks", "File#_sFilename", "File#_sFileMimeType",
-                      "File#_bFileBody", "Custom#", "reportingTags"))
+                      "email_from", "email_staff", "skipCustomChecks", "File#_sFilename", "File#_sFileMimeType",
+                      "File#_bFileBody", "Custom#", "reportingTags", "email_cc", "email_bcc", "email_to"))
 def private_request_create(p: Params):
     workflow.require(p.staff)
+    try:
+        wanted = note_copies(p)
+    except ValidationFailed as exc:
+        raise validation_errors(207, exc) from None
     data = services.RequestInput(
         note=p.get("tNote"), title=p.text("sTitle"), urgent=bool(p.int("fUrgent", 0)),
         category_id=p.int("xCategory") or None, custom=p.custom(), note_is_html=p.flag("fNoteIsHTML"),
@@ -74,33 +94,39 @@ def private_request_create(p: Params):
                                 assigned_to_id=optional_id(p, "xPersonAssignedTo"),
                                 is_open=p.flag("fOpen", True) if p.has("fOpen") else None,
                                 tags=reporting_tags(p))
+        notifications.named(req, notifications.parse_staff_ids(p.text("email_staff")), req.initial_note, p.staff)
     except ValidationFailed as exc:
         raise validation_errors(207, exc) from None
     if opened := p.int("dtGMTOpened"):  # an import keeps the original time
         req.opened_at = from_unix(opened)
+    send_copies(p, req, next(note for note in req.notes if note.is_initial), wanted)
     return {"xRequest": str(req.id)}
 
 
 @api_method("private.request.update", "request", required=("xRequest",),
             optional=("tNote", "xCategory", "xPersonAssignedTo", "xPerson", "fNoteType", "fNoteIsHTML", "fOpen",
-                      "xStatus", "fUrgent", "email_from", "File#_sFilename", "File#_sFileMimeType",
-                      "File#_bFileBody", "reportingTags"))
+                      "xStatus", "fUrgent", "email_from", "email_staff", "File#_sFilename", "File#_sFileMimeType",
+                      "File#_bFileBody", "reportingTags", "email_cc", "email_bcc", "email_to"))
 def private_request_update(p: Params):
     workflow.require(p.staff)
     req = find_request(p)
     try:
-        uploads = p.uploads()
+        uploads, note = p.uploads(), None
+        named = notifications.parse_staff_ids(p.text("email_staff"))
+        wanted = note_copies(p, has_note=p.has("tNote") or bool(uploads))
         workflow.update_request(req, p.staff, status_id=p.int("xStatus"), category_id=optional_id(p, "xCategory"),
                                 assigned_to_id=optional_id(p, "xPersonAssignedTo"),
                                 urgent=bool(p.int("fUrgent", 0)) if p.has("fUrgent") else None,
                                 is_open=p.flag("fOpen") if p.has("fOpen") else None, tags=reporting_tags(p))
         if p.has("tNote") or uploads:
             if p.has("xPerson") and p.int("xPerson") == 0:  # written as the customer
-                services.add_customer_update(req, p.get("tNote"), uploads)
+                note = services.add_customer_update(req, p.get("tNote"), uploads)
             else:
-                workflow.add_staff_note(req, p.staff, p.get("tNote"), public=note_type_public(p),
-                                        is_html=p.flag("fNoteIsHTML"), uploads=uploads,
-                                        notify_customer=p.text("email_from") != "0")
+                note = workflow.add_staff_note(req, p.staff, p.get("tNote"), public=note_type_public(p),
+                                               is_html=p.flag("fNoteIsHTML"), uploads=uploads,
+                                               notify_customer=p.text("email_from") != "0")
+                send_copies(p, req, note, wanted)
+        notifications.named(req, named, note, p.staff)
     except Conflict:
         raise ApiError.of(106) from None
     except ValidationFailed as exc:
