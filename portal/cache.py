@@ -48,6 +48,9 @@ TABLE_SCOPES = {
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
+    # The staff workspace's own rows (portal.requests.workspace_models): on staff pages only, never cached.
+    "time_event": (), "request_subscription": (), "canned_response": (), "response_use": (), "staff_category": (),
+    "address_contact": (),
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 

@@ -18,5 +18,13 @@ from .requests.models import (  # noqa: F401
                               RequestTag,
                               Status,
 )
+from .requests.workspace_models import (  # noqa: F401
+                              CannedResponse,
+                              Contact,
+                              RequestSubscription,
+                              ResponseUse,
+                              StaffCategory,
+                              TimeEvent,
+)
 from .settings import Setting  # noqa: F401
 from .webhooks.models import HookSubscription, WebhookDelivery, WebhookEndpoint  # noqa: F401
