@@ -161,8 +161,8 @@ def test_canned_responses_shared_personal_placeholders_and_use(people):
     book = factories.book()
     page = factories.page(factories.chapter(book), name="Reset a password")
     shared = responses.create_response(agent, title="Reset", shared=True,
-                                       body="Hi {customer_first_name}, see {kb:%d}. Your request: {access_link}"
-                                            % page.id)
+                                       body="Hi {customer_first_name}, see {kb:" + str(page.id)
+                                            + "}. Your request: {access_link}")
     mine = responses.create_response(agent, title="Mine", body="Thanks, {staff_name}")
     assert [r.title for r in responses.list_responses(other)] == ["Reset"]
     with pytest.raises(NotFound):
