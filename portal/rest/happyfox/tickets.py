@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from ...accounts.models import Customer, Staff
 from ...errors import Forbidden, NotFound, ValidationFailed, describe
 from ...extensions import db
+from ...requests import categories as request_categories
 from ...requests import queue, services, workflow
 from ...requests.models import AUTHOR_CUSTOMER, STATUS_SPAM, VIA_WEB_SERVICE, Note, Request, Status
 from ...text import plain_to_html, strip_tags
@@ -153,6 +154,7 @@ def list_tickets(caller) -> dict:
     page = _whole_number("page", 1, 1_000_000, problems)
     size = _whole_number("size", DEFAULT_SIZE, MAX_SIZE, problems)
     query, more = _listing()
+    query = query.where(request_categories.visible_condition(caller.staff))
     if problems + more:
         raise InvalidInput(problems + more)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
