@@ -50,7 +50,7 @@ TABLE_SCOPES = {
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
     # The staff workspace's own rows (portal.requests.workspace_models): on staff pages only, never cached.
     "time_event": (), "request_subscription": (), "canned_response": (), "response_use": (), "staff_category": (),
-    "address_contact": (),
+    "address_contact": (), "book_editor": (),
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 

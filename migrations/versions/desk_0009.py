@@ -1,8 +1,8 @@
-"""staff workspace: time events, request subscriptions, canned responses, staff categories, address book
+"""staff workspace: time events, request subscriptions, canned responses, staff categories, address book, book editors
 
 Revision ID: desk_0009
 Revises: webhooks_0008
-Create Date: 2026-12-01 00:41:54.737254
+Create Date: 2026-12-01 00:55:14.205728
 
 """
 import sqlalchemy as sa
@@ -30,6 +30,16 @@ def upgrade():
     )
     with op.batch_alter_table('address_contact', schema=None) as batch_op:
         batch_op.create_index('ix_address_contact_name', ['last_name', 'first_name'], unique=False)
+
+    op.create_table('book_editor',
+    sa.Column('book_id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['book_id'], ['book.id'], name=op.f('fk_book_editor_book_id_book'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_book_editor_staff_id_staff'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('book_id', 'staff_id', name=op.f('pk_book_editor'))
+    )
+    with op.batch_alter_table('book_editor', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_book_editor_staff_id'), ['staff_id'], unique=False)
 
     op.create_table('canned_response',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -128,6 +138,10 @@ def downgrade():
         batch_op.drop_index('ix_canned_response_list')
 
     op.drop_table('canned_response')
+    with op.batch_alter_table('book_editor', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_book_editor_staff_id'))
+
+    op.drop_table('book_editor')
     with op.batch_alter_table('address_contact', schema=None) as batch_op:
         batch_op.drop_index('ix_address_contact_name')
 
