@@ -179,3 +179,20 @@ def test_category_limits_hold_in_the_api(pcall, build, ian, make_staff, app):
     assert xml(pcall("private.request.getTimeEvents", xRequest=visible_id)).tag == "time_events"
     changed = pcall("private.request.getChanged", dtGMTChange=0, output="json").get_json(force=True)
     assert set(changed["xRequest"]) == {str(visible_id)}
+
+
+def test_preferences_and_document(pcall, build, ian, app):
+    import base64
+
+    from portal.files import Upload
+
+    prefs = xml(pcall("private.user.preferences"))
+    assert prefs.tag == "preferences" and prefs.findtext("xPerson") == str(ian)
+    assert prefs.findtext("sEmail") == "ian@example.com" and prefs.find("fullname") is None
+    request_id, _ = build.request(uploads=[Upload("notes.txt", b"hello there", "text/plain")])
+    with app.app_context():
+        document_id = db.session.get(Request, request_id).notes[0].attachments[0].id
+    doc = xml(pcall("private.document.get", xDocumentId=document_id))
+    assert [c.tag for c in doc] == ["xDocumentId", "sFilename", "sFileMimeType", "sCID", "sBody"]
+    assert base64.b64decode(doc.findtext("sBody")) == b"hello there" and doc.findtext("sFilename") == "notes.txt"
+    assert len(xml(pcall("private.document.get", xDocumentId=999999))) == 0

@@ -253,3 +253,35 @@ def private_request_get_changed(p: Params):
              .order_by(Note.request_id, Note.id).limit(10000))
     return {"xRequest": [str(request_id) for request_id in db.session.execute(query).scalars()]}
 
+
+
+@api_method("private.user.preferences", "preferences")
+def private_user_preferences(p: Params):
+    """The caller's own row of private.util.getActiveStaff, without ``fullname`` (as the manual's sample)."""
+    from .private_util import private_get_active_staff
+
+    mine = [row for row in private_get_active_staff(p)["person"] if row["xPerson"] == str(p.staff.id)]
+    if not mine:
+        raise ApiError.of(2)
+    return {key: value for key, value in mine[0].items() if key != "fullname"}
+
+
+@api_method("private.document.get", "document", required=("xDocumentId",))
+def private_document_get(p: Params):
+    """A request attachment with its bytes in base64; an id not found (or in a category the caller may not
+    see) answers an empty root, as the KB methods do."""
+    import base64
+
+    from ...files import read
+    from ...requests.models import Attachment
+
+    workflow.require(p.staff)
+    item = db.session.get(Attachment, p.id("xDocumentId"))
+    if item is None or not categories.may_see(p.staff, item.note.request):
+        return {}
+    try:
+        body = base64.b64encode(read(item.sha256)).decode()
+    except (OSError, ValueError):
+        return {}
+    return shapes.row({"xDocumentId": item.id, "sFilename": item.filename, "sFileMimeType": item.mime_type,
+                       "sCID": "", "sBody": body})
