@@ -83,8 +83,8 @@ def edit_customer(request_id):
             name: request.form[name] for name in ("first_name", "last_name", "email", "phone", "user_id")
             if name in request.form})
     except ValidationFailed as exc:
-        return _refused(req, exc, "#customer")
-    return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", anchor="#customer")
+        return _refused(req, exc, "#customer-details")
+    return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", anchor="#customer-details")
 
 
 @bp.post("/requests/<int:request_id>/fields")
@@ -97,8 +97,8 @@ def edit_fields(request_id):
     try:
         changes = editing.update_fields(req, current_staff(), values)
     except ValidationFailed as exc:
-        return _refused(req, exc, "#fields")
-    return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", anchor="#fields")
+        return _refused(req, exc, "#custom-fields")
+    return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", anchor="#custom-fields")
 
 
 @bp.post("/requests/<int:request_id>/notes/<int:note_id>/pin")
@@ -119,7 +119,7 @@ def merge(request_id):
     try:
         target = request_queue.get_request(staff, target_id or 0)
     except NotFound:
-        return _back(req, "There is no request with that number.", "error", "#merge")
+        return _back(req, "There is no request with that number.", "error", "#merge-request")
     if not confirmed():
         return confirm_page(f"Merge request {req.id} into request {target.id}",
                             f"Its notes, files, time and tags move to request {target.id}, and request {req.id} "
@@ -129,7 +129,7 @@ def merge(request_id):
     try:
         merging.merge(req, target, staff)
     except ValidationFailed as exc:
-        return _refused(req, exc, "#merge")
+        return _refused(req, exc, "#merge-request")
     flash(f"Request {request_id} merged into this request.", "success")
     return redirect(url_for("staff.request_page", request_id=target.id))
 
@@ -159,8 +159,8 @@ def log_time(request_id):
         timelog.add_time(req, staff, duration=request.form.get("time", ""), description=request.form.get(
             "description", ""), work_date=day, billable=checked("billable"))
     except ValidationFailed as exc:
-        return _refused(req, exc, "#time")
-    return _back(req, "Time logged.", anchor="#time")
+        return _refused(req, exc, "#time-log")
+    return _back(req, "Time logged.", anchor="#time-log")
 
 
 @bp.post("/requests/<int:request_id>/time/<int:event_id>/delete")
@@ -168,7 +168,7 @@ def log_time(request_id):
 def delete_time(request_id, event_id):
     req = request_queue.get_request(current_staff(), request_id)
     timelog.delete_time(event_id, current_staff())
-    return _back(req, "Time entry deleted.", anchor="#time")
+    return _back(req, "Time entry deleted.", anchor="#time-log")
 
 
 @bp.post("/requests/<int:request_id>/insert-response")
