@@ -219,7 +219,8 @@ class Note(Model):
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="note", order_by="Attachment.id", cascade="all, delete-orphan")
 
-    __table_args__ = (Index("ix_note_request", "request_id", "is_public", "pinned", "created_at"),)
+    __table_args__ = (Index("ix_note_request", "request_id", "is_public", "pinned", "created_at"),
+                      Index("ix_note_created", "created_at"))  # private.request.getChanged
 
     @property
     def is_log(self) -> bool:

@@ -196,3 +196,12 @@ def test_preferences_and_document(pcall, build, ian, app):
     assert [c.tag for c in doc] == ["xDocumentId", "sFilename", "sFileMimeType", "sCID", "sBody"]
     assert base64.b64decode(doc.findtext("sBody")) == b"hello there" and doc.findtext("sFilename") == "notes.txt"
     assert len(xml(pcall("private.document.get", xDocumentId=999999))) == 0
+
+
+def test_a_bad_xperson_is_refused_not_read_as_the_caller(pcall, build, ian, app):
+    request_id, _ = build.request()
+    pcall("private.request.subscribe", xRequest=request_id, xPerson=ian)
+    for method in ("private.request.unsubscribe", "private.request.subscribe"):
+        assert error_ids(xml(pcall(method, xRequest=request_id, xPerson="abc"))) == [214]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(RequestSubscription.id))) == 1

@@ -54,11 +54,19 @@ def private_request_mark_spam(p: Params):
     return {"spammed": str(req.id)}
 
 
+def _person_id(p: Params) -> int:
+    """``xPerson`` as sent: a value that is not an id is refused (never read as "the caller")."""
+    person_id = p.id("xPerson")
+    if not person_id:
+        raise ValidationFailed(("xPerson", "No staff member who handles requests has that id."))
+    return person_id
+
+
 @api_method("private.request.subscribe", "results", required=("xRequest", "xPerson"))
 def private_request_subscribe(p: Params):
     req = _visible_request(p)
     try:
-        row = subscriptions.subscribe(req, p.staff, p.id("xPerson"))
+        row = subscriptions.subscribe(req, p.staff, _person_id(p))
     except ValidationFailed as exc:
         raise ApiError(error(214, exc.message)) from None
     return {"subscribed": str(row.staff_id)}
@@ -68,7 +76,7 @@ def private_request_subscribe(p: Params):
 def private_request_unsubscribe(p: Params):
     req = _visible_request(p)
     try:
-        subscriptions.unsubscribe(req, p.staff, p.id("xPerson"))
+        subscriptions.unsubscribe(req, p.staff, _person_id(p))
     except ValidationFailed as exc:
         raise ApiError(error(214, exc.message)) from None
     return {"unsubscribed": str(p.id("xPerson"))}
