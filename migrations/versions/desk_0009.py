@@ -1,7 +1,7 @@
 """staff workspace: time events, request subscriptions, canned responses, staff categories, address book, book editors, note time index
 
 Revision ID: desk_0009
-Revises: webhooks_0008
+Revises: mail_0009
 Create Date: 2026-12-01 01:27:41.792950
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'desk_0009'
-down_revision = 'webhooks_0008'
+down_revision = 'mail_0009'
 branch_labels = None
 depends_on = None
 
