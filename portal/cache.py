@@ -48,6 +48,8 @@ TABLE_SCOPES = {
     "customer_phone": (),  # contacts' phones: staff pages and the APIs only
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
+    "temp_blob": (),  # DeskPRO's uploaded files waiting for a message (portal.rest.deskpro.blobs)
+    "saved_filter": (),  # staff's saved queue views (portal.requests.filters): on no cached page
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
     # The staff workspace's own rows (portal.requests.workspace_models): on staff pages only, never cached.
     "time_event": (), "request_subscription": (), "canned_response": (), "response_use": (), "staff_category": (),

@@ -8,6 +8,7 @@ from .inbound.models import InboundMail, Mailbox  # noqa: F401
 from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
 from .notifications.models import FollowedCategory, NotificationPreference  # noqa: F401
 from .outbox.models import Job  # noqa: F401
+from .requests.filters import SavedFilter  # noqa: F401
 from .requests.models import (  # noqa: F401
                               Attachment,
                               Category,
@@ -28,5 +29,6 @@ from .requests.workspace_models import (  # noqa: F401
                               StaffCategory,
                               TimeEvent,
 )
+from .rest.deskpro.blobs import TempBlob  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .webhooks.models import HookSubscription, WebhookDelivery, WebhookEndpoint  # noqa: F401

@@ -220,7 +220,7 @@ class Note(Model):
         back_populates="note", order_by="Attachment.id", cascade="all, delete-orphan")
 
     __table_args__ = (Index("ix_note_request", "request_id", "is_public", "pinned", "created_at"),
-                      Index("ix_note_created", "created_at"))  # private.request.getChanged
+                      Index("ix_note_created_at", "created_at"))  # private.request.getChanged
 
     @property
     def is_log(self) -> bool:

@@ -5,6 +5,7 @@ and assignee are loaded in one IN query each.
 """
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
@@ -62,33 +63,43 @@ def _with_relations(query):
     return query.options(selectinload(Request.category), selectinload(Request.assigned_to))
 
 
-def _filtered(staff, f: QueueFilter):
-    query = db.select(Request).where(visible_condition(staff))
-    if f.view == "trash":
-        query = query.where(Request.trashed.is_(True))
-    else:
-        query = query.where(Request.trashed.is_(False))
+def _conditions(staff, f: QueueFilter) -> list[ColumnElement[bool]]:
+    """The queue's view, category, status and tag as WHERE conditions."""
+    conditions: list[ColumnElement[bool]] = [Request.trashed.is_(f.view == "trash"), visible_condition(staff)]
     if f.view == "spam":
-        query = query.where(Request.status_id == STATUS_SPAM)
+        conditions.append(Request.status_id == STATUS_SPAM)
     elif f.view == "closed":
-        query = query.where(Request.is_open.is_(False), Request.status_id != STATUS_SPAM)
+        conditions += [Request.is_open.is_(False), Request.status_id != STATUS_SPAM]
     elif f.view != "trash":
-        query = query.where(Request.is_open.is_(True))
+        conditions.append(Request.is_open.is_(True))
     if f.view == "mine":
-        query = query.where(Request.assigned_to_id == staff.id)
+        conditions.append(Request.assigned_to_id == staff.id)
     elif f.view == "unassigned":
-        query = query.where(Request.assigned_to_id.is_(None))
+        conditions.append(Request.assigned_to_id.is_(None))
     elif f.view == "urgent":
-        query = query.where(Request.urgent.is_(True))
+        conditions.append(Request.urgent.is_(True))
     if f.category_id:
-        query = query.where(Request.category_id == f.category_id)
+        conditions.append(Request.category_id == f.category_id)
     if f.status_id:
-        query = query.where(Request.status_id == f.status_id)
+        conditions.append(Request.status_id == f.status_id)
     if f.tag.strip():
         tagged = (db.select(request_tag_link.c.request_id).join(RequestTag, RequestTag.id == request_tag_link.c.tag_id)
                   .where(RequestTag.name_key == f.tag.strip().lower()))
-        query = query.where(Request.id.in_(tagged))
-    return query
+        conditions.append(Request.id.in_(tagged))
+    return conditions
+
+
+def _filtered(staff, f: QueueFilter):
+    return db.select(Request).where(*_conditions(staff, f))
+
+
+def condition(staff, f: QueueFilter):
+    """The one condition for a queue filter's requests, as :func:`queue` lists them: search text alone when
+    given (:func:`text_match`), else the view, category, status and tag. Raises Forbidden, SearchUnavailable."""
+    require(staff)
+    if (f.q or "").strip():
+        return text_match(staff, f.q)
+    return and_(*_conditions(staff, f))
 
 
 SEARCH_LIMIT = 1000  # words match at most this many requests, the best first (ten index pages)

@@ -49,6 +49,9 @@ class Route:
     handler: Callable
     public: bool = False      # answered without a key (a key sent anyway is ignored)
     reads: bool = False       # counts as a read whatever its verb (a batch: each of its entries is checked)
+    # What the OpenAPI document says beyond the dialect's defaults (portal.rest.openapi): ``data`` / ``items``
+    # (the resource's JSON schema), ``body`` (the request body's), ``responses`` (replaces the defaults).
+    doc: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def writes(self) -> bool:
@@ -75,11 +78,12 @@ class Dialect:
     routes: dict[str, dict[str, Route]] = field(default_factory=dict)
 
     def route(self, path: str, verbs: str | tuple[str, ...], tag: str, *, public: bool = False,
-              reads: bool = False):
-        """Register ``handler(caller, **path_values)`` for ``path`` and each of ``verbs``."""
+              reads: bool = False, doc: dict | None = None):
+        """Register ``handler(caller, **path_values)`` for ``path`` and each of ``verbs``; the route is in the
+        OpenAPI document from then on (``doc`` adds its schemas)."""
         def register(handler):
             for verb in (verbs,) if isinstance(verbs, str) else verbs:
-                self.routes.setdefault(path, {})[verb] = Route(path, verb, tag, handler, public, reads)
+                self.routes.setdefault(path, {})[verb] = Route(path, verb, tag, handler, public, reads, doc or {})
             return handler
         return register
 
@@ -94,6 +98,24 @@ class Dialect:
 
     def error_response(self, problem: Problem, exc: BaseException):
         raise NotImplementedError
+
+    def verb(self, verbs: dict[str, Route]) -> str:
+        """The verb a request is answered as (a dialect may read a request as another verb)."""
+        return "GET" if request.method == "HEAD" and "HEAD" not in verbs else request.method
+
+    # --- what the OpenAPI document says about the dialect (portal.rest.openapi) ---
+    # A new dialect is described by these defaults until it says more.
+    def doc_security(self) -> dict:
+        """The OpenAPI security scheme of the dialect's keys."""
+        return {"type": "apiKey", "in": "header", "name": "Authorization"}
+
+    def doc_error(self) -> dict:
+        """The JSON schema of the dialect's error body."""
+        return {"type": "object"}
+
+    def doc_responses(self, route: Route) -> dict[str, dict | None]:
+        """Success status -> JSON schema of the body (None: no body) for ``route``."""
+        return {"200": route.doc.get("data", {"type": ["object", "array"]})}
 
     # --- the machinery ---
     def register(self, app: Flask) -> Blueprint:
@@ -117,14 +139,13 @@ class Dialect:
             if any(isinstance(value, int) and value > MAX_ID for value in values.values()):
                 raise RouteNotFound("No such API endpoint.")
             verbs = self.routes[path]
-            verb = "GET" if request.method == "HEAD" and "HEAD" not in verbs else request.method
-            route = verbs.get(verb)
+            route = verbs.get(self.verb(verbs))
             if settings.get("maintenance_mode"):
                 raise Offline()
             if route is None:
                 raise MethodNotAllowed(valid_methods=sorted(set(verbs) | ({"HEAD"} if "GET" in verbs else set())))
             return route.handler(self.admit(route), **values)
-        view.__name__ = f"rest_{self.name}_{path}"
+        view.__name__ = f"rest_{self.name}_{path}".replace(".", "_")  # Flask refuses dots in view names
         return view
 
     def admit(self, route: Route) -> Caller:

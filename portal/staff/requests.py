@@ -7,7 +7,8 @@ from ..accounts import contacts
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..requests import access_links, assignment, services, workflow
+from ..forms import errors_by_field
+from ..requests import access_links, assignment, filters, services, workflow
 from ..requests import queue as request_queue
 from ..requests import tags as request_tags
 from ..requests.models import Category
@@ -23,19 +24,71 @@ def _choices():
     return categories, services.active_statuses(), assignment.assignable_staff()
 
 
+def _criteria(values) -> request_queue.QueueFilter:
+    view = values.get("view", "open")
+    return request_queue.QueueFilter(view=view if view in request_queue.VIEWS else "open",
+                                     category_id=int_or_none(values.get("category")),
+                                     status_id=int_or_none(values.get("status")),
+                                     q=values.get("q", "")[:200], tag=values.get("tag", "")[:100])
+
+
+def _render_queue(f, chosen=None, errors=None, status=200):
+    staff = current_staff()
+    page = int_or_none(request.args.get("page")) or 1
+    result = request_queue.queue(staff, f, page=page)
+    categories, statuses, _ = _choices()
+    return render_template("staff/requests/queue.html", result=result, f=f, views=request_queue.VIEWS,
+                           categories=categories, statuses=statuses, tags=request_tags.all_tags(),
+                           saved=filters.saved_filters(staff), chosen=chosen, staff=staff,
+                           filter_errors=errors or {}), status
+
+
 @bp.get("/requests")
 @staff_required("requests")
 def queue():
-    view = request.args.get("view", "open")
-    f = request_queue.QueueFilter(view=view if view in request_queue.VIEWS else "open",
-                                  category_id=int_or_none(request.args.get("category")),
-                                  status_id=int_or_none(request.args.get("status")),
-                                  q=request.args.get("q", "")[:200], tag=request.args.get("tag", "")[:100])
-    page = int_or_none(request.args.get("page")) or 1
-    result = request_queue.queue(current_staff(), f, page=page)
-    categories, statuses, _ = _choices()
-    return render_template("staff/requests/queue.html", result=result, f=f, views=request_queue.VIEWS,
-                           categories=categories, statuses=statuses, tags=request_tags.all_tags())
+    if request.args.get("filter"):  # a saved view: its criteria, whatever else the address says
+        chosen = filters.find(current_staff(), request.args["filter"][:20])
+        return _render_queue(chosen.criteria, chosen)
+    return _render_queue(_criteria(request.args))
+
+
+@bp.post("/requests/filters")
+@staff_required("requests")
+def save_filter():
+    f = _criteria(request.form)
+    try:
+        saved = filters.save(current_staff(), request.form.get("name", ""), f, shared=checked("shared"))
+    except ValidationFailed as exc:
+        abandon()
+        return _render_queue(f, errors=errors_by_field(exc), status=400)
+    flash(f'Saved the view "{saved.name}".', "success")
+    return redirect(url_for("staff.queue", filter=saved.id))
+
+
+@bp.post("/requests/filters/<int:filter_id>")
+@staff_required("requests")
+def rename_filter(filter_id):
+    try:
+        saved = filters.update(current_staff(), filter_id, name=request.form.get("name", ""),
+                               shared=checked("shared"))
+    except ValidationFailed as exc:
+        abandon()
+        chosen = filters.find(current_staff(), filter_id)
+        return _render_queue(chosen.criteria, chosen, errors=errors_by_field(exc), status=400)
+    flash(f'Saved the view "{saved.name}".', "success")
+    return redirect(url_for("staff.queue", filter=saved.id))
+
+
+@bp.post("/requests/filters/<int:filter_id>/delete")
+@staff_required("requests")
+def delete_filter(filter_id):
+    chosen = filters.find(current_staff(), filter_id)
+    if not confirmed():
+        return confirm_page(f'Delete the view "{chosen.name}"', "The requests stay; only the saved view goes.",
+                            cancel=url_for("staff.queue", filter=filter_id), button="Delete view")
+    filters.delete(current_staff(), filter_id)
+    flash(f'Deleted the view "{chosen.name}".', "success")
+    return redirect(url_for("staff.queue"))
 
 
 @bp.get("/requests/<int:request_id>")

@@ -151,20 +151,6 @@ def test_addressbook(pcall, app):
         assert db.session.scalar(db.select(db.func.count(Contact.id))) == 0
 
 
-def test_multiget_and_getchanged(pcall, build, api):
-    first, _ = build.request("one")
-    second, _ = build.request("two")
-    response = api.client.get(f"/api/index.php?method=private.request.multiGet&xRequest[]={first}"
-                              f"&xRequest[]={second}&fRawValues=1&output=json", headers=AUTH)
-    got = response.get_json(force=True)
-    assert [r["xRequest"] for r in got["request"]] == [str(first), str(second)]
-    indexed = pcall("private.request.multiGet", **{"xRequest[0]": second, "output": "json"}).get_json(force=True)
-    assert [r["xRequest"] for r in indexed["request"]] == [str(second)]
-    changed = pcall("private.request.getChanged", dtGMTChange=0, output="json").get_json(force=True)
-    assert set(changed["xRequest"]) == {str(first), str(second)}
-    assert xml(pcall("private.request.getChanged", dtGMTChange=0)).tag == "requests"
-
-
 def test_category_limits_hold_in_the_api(pcall, build, ian, make_staff, app):
     allowed = build.category("Billing")
     hidden = build.category("Sales")
@@ -177,8 +163,6 @@ def test_category_limits_hold_in_the_api(pcall, build, ian, make_staff, app):
     assert error_ids(xml(pcall("private.request.markTrash", xRequest=hidden_id))) == [103]
     assert error_ids(xml(pcall("private.request.getTimeEvents", xRequest=hidden_id))) == [103]
     assert xml(pcall("private.request.getTimeEvents", xRequest=visible_id)).tag == "time_events"
-    changed = pcall("private.request.getChanged", dtGMTChange=0, output="json").get_json(force=True)
-    assert set(changed["xRequest"]) == {str(visible_id)}
 
 
 def test_preferences_and_document(pcall, build, ian, app):

@@ -6,7 +6,7 @@ exactly as in the staff workspace.
 from ...dates import from_unix
 from ...errors import Conflict, ValidationFailed
 from ...notifications import services as notifications
-from ...requests import categories, services, tags, workflow
+from ...requests import categories, copies, services, tags, workflow
 from ...requests import fields as custom_fields
 from ...requests.models import VIA_WEB_SERVICE, Request
 from .. import readable, shapes
@@ -49,6 +49,21 @@ def note_type_public(p: Params) -> bool:
     return p.int("fNoteType", 0) == 1
 
 
+def note_copies(p: Params, *, has_note: bool = True) -> copies.Copies:
+    """``email_cc``, ``email_bcc``, ``email_to``, checked against the note's type (portal.requests.copies).
+    Raises ValidationFailed."""
+    wanted = copies.parse(p.text("email_cc"), p.text("email_bcc"), p.text("email_to"))
+    if wanted and not has_note:
+        raise ValidationFailed(("email_cc", "Copies go with a note: send tNote."))
+    copies.check_note_kind(wanted, public=note_type_public(p), external=p.int("fNoteType", 0) == 2)
+    return wanted
+
+
+def send_copies(p: Params, req: Request, note, wanted: copies.Copies) -> None:
+    if wanted and p.text("email_from") != "0":  # email_from=0: an import, no mail at all
+        copies.send(req, note, p.staff, wanted)
+
+
 def optional_id(p: Params, name: str):
     """``...`` (leave alone) when absent, None for 0, else the id."""
     if not p.has(name):
@@ -60,9 +75,13 @@ def optional_id(p: Params, name: str):
             optional=("xPersonAssignedTo", "fNoteType", "fNoteIsHTML", "sTitle", "fOpen", "xStatus", "sUserId",
                       "sFirstName", "sLastName", "sEmail", "sPhone", "fUrgent", "fOpenedVia", "dtGMTOpened",
                       "email_from", "email_staff", "skipCustomChecks", "File#_sFilename", "File#_sFileMimeType",
-                      "File#_bFileBody", "Custom#", "reportingTags"))
+                      "File#_bFileBody", "Custom#", "reportingTags", "email_cc", "email_bcc", "email_to"))
 def private_request_create(p: Params):
     workflow.require(p.staff)
+    try:
+        wanted = note_copies(p)
+    except ValidationFailed as exc:
+        raise validation_errors(207, exc) from None
     data = services.RequestInput(
         note=p.get("tNote"), title=p.text("sTitle"), urgent=bool(p.int("fUrgent", 0)),
         category_id=p.int("xCategory") or None, custom=p.custom(), note_is_html=p.flag("fNoteIsHTML"),
@@ -80,19 +99,21 @@ def private_request_create(p: Params):
         raise validation_errors(207, exc) from None
     if opened := p.int("dtGMTOpened"):  # an import keeps the original time
         req.opened_at = from_unix(opened)
+    send_copies(p, req, next(note for note in req.notes if note.is_initial), wanted)
     return {"xRequest": str(req.id)}
 
 
 @api_method("private.request.update", "request", required=("xRequest",),
             optional=("tNote", "xCategory", "xPersonAssignedTo", "xPerson", "fNoteType", "fNoteIsHTML", "fOpen",
                       "xStatus", "fUrgent", "email_from", "email_staff", "File#_sFilename", "File#_sFileMimeType",
-                      "File#_bFileBody", "reportingTags"))
+                      "File#_bFileBody", "reportingTags", "email_cc", "email_bcc", "email_to"))
 def private_request_update(p: Params):
     workflow.require(p.staff)
     req = find_request(p)
     try:
         uploads, note = p.uploads(), None
         named = notifications.parse_staff_ids(p.text("email_staff"))
+        wanted = note_copies(p, has_note=p.has("tNote") or bool(uploads))
         workflow.update_request(req, p.staff, status_id=p.int("xStatus"), category_id=optional_id(p, "xCategory"),
                                 assigned_to_id=optional_id(p, "xPersonAssignedTo"),
                                 urgent=bool(p.int("fUrgent", 0)) if p.has("fUrgent") else None,
@@ -104,6 +125,7 @@ def private_request_update(p: Params):
                 note = workflow.add_staff_note(req, p.staff, p.get("tNote"), public=note_type_public(p),
                                                is_html=p.flag("fNoteIsHTML"), uploads=uploads,
                                                notify_customer=p.text("email_from") != "0")
+                send_copies(p, req, note, wanted)
         notifications.named(req, named, note, p.staff)
     except Conflict:
         raise ApiError.of(106) from None

@@ -3,19 +3,16 @@ the address book, multiGet and getChanged. Each parses, calls a service in porta
 reply after HelpSpot's manual (its sample responses give the element names)."""
 from datetime import date, datetime
 
-from flask import request as http_request
-
 from ...accounts.models import Staff
 from ...dates import from_unix, to_unix
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import addressbook, categories, merging, responses, services, subscriptions, timelog, workflow
-from ...requests.models import Note, Request
+from ...requests.models import Request
 from ...requests.workspace_models import TimeEvent
 from .. import readable, shapes
 from ..errors import ApiError, error
 from ..registry import Params, api_method
-from .private_requests import find_request
 
 
 def _visible_request(p: Params, name: str = "xRequest") -> Request:
@@ -217,50 +214,6 @@ def private_addressbook_get(p: Params):
     return {"contact": [shapes.row({"xContact": c.id, "sFirstName": c.first_name, "sLastName": c.last_name,
                                     "sEmail": c.email, "sTitle": c.title, "sDescription": c.description,
                                     "fHighlight": c.highlight}) for c in addressbook.contacts(p.staff)]}
-
-
-def _multi_ids(p: Params) -> list[int]:
-    """``xRequest[]=1&xRequest[]=2`` (PHP's array form, query or body), ``xRequest[0]=1``, or ``xRequest=1,2``."""
-    raw = http_request.args.getlist("xRequest[]") + http_request.form.getlist("xRequest[]")
-    raw += [value for name, value in sorted(p.values.items()) if name.startswith("xRequest[") and name != "xRequest[]"]
-    raw += p.text("xRequest").split(",") if p.has("xRequest") else []
-    ids = []
-    for value in raw:
-        number = Params({"v": value}).id("v")
-        if number and number not in ids:
-            ids.append(number)
-    return ids[:100]
-
-
-@api_method("private.request.multiGet", "requests", optional=("xRequest", "xRequest[]", "fRawValues"))
-def private_request_multi_get(p: Params):
-    from .private_requests import private_request_get
-
-    workflow.require(p.staff)
-    ids = _multi_ids(p)
-    if not ids:
-        raise ApiError(error(101, "xRequest"))
-    rows = []
-    for request_id in ids:
-        single = Params({**p.values, "xRequest": str(request_id)}, p.staff)
-        try:
-            req = find_request(single)
-        except ApiError:
-            continue
-        if categories.may_see(p.staff, req):
-            rows.append(private_request_get(single))
-    return {"request": rows}
-
-
-@api_method("private.request.getChanged", "requests", required=("dtGMTChange",))
-def private_request_get_changed(p: Params):
-    workflow.require(p.staff)
-    since = from_unix(p.int("dtGMTChange", 0))
-    query = (db.select(Note.request_id).join(Request, Request.id == Note.request_id)
-             .where(Note.created_at >= since, categories.visible_condition(p.staff))
-             .order_by(Note.request_id, Note.id).limit(10000))
-    return {"xRequest": [str(request_id) for request_id in db.session.execute(query).scalars()]}
-
 
 
 @api_method("private.user.preferences", "preferences")

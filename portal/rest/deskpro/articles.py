@@ -109,7 +109,8 @@ def _count(query) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
 
 
-@route("/articles", "GET", "articles.articles.list")
+@route("/articles", "GET", "articles.articles.list",
+       doc={"items": {"type": "object", "required": ["id", "title", "status"]}})
 def list_articles(caller):
     page = paging()
     query = _listing(caller)
@@ -281,7 +282,8 @@ def _tree(caller) -> list[dict]:
     return rows
 
 
-@route("/article_categories", "GET", "articles.article_categories.list")
+@route("/article_categories", "GET", "articles.article_categories.list",
+       doc={"items": {"type": "object", "required": ["id", "title", "parent"]}})
 def list_categories(caller):
     page = paging(default=50)
     rows = _tree(caller)

@@ -137,7 +137,8 @@ def _run(entry, outer: dict) -> dict:
         return _reply(response)
 
 
-@route("/batch", ("GET", "POST"), "batch.batch.run", reads=True)  # a read-only key may batch its reads
+@route("/batch", ("GET", "POST"), "batch.batch.run", reads=True,
+       doc={"responses": {"200": {"type": "object", "required": ["responses"]}}})  # a read-only key may batch its reads
 def batch(caller):
     entries = _entries()
     outer = {"authorization": request.headers.get("Authorization", ""), "base_url": request.host_url,

@@ -8,15 +8,17 @@
   with nested fields for dotted paths (``message.message`` -> ``fields.message.fields.message``).
 """
 from flask import current_app, jsonify, make_response, request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ...apikeys import services as apikeys
 from ...apikeys.services import KeyRefused
 from ...errors import Conflict, Forbidden, NotFound, Problem
-from ..body import InvalidInput, InvalidJson
+from ..body import InvalidInput, InvalidJson, json_body
 from ..core import Caller, Dialect
 from ..paging import Paging, page_links, total_pages
 
+GET_QUERY_BODY = "X-Deskpro-Api-Get-Query-Body"
 CHALLENGE = 'session,token,key realm="DeskPRO API"'
 MESSAGES_401 = {
     "missing": "No authentication credentials were found in your request.",
@@ -61,6 +63,43 @@ class DeskPro(Dialect):
             raise KeyRefused("token") from None
         return Caller(key, key.staff, "api_token")
 
+    def verb(self, verbs) -> str:
+        """``X-Deskpro-Api-Get-Query-Body: 1`` on a POST (or a GET with a body): a read whose query is the JSON
+        body (HMRC's connector searches ``/people`` that way). The body's values join the query string's."""
+        if request.headers.get(GET_QUERY_BODY, "").strip().lower() in ("1", "true") and "GET" in verbs \
+                and request.method in ("GET", "POST"):
+            query = MultiDict(request.args)
+            for name, value in json_body().items():
+                values = value if isinstance(value, list) else [value]
+                if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+                    raise InvalidInput([(str(name), "invalid_type", "A query value is a string, a number or a "
+                                         "list of them.")])
+                query.setlist(str(name), [str(v) for v in values])
+            request.args = ImmutableMultiDict(query)  # type: ignore[misc]
+            return "GET"
+        return super().verb(verbs)
+
+    def doc_security(self) -> dict:
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`key N:SECRET` (an API key) or `token PERSON_ID:TOKEN` (from POST /api_tokens)."}
+
+    def doc_error(self) -> dict:
+        return ERROR_SCHEMA
+
+    def doc_responses(self, route) -> dict:
+        """The envelope around the route's ``data`` (a page of ``items`` for a collection): 201 for a create,
+        200 or 204 for an update, 200 otherwise."""
+        if "responses" in route.doc:
+            return route.doc["responses"]
+        if "items" in route.doc:
+            return {"200": page_schema(route.doc["items"])}
+        body = envelope_schema(route.doc.get("data", {"type": ["object", "array"]}))
+        if route.tag.endswith(".create"):
+            return {"201": body}
+        if route.tag.endswith(".update"):
+            return {"200": body, "204": None}
+        return {"200": body}
+
     def error_response(self, problem: Problem, exc: BaseException):
         body = {"status": problem.status, "code": CODES.get(problem.status, "error"), "message": problem.message}
         if isinstance(exc, InvalidJson):
@@ -78,6 +117,29 @@ class DeskPro(Dialect):
         response = make_response(jsonify(body), problem.status)
         response.headers.update(problem.headers)
         return response
+
+
+ERROR_SCHEMA = {"type": "object", "required": ["status", "code", "message"],
+                "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
+                               "message": {"type": "string"}, "errors": {"type": "object"}}}
+
+
+def envelope_schema(data: dict) -> dict:
+    return {"type": "object", "required": ["data", "meta", "linked"],
+            "properties": {"data": data, "meta": {"type": "object"}, "linked": {"type": "object"}}}
+
+
+def page_schema(item: dict) -> dict:
+    schema = envelope_schema({"type": "array", "items": item})
+    page = {"type": "object", "required": ["total", "page", "per_page", "total_pages", "pagination"],
+            "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
+                           "per_page": {"type": "integer"}, "total_pages": {"type": "integer"},
+                           "pagination": {"type": "object", "required": ["total", "count", "per_page",
+                                                                         "current_page", "total_pages"]}}}
+    links = {"type": "object", "required": ["first", "prev", "next", "last", "self"]}
+    schema["properties"] = {**schema["properties"], "meta": page, "links": links}
+    schema["required"] = [*schema["required"], "links"]
+    return schema
 
 
 def field_errors(problems) -> dict:

@@ -97,7 +97,7 @@ def _agents():
     return query
 
 
-@route("/agents", "GET", "agents.agents.list")
+@route("/agents", "GET", "agents.agents.list", doc={"items": {"type": "object"}})
 def list_agents(caller):
     workflow.require(caller.staff)
     page = paging()
@@ -151,7 +151,7 @@ def label(tag: RequestTag, counts: dict[int, int]) -> dict:
     return {"id": tag.id, "label": tag.name, "title": tag.name, "tickets_count": counts.get(tag.id, 0)}
 
 
-@route("/labels", "GET", "labels.labels.list")
+@route("/labels", "GET", "labels.labels.list", doc={"items": {"type": "object"}})
 def list_labels(caller):
     """Every request tag (a ticket's ``labels``), by name, with how many tickets carry it."""
     workflow.require(caller.staff)

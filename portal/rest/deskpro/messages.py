@@ -12,10 +12,18 @@ from ...requests.models import Note, Request
 from ...text import plain_to_html, strip_tags
 from ..body import Input, from_service, json_body
 from ..paging import paging
+from . import blobs
 from .dialect import collection, created, date, envelope, route
 from .tickets import MAX_MESSAGE, _get
 
 PREVIEW = 200
+MESSAGE = {"type": "object",
+           "required": ["id", "ticket", "person", "message", "message_full", "message_preview_text", "is_agent_note",
+                        "date_created", "attachments"],
+           "properties": {"id": {"type": "integer"}, "ticket": {"type": "integer"},
+                          "person": {"type": ["integer", "null"]}, "message": {"type": "string"},
+                          "is_agent_note": {"enum": [0, 1]}, "attachments": {"type": "array", "items": {
+                              "type": "object", "required": ["id", "filename"]}}}}
 
 
 def message(note: Note, customer_id: int | None) -> dict:
@@ -41,7 +49,7 @@ def _notes(req: Request):
             .options(selectinload(Note.attachments)).order_by(Note.created_at, Note.id))
 
 
-@route("/tickets/<int:ticket_id>/messages", "GET", "tickets.messages.list")
+@route("/tickets/<int:ticket_id>/messages", "GET", "tickets.messages.list", doc={"items": MESSAGE})
 def list_messages(caller, ticket_id):
     req = _get(caller, ticket_id)
     page = paging()
@@ -52,7 +60,7 @@ def list_messages(caller, ticket_id):
     return collection([message(note, customer) for note in rows], page, total)
 
 
-@route("/tickets/<int:ticket_id>/messages/<int:message_id>", "GET", "tickets.messages.get")
+@route("/tickets/<int:ticket_id>/messages/<int:message_id>", "GET", "tickets.messages.get", doc={"data": MESSAGE})
 def get_message(caller, ticket_id, message_id):
     req = _get(caller, ticket_id)
     note = db.session.execute(_notes(req).where(Note.id == message_id)).scalar_one_or_none()
@@ -74,7 +82,7 @@ def _from_customer(body: Input, req: Request) -> bool:
     return False
 
 
-@route("/tickets/<int:ticket_id>/messages", ("POST", "PUT"), "tickets.messages.create")
+@route("/tickets/<int:ticket_id>/messages", ("POST", "PUT"), "tickets.messages.create", doc={"data": MESSAGE})
 def create_message(caller, ticket_id):
     req = _get(caller, ticket_id)
     body = Input(json_body())
@@ -82,15 +90,15 @@ def create_message(caller, ticket_id):
     is_html = body.text("format", default="html") == "html"
     is_note = body.boolean("is_note")
     by_customer = _from_customer(body, req)
-    if body.raw("attachments"):
-        body.problem("attachments", "not_supported", "Attachments through the API come later.")
+    files = blobs.uploads(body, caller.staff)
     body.done()
     try:
         if by_customer:
             workflow.require(caller.staff)
-            note = services.add_customer_update(req, strip_tags(text) if is_html else text)
+            note = services.add_customer_update(req, strip_tags(text) if is_html else text, files)
         else:
-            note = workflow.add_staff_note(req, caller.staff, text, public=not is_note, is_html=is_html)
+            note = workflow.add_staff_note(req, caller.staff, text, public=not is_note, is_html=is_html,
+                                           uploads=files)
     except ValidationFailed as exc:
         raise from_service(exc, {"note": "message", "update": "message"}) from None
     return created(message(note, _customer_id(req)), f"tickets/{req.id}/messages/{note.id}")

@@ -33,7 +33,7 @@ def person(customer: Customer, counts: dict[str, int] | None = None) -> dict:
             "tickets_count": counts.get(customer.email, 0), "fields": {}}
 
 
-@route("/people", "GET", "people.people.list")
+@route("/people", "GET", "people.people.list", doc={"items": {"type": "object", "required": ["id", "primary_email"]}})
 def list_people(caller):
     workflow.require(caller.staff)
     page = paging()

@@ -11,16 +11,29 @@ from flask import request
 from ...accounts.models import Customer, Staff
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
-from ...requests import categories, queue, services, workflow
+from ...requests import categories, details, queue, services, workflow
 from ...requests import tags as request_tags
 from ...requests.models import STATUS_SPAM, VIA_WEB_SERVICE, Category, Request, RequestTag, request_tag_link
 from ..body import Input, InvalidInput, from_service, json_body
 from ..paging import paging
-from . import lookups, people
+from . import blobs, lookups, people
 from .dialect import collection, created, date, envelope, route, updated
 from .me import agent
 
 URGENT_FROM = 5
+NULLABLE_INT, NULLABLE_TEXT = {"type": ["integer", "null"]}, {"type": ["string", "null"]}
+TICKET = {"type": "object",
+          "required": ["id", "ref", "subject", "status", "hidden_status", "urgency", "department", "category",
+                       "person", "person_email", "agent", "labels", "cc", "fields", "date_created", "date_status"],
+          "properties": {"id": {"type": "integer"}, "ref": {"type": "string"}, "subject": {"type": "string"},
+                         "status": {"enum": ["awaiting_agent", "awaiting_user", "resolved", "hidden"]},
+                         "hidden_status": {"enum": [None, "deleted", "spam"]}, "urgency": {"type": "integer"},
+                         "department": NULLABLE_INT, "category": NULLABLE_INT, "person": NULLABLE_INT,
+                         "person_email": NULLABLE_TEXT, "agent": NULLABLE_INT,
+                         "labels": {"type": "array", "items": {"type": "string"}}, "cc": {"type": "array"},
+                         "fields": {"type": "object", "additionalProperties": {
+                             "type": "object", "required": ["aliases", "value"]}},
+                         "date_created": NULLABLE_TEXT, "date_status": NULLABLE_TEXT}}
 OPEN_STATUSES = ("awaiting_agent", "awaiting_user", "pending")
 CLOSED_STATUSES = ("resolved", "archived")
 HIDDEN_STATUSES = ("hidden", "hidden.deleted", "hidden.spam")
@@ -164,7 +177,7 @@ def _count(query) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
 
 
-@route("/tickets", "GET", "tickets.tickets.list")
+@route("/tickets", "GET", "tickets.tickets.list", doc={"items": TICKET})
 def list_tickets(caller):
     workflow.require(caller.staff)
     page = paging()
@@ -190,7 +203,7 @@ def count_tickets(caller):
         "hidden": _count(query.where(Request.status_id == STATUS_SPAM))}})
 
 
-@route("/tickets/<int:ticket_id>", "GET", "tickets.tickets.get")
+@route("/tickets/<int:ticket_id>", "GET", "tickets.tickets.get", doc={"data": TICKET})
 def get_ticket(caller, ticket_id):
     names = _includes()
     data = ticket(_get(caller, ticket_id))
@@ -293,7 +306,7 @@ def _custom(body: Input) -> dict[int, str]:
     return values
 
 
-@route("/tickets", ("POST", "PUT"), "tickets.tickets.create")
+@route("/tickets", ("POST", "PUT"), "tickets.tickets.create", doc={"data": TICKET})
 def create_ticket(caller):
     workflow.require(caller.staff)
     body = Input(json_body())
@@ -302,15 +315,14 @@ def create_ticket(caller):
     message = body.object("message")
     if message is None:
         body.problem("message", "required", "This value should not be blank.")
-        note, is_html, is_note = "", False, False
+        note, is_html, is_note, files = "", False, False, []
     else:
         note = message.text("message", required=True, max_length=MAX_MESSAGE)
         is_html = message.text("format", default="html") == "html"
         is_note = message.boolean("is_note")
-        for name in ("person", "attachments"):
-            if message.raw(name):
-                message.problem(name, "not_supported", "Messages are written by the key's agent, without "
-                                "attachments, for now.")
+        if message.raw("person"):
+            message.problem("person", "not_supported", "A ticket's first message is written by the key's agent.")
+        files = blobs.uploads(message, caller.staff)
     category = body.integer("department") or body.integer("category")
     agent = body.integer("agent")
     urgent = _urgent(body)
@@ -321,7 +333,7 @@ def create_ticket(caller):
     data = services.RequestInput(note=note, title=subject, urgent=bool(urgent), category_id=category,
                                  custom=custom, note_is_html=is_html, opened_via=VIA_WEB_SERVICE, **person)
     try:
-        req = services.create_request(data, staff=caller.staff, public_only=False, check_spam=False,
+        req = services.create_request(data, files, staff=caller.staff, public_only=False, check_spam=False,
                                       note_public=not is_note, notify_customer=False)
         workflow.update_request(req, caller.staff, assigned_to_id=agent if agent is not None else ...,
                                 tags=request_tags.named(labels) if labels else None)
@@ -331,7 +343,7 @@ def create_ticket(caller):
     return created(ticket(req), f"tickets/{req.id}")
 
 
-@route("/tickets/<int:ticket_id>", ("PUT", "POST"), "tickets.tickets.update")
+@route("/tickets/<int:ticket_id>", ("PUT", "POST"), "tickets.tickets.update", doc={"data": TICKET})
 def update_ticket(caller, ticket_id):
     req = _get(caller, ticket_id)
     body = Input(json_body())
@@ -339,9 +351,13 @@ def update_ticket(caller, ticket_id):
     agent = body.integer("agent")
     urgent = _urgent(body)
     status = _read_status(body)
-    for name in ("subject", "person", "fields", "message"):
-        if body.raw(name) is not None:
-            body.problem(name, "not_supported", "This cannot be changed through the API yet.")
+    if body.raw("message") is not None:
+        body.problem("message", "not_supported", "Add messages with POST /tickets/{id}/messages.")
+    subject = body.text("subject") if body.has("subject") else None
+    if body.has("subject") and not (subject or "").strip():
+        body.problem("subject", "required", "This value should not be blank.")
+    contact = {k: v for k, v in _person(body).items() if v} if body.raw("person") or body.has("person_email") else None
+    custom = _custom(body) if body.has("fields") else None
     labels = _labels(body)
     body.done()
     changing = {name for name in ("department", "category", "agent") if body.has(name)}
@@ -351,6 +367,7 @@ def update_ticket(caller, ticket_id):
             category_id=(category or None) if changing & {"department", "category"} else ...,
             assigned_to_id=(agent or None) if "agent" in changing else ...,
             tags=request_tags.named(labels) if labels is not None else None)
+        details.edit(req, caller.staff, title=subject, contact=contact, custom=custom)
         _status_change(caller, req, status)
     except ValidationFailed as exc:
         raise _names(exc) from None

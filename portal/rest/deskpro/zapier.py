@@ -13,7 +13,7 @@ def subscription(row) -> dict:
     return {"id": row.id, "target_url": row.target_url, "event": row.event, "date_created": date(row.created_at)}
 
 
-@route("/apps/zapier/ping", "GET", "apps.zapier.ping")
+@route("/apps/zapier/ping", "GET", "apps.zapier.ping", doc={"responses": {"200": {"type": "array", "maxItems": 0}}})
 def ping(caller):
     response = make_response("[]", 200)
     response.mimetype = "application/json"

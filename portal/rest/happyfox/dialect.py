@@ -42,6 +42,12 @@ class HappyFox(Dialect):
         _limit(caller.key, writes=route.writes)
         return caller
 
+    def doc_security(self) -> dict:
+        return {"type": "http", "scheme": "basic", "description": "User: the key's number N; password: SECRET."}
+
+    def doc_error(self) -> dict:
+        return {"type": "object", "required": ["error"], "properties": {"error": {}}}
+
     def error_response(self, problem: Problem, exc: BaseException):
         status = problem.status
         body: dict = {"error": problem.message}
