@@ -69,6 +69,9 @@ class Results:
     per_page: int = 20
     suggestion: str | None = None  # "did you mean" (only worked out when nothing matched)
     query: str = ""
+    # Set when these are the results of a forgiving retry (``forgiving``): what was typed. ``query`` is
+    # then what the retry searched for, as shown in "Showing results for X. Search instead for Y".
+    typed: str | None = None
     # Exact with numpy ranking (ranking.py). On Whoosh's path (NOT, an index built before PackedPositions)
     # counting stops at COUNT_BOUND matches: beyond that, ``total`` is extrapolated (never below what was
     # seen) and this is True. The hits of the page asked for are always real matches in rank order.
@@ -94,14 +97,34 @@ def _page_args(page: int, per_page: int) -> tuple[int, int]:
 
 
 def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hit, prefix=False,
-         spelling=("title", "body"), count=True):
+         spelling=("title", "body"), count=True, forgive: int = 0):
+    """``forgive``: a search finding fewer than this many hits is retried with forgiving words
+    (``forgiving``); the retry's results replace it when they hold more hits."""
+    found = _search(kind, q, fields, page=page, per_page=per_page, hidden=hidden, make_hit=make_hit,
+                    prefix=prefix, spelling=spelling, count=count, forgiven=forgive > 0)
+    results, retry_text = found
+    if retry_text is None or results.total >= forgive:
+        return results
+    retried, _ = _search(kind, retry_text, fields, page=page, per_page=per_page, hidden=hidden,
+                         make_hit=make_hit, spelling=spelling, count=count, forgiven=False)
+    if retried.total <= results.total:
+        return results
+    retried.typed, retried.suggestion = results.query, None
+    retried.query = shown_query(results.query, retry_text)
+    return retried
+
+
+def _search(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hit, prefix=False,
+            spelling=("title", "body"), count=True, forgiven=False):
+    """(results, the forgiving retry's query text or None). ``forgiven``: work out that text when
+    the search finds next to nothing (it costs a walk of the spelling words)."""
     page, per_page = _page_args(page, per_page)
     q = (q or "").strip()[:200]
     empty = Results([], 0, page, per_page, query=q)
     with _index().searcher(kind) as searcher:
         query = parse(q, fields, searcher.schema, prefix_last=prefix)
         if query is None:
-            return empty
+            return empty, None
         hidden_docs = hidden_of(searcher) if hidden is not None else frozenset()
         start, wanted = (page - 1) * per_page, page * per_page
         # numpy ranking (ranking.py) when the query is made of what it knows, else Whoosh's own search.
@@ -116,7 +139,9 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hi
         hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in hits]
         # Only a search that found nothing asks "did you mean" (a known word never gets a correction).
         suggestion = None if prefix or total else correct(searcher, q, spelling, hidden_docs)
-    return Results(hits, total, page, per_page, suggestion=suggestion, query=q, total_is_estimate=estimate)
+        retry = forgiving(searcher, q, spelling, hidden_docs) if forgiven and total < FEW else None
+    return (Results(hits, total, page, per_page, suggestion=suggestion, query=q, total_is_estimate=estimate),
+            retry)
 
 
 def _page_hit(hit, snippet) -> Hit:
@@ -125,11 +150,12 @@ def _page_hit(hit, snippet) -> Hit:
                chapter_id=hit["chapter_id"], posted_at=hit.get("updated_at"))
 
 
-def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
+def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None, forgive: int = 0) -> Results:
     """Knowledge-book pages, best match first. Customers see only public pages in visible chapters of
-    public books. Raises SearchUnavailable."""
+    public books. ``forgive``: retry with forgiving words below this many hits (FEW for people, 1 for the
+    API: only when nothing matched). Raises SearchUnavailable."""
     return _run("kb", q, KB_FIELDS, page=page, per_page=per_page, hidden=None if staff else HIDDEN,
-                make_hit=_page_hit)
+                make_hit=_page_hit, forgive=forgive)
 
 
 def _topic_hit(hit, snippet) -> Hit:
@@ -137,17 +163,23 @@ def _topic_hit(hit, snippet) -> Hit:
                forum_id=hit["forum_id"], forum_name=hit.get("forum", ""), posted_at=hit.get("posted_at"))
 
 
-def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
+def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None, forgive: int = 0) -> Results:
     """Topics whose title or visible posts match (one document per topic). Customers see no private
-    forum; held spam is never indexed. Raises SearchUnavailable."""
+    forum; held spam is never indexed. ``forgive`` as for ``search_kb``. Raises SearchUnavailable."""
     return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, hidden=None if staff else HIDDEN,
-                make_hit=_topic_hit, spelling=("title",))
+                make_hit=_topic_hit, spelling=("title",), forgive=forgive)
 
 
 def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:
     """KB pages for what a customer is typing on the request form (the last word may be unfinished).
     Raises SearchUnavailable."""
     return _run("kb", text, KB_FIELDS, page=1, per_page=limit, hidden=HIDDEN, make_hit=_page_hit,
+                prefix=True, count=False).hits
+
+
+def suggest_topics(text: str, *, limit: int = 5) -> list[Hit]:
+    """Forum topics for what a customer is typing (as ``suggest_pages``). Raises SearchUnavailable."""
+    return _run("forums", text, FORUM_FIELDS, page=1, per_page=limit, hidden=HIDDEN, make_hit=_topic_hit,
                 prefix=True, count=False).hits
 
 
@@ -374,3 +406,78 @@ def _nearest(leaves, word: str, fields, hidden=frozenset()) -> str | None:
     if not candidates:
         return None
     return min(candidates, key=lambda term: (candidates[term][0], -candidates[term][1], term))
+
+
+# Forgiving retries -------------------------------------------------------------------------------------
+
+FEW = 3            # a person's search finding fewer hits than this is retried with forgiving words
+EXPANSIONS = 6     # words tried in place of one typed word
+PREFIX_SCAN = 400  # spelling words read for one typed prefix (a short prefix would otherwise read thousands)
+
+
+def tolerance(word: str) -> int:
+    """The edit distance a typed word may be off by: none below 4 letters, 1 up to 7, 2 beyond."""
+    return 0 if len(word) < 4 else 1 if len(word) <= 7 else 2
+
+
+def forgiving(searcher, text: str, fields=("title", "body"), hidden=frozenset()) -> str | None:
+    """``text`` with each unquoted word of 3 letters or more replaced by ``(word OR near1 OR ...)``: the
+    spelling words within its ``tolerance`` and those it begins (``cert`` -> ``certificate``), nearest
+    and most frequent first, only words of documents the viewer may see. None when no word has any."""
+    reader = searcher.reader()
+    leaves = reader.leaf_readers()
+    changed, out = False, []
+    for token in _TOKEN.findall(text):
+        word = token.lower()
+        if token.startswith('"') or token in _OPERATORS or len(word) < 3 or not word.isalpha():
+            out.append(token)
+            continue
+        near = [w for w in _near_words(leaves, word, fields, hidden) if w != word]
+        if near:
+            changed = True
+            out.append("(" + " OR ".join([word, *near]) + ")")
+        else:
+            out.append(token)
+    return " ".join(out) if changed else None
+
+
+def shown_query(typed: str, retry: str) -> str:
+    """What a forgiving retry searched for, as a person reads it: each group's first forgiving word."""
+    return re.sub(r"\((\w+) OR (\w+)[^)]*\)", lambda m: m.group(2), retry) if retry else typed
+
+
+def _near_words(leaves, word: str, fields, hidden) -> list[str]:
+    scored: dict[str, list[int]] = {}  # word -> [distance, -frequency]
+    distance = tolerance(word)
+    for leaf, _offset in leaves:
+        for field in fields:
+            if field not in leaf.schema or not leaf.schema[field].separate_spelling():
+                continue
+            spell = leaf.schema[field].spelling_fieldname(field)
+            found = [(term, 0) for term in _prefixed(leaf, spell, word)]
+            if distance:
+                found += [(term, 1) for term in leaf.terms_within(field, word, distance, prefix=1)]
+            for term, far in found:
+                if term == word:
+                    continue
+                frequency = leaf.doc_frequency(spell, term) or 1
+                entry = scored.setdefault(term, [far, 0])
+                entry[0] = min(entry[0], far)
+                entry[1] -= frequency
+    ranked = sorted(scored, key=lambda term: (scored[term][0], scored[term][1], term))
+    return [term for term in ranked if _seen_by_viewer(leaves, term, fields, hidden)][:EXPANSIONS]
+
+
+def _prefixed(leaf, spell: str, word: str):
+    for n, term in enumerate(leaf.expand_prefix(spell, word)):
+        if n >= PREFIX_SCAN:
+            break
+        yield term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _seen_by_viewer(leaves, term: str, fields, hidden) -> bool:
+    if not hidden:
+        return True
+    stems = [token.text for token in ANALYZER(term)]
+    return bool(stems) and any(_visible_frequency(leaf, offset, field, stems[0], hidden, stop_at=1)
+                               for field in fields for leaf, offset in leaves if field in leaf.schema)
