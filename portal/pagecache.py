@@ -122,7 +122,10 @@ def eligible(api: bool = False) -> bool:
                    and not current_user.is_authenticated)
 
 
-_KEPT_HEADERS = {"content-type", "x-robots-tag", "referrer-policy", "cache-control", "x-helpspot-api"}
+# x-portico-search-outcome: what a search found (deflection.searches counts it on every reply, cached or
+# not, and takes the header off).
+_KEPT_HEADERS = {"content-type", "x-robots-tag", "referrer-policy", "cache-control", "x-helpspot-api",
+                 "x-portico-search-outcome"}
 
 
 def serve(key, scopes: tuple[str, ...], produce):

@@ -1,5 +1,6 @@
 """Counting what people searched for that found nothing, or found something only when forgiven."""
 import re
+from urllib.parse import quote, unquote
 
 from sqlalchemy.exc import IntegrityError
 
@@ -46,3 +47,23 @@ def count_search(typed: str, total: int, forgiven: bool) -> None:
 def most_missed(outcome: str = "none", limit: int = 20) -> list[SearchCount]:
     return list(db.session.scalars(db.select(SearchCount).where(SearchCount.outcome == outcome)
                                    .order_by(SearchCount.count.desc(), SearchCount.last_seen.desc()).limit(limit)))
+
+
+OUTCOME_HEADER = "X-Portico-Search-Outcome"
+
+
+def mark_reply(response, typed: str, total: int, forgiven: bool) -> None:
+    """Say on the search page's reply what to count (kept with it by the page cache, so a search answered
+    from the cache is counted too; ``count_from_reply`` takes it off)."""
+    outcome = "fuzzy" if forgiven else "none" if total == 0 else None
+    if outcome:
+        response.headers[OUTCOME_HEADER] = f"{outcome}:{quote(typed)}"
+
+
+def count_from_reply(response):
+    """``after_request`` of the search pages: count what ``mark_reply`` said, and never send the header."""
+    said = response.headers.pop(OUTCOME_HEADER, None)
+    if said and response.status_code == 200:
+        outcome, _, typed = said.partition(":")
+        count_search(unquote(typed), 0, outcome == "fuzzy")
+    return response

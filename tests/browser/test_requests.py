@@ -2,7 +2,6 @@
 updates it, in a real Chromium, starting from the home page and following links."""
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
