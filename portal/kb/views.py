@@ -6,9 +6,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from .. import files, settings
 from ..auth import current_staff
+from ..errors import Conflict, ValidationFailed
+from ..forms import errors_by_field
 from ..forums import services as forums
 from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
+from ..unit_of_work import abandon
+from . import feedback as page_feedback
 from . import services as kb
 
 bp = Blueprint("kb", __name__)
@@ -79,12 +83,42 @@ def vote(page_id):
     if answer not in ("yes", "no"):
         abort(400, "Choose Yes or No.")
     voter = _voter() or secrets.token_urlsafe(24)
-    if not kb.vote(page, answer == "yes", voter):  # a counted vote: the page itself thanks the voter
+    counted = kb.vote(page, answer == "yes", voter)
+    if not counted:  # a counted vote: the page itself thanks the voter
         flash("You have already rated this page. Thank you!", "info")
-    response = redirect(url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote"), 303)
+    if counted and answer == "no":  # optionally, what was missing
+        response = redirect(url_for("kb.feedback", page_id=page.id), 303)
+    else:
+        response = redirect(url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote"), 303)
     response.set_cookie(VOTER_COOKIE, voter, max_age=_TEN_YEARS, httponly=True, samesite="Lax",
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     return response
+
+
+@bp.route("/kb/pages/<int:page_id>/feedback", methods=["GET", "POST"])
+def feedback(page_id):
+    """After "Not helpful": what was missing (a reason and a short text), once per visitor per page."""
+    page = visible(kb.get_page, page_id)
+    voter = _voter()
+    back = url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote")
+    if voter is None or page_feedback.given(page.id, voter):
+        return redirect(back, 303)  # only a visitor who voted, and only once
+    values, errors, status = {"reason": "", "text": ""}, {}, 200
+    if request.method == "POST":
+        values = {"reason": request.form.get("reason", ""), "text": request.form.get("text", "")}
+        try:
+            page_feedback.give(page, voter, values["reason"], values["text"])
+        except ValidationFailed as exc:
+            abandon()
+            errors, status = errors_by_field(exc), 400
+        except Conflict as exc:
+            flash(exc.message, "info")
+            return redirect(back, 303)
+        else:
+            flash("Thank you: the people who write these pages will read it.", "success")
+            return redirect(back, 303)
+    return render_template("kb/feedback.html", page=page, book=page.chapter.book, reasons=page_feedback.REASONS,
+                           values=values, errors=errors, back=back), status
 
 
 def _voter() -> str | None:
