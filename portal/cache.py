@@ -49,7 +49,7 @@ TABLE_SCOPES = {
     "topic_subscription": (),  # reply subscriptions: on no page at all
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
     # Deflection events, searches counted and page feedback: staff pages only (never cached).
-    "deflection_event": (), "deflection_week": (), "search_count": (), "page_feedback": (),
+    "deflection_event": (), "deflection_week": (), "search_count": (), "page_feedback": (), "page_view": (),
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 

@@ -1,5 +1,6 @@
-"""deflection_event, deflection_week, search_count and page_feedback: suggestions measured, searches that
-found nothing counted, and what readers say a page was missing
+"""deflection_event, deflection_week, search_count, page_feedback and page_view: suggestions measured,
+searches that found nothing counted, what readers say a page was missing, page views per day; an index on
+request.closed_at for the dashboard's closed-per-day counts
 
 Revision ID: dfl_0009
 Revises: webhooks_0008
@@ -74,9 +75,25 @@ def upgrade():
     sa.UniqueConstraint('page_id', 'voter', name='uq_page_feedback_page_voter')
     )
     op.create_index('ix_page_feedback_open', 'page_feedback', ['page_id', 'handled'], unique=False)
+    op.create_table('page_view',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['page_id'], ['page.id'], name=op.f('fk_page_view_page_id_page'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_page_view')),
+    sa.UniqueConstraint('page_id', 'day', name='uq_page_view_page_day')
+    )
+    op.create_index('ix_page_view_day', 'page_view', ['day', 'page_id'], unique=False)
+    with op.batch_alter_table('request', schema=None) as batch_op:
+        batch_op.create_index('ix_request_closed_at', ['closed_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('request', schema=None) as batch_op:
+        batch_op.drop_index('ix_request_closed_at')
+    op.drop_index('ix_page_view_day', table_name='page_view')
+    op.drop_table('page_view')
     op.drop_index('ix_page_feedback_open', table_name='page_feedback')
     op.drop_table('page_feedback')
     op.drop_index('ix_search_count_top', table_name='search_count')

@@ -4,7 +4,7 @@ No personal data: a visit is a random token made when a customer starts typing o
 one and is dropped when its events are rolled up); categories and pages are ids."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..dates import utcnow
@@ -71,3 +71,17 @@ class SearchCount(Model):
         UniqueConstraint("outcome", "words", name="uq_search_count_outcome_words"),
         Index("ix_search_count_top", "outcome", "count"),
     )
+
+
+class PageView(Model):
+    """Views of a knowledge-book page per day (counted even when the page came from the page cache)."""
+
+    __tablename__ = "page_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("page_id", "day", name="uq_page_view_page_day"),
+                      Index("ix_page_view_day", "day", "page_id"))

@@ -2,10 +2,11 @@
 import re
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 
 from .. import files, settings
 from ..auth import current_staff
+from ..deflection import health
 from ..errors import Conflict, ValidationFailed
 from ..forms import errors_by_field
 from ..forums import services as forums
@@ -17,6 +18,7 @@ from . import services as kb
 
 bp = Blueprint("kb", __name__)
 bp.before_request(login_gate)
+bp.after_request(health.count_view_from_reply)  # page views, cached replies included
 
 VOTER_COOKIE = "portico_voter"
 _VOTER_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -71,8 +73,11 @@ def page(page_id, slug=None):
     if moved := canonical_redirect("kb.page", slug, page.slug, page_id=page.id):
         return moved
     previous, following = kb.neighbours(page)
-    return render_template("kb/page.html", page=page, book=page.chapter.book, related=kb.visible_related(page),
-                           previous=previous, next=following, voted=kb.has_voted(page.id, _voter()))
+    response = make_response(render_template("kb/page.html", page=page, book=page.chapter.book,
+                                             related=kb.visible_related(page), previous=previous, next=following,
+                                             voted=kb.has_voted(page.id, _voter())))
+    health.mark_view(response, page.id)
+    return response
 
 
 @bp.post("/kb/pages/<int:page_id>/vote")

@@ -4,10 +4,13 @@ from flask_login import login_user, logout_user
 
 from ..accounts import services as accounts
 from ..auth import current_staff, safe_next, staff_required
+from ..deflection import charts
+from ..deflection import dashboard as help_desk
 from ..extensions import db
 from ..forums.models import Post
 from ..requests import queue as request_queue
 from ..unit_of_work import keep
+from ..urls import whole_number
 from .views import bp
 
 
@@ -53,4 +56,8 @@ def dashboard():
     held = None
     if staff.can("forums"):
         held = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.spam.is_(True)))
-    return render_template("staff/dashboard.html", counts=counts, held=held)
+    days = whole_number(request.args.get("days"))
+    figures = help_desk.figures(days or 30) if staff.can("requests") else None
+    return render_template("staff/dashboard.html", counts=counts, held=held, figures=figures,
+                           ranges=help_desk.RANGES, chart_bars=charts.bars, chart_line=charts.line,
+                           hours=help_desk.readable)
