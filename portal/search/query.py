@@ -13,13 +13,19 @@ unfinished (it also matches as a prefix). Field names, wildcards, ranges and boo
 plain words: they could only make a query slow, and visibility is enforced regardless.
 Raises SearchUnavailable (503) when the index is missing or damaged.
 """
+import bisect
+import itertools
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app
 from markupsafe import Markup, escape
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from whoosh.lang.porter import stem
 from whoosh.qparser import (
     AndGroup,
@@ -138,8 +144,9 @@ def _search(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make
         matcher = Matcher(query)
         hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in hits]
         # Only a search that found nothing asks "did you mean" (a known word never gets a correction).
-        suggestion = None if prefix or total else correct(searcher, q, spelling, hidden_docs)
         retry = forgiving(searcher, q, spelling, hidden_docs) if forgiven and total < FEW else None
+        # A forgiving retry replaces "did you mean" (it is worked out from the same spelling words).
+        suggestion = None if prefix or total or retry else correct(searcher, q, spelling, hidden_docs)
     return (Results(hits, total, page, per_page, suggestion=suggestion, query=q, total_is_estimate=estimate),
             retry)
 
@@ -447,32 +454,59 @@ def shown_query(typed: str, retry: str) -> str:
 
 
 def _near_words(leaves, word: str, fields, hidden) -> list[str]:
-    scored: dict[str, list[int]] = {}  # word -> [distance, -frequency]
+    scored: dict[str, list[int]] = {}  # word -> [0 for a longer word it begins, else 1; -frequency]
     distance = tolerance(word)
     for leaf, _offset in leaves:
         for field in fields:
             if field not in leaf.schema or not leaf.schema[field].separate_spelling():
                 continue
             spell = leaf.schema[field].spelling_fieldname(field)
-            found = [(term, 0) for term in _prefixed(leaf, spell, word)]
+            words = _segment_words(leaf, spell)
+            start = bisect.bisect_left(words, word)
+            found = [(term, 0) for term in itertools.islice(words, start, start + PREFIX_SCAN)
+                     if term.startswith(word)]
             if distance:
-                found += [(term, 1) for term in leaf.terms_within(field, word, distance, prefix=1)]
+                # Same first letter (as Whoosh's corrector), within the edit distance (OSA: a swap of two
+                # neighbouring letters is one edit).
+                bucket = words[bisect.bisect_left(words, word[0]):bisect.bisect_left(words, chr(ord(word[0]) + 1))]
+                found += [(term, 1) for term, _, _ in process.extract_iter(
+                    word, bucket, scorer=OSA.distance, score_cutoff=distance)]
             for term, far in found:
                 if term == word:
                     continue
-                frequency = leaf.doc_frequency(spell, term) or 1
                 entry = scored.setdefault(term, [far, 0])
                 entry[0] = min(entry[0], far)
-                entry[1] -= frequency
+                entry[1] -= leaf.doc_frequency(spell, term) or 1
     ranked = sorted(scored, key=lambda term: (scored[term][0], scored[term][1], term))
-    return [term for term in ranked if _seen_by_viewer(leaves, term, fields, hidden)][:EXPANSIONS]
-
-
-def _prefixed(leaf, spell: str, word: str):
-    for n, term in enumerate(leaf.expand_prefix(spell, word)):
-        if n >= PREFIX_SCAN:
+    chosen: list[str] = []
+    for term in ranked:
+        if len(chosen) == EXPANSIONS:
             break
-        yield term.decode("utf-8") if isinstance(term, bytes) else term
+        if _seen_by_viewer(leaves, term, fields, hidden):
+            chosen.append(term)
+    return chosen
+
+
+_SEGMENT_WORDS: "OrderedDict[tuple, list[str]]" = OrderedDict()
+_SEGMENT_WORDS_KEPT = 64
+_SEGMENT_WORDS_LOCK = threading.Lock()
+
+
+def _segment_words(leaf, spell: str) -> list[str]:
+    """The sorted spelling words of one index segment's field, read once: a segment never changes (a
+    commit adds segments, a merge replaces them), so they are kept per segment id, the most recent 64."""
+    key = (leaf.segment().segment_id(), spell)
+    with _SEGMENT_WORDS_LOCK:
+        words = _SEGMENT_WORDS.get(key)
+        if words is not None:
+            _SEGMENT_WORDS.move_to_end(key)
+            return words
+    words = [term.decode("utf-8") if isinstance(term, bytes) else term for term in leaf.lexicon(spell)]
+    with _SEGMENT_WORDS_LOCK:
+        _SEGMENT_WORDS[key] = words
+        while len(_SEGMENT_WORDS) > _SEGMENT_WORDS_KEPT:
+            _SEGMENT_WORDS.popitem(last=False)
+    return words
 
 
 def _seen_by_viewer(leaves, term: str, fields, hidden) -> bool:
