@@ -37,7 +37,7 @@ class BrokenLink:
 def lowest_rated(limit: int = LIMIT) -> list[tuple[Page, float]]:
     votes = Page.helpful + Page.not_helpful
     share = Page.not_helpful * 1.0 / votes
-    rows = db.session.execute(select(Page, share).where(votes >= MIN_VOTES)
+    rows = db.session.execute(select(Page, share).where(votes >= MIN_VOTES, Page.not_helpful > 0)
                               .order_by(share.desc(), votes.desc(), Page.id).limit(limit))
     return [(page, float(value)) for page, value in rows]
 

@@ -125,6 +125,12 @@ def test_content_health_lists_what_needs_attention(app, client, make_staff, staf
     client.get("/search?q=unicorns")
     with app.test_request_context():
         assert [(p.name, share) for p, share in health.lowest_rated()] == [("Disliked", 0.9), ("Liked", 0.1)]
+        liked_row = db.session.scalar(db.select(Page).where(Page.name == "Liked"))
+        liked_row.not_helpful = 0
+        db.session.flush()
+        assert [p.name for p, _ in health.lowest_rated()] == ["Disliked"]  # never "0 % not helpful"
+        liked_row.not_helpful = 1
+        db.session.flush()
         assert [p.name for p in health.stale()] == ["Ancient"]
         assert [(p.name, views) for p, views in health.most_viewed()] == [("Liked", 3)]
         assert {(b.page.name, b.kind, b.target_id) for b in health.broken_links()} == {
