@@ -13,8 +13,9 @@ def _frame(title: str, peak: int, labels: list[str], body: list[str]) -> Markup:
              f"<title>{escape(title)}</title>"]
     for fraction in (0, 0.5, 1) if peak >= 2 else (0, 1):  # grid lines with the value they stand for
         y = TOP + plot_h * (1 - fraction)
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/><text class="axis" '
-                     f'x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{round(peak * fraction)}</text>')
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+                     f'<text class="axis" x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">'
+                     f'{round(peak * fraction)}</text>')
     step = max(1, len(labels) // 8)
     slot = PLOT_W / max(1, len(labels))
     for i in range(0, len(labels), step):
