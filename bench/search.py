@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=5_000)
     parser.add_argument("--queries", type=int, default=200, help="queries per kind and area")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--only", help="comma-separated query kinds to time (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--reuse", metavar="FOLDER",
                         help="a folder kept by --keep with the same options: time the queries only")
@@ -191,6 +192,8 @@ def main() -> None:
             print(f"{'query':22} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu/q ms':>8} "
                   f"{'cpu p95':>8} {'avg hits':>9} {'estimated':>9}")
             for kind, texts in queries.items():
+                if args.only and kind not in args.only.split(","):
+                    continue
                 for area, function in functions.items():
                     if kind in ("prefix", "suggest") and area == "forums":
                         continue
