@@ -1,7 +1,7 @@
 """Suggestions beside the request and new-topic forms, and the two things a customer does with one:
 open it (counted, then redirected to it) and say "This answered my question" (counted; the visit ends
 without a request)."""
-from flask import Blueprint, jsonify, redirect, render_template, request
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from ..forums import services as forums
 from ..kb import services as kb
@@ -32,7 +32,7 @@ def suggest():
     form = events.form_name(request.args.get("form"))
     visit, found = suggestions.for_visit(request.args.get("q", ""), request.args.get("visit"), form, _category())
     results = [{"kind": s.kind, "id": s.id, "title": s.title, "where": s.where, "url": s.url,
-                "open_url": f"{bp.url_prefix}/open/{s.kind}/{s.id}?visit={visit}&form={form}"}
+                "open_url": url_for("deflection.open_suggestion", kind=s.kind, target_id=s.id, visit=visit, form=form)}
                for s in found]
     response = jsonify(visit=visit, results=results)
     response.headers["Cache-Control"] = "no-store"
