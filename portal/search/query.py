@@ -108,21 +108,20 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hi
     (``forgiving``); the retry's results replace it when they hold more hits."""
     found = _search(kind, q, fields, page=page, per_page=per_page, hidden=hidden, make_hit=make_hit,
                     prefix=prefix, spelling=spelling, count=count, forgiven=forgive > 0)
-    results, retry_text = found
-    if retry_text is None or results.total >= forgive:
+    results, retry = found
+    if retry is None or results.total >= forgive:
         return results
-    retried, _ = _search(kind, retry_text, fields, page=page, per_page=per_page, hidden=hidden,
+    retried, _ = _search(kind, retry[0], fields, page=page, per_page=per_page, hidden=hidden,
                          make_hit=make_hit, spelling=spelling, count=count, forgiven=False)
     if retried.total <= results.total:
         return results
-    retried.typed, retried.suggestion = results.query, None
-    retried.query = shown_query(results.query, retry_text)
+    retried.typed, retried.suggestion, retried.query = results.query, None, retry[1]
     return retried
 
 
 def _search(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hit, prefix=False,
             spelling=("title", "body"), count=True, forgiven=False):
-    """(results, the forgiving retry's query text or None). ``forgiven``: work out that text when
+    """(results, ``forgiving``'s (query, shown) or None). ``forgiven``: work out the retry when
     the search finds next to nothing (it costs a walk of the spelling words)."""
     page, per_page = _page_args(page, per_page)
     q = (q or "").strip()[:200]
@@ -432,30 +431,32 @@ def tolerance(word: str) -> int:
     return 0 if len(word) < 4 else 1 if len(word) <= 7 else 2
 
 
-def forgiving(searcher, text: str, fields=("title", "body"), hidden=frozenset()) -> str | None:
-    """``text`` with each unquoted word of 3 letters or more replaced by ``(word OR near1 OR ...)``: the
-    spelling words within its ``tolerance`` and those it begins (``cert`` -> ``certificate``), nearest
-    and most frequent first, only words of documents the viewer may see. None when no word has any."""
+def forgiving(searcher, text: str, fields=("title", "body"), hidden=frozenset()) -> tuple[str, str] | None:
+    """(the retry's query, what it shows as "Showing results for"), or None when no word has near words.
+
+    The query is ``text`` with each unquoted word of 3 letters or more (stop words aside) replaced by
+    ``(word OR near1 OR ...)``: the spelling words within its ``tolerance`` and those it begins (``cert`` ->
+    ``certificate``), nearest and most frequent first, only words of documents the viewer may see. What is
+    shown keeps each word the index knows and puts the nearest word in place of one it does not."""
     reader = searcher.reader()
     leaves = reader.leaf_readers()
-    changed, out = False, []
+    changed, out, shown = False, [], []
     for token in _TOKEN.findall(text):
         word = token.lower()
-        if token.startswith('"') or token in _OPERATORS or len(word) < 3 or not word.isalpha():
+        if (token.startswith('"') or token in _OPERATORS or len(word) < 3 or not word.isalpha()
+                or not any(True for _ in ANALYZER(word))):
             out.append(token)
+            shown.append(token)
             continue
         near = [w for w in _near_words(leaves, word, fields, hidden) if w != word]
         if near:
             changed = True
             out.append("(" + " OR ".join([word, *near]) + ")")
+            shown.append(token if _seen_by_viewer(leaves, word, fields, hidden, known=True) else near[0])
         else:
             out.append(token)
-    return " ".join(out) if changed else None
-
-
-def shown_query(typed: str, retry: str) -> str:
-    """What a forgiving retry searched for, as a person reads it: each group's first forgiving word."""
-    return re.sub(r"\((\w+) OR (\w+)[^)]*\)", lambda m: m.group(2), retry) if retry else typed
+            shown.append(token)
+    return (" ".join(out), " ".join(shown)) if changed else None
 
 
 def _near_words(leaves, word: str, fields, hidden) -> list[str]:
@@ -514,8 +515,10 @@ def _segment_words(leaf, spell: str) -> list[str]:
     return words
 
 
-def _seen_by_viewer(leaves, term: str, fields, hidden) -> bool:
-    if not hidden:
+def _seen_by_viewer(leaves, term: str, fields, hidden, known: bool = False) -> bool:
+    """Whether a document the viewer may see holds ``term``'s stem (``known``: check even without hidden
+    documents, i.e. whether the index holds the word at all)."""
+    if not hidden and not known:
         return True
     stems = [token.text for token in ANALYZER(term)]
     return bool(stems) and any(_visible_frequency(leaf, offset, field, stems[0], hidden, stop_at=1)

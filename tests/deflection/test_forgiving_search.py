@@ -51,3 +51,13 @@ def test_forum_titles_are_forgiven_too(content):
     content.topic(forum, "Certificate errors after upgrade", "help")
     results = search_forums("certificat", forgive=1)
     assert [hit.title for hit in results.hits] == ["Certificate errors after upgrade"]
+
+
+def test_known_words_are_shown_as_typed_and_stop_words_are_never_widened(content):
+    chapter = content.chapter(content.book())
+    content.page(chapter, "Printer certificate", "install the printer certificate")
+    content.page(chapter, "Therapy", "there them these")
+    results = search_kb("printer cert", forgive=FEW)
+    assert [hit.title for hit in results.hits] == ["Printer certificate"]
+    assert results.query == "printer certificate" and results.typed == "printer cert"
+    assert search_kb("the cert", forgive=FEW).query == "the certificate"  # "the" does not become "there"
