@@ -501,7 +501,10 @@ _SEGMENT_WORDS_LOCK = threading.Lock()
 def _segment_words(leaf, spell: str) -> list[str]:
     """The sorted spelling words of one index segment's field, read once: a segment never changes (a
     commit adds segments, a merge replaces them), so they are kept per segment id, the most recent 64."""
-    key = (leaf.segment().segment_id(), spell)
+    segment = leaf.segment() if hasattr(leaf, "segment") else None
+    if segment is None:  # an empty index's reader: nothing to keep
+        return [term.decode("utf-8") if isinstance(term, bytes) else term for term in leaf.lexicon(spell)]
+    key = (segment.segment_id(), spell)
     with _SEGMENT_WORDS_LOCK:
         words = _SEGMENT_WORDS.get(key)
         if words is not None:

@@ -61,3 +61,8 @@ def test_known_words_are_shown_as_typed_and_stop_words_are_never_widened(content
     assert [hit.title for hit in results.hits] == ["Printer certificate"]
     assert results.query == "printer certificate" and results.typed == "printer cert"
     assert search_kb("the cert", forgive=FEW).query == "the certificate"  # "the" does not become "there"
+
+
+def test_an_empty_index_forgives_nothing_and_does_not_fail(ctx):
+    results = search_kb("printr", forgive=FEW)
+    assert results.hits == [] and results.typed is None
