@@ -4,6 +4,9 @@ Lowest-rated pages (share of "not helpful" among pages with enough votes), pages
 ``stale_page_days`` setting, searches that found nothing (searches.py), the most-viewed pages, and pages
 whose internal links point at pages, chapters or books that no longer exist."""
 import re
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,6 +25,7 @@ from .models import PageView
 MIN_VOTES = 5
 LIMIT = 20
 VIEW_HEADER = "X-Portico-Page-View"
+VIEW_FLUSH_SECONDS = 30.0
 _LINK = re.compile(r"""href=["'](?:https?://([^/"']+))?/?(?:kb/(pages|chapters|books)/(\d+)|"""
                    r"""(?:index\.php)?\?pg=kb\.(page|chapter|book)&(?:amp;)?id=(\d+))""")
 _MODELS: dict[str, Any] = {"page": Page, "chapter": Chapter, "book": Book}
@@ -49,6 +53,9 @@ def stale(limit: int = 50) -> list[Page]:
 
 
 def most_viewed(days: int = 30, limit: int = LIMIT) -> list[tuple[Page, int]]:
+    """The pages viewed most in the last ``days`` days (this worker's views not yet written are written first).
+    """
+    flush_views()
     since = utcnow().date() - timedelta(days=days - 1)
     total = func.sum(PageView.count).label("views")
     top = (select(PageView.page_id, total).where(PageView.day >= since).group_by(PageView.page_id)
@@ -87,23 +94,51 @@ def mark_view(response, page_id: int) -> None:
 
 
 def count_view_from_reply(response):
-    """``after_request`` of the knowledge-book pages: count a view the reply names, never send the header."""
+    """``after_request`` of the knowledge-book pages: note a view the reply names, never send the header.
+
+    Views are added up in this worker and written at most every VIEW_FLUSH_SECONDS (with the request that
+    comes then): a page answered from the page cache then runs no SQL, as before views were counted. A
+    worker that stops loses at most that long's views."""
     said = response.headers.pop(VIEW_HEADER, None)
     if said and said.isdigit() and response.status_code == 200:
-        count_view(int(said))
+        buffer = _views()
+        with buffer.lock:
+            buffer.pending[(int(said), utcnow().date())] += 1
+            due = time.monotonic() - buffer.flushed >= VIEW_FLUSH_SECONDS
+        if due:
+            flush_views()
     return response
 
 
-def count_view(page_id: int) -> None:
-    """One more view of a page today. Flushes, never commits."""
-    today = utcnow().date()
-    bump = db.update(PageView).where(PageView.page_id == page_id, PageView.day == today).values(
-        count=PageView.count + 1)
+class _ViewBuffer:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pending: Counter = Counter()
+        self.flushed = time.monotonic()
+
+
+def _views() -> _ViewBuffer:
+    return current_app.extensions.setdefault("portico_page_views", _ViewBuffer())
+
+
+def flush_views() -> None:
+    """Write the views this worker has added up (flushes, never commits: the current unit of work does)."""
+    buffer = _views()
+    with buffer.lock:
+        pending, buffer.pending, buffer.flushed = buffer.pending, Counter(), time.monotonic()
+    for (page_id, day), count in sorted(pending.items()):
+        count_view(page_id, day, count)
+
+
+def count_view(page_id: int, day, count: int = 1) -> None:
+    """``count`` more views of a page on ``day``. Flushes, never commits."""
+    bump = db.update(PageView).where(PageView.page_id == page_id, PageView.day == day).values(
+        count=PageView.count + count)
     bumped: Any = db.session.execute(bump)  # a CursorResult: an UPDATE's rows matched
     if bumped.rowcount:
         return
     try:
         with db.session.begin_nested():  # another worker may count the first view of the day too
-            db.session.add(PageView(page_id=page_id, day=today, count=1))
+            db.session.add(PageView(page_id=page_id, day=day, count=count))
     except IntegrityError:
         db.session.execute(bump)
