@@ -48,10 +48,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     search.init_app(app)
     deflection.init_app(app)
 
-    from . import mail, outbox, webhooks
+    from . import inbound, mail, outbox, webhooks
     outbox.init_app(app)
     mail.init_app(app)
     webhooks.init_app(app)
+    inbound.init_app(app)
 
     from . import security
     security.init_app(app)

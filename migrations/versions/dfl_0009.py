@@ -3,7 +3,7 @@ searches that found nothing counted, what readers say a page was missing, page v
 request.closed_at for the dashboard's closed-per-day counts
 
 Revision ID: dfl_0009
-Revises: webhooks_0008
+Revises: mail_0009
 Create Date: 2026-12-01 00:45:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'dfl_0009'
-down_revision = 'webhooks_0008'
+down_revision = 'mail_0009'
 branch_labels = None
 depends_on = None
 
