@@ -54,6 +54,8 @@ TABLE_SCOPES = {
     # The staff workspace's own rows (portal.requests.workspace_models): on staff pages only, never cached.
     "time_event": (), "request_subscription": (), "canned_response": (), "response_use": (), "staff_category": (),
     "address_contact": (), "book_editor": (),
+    # Deflection events, searches counted and page feedback: staff pages only (never cached).
+    "deflection_event": (), "deflection_week": (), "search_count": (), "page_feedback": (), "page_view": (),
     # Staff notification choices and IMAP mailboxes (portal.notifications, portal.inbound): staff pages only.
     "notification_preference": (), "followed_category": (), "mailbox": (), "inbound_mail": (),
     "search_change": (),  # the search change log each host's index follows (portal.search.changelog)

@@ -49,6 +49,9 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "proof_of_work_difficulty": (100000, "Largest secret number of that puzzle: a browser tries half of it on "
                                          "average (100000: about a tenth of a second)"),
     "max_search_results": (50, "Most results a search returns"),
+    "deflection_keep_days": (56, "Days single deflection events are kept before `flask deflection rollup` counts "
+                                 "them into weekly totals"),
+    "stale_page_days": (365, "Knowledge-book pages not updated for this many days are listed as stale"),
     "forum_page_size": (40, "Topics per page"),
     "forum_feeds": (True, "RSS feeds for forums"),
     "forum_feed_size": (10, "Topics in an RSS feed"),

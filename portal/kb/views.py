@@ -2,17 +2,23 @@
 import re
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 
 from .. import files, settings
 from ..auth import current_staff
+from ..deflection import health
+from ..errors import Conflict, ValidationFailed
+from ..forms import errors_by_field
 from ..forums import services as forums
 from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
+from ..unit_of_work import abandon
+from . import feedback as page_feedback
 from . import services as kb
 
 bp = Blueprint("kb", __name__)
 bp.before_request(login_gate)
+bp.after_request(health.count_view_from_reply)  # page views, cached replies included
 
 VOTER_COOKIE = "portico_voter"
 _VOTER_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -67,8 +73,11 @@ def page(page_id, slug=None):
     if moved := canonical_redirect("kb.page", slug, page.slug, page_id=page.id):
         return moved
     previous, following = kb.neighbours(page)
-    return render_template("kb/page.html", page=page, book=page.chapter.book, related=kb.visible_related(page),
-                           previous=previous, next=following, voted=kb.has_voted(page.id, _voter()))
+    response = make_response(render_template("kb/page.html", page=page, book=page.chapter.book,
+                                             related=kb.visible_related(page), previous=previous, next=following,
+                                             voted=kb.has_voted(page.id, _voter())))
+    health.mark_view(response, page.id)
+    return response
 
 
 @bp.post("/kb/pages/<int:page_id>/vote")
@@ -79,12 +88,42 @@ def vote(page_id):
     if answer not in ("yes", "no"):
         abort(400, "Choose Yes or No.")
     voter = _voter() or secrets.token_urlsafe(24)
-    if not kb.vote(page, answer == "yes", voter):  # a counted vote: the page itself thanks the voter
+    counted = kb.vote(page, answer == "yes", voter)
+    if not counted:  # a counted vote: the page itself thanks the voter
         flash("You have already rated this page. Thank you!", "info")
-    response = redirect(url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote"), 303)
+    if counted and answer == "no":  # optionally, what was missing
+        response = redirect(url_for("kb.feedback", page_id=page.id), 303)
+    else:
+        response = redirect(url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote"), 303)
     response.set_cookie(VOTER_COOKIE, voter, max_age=_TEN_YEARS, httponly=True, samesite="Lax",
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     return response
+
+
+@bp.route("/kb/pages/<int:page_id>/feedback", methods=["GET", "POST"])
+def feedback(page_id):
+    """After "Not helpful": what was missing (a reason and a short text), once per visitor per page."""
+    page = visible(kb.get_page, page_id)
+    voter = _voter()
+    back = url_for("kb.page", page_id=page.id, slug=page.slug, _anchor="vote")
+    if voter is None or page_feedback.given(page.id, voter):
+        return redirect(back, 303)  # only a visitor who voted, and only once
+    values, errors, status = {"reason": "", "text": ""}, {}, 200
+    if request.method == "POST":
+        values = {"reason": request.form.get("reason", ""), "text": request.form.get("text", "")}
+        try:
+            page_feedback.give(page, voter, values["reason"], values["text"])
+        except ValidationFailed as exc:
+            abandon()
+            errors, status = errors_by_field(exc), 400
+        except Conflict as exc:
+            flash(exc.message, "info")
+            return redirect(back, 303)
+        else:
+            flash("Thank you: the people who write these pages will read it.", "success")
+            return redirect(back, 303)
+    return render_template("kb/feedback.html", page=page, book=page.chapter.book, reasons=page_feedback.REASONS,
+                           values=values, errors=errors, back=back), status
 
 
 def _voter() -> str | None:
