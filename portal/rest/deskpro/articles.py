@@ -60,7 +60,8 @@ def _pages(caller):
     """The pages the caller may see (all of them, or what customers may read)."""
     query = db.select(Page).join(Page.chapter).join(Chapter.book)
     if not sees_all(caller):
-        query = query.where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False))
+        query = query.where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False),
+                            Page.status == "published", Page.visibility == "public")
     return query
 
 
