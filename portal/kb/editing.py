@@ -133,7 +133,7 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     db.session.flush()
     default = languages.default()
     saved = translations.set_translation(page, default, title=name, body=data.body, slug=data.slug or None)
-    change = ", ".join((["created"] if created else []) + ([] if created else saved.changed) + published)
+    change = "created" if created else ", ".join(saved.changed + published)
     if change:
         revisions.record(page, staff, default, change, title=saved.translation.title, body=saved.translation.body)
     webhook_events.page_saved(page, was_visible=was_visible)
@@ -226,3 +226,31 @@ def add_attachment(staff, page: Page, upload, *, downloadable: bool = True) -> P
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def move_page(staff, page: Page, chapter: Chapter) -> None:
+    """Put a page last in another chapter. Raises Forbidden."""
+    require(staff)
+    last = db.session.scalar(db.select(db.func.max(Page.position)).where(Page.chapter_id == chapter.id)) or 0
+    page.chapter, page.position = chapter, last + 1
+    page.updated_by_id, page.updated_at = staff.id, utcnow()
+    db.session.flush()
+
+
+def move_chapter(staff, chapter: Chapter, book: Book) -> None:
+    """Put a chapter last in another book. Raises Forbidden."""
+    require(staff)
+    last = db.session.scalar(db.select(db.func.max(Chapter.position)).where(Chapter.book_id == book.id)) or 0
+    chapter.book, chapter.position = book, last + 1
+    db.session.flush()
+
+
+def set_external_id(staff, page: Page, external_id: str) -> None:
+    """The id an import gave the page elsewhere (HelpCenter.io's ``external_id``): one page each.
+    Raises Forbidden, ValidationFailed."""
+    require(staff)
+    other = db.session.scalar(db.select(Page.id).where(Page.external_id == external_id, Page.id != page.id))
+    if other is not None:
+        raise ValidationFailed(("external_id", f"Article {other} already has this external_id."))
+    page.external_id = external_id
+    db.session.flush()

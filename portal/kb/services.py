@@ -147,6 +147,18 @@ def _visible_pages():
                    Page.status == "published", Page.visibility == "public"))
 
 
+def listed_translations(codes: list[str]) -> list[tuple[int, str, str]]:
+    """(page id, language, slug) of every translation, in the site's languages, of a page customers may
+    find: the sitemap."""
+    from .models import PageTranslation
+
+    query = (_visible_pages().join(PageTranslation, PageTranslation.page_id == Page.id)
+             .where(PageTranslation.language.in_(codes))
+             .with_only_columns(Page.id, PageTranslation.language, PageTranslation.slug)
+             .order_by(Page.id, PageTranslation.language))
+    return [(page_id, code, slug) for page_id, code, slug in db.session.execute(query)]
+
+
 def highlighted_pages(limit: int = 10) -> list[Page]:
     # "= true", not "IS true": the partial index ix_page_highlighted is declared with that predicate.
     query = (_visible_pages().where(Page.highlight == True)  # noqa: E712

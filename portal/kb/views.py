@@ -2,13 +2,14 @@
 import re
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import files, settings
 from ..auth import current_staff
 from ..forums import services as forums
 from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
+from . import languages, translations
 from . import services as kb
 
 bp = Blueprint("kb", __name__)
@@ -61,14 +62,88 @@ def chapter(chapter_id, slug=None):
 
 @bp.get("/kb/pages/<int:page_id>")
 @bp.get("/kb/pages/<int:page_id>-<slug>")
-@cached_page(KB, vary=lambda page_id, slug=None: _voted(page_id))
-def page(page_id, slug=None):
+@bp.get("/<lang>/kb/pages/<int:page_id>")
+@bp.get("/<lang>/kb/pages/<int:page_id>-<slug>")
+@cached_page(KB, vary=lambda page_id, slug=None, lang=None: (_voted(page_id), languages.from_request(lang)))
+def page(page_id, slug=None, lang=None):
+    """A page in the visitor's language (URL prefix, switcher, Accept-Language), else the default language
+    with a note. Staff also see drafts, private and link-only pages (a preview, marked as such)."""
+    if lang is not None and not languages.is_enabled(lang):
+        abort(404)
     page = visible(kb.get_page, page_id)
-    if moved := canonical_redirect("kb.page", slug, page.slug, page_id=page.id):
+    wanted = languages.from_request(lang)
+    translation, shown = translations.localized(page, wanted)
+    canonical = translation.slug if translation else page.slug
+    if slug not in (canonical, page.slug) and (moved := canonical_redirect("kb.page", slug, canonical,
+                                                                           page_id=page.id, lang=lang)):
         return moved
     previous, following = kb.neighbours(page)
-    return render_template("kb/page.html", page=page, book=page.chapter.book, related=kb.visible_related(page),
-                           previous=previous, next=following, voted=kb.has_voted(page.id, _voter()))
+    response = current_app.make_response(render_template(
+        "kb/page.html", page=page, book=page.chapter.book, related=kb.visible_related(page), previous=previous,
+        next=following, voted=kb.has_voted(page.id, _voter()), translation=translation, language=shown,
+        wanted=wanted, alternates=_alternates(page), shared=False))
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def _alternates(page) -> list[tuple[str, str]]:
+    """(language, absolute URL) of every translation a customer may read, for hreflang links."""
+    if not page.listed:
+        return []
+    rows = translations.translations_of(page)
+    default = languages.default()
+    return [(code, url_for("kb.page", lang=None if code == default else code, page_id=page.id, slug=rows[code].slug,
+                           _external=True)) for code in languages.enabled() if code in rows]
+
+
+@bp.get("/kb/share/<token>")
+def shared_page(token):
+    """A link-only page, through its share token: never listed or indexed (noindex)."""
+    if len(token) > 64:
+        abort(404)
+    page = kb.get_shared_page(token)
+    wanted = languages.from_request(request.args.get("lang"))
+    translation, shown = translations.localized(page, wanted)
+    response = current_app.make_response(render_template(
+        "kb/page.html", page=page, book=page.chapter.book, related=[], previous=None, next=None, voted=True,
+        translation=translation, language=shown, wanted=wanted, alternates=[], shared=True))
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/language")
+def choose_language():
+    """The language switcher: remember the visitor's choice, then back to where they were."""
+    code = request.args.get("to", "")
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("kb.books")
+    first, _, rest = target[1:].partition("/")
+    if languages.is_enabled(first) and rest:  # a prefixed address would win over the choice: follow it
+        target = "/" + rest if code == languages.default() or not languages.is_enabled(code) else f"/{code}/{rest}"
+    response = redirect(target, 303)
+    if languages.is_enabled(code):
+        response.set_cookie(languages.LANGUAGE_COOKIE, code, max_age=_TEN_YEARS, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Every published public page in every language it is written in (link-only, private and draft
+    pages never appear)."""
+    default = languages.default()
+    rows = kb.listed_translations(languages.enabled())
+    urls = [url_for("kb.page", lang=None if code == default else code, page_id=page_id, slug=slug, _external=True)
+            for page_id, code, slug in rows]
+    body = render_template("kb/sitemap.xml", urls=urls)
+    return Response(body, mimetype="application/xml")
+
+
+@bp.app_context_processor
+def language_switcher():
+    return {"site_languages": [(code, languages.NAMES[code]) for code in languages.enabled()]}
 
 
 @bp.post("/kb/pages/<int:page_id>/vote")
