@@ -91,7 +91,8 @@ def set_translation(page: Page, language: str, *, title: str | None = None, body
         row.slug = slug
     if body is not None:
         row.body = clean_html(body)
-    changed = [name for name, old, new in zip(("title", "slug", "body"), before, (row.title, row.slug, row.body), strict=True)
+    after = (row.title, row.slug, row.body)
+    changed = [name for name, old, new in zip(("title", "slug", "body"), before, after, strict=True)
                if old != new or created]
     if changed:
         row.updated_at = utcnow()

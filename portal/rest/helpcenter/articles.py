@@ -215,6 +215,16 @@ def _chapter(chapter_id: int) -> Chapter:
 
 
 def _write(caller, page: Page | None, body: Body) -> Page:
+    """Raises ValidationFailed in the API's field names (the services call a page's title "name", its
+    content "body")."""
+    try:
+        return _save(caller, page, body)
+    except ValidationFailed as exc:
+        names = {"name": "title", "body": "content"}
+        raise ValidationFailed([(names.get(field, field), reason) for field, reason in exc.errors]) from None
+
+
+def _save(caller, page: Page | None, body: Body) -> Page:
     default = languages.default()
     titles, contents, slugs = body.maps["title"], body.maps["content"], body.maps["slug"]
     if page is None:
