@@ -84,7 +84,7 @@ def test_list_errors_use_the_validation_envelope(api):
 def test_a_read_only_key_lists_but_may_not_write(reader, kb):
     assert reader("GET", "articles").status_code == 200
     for verb, path, action in (("POST", "articles", "creating articles"), ("PATCH", "articles/1", "updating articles"),
-                               (f"PATCH", f"categories/{kb['book']}", "updating categories")):
+                               ("PATCH", f"categories/{kb['book']}", "updating categories")):
         reply = reader(verb, path, {"title": {"en": "x"}})
         assert reply.status_code == 403 and action in reply.json["message"]
 
