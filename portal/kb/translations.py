@@ -125,6 +125,16 @@ def localized(page: Page, language: str) -> tuple[PageTranslation | None, str]:
     return None, language
 
 
+def of_pages(page_ids: list[int]) -> dict[int, dict[str, PageTranslation]]:
+    """Every translation of many pages in one statement: {page id: {language: translation}}."""
+    found: dict[int, dict[str, PageTranslation]] = {}
+    if page_ids:
+        for row in db.session.execute(db.select(PageTranslation).where(PageTranslation.page_id.in_(page_ids))
+                                      ).scalars():
+            found.setdefault(row.page_id, {})[row.language] = row
+    return found
+
+
 def titles(page_ids: list[int], language: str) -> dict[int, PageTranslation]:
     """One language's translations of many pages in one statement (lists, tables of contents)."""
     if not page_ids:

@@ -42,15 +42,6 @@ def article(page: Page, rows: dict[str, PageTranslation], only: str | None = Non
     return data
 
 
-def _all_translations(page_ids: list[int]) -> dict[int, dict[str, PageTranslation]]:
-    found: dict[int, dict[str, PageTranslation]] = {}
-    if page_ids:
-        for row in db.session.execute(db.select(PageTranslation).where(PageTranslation.page_id.in_(page_ids))
-                                      ).scalars():
-            found.setdefault(row.page_id, {})[row.language] = row
-    return found
-
-
 def _language(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
@@ -106,7 +97,7 @@ def list_articles(caller):
     query = query.order_by(column.desc() if descending else column.asc(), Page.id)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = list(db.session.execute(query.offset((page_number - 1) * limit).limit(limit)).scalars())
-    rows = _all_translations([p.id for p in pages])
+    rows = kb_translations.of_pages([p.id for p in pages])
     return success(articles=[article(p, rows.get(p.id, {}), language) for p in pages],
                    meta={"page": page_number, "per_page": limit, "total_pages": max(1, -(-total // limit)),
                          "items_count": total})
