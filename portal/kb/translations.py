@@ -241,3 +241,36 @@ def use_default_language(language: str) -> int:
         chapter.name = crow.name
     db.session.flush()
     return count
+
+
+class Names:
+    """What a portal page shows of books, chapters and pages in one language, loaded in three statements
+    at most: ``names.page(page)``, ``names.book(book)``... fall back to the default language's text."""
+
+    def __init__(self, language: str, *, pages=(), books=(), chapters=()):
+        self.language = language
+        self.url_lang = None if language == languages.default() else language
+        other = self.url_lang is not None
+        self._pages = titles([p.id for p in pages], language) if other else {}
+        self._books = book_names([b.id for b in books], language) if other else {}
+        self._chapters = chapter_names([c.id for c in chapters], language) if other else {}
+
+    def page(self, page) -> str:
+        row = self._pages.get(page.id)
+        return row.title if row else page.name
+
+    def page_slug(self, page) -> str:
+        row = self._pages.get(page.id)
+        return row.slug if row else page.slug
+
+    def book(self, book) -> str:
+        row = self._books.get(book.id)
+        return row.name if row else book.name
+
+    def book_description(self, book) -> str:
+        row = self._books.get(book.id)
+        return row.description if row else book.description
+
+    def chapter(self, chapter) -> str:
+        row = self._chapters.get(chapter.id)
+        return row.name if row else chapter.name

@@ -43,7 +43,8 @@ def arguments(world) -> dict:
             "book_id": world.book_id, "chapter_id": world.chapter_id, "attachment_id": world.kb_attachment_id,
             "category_id": world.category_id, "field_id": world.field_id, "status_id": 1,
             "staff_id": world.agent_id, "known_id": world.known_id, "token_id": world.token_id, "job_id": 1, "endpoint_id": 1,
-            "kind": "page", "item_id": world.page_id, "token": world.reset_token, "slug": "x"}
+            "kind": "page", "item_id": world.page_id, "token": world.reset_token, "slug": "x",
+            "revision_id": 1, "lang": "en"}
 
 
 def url_for_rule(rule, values: dict) -> str:
