@@ -151,3 +151,28 @@ def test_translation_rows_are_removed_with_their_page(site):
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(PageTranslation.id))) == 0
     assert db.session.get(Page, page.id) is None
+
+
+def test_books_chapters_and_home_lists_in_the_visitors_language(app, client):
+    with app.test_request_context():
+        settings.set_value("languages", "en,de")
+        staff = factories.staff(role="administrator")
+        book = editing.save_book(staff, name="Guide", description="All about it")
+        chapter = editing.save_chapter(staff, book, name="Start")
+        page = write(staff, chapter, highlight=True)
+        translations.set_book_name(book, "de", name="Handbuch", description="Alles darüber")
+        translations.set_chapter_name(chapter, "de", name="Anfang")
+        editing.translate_page(staff, page, "de", title="Erste Schritte", body="<p>Los.</p>")
+        db.session.commit()
+        book_id, chapter_id, page_id = book.id, chapter.id, page.id
+    german = {"Accept-Language": "de"}
+    books = client.get("/de/kb").get_data(as_text=True)
+    assert "Handbuch" in books and "Alles darüber" in books and f'href="/de/kb/books/{book_id}-guide"' in books
+    contents = client.get(f"/de/kb/books/{book_id}-guide").get_data(as_text=True)
+    assert "Anfang" in contents and f'href="/de/kb/pages/{page_id}-erste-schritte">Erste Schritte' in contents
+    assert "Anfang" in client.get(f"/de/kb/chapters/{chapter_id}-start").get_data(as_text=True)
+    assert "Guide" in client.get("/kb").get_data(as_text=True)
+    assert "Erste Schritte" in client.get("/", headers=german).get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "Getting started" in home and "Erste Schritte" not in home
+    assert client.get("/xx/kb").status_code == 404
