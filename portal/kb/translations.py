@@ -114,15 +114,13 @@ def remove_translation(page: Page, language: str) -> None:
 
 def localized(page: Page, language: str) -> tuple[PageTranslation | None, str]:
     """(the translation to show, its language): the one asked for, else the default language's (the
-    caller shows a note), else any."""
+    caller shows a note). (None, default) when the page has no row in either: its own columns are the
+    default language's text (a page written before it had translations)."""
     rows = translations_of(page)
     for code in (language, languages.default()):
         if code in rows:
             return rows[code], code
-    if rows:
-        code = sorted(rows)[0]
-        return rows[code], code
-    return None, language
+    return None, languages.default()
 
 
 def of_pages(page_ids: list[int]) -> dict[int, dict[str, PageTranslation]]:

@@ -179,9 +179,11 @@ def sitemap():
 @bp.app_context_processor
 def language_switcher():
     try:
-        return {"site_languages": [(code, languages.NAMES[code]) for code in languages.enabled()]}
+        current = languages.from_request((request.view_args or {}).get("lang"))
+        return {"site_languages": [(code, languages.NAMES[code]) for code in languages.enabled()],
+                "site_language": current}
     except Exception:  # the error pages render when the settings cannot be read: no switcher then
-        return {"site_languages": []}
+        return {"site_languages": [], "site_language": None}
 
 
 @bp.post("/kb/pages/<int:page_id>/vote")
