@@ -47,10 +47,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import search
     search.init_app(app)
 
-    from . import mail, outbox, webhooks
+    from . import inbound, mail, outbox, webhooks
     outbox.init_app(app)
     mail.init_app(app)
     webhooks.init_app(app)
+    inbound.init_app(app)
 
     from . import security
     security.init_app(app)

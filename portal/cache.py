@@ -47,9 +47,12 @@ TABLE_SCOPES = {
     "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
     # Shown on no cached page: customers' own rows are read only when logged in (never cached).
     "customer": (), "password_reset": (), "api_key": (), "login_attempt": (), "cache_generation": (),
+    "customer_phone": (),  # contacts' phones: staff pages and the APIs only
     "spent_challenge": (),  # the forms' used proof-of-work challenges (portal.challenge)
     "topic_subscription": (),  # reply subscriptions: on no page at all
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
+    # Staff notification choices and IMAP mailboxes (portal.notifications, portal.inbound): staff pages only.
+    "notification_preference": (), "followed_category": (), "mailbox": (), "inbound_mail": (),
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 

@@ -56,6 +56,10 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Portico Help Desk <help@localhost>"),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        # The address customers answer: reply mails set Reply-To to it, plus-addressed with the request's
+        # signed token (help+r12-...@example.com); empty: they answer MAIL_FROM, matched by the subject's token.
+        "MAIL_REPLY_TO": os.environ.get("MAIL_REPLY_TO", ""),
+        "IMAP_TIMEOUT": _int("IMAP_TIMEOUT", 30),
         "MAIL_ASYNC": _bool("MAIL_ASYNC", True),
         # Deliver jobs in the committing process, one attempt, instead of by a worker (None: only under TESTING).
         "OUTBOX_INLINE": _bool("OUTBOX_INLINE", False) if os.environ.get("OUTBOX_INLINE") else None,

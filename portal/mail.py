@@ -3,6 +3,10 @@ so no request or post is lost because the mail server is down.
 
 Mail is a job in the outbox (portal.outbox), written in the transaction of the change that sends it: it
 exists exactly when the change committed, and a worker sends it, retrying while the SMTP server is down.
+Every mail says it was sent by a program (``Auto-Submitted: auto-generated``, or ``auto-replied`` for the
+answer to a customer's own mail), so well-behaved responders never answer it and mail loops never start;
+notifications carry ``List-Unsubscribe`` (RFC 8058 one-click) too.
+
 A page never waits for SMTP, and its timing does not reveal whether it sent mail (the forgotten-password
 form answers alike for known and unknown addresses). With OUTBOX_INLINE the mail is sent right after the
 commit by this process instead (in a small thread pool when MAIL_ASYNC is on), one attempt.
@@ -20,7 +24,7 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
-from . import outbox, settings
+from . import files, outbox, settings
 from .text import single_line
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,17 @@ SUBJECT_LIMIT = 250
 # Headers fold at RFC 5322's 998 characters, not 78: the email package would otherwise turn a long
 # List-Unsubscribe URL into encoded words that mail programs cannot open.
 POLICY = policy.default.clone(max_line_length=998)
+# The domain of our Message-IDs: inbound mail carrying one of them is our own, come back (portal.inbound).
+MESSAGE_ID_DOMAIN = "portico"
+AUTO_GENERATED, AUTO_REPLIED = "auto-generated", "auto-replied"
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=MESSAGE_ID_DOMAIN)
+
+
+def is_our_message_id(value: str | None) -> bool:
+    return (value or "").strip().rstrip(">").lower().endswith("@" + MESSAGE_ID_DOMAIN)
 
 
 def is_configured() -> bool:
@@ -37,20 +52,22 @@ def is_configured() -> bool:
 
 
 def send_after_commit(to: str, title: str, template: str, *, headers: dict | None = None,
-                      on_failure: tuple | None = None, **context) -> bool:
+                      on_failure: tuple | None = None, attachments: list[dict] | None = None, **context) -> bool:
     """Queue a mail in the outbox, in the current unit of work: it is sent once the change commits (by a
     worker, or right after the commit with OUTBOX_INLINE), never if it rolls back. Every value it needs is
     resolved now and stored as JSON. Returns whether a mail will be attempted.
 
     ``on_failure`` is ``(module-level function, *plain values)``: called with those values when the mail
-    cannot be sent at all (the job is dead), in an app context; it must open its own session."""
+    cannot be sent at all (the job is dead), in an app context; it must open its own session.
+    ``attachments``: stored files to attach, ``{"filename", "mime_type", "sha256"}`` each."""
     if not to:
         return False
     context.setdefault("portal_name", settings.get("portal_name"))
-    message_id = make_msgid(domain="portico")  # the job's idempotency key: a receiver can drop a repeat
+    message_id = new_message_id()  # the job's idempotency key: a receiver can drop a repeat
     failure = [outbox.services.function_path(on_failure[0]), *on_failure[1:]] if on_failure else None
     outbox.enqueue(MAIL_JOB, {"to": to, "title": title, "template": template, "context": context,
-                              "headers": headers, "message_id": message_id, "on_failure": failure},
+                              "headers": headers, "message_id": message_id, "on_failure": failure,
+                              "attachments": attachments or []},
                    key=message_id)
     return is_configured()
 
@@ -60,7 +77,8 @@ def deliver(payload: dict) -> None:
     could not be sent; a mail server not configured is not a failure (the mail is only logged)."""
     try:
         sent = send(payload["to"], payload["title"], payload["template"], headers=payload.get("headers"),
-                    message_id=payload.get("message_id"), **payload["context"])
+                    message_id=payload.get("message_id"), attachments=payload.get("attachments"),
+                    **payload["context"])
     except Exception:  # a template or encoding error: logged here, then retried like any failure
         log.exception("mail to %s could not be prepared", payload["to"])
         raise
@@ -86,7 +104,7 @@ def header_value(value: str) -> str:
 
 
 def send(to: str, title: str, template: str, *, headers: dict | None = None, message_id: str | None = None,
-         **context) -> bool:
+         attachments: list[dict] | None = None, **context) -> bool:
     """Render ``templates/email/<template>.txt`` and send it to one address. Returns whether it was sent.
 
     Never touches the database, so it can run after a commit."""
@@ -101,13 +119,18 @@ def send(to: str, title: str, template: str, *, headers: dict | None = None, mes
     message["To"] = to
     message["Subject"] = subject = header_value(title)[:SUBJECT_LIMIT]
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id or make_msgid(domain="portico")
-    for name, value in (headers or {}).items():
+    message["Message-ID"] = message_id or new_message_id()
+    headers = {"Auto-Submitted": AUTO_GENERATED, **(headers or {})}
+    for name, value in headers.items():
         message[name] = header_value(value)
     context.setdefault("portal_name", "Portico")
     context.setdefault("public_url", config["PUBLIC_URL"])
     # The bare Jinja template, without context processors (they would read settings from the database).
     message.set_content(current_app.jinja_env.get_template(f"email/{template}.txt").render(**context))
+    for attachment in attachments or ():
+        maintype, _, subtype = (attachment.get("mime_type") or "application/octet-stream").partition("/")
+        message.add_attachment(files.read(attachment["sha256"]), maintype=maintype,
+                               subtype=subtype or "octet-stream", filename=attachment["filename"])
 
     if not config["MAIL_SERVER"]:
         log.info("mail not sent (MAIL_SERVER is not set): to=%s subject=%r", to, subject)

@@ -4,7 +4,9 @@ from .apikeys.models import ApiKey  # noqa: F401
 from .cache import CacheGeneration  # noqa: F401
 from .challenge import SpentChallenge  # noqa: F401
 from .forums.models import Forum, KnownUser, Post, Subscription, Topic  # noqa: F401
+from .inbound.models import InboundMail, Mailbox  # noqa: F401
 from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
+from .notifications.models import FollowedCategory, NotificationPreference  # noqa: F401
 from .outbox.models import Job  # noqa: F401
 from .requests.models import (  # noqa: F401
                               Attachment,

@@ -61,6 +61,13 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "maintenance_mode": (False, "The REST APIs answer every call 423 Locked (help desk offline for maintenance)"),
     "languages": ("en", "Languages of the knowledge books, comma separated two-letter codes; the first is the "
                         "default (existing pages are in it)"),
+    "reply_attachments_max_kb": (5120, "Attachments of a staff reply are mailed to the customer up to this total "
+                                       "size, in KB (larger ones are left on the request page; 0: none)"),
+    "inbound_poll_seconds": (60, "Seconds between two looks at each IMAP mailbox by the worker"),
+    "inbound_loop_protection": (True, "Skip inbound mail that is automatic: Auto-Submitted, Precedence "
+                                      "bulk/junk/list, X-Auto-Response-Suppress, delivery reports, our own mail"),
+    "auto_replies_per_day": (3, "Most automatic replies (\"We received your request\") sent to one address a "
+                                "day for mail it sends in (0: none)"),
     "max_body_kb_staff": (512, "Largest staff note, knowledge-book page, post edit or welcome message, in KB"),
 }
 # Plain-text settings are shown on every page: a name, not a document.

@@ -101,6 +101,19 @@ def separate(reason: str) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def task(reason: str) -> Iterator[None]:
+    """One unit of work on the app's session outside any request, for a loop that commits piece by piece
+    (the worker reads each inbound mail in one): committed when the block ends without error, rolled back
+    when it raises. ``reason`` is for the reader."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
 def command(fn):
     """A CLI command run in the app context as one unit of work: committed when it returns, rolled back
     when it raises (a ``click.ClickException`` included)."""

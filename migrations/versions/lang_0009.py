@@ -4,7 +4,7 @@ Existing pages, books and chapters move into the default language (the first of 
 else en), with a slug per page unique in that language.
 
 Revision ID: lang_0009
-Revises: webhooks_0008
+Revises: mail_0009
 Create Date: 2026-12-01 01:00:00
 """
 import json
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'lang_0009'
-down_revision = 'webhooks_0008'
+down_revision = 'mail_0009'
 branch_labels = None
 depends_on = None
 

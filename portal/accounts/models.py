@@ -1,5 +1,6 @@
 """Staff, customer logins, login attempts and password resets (API keys: portal.apikeys)."""
 from datetime import datetime
+from typing import ClassVar
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
@@ -89,8 +90,19 @@ class Customer(UserMixin, Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Contact details (portal.accounts.contacts): kept by staff and the APIs, shown on the staff request page.
+    first_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    last_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    phones: Mapped[list["CustomerPhone"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerPhone.id")
 
     kind = "customer"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
     def get_id(self) -> str:
         return f"customer:{self.id}:{self.session_generation or 0}"
@@ -110,6 +122,29 @@ class Customer(UserMixin, Model):
         if not self.password_hash:  # no password set yet: nothing matches
             return False
         return check_password_hash(self.password_hash, password)
+
+
+# HappyFox's phone types (its documented set); "o" when none is given.
+PHONE_TYPES = {"mo": "Mobile", "w": "Work", "m": "Main", "h": "Home", "o": "Other"}
+
+
+class CustomerPhone(Model):
+    """One of a contact's phone numbers; at most one is primary (portal.accounts.contacts keeps that)."""
+
+    __tablename__ = "customer_phone"
+    change_owner: ClassVar = ("customer", "customer_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(2), default="o")
+    number: Mapped[str] = mapped_column(String(40))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+    @property
+    def kind_name(self) -> str:
+        return PHONE_TYPES.get(self.kind, "Other")
 
 
 class PasswordReset(Model):

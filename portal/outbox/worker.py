@@ -68,7 +68,15 @@ class Worker:
                 self.echo(f"released {len(jobs) - index} job(s) not started")
                 break
             self.report(services.deliver(job_id, kind, payload, attempt, self.name))
+        self.poll_mailboxes()
         return bool(jobs)
+
+    def poll_mailboxes(self) -> None:
+        """Read the IMAP mailboxes whose round has come (portal.inbound; each mail its own transaction)."""
+        from ..inbound.poll import poll_due  # inbound reaches the request services: loaded when first used
+
+        for line in poll_due():
+            self.echo(line)
 
     def report(self, outcome: services.Outcome) -> None:
         line = f"job {outcome.job_id} {outcome.kind} attempt {outcome.attempt}: {outcome.state}"

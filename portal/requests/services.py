@@ -17,6 +17,7 @@ from ..accounts.services import ensure_customer, normalise_email
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
+from ..notifications import services as notifications
 from ..text import clean_html, single_line, summarize, without_controls
 from ..urls import MAX_ID, external_url
 from ..webhooks import events as webhook_events
@@ -138,6 +139,7 @@ def create_request(data: RequestInput, uploads=(), *, staff=None, public_only: b
     req.initial_note = note
     if not is_spam:
         webhook_events.request_created(req)
+        notifications.request_created(req, note, staff)
     return req
 
 
@@ -280,6 +282,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     req.last_reply_by = AUTHOR_CUSTOMER
     db.session.flush()
     webhook_events.note_added(req, note)
+    notifications.customer_updated(req, note)
     return note
 
 
@@ -335,4 +338,8 @@ def _mail_access_key(req: Request) -> None:
     # Anyone can type anyone's address into the form: the mail quotes nothing the sender wrote (no name,
     # no subject), only the key and the link, so the help desk cannot be made to carry a stranger's text.
     mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] We received your request",
-                           "request_created", access_key=req.access_key, **mail_links(req))
+                           "request_created", access_key=req.access_key, **mail_links(req),
+                           headers={"Auto-Submitted": mail.AUTO_REPLIED})
+
+
+mail_access_key = _mail_access_key  # portal.inbound: the auto-reply to a request that came by mail

@@ -8,9 +8,11 @@ from .. import mail, settings, unit_of_work
 from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
+from ..notifications import services as notifications
+from ..text import strip_tags
 from ..webhooks import events as webhook_events
 from . import assignment
-from .models import STATUS_ACTIVE, STATUS_SPAM, Category, Note, Request, Status
+from .models import STATUS_ACTIVE, STATUS_SPAM, Category, FieldValue, Note, Request, Status
 from .services import add_log, add_note, reopen
 
 
@@ -30,7 +32,7 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
     if public:
         req.last_reply_by = staff.id
         if notify_customer and why_no_reply_mail(req, check_mail_server=False) is None:
-            _mail_reply(req, staff)
+            _mail_reply(req, staff, note)
     db.session.flush()
     webhook_events.note_added(req, note)
     return note
@@ -47,16 +49,40 @@ def why_no_reply_mail(req: Request, *, check_mail_server: bool = True) -> str | 
     return None
 
 
-def _mail_reply(req: Request, staff) -> None:
+def _mail_reply(req: Request, staff, note: Note) -> None:
+    from ..inbound import tokens  # inbound reads requests: a cycle at import time
     from .access_links import mail_links  # access_links imports this module: a cycle at import time
 
     # The request's address was never confirmed by anyone: the mail names the request by its number and
-    # quotes no subject (the sender chose it). A mail that cannot be sent is written into the history.
+    # quotes no subject (the sender chose it), only the staff member's own reply. A mail that cannot be sent
+    # is written into the history. Its token lets the customer answer by mail (portal.inbound).
     db.session.flush()  # a new request needs its id
-    mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] Reply to your request {req.id}",
-                           "request_reply", number=req.id, access_key=req.access_key,
-                           **mail_links(req), staff_name=staff.first_name,
+    files, left = mailed_attachments(note)
+    reply_to = tokens.reply_address(req)
+    mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] Reply to your request {req.id} "
+                           f"{tokens.subject_tag(req)}", "request_reply", number=req.id, access_key=req.access_key,
+                           **mail_links(req), staff_name=staff.first_name, reply_text=_plain(note), left_out=left,
+                           attached=[file["filename"] for file in files], attachments=files,
+                           headers={"Reply-To": reply_to} if reply_to else None,
                            on_failure=(record_mail_failure, req.id, req.email))
+
+
+def _plain(note: Note) -> str:
+    return strip_tags(note.body) if note.is_html else note.body
+
+
+def mailed_attachments(note: Note) -> tuple[list[dict], list[str]]:
+    """The note's files that go with its mail (in order, while their total stays within
+    ``reply_attachments_max_kb``), and the names of those left on the request page."""
+    budget, files, left = settings.get("reply_attachments_max_kb") * 1024, [], []
+    for attachment in note.attachments:
+        if attachment.size <= budget:
+            budget -= attachment.size
+            files.append({"filename": attachment.filename, "mime_type": attachment.mime_type,
+                          "sha256": attachment.sha256})
+        else:
+            left.append(attachment.filename)
+    return files, left
 
 
 def record_mail_failure(request_id: int, address: str) -> None:
@@ -105,6 +131,7 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
         person = assignment.assignee(assigned_to_id)
         changes.append(f'Assigned from "{_describe(req.assigned_to)}" to "{_describe(person)}"')
         req.assigned_to_id, req.assigned_to = (person.id if person else None), person
+        notifications.assigned(req, person, staff)
     if urgent is not None and bool(urgent) != req.urgent:
         req.urgent = bool(urgent)
         changes.append("Marked urgent" if req.urgent else "No longer urgent")
@@ -160,3 +187,43 @@ def not_spam(req: Request, staff) -> None:
     require(staff)
     if req.status_id == STATUS_SPAM:
         update_request(req, staff, status_id=STATUS_ACTIVE, is_open=True)
+
+
+def set_custom_fields(req: Request, staff, raw_values: dict[int, str]) -> list[str]:
+    """Change some of a request's custom field values (field id -> raw text, "" to clear), checked by the
+    rules of the request's category exactly as on the portal form (``fields.validate``): a required field
+    cannot be cleared, and a field the category does not use cannot be set. Returns the log lines written.
+
+    Raises Forbidden, ValidationFailed (``Custom<id>`` fields).
+    """
+    from . import fields as custom_fields
+
+    require(staff)
+    used = {f.id: f for f in custom_fields.applicable_fields(req.category, public_only=False)}
+    unknown = [(f"Custom{field_id}", "This field is not used in the request's category.")
+               for field_id in raw_values if field_id not in used]
+    current = {v.field_id: v for v in req.field_values}
+    merged = {field_id: (v.value or "") for field_id, v in current.items()} | raw_values
+    values, errors = custom_fields.validate(req.category, merged, public_only=False)
+    errors = unknown + [(name, reason) for name, reason in errors if int(name[len("Custom"):]) in raw_values]
+    if errors:
+        raise ValidationFailed(errors)
+    changes = []
+    for field_id in raw_values:
+        row, value = current.get(field_id), values[field_id]
+        if (row.value if row else None) == value:
+            continue
+        changes.append(f'{used[field_id].name} changed from "{row.value if row and row.value else "nothing"}" to '
+                       f'"{value if value is not None else "nothing"}"')
+        if value is None and row is not None:
+            req.field_values.remove(row)
+        elif row is not None:
+            row.value = value
+        elif value is not None:
+            req.field_values.append(FieldValue(field_id=field_id, value=value))
+    for line in changes:
+        add_log(req, line, staff)
+    if changes:
+        req.updated_at = utcnow()
+    db.session.flush()
+    return changes

@@ -23,6 +23,7 @@ API_KEYS = ("public_api", "private_api")
 SECTIONS = {
     "Portal": ("portal_name", "welcome_message", "portal_phone", "require_login"),
     "Requests": ("allow_subject", "auto_reply", "closed_visible_days", "max_request_history"),
+    "Mail": ("reply_attachments_max_kb", "inbound_poll_seconds", "inbound_loop_protection", "auto_replies_per_day"),
     "Uploads": ("allow_uploads", "blocked_extensions", "max_upload_mb"),
     "Spam rules": ("spam_link_count", "form_max_age", "form_min_seconds"),
     "Search and forums": ("max_search_results", "forum_page_size", "forum_feeds", "forum_feed_size",

@@ -13,6 +13,7 @@ from ..forms import errors_by_field
 from ..unit_of_work import abandon
 from ..urls import database_id
 from .common import checked, confirm_page, confirmed
+from .notifications import notification_choices
 from .views import bp
 
 
@@ -29,7 +30,8 @@ def _create(owner):
 def _profile(errors=None, secret=None, status=200):
     staff = current_staff()
     keys = apikeys.keys_of(staff, staff)
-    return render_template("staff/profile.html", tokens=keys, errors=errors or {}, secret=secret), status
+    return render_template("staff/profile.html", tokens=keys, errors=errors or {}, secret=secret,
+                           **notification_choices(staff)), status
 
 
 @bp.get("/profile")

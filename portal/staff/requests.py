@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 
 from .. import files as filestore
+from ..accounts import contacts
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -45,7 +46,7 @@ def request_page(request_id):
     categories, statuses, people = _choices()
     return render_template("staff/requests/request.html", req=req, history=services.history(req, current_staff()),
                            categories=categories, statuses=statuses, people=people,
-                           errors=request.args.get("error"))
+                           errors=request.args.get("error"), contact=contacts.for_request(req))
 
 
 def _back(req, message=None, category="success"):

@@ -8,5 +8,5 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # The route modules attach their views to ``bp`` on import.
-from ..kb import staff_views  # noqa: E402,F401  (a page's languages, publication and revisions)
-from . import admin, api_keys, auth, forums, jobs, kb, requests, webhooks  # noqa: E402,F401
+from . import admin, api_keys, auth, forums, jobs, kb, mailboxes, notifications, requests, webhooks  # noqa: E402,F401,I001
+from ..kb import staff_views  # noqa: E402,F401,I001  (a page's languages, publication and revisions)

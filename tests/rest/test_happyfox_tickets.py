@@ -232,8 +232,9 @@ def test_create_with_the_hfox_fields(app, happyfox, billing):
                       visible_only_staff=True).get_json()
     assert data["created_at"] == "2019-01-25 10:00:00" and data["user"]["phones"][0]["number"] == "+44 1632 960000"
     assert data["updates"][0]["message"]["message_type"] == "p"
-    refused = new_ticket(happyfox, billing, tags="a,b", due_date="2030-01-01")
-    assert refused.status_code == 400 and {e["field"] for e in refused.get_json()["error"]} == {"tags", "due_date"}
+    refused = new_ticket(happyfox, billing, tags="a,b", due_date="2030-01-01", cc="x@example.com")
+    assert refused.status_code == 400 and {e["field"] for e in refused.get_json()["error"]} == {"cc", "due_date"}
+    assert new_ticket(happyfox, billing, tags="a,b").get_json()["tags"] == "a,b"
     bad_date = new_ticket(happyfox, billing, created_at="yesterday")
     assert bad_date.status_code == 400 and bad_date.get_json()["error"][0]["field"] == "created_at"
 
@@ -270,5 +271,7 @@ def test_update_without_a_message_assigns_and_unassigns(app, happyfox, billing):
     assert unassigned["assigned_to"] is None
     nothing = happyfox.post(f"ticket/{ticket_id}/staff_update/", {"staff": agent_id})
     assert nothing.status_code == 400
-    custom = happyfox.post(f"ticket/{ticket_id}/staff_update/", {"plaintext": "x", "t-cf-1": "y"})
-    assert custom.status_code == 400 and custom.get_json()["error"][0]["field"] == "t-cf-1"
+    custom = happyfox.post(f"ticket/{ticket_id}/staff_update/", {"plaintext": "x", "t-cf-999": "y"})
+    assert custom.status_code == 400 and custom.get_json()["error"][0]["field"] == "t-cf-999"
+    contact_field = happyfox.post(f"ticket/{ticket_id}/staff_update/", {"plaintext": "x", "c-cf-1": "y"})
+    assert contact_field.status_code == 400 and contact_field.get_json()["error"][0]["field"] == "c-cf-1"

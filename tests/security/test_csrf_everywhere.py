@@ -15,7 +15,7 @@ API_ENDPOINTS = {"api.endpoint"}
 API_BLUEPRINTS = ("rest_",)  # the REST dialects (portal.rest): a key in a header, never a cookie
 # RFC 8058 one-click unsubscribe: the mail provider POSTs without a cookie, so no CSRF token can exist; the
 # signed token in the URL is its only authority (a forged one is a 404, below and in test_mail_subscriptions).
-SIGNED_LINK_ENDPOINTS = {"forums.unsubscribe"}
+SIGNED_LINK_ENDPOINTS = {"forums.unsubscribe", "staff.stop_notifications"}
 CUSTOMER_ENDPOINTS = {"accounts.logout", "accounts.password", "accounts.history"}
 
 
@@ -42,7 +42,7 @@ def arguments(world) -> dict:
             "topic_id": world.topic_id, "post_id": world.post_id, "page_id": world.page_id,
             "book_id": world.book_id, "chapter_id": world.chapter_id, "attachment_id": world.kb_attachment_id,
             "category_id": world.category_id, "field_id": world.field_id, "status_id": 1,
-            "staff_id": world.agent_id, "known_id": world.known_id, "token_id": world.token_id, "job_id": 1, "endpoint_id": 1,
+            "staff_id": world.agent_id, "known_id": world.known_id, "token_id": world.token_id, "job_id": 1, "endpoint_id": 1, "mailbox_id": 1,
             "kind": "page", "item_id": world.page_id, "token": world.reset_token, "slug": "x",
             "revision_id": 1, "lang": "en"}
 

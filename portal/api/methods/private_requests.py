@@ -5,6 +5,7 @@ exactly as in the staff workspace.
 """
 from ...dates import from_unix
 from ...errors import Conflict, ValidationFailed
+from ...notifications import services as notifications
 from ...requests import fields as custom_fields
 from ...requests import services, tags, workflow
 from ...requests.models import VIA_WEB_SERVICE, Request
@@ -58,7 +59,7 @@ def optional_id(p: Params, name: str):
 @api_method("private.request.create", "request", required=("tNote", "xCategory"), on_missing=206,
             optional=("xPersonAssignedTo", "fNoteType", "fNoteIsHTML", "sTitle", "fOpen", "xStatus", "sUserId",
                       "sFirstName", "sLastName", "sEmail", "sPhone", "fUrgent", "fOpenedVia", "dtGMTOpened",
-                      "email_from", "skipCustomChecks", "File#_sFilename", "File#_sFileMimeType",
+                      "email_from", "email_staff", "skipCustomChecks", "File#_sFilename", "File#_sFileMimeType",
                       "File#_bFileBody", "Custom#", "reportingTags"))
 def private_request_create(p: Params):
     workflow.require(p.staff)
@@ -74,6 +75,7 @@ def private_request_create(p: Params):
                                 assigned_to_id=optional_id(p, "xPersonAssignedTo"),
                                 is_open=p.flag("fOpen", True) if p.has("fOpen") else None,
                                 tags=reporting_tags(p))
+        notifications.named(req, notifications.parse_staff_ids(p.text("email_staff")), req.initial_note, p.staff)
     except ValidationFailed as exc:
         raise validation_errors(207, exc) from None
     if opened := p.int("dtGMTOpened"):  # an import keeps the original time
@@ -83,24 +85,26 @@ def private_request_create(p: Params):
 
 @api_method("private.request.update", "request", required=("xRequest",),
             optional=("tNote", "xCategory", "xPersonAssignedTo", "xPerson", "fNoteType", "fNoteIsHTML", "fOpen",
-                      "xStatus", "fUrgent", "email_from", "File#_sFilename", "File#_sFileMimeType",
+                      "xStatus", "fUrgent", "email_from", "email_staff", "File#_sFilename", "File#_sFileMimeType",
                       "File#_bFileBody", "reportingTags"))
 def private_request_update(p: Params):
     workflow.require(p.staff)
     req = find_request(p)
     try:
-        uploads = p.uploads()
+        uploads, note = p.uploads(), None
+        named = notifications.parse_staff_ids(p.text("email_staff"))
         workflow.update_request(req, p.staff, status_id=p.int("xStatus"), category_id=optional_id(p, "xCategory"),
                                 assigned_to_id=optional_id(p, "xPersonAssignedTo"),
                                 urgent=bool(p.int("fUrgent", 0)) if p.has("fUrgent") else None,
                                 is_open=p.flag("fOpen") if p.has("fOpen") else None, tags=reporting_tags(p))
         if p.has("tNote") or uploads:
             if p.has("xPerson") and p.int("xPerson") == 0:  # written as the customer
-                services.add_customer_update(req, p.get("tNote"), uploads)
+                note = services.add_customer_update(req, p.get("tNote"), uploads)
             else:
-                workflow.add_staff_note(req, p.staff, p.get("tNote"), public=note_type_public(p),
-                                        is_html=p.flag("fNoteIsHTML"), uploads=uploads,
-                                        notify_customer=p.text("email_from") != "0")
+                note = workflow.add_staff_note(req, p.staff, p.get("tNote"), public=note_type_public(p),
+                                               is_html=p.flag("fNoteIsHTML"), uploads=uploads,
+                                               notify_customer=p.text("email_from") != "0")
+        notifications.named(req, named, note, p.staff)
     except Conflict:
         raise ApiError.of(106) from None
     except ValidationFailed as exc:

@@ -110,11 +110,53 @@ def body_values() -> dict | list:
     return value
 
 
+def listish(value):
+    """A list sent in a form as JSON text (``'["a", "b"]'``: the hfox CLI's multipart bodies) read back as a
+    list; any other value as it is."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            decoded = json.loads(value, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            return value
+        return decoded if isinstance(decoded, list) else value
+    return value
+
+
+def no_files() -> None:
+    """Refuse files on a write that keeps none (they would be silently dropped)."""
+    if request.mimetype == "multipart/form-data" and any(f.filename for f in request.files.values()):
+        raise InvalidInput([("attachments", "not_supported", "This call takes no files.")])
+
+
 def uploads() -> list[Upload]:
     """Files sent in ``attachments`` (multipart)."""
     if request.mimetype != "multipart/form-data":
         return []
     return uploads_from(request.files, "attachments")
+
+
+def whole_number(name: str, fallback: int, high: int, problems: list) -> int:
+    """A query parameter that is a whole number from 1 to ``high``; a problem is added otherwise."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return fallback
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= high:
+        return int(raw)
+    problems.append((name, "out_of_range", f"Ensure this value is a whole number between 1 and {high}."))
+    return fallback
+
+
+def paged(query, page: int, size: int, render) -> dict:
+    """``{"page_info": {...}, "data": [...]}`` for one page of ``query`` (a select of rows); ``render`` turns
+    the page's rows into the data list."""
+    from ...extensions import db
+
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
+    rows = list(db.session.execute(query.offset((page - 1) * size).limit(size)).scalars())
+    start = (page - 1) * size + 1 if rows else 0
+    return {"page_info": {"count": total, "page_count": max(1, -(-total // size)), "start_index": start,
+                          "end_index": start + len(rows) - 1 if rows else 0, "last_index": total},
+            "data": render(rows)}
 
 
 def timestamp(value: datetime | None) -> str | None:

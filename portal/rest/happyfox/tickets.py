@@ -15,16 +15,19 @@ from datetime import datetime
 from flask import request
 from sqlalchemy.orm import selectinload
 
+from ...accounts import contacts
 from ...accounts.models import Customer, Staff
 from ...errors import Forbidden, NotFound, ValidationFailed, describe
 from ...extensions import db
 from ...requests import queue, services, workflow
+from ...requests import tags as request_tags
 from ...requests.models import AUTHOR_CUSTOMER, STATUS_SPAM, VIA_WEB_SERVICE, Note, Request, Status
 from ...text import plain_to_html, strip_tags
 from ...urls import external_url
 from ..body import Input, InvalidInput, from_service
+from . import ticket_search
 from .dialect import TIMESTAMP as TIMESTAMP_FORMAT
-from .dialect import body_values, field_errors, route, timestamp, uploads
+from .dialect import body_values, field_errors, listish, no_files, paged, route, timestamp, uploads, whole_number
 from .lookups import NORMAL, TYPES, URGENT, category, priority, staff_brief, status
 
 ATTACHMENT_ENDPOINT = "staff.attachment"  # staff sign in to download, as from the staff request page
@@ -52,10 +55,44 @@ def _names(exc: ValidationFailed) -> InvalidInput:
 
 # --- rendering ---------------------------------------------------------------------------------
 
-def _customer(req: Request) -> dict:
-    customer_id = db.session.scalar(db.select(Customer.id).where(Customer.email == req.email)) if req.email else None
-    return {"id": customer_id, "name": req.full_name.strip() or req.email, "email": req.email or None,
-            "phones": [{"type": "p", "number": req.phone}] if req.phone else [], "type": "user"}
+def _customer(req: Request, contact: Customer | None) -> dict:
+    """The ticket's ``user``: its contact (name and phones kept on the contact) or, without one, the request's
+    own name and phone."""
+    phones = [{"id": p.id, "type": p.kind, "number": p.number, "is_primary": p.is_primary}
+              for p in contact.phones] if contact is not None else []
+    if req.phone and req.phone not in {p["number"] for p in phones}:
+        phones.append({"type": "o", "number": req.phone, "is_primary": not phones})
+    name = (contact.full_name if contact is not None else "") or req.full_name.strip() or req.email
+    return {"id": contact.id if contact is not None else None, "name": name, "email": req.email or None,
+            "phones": phones, "type": "user"}
+
+
+def _notes(request_ids: list[int]) -> dict[int, list[Note]]:
+    found: dict[int, list[Note]] = {i: [] for i in request_ids}
+    for note in db.session.execute(db.select(Note).where(Note.request_id.in_(request_ids))
+                                   .options(selectinload(Note.attachments), selectinload(Note.staff))
+                                   .order_by(Note.request_id, Note.created_at, Note.id)).scalars():
+        found[note.request_id].append(note)
+    return found
+
+
+def _contacts(emails) -> dict[str, Customer]:
+    emails = {e for e in emails if e}
+    if not emails:
+        return {}
+    return {c.email: c for c in db.session.execute(db.select(Customer).where(Customer.email.in_(emails))
+                                                   .options(selectinload(Customer.phones))).scalars()}
+
+
+LISTING_OPTIONS = (selectinload(Request.tags), selectinload(Request.field_values), selectinload(Request.category),
+                   selectinload(Request.assigned_to))
+
+
+def tickets(rows: list[Request], *, minify: bool = False) -> list[dict]:
+    """Many tickets in a fixed number of statements (load ``rows`` with ``LISTING_OPTIONS``)."""
+    notes = _notes([r.id for r in rows])
+    found = _contacts(r.email for r in rows)
+    return [ticket(r, minify=minify, notes=notes[r.id], contact=found.get(r.email)) for r in rows]
 
 
 def _message(note: Note) -> dict:
@@ -81,11 +118,12 @@ def _update(note: Note, user: dict) -> dict:
     return update
 
 
-def ticket(req: Request, *, minify: bool = False) -> dict:
-    user = _customer(req)
-    notes = list(db.session.execute(db.select(Note).where(Note.request_id == req.id)
-                                    .options(selectinload(Note.attachments), selectinload(Note.staff))
-                                    .order_by(Note.created_at, Note.id)).scalars())
+def ticket(req: Request, *, minify: bool = False, notes: list[Note] | None = None, contact=...) -> dict:
+    if notes is None:
+        notes = _notes([req.id])[req.id]
+    if contact is ...:
+        contact = _contacts([req.email]).get(req.email)
+    user = _customer(req, contact)
     messages = [n for n in notes if not n.log]
     first = next((n for n in messages if n.is_initial), messages[0] if messages else None)
     staff_replies = [n.created_at for n in messages if n.staff_id and n.is_public]
@@ -96,7 +134,7 @@ def ticket(req: Request, *, minify: bool = False) -> dict:
         "messages_count": len(messages), "attachments_count": sum(len(n.attachments) for n in messages),
         "status": status(req.status, is_open=req.is_open), "priority": priority(req.urgent),
         "category": category(req.category), "user": user, "assigned_to": staff_brief(req.assigned_to),
-        "tags": "", "due_date": None, "unresponded": not staff_replies,
+        "tags": ",".join(request_tags.names(req)), "due_date": None, "unresponded": not staff_replies,
         "custom_fields": [{"id": v.field_id, "name": v.field.name, "value": v.value,
                            "type": TYPES.get(v.field.field_type, "text")} for v in req.field_values],
         "created_at": timestamp(req.opened_at), "last_modified": timestamp(req.updated_at),
@@ -117,52 +155,17 @@ def _get(caller, ticket_id: int) -> Request:
     return req
 
 
-def _whole_number(name: str, fallback: int, high: int, problems: list) -> int:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return fallback
-    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= high:
-        return int(raw)
-    problems.append((name, "out_of_range", f"Ensure this value is a whole number between 1 and {high}."))
-    return fallback
-
-
-def _listing() -> tuple:
-    query = db.select(Request).where(Request.trashed.is_(False))
-    problems: list = []
-    chosen = request.args.get("status", "_all").strip() or "_all"
-    if chosen == "_pending":
-        query = query.where(Request.is_open.is_(True))
-    elif chosen.isascii() and chosen.isdigit() and len(chosen) <= 10:
-        query = query.where(Request.status_id == int(chosen))
-    elif chosen != "_all":
-        problems.append(("status", "invalid_choice", "Use _all, _pending or a status id."))
-    categories = [c.strip() for raw in request.args.getlist("category") for c in raw.split(",") if c.strip()]
-    if categories:
-        if all(c.isascii() and c.isdigit() and len(c) <= 10 for c in categories) and len(categories) <= 200:
-            query = query.where(Request.category_id.in_([int(c) for c in categories]))
-        else:
-            problems.append(("category", "invalid", "Give category ids."))
-    return query, problems
-
-
 @route("/tickets/", "GET", "tickets.list")
 def list_tickets(caller) -> dict:
     workflow.require(caller.staff)
     problems: list = []
-    page = _whole_number("page", 1, 1_000_000, problems)
-    size = _whole_number("size", DEFAULT_SIZE, MAX_SIZE, problems)
-    query, more = _listing()
+    page = whole_number("page", 1, 1_000_000, problems)
+    size = whole_number("size", DEFAULT_SIZE, MAX_SIZE, problems)
+    query, more = ticket_search.listing()
     if problems + more:
         raise InvalidInput(problems + more)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    rows = list(db.session.execute(query.order_by(Request.id.desc()).offset((page - 1) * size).limit(size))
-                .scalars())
     minify = request.args.get("minify_response", "") in ("1", "true")
-    start = (page - 1) * size + 1 if rows else 0
-    return {"page_info": {"count": total, "page_count": max(1, -(-total // size)), "start_index": start,
-                          "end_index": start + len(rows) - 1 if rows else 0, "last_index": total},
-            "data": [ticket(r, minify=minify) for r in rows]}
+    return paged(query.options(*LISTING_OPTIONS), page, size, lambda rows: tickets(rows, minify=minify))
 
 
 @route("/ticket/<int:ticket_id>/", "GET", "tickets.get")
@@ -206,15 +209,24 @@ def _not_supported(body: Input, *names: str) -> None:
             body.problem(name, "not_supported", f"This help desk does not store {name} on tickets yet.")
 
 
-def _no_tags(body: Input) -> None:
-    _not_supported(body, "tags")
+def tag_names(body: Input, name: str) -> list[str] | None:
+    """Tag names sent as ``"a,b"`` or a list of strings; None when not sent."""
+    value = listish(body.raw(name))
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return request_tags.split(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    body.problem(name, "invalid_type", "Send tags as comma-separated names or a list of names.")
+    return None
 
 
 def _no_custom_changes(body: Input) -> None:
     for name in list(body.values):
-        if CUSTOM.match(str(name)) or str(name).startswith(("c-cf-", "ccf-")):
+        if str(name).startswith(("c-cf-", "ccf-")):
             body.raw(name)
-            body.problem(name, "not_supported", "Custom fields cannot be changed here yet.")
+            body.problem(name, "not_supported", "This help desk keeps no contact custom fields.")
 
 
 def _created_at(body: Input):
@@ -292,7 +304,8 @@ def _create_one(caller, values, files) -> Request:
     custom = _custom(body)
     opened = _created_at(body)
     private = body.boolean("visible_only_staff")
-    _not_supported(body, "tags", "cc", "bcc", "due_date")
+    tags = tag_names(body, "tags")
+    _not_supported(body, "cc", "bcc", "due_date")
     for name_ in list(body.values):
         if str(name_).startswith("c-cf-"):
             body.raw(name_)
@@ -306,11 +319,19 @@ def _create_one(caller, values, files) -> Request:
         req = services.create_request(data, files, public_only=False, check_spam=False,
                                       assigned_to_id=assignee, notify_customer=False, note_public=not private)
         _apply_status(req, caller.staff, status_row)
+        if tags:
+            workflow.update_request(req, caller.staff, tags=request_tags.named(tags))
     except ValidationFailed as exc:
         raise _names(exc) from None
     req.opened_by_id = caller.staff.id
     if opened is not None:  # an import keeps the original time, as the HelpSpot API's dtGMTOpened
         req.opened_at = opened
+    contact = contacts.for_request(req)
+    if contact is not None and not contact.full_name and name.strip():  # as HappyFox names a new contact
+        try:
+            contacts.save_contact(None, customer=contact, name=name)
+        except ValidationFailed:
+            pass  # a name too long for the contact: the ticket keeps it, the contact stays unnamed
     db.session.flush()
     return req
 
@@ -367,19 +388,25 @@ def _staff_write(caller, ticket_id: int, *, public: bool):
     status_row = _status(body)
     assignee = body.integer("assignee")
     category_id = body.integer("category")
-    _not_supported(body, "tags", "cc", "bcc", "due_date", "time_spent", "subject", "alert", "parent_update")
+    tags = tag_names(body, "tags")
+    _not_supported(body, "cc", "bcc", "due_date", "time_spent", "subject", "alert", "parent_update")
+    custom = _custom(body)
     _no_custom_changes(body)
     files = uploads()
     body.allow("update_customer", "send_survey", "last_staff_message", "alert_staff")
-    changes = urgent is not None or status_row is not None or body.has("assignee") or body.has("category")
+    changes = urgent is not None or status_row is not None or body.has("assignee") or body.has("category") \
+        or tags is not None or bool(custom)
     if not (text.strip() or files or changes):
         body.problem("text" if not public else "plaintext", "required", "Write a message or change something.")
     body.done()
     try:
         workflow.update_request(req, staff, urgent=urgent,
                                 category_id=(category_id or None) if body.has("category") else ...,
-                                assigned_to_id=(assignee or None) if body.has("assignee") else ...)
+                                assigned_to_id=(assignee or None) if body.has("assignee") else ...,
+                                tags=request_tags.named(tags) if tags is not None else None)
         _apply_status(req, staff, status_row)
+        if custom:
+            workflow.set_custom_fields(req, staff, custom)
         if text.strip() or files:
             workflow.add_staff_note(req, staff, text, public=public, is_html=is_html, uploads=files)
     except ValidationFailed as exc:
@@ -402,6 +429,7 @@ def move_ticket(caller, ticket_id):
     """To another category (``target_category_id``), optionally to a new assignee (``assign_to``) and with a
     private note (``move_note``)."""
     req = _get(caller, ticket_id)
+    no_files()
     body = _dict_body()
     staff = _acting_staff(caller, body)
     target = body.integer("target_category_id", required=True)
@@ -447,6 +475,7 @@ def user_reply(caller, ticket_id):
 @route("/ticket/<int:ticket_id>/delete/", "POST", "tickets.delete")
 def delete_ticket(caller, ticket_id):
     req = _get(caller, ticket_id)
+    no_files()
     body = _dict_body()
     staff = _acting_staff(caller, body)
     body.done()
