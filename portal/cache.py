@@ -42,6 +42,8 @@ SITE = "site"
 TABLE_SCOPES = {
     "book": ("kb",), "chapter": ("kb",), "page": ("kb",), "page_attachment": ("kb",), "page_vote": ("kb",),
     "tag": ("kb", "forums"),
+    "page_translation": ("kb",), "book_translation": ("kb",), "chapter_translation": ("kb",),
+    "page_revision": (),  # staff-only history
     "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
     # Shown on no cached page: customers' own rows are read only when logged in (never cached).
     "customer": (), "password_reset": (), "api_key": (), "login_attempt": (), "cache_generation": (),

@@ -12,3 +12,4 @@ from . import (  # noqa: E402,F401,I001
     admin, api_keys, auth, deflection, feedback, forums, jobs, kb, mailboxes, notifications, permissions, requests,
     webhooks, workspace,
 )
+from ..kb import staff_views  # noqa: E402,F401,I001  (a page's languages, publication and revisions)
