@@ -23,9 +23,10 @@ from ..errors import PortalError
 from . import whoosh_internals as internals
 from . import writer
 from .hooks import reindex_after_commit
-from .schema import KINDS, SCHEMAS, outdated
+from .schema import KINDS, LANGUAGE_PREFIX, all_kinds, outdated, schema_for
 
-__all__ = ["KINDS", "SearchIndex", "SearchUnavailable", "index_versions", "init_app", "reindex_after_commit"]
+__all__ = ["KINDS", "SearchIndex", "SearchUnavailable", "all_kinds", "index_versions", "init_app",
+           "reindex_after_commit"]
 
 log = logging.getLogger(__name__)
 RETRIES = 5
@@ -100,7 +101,20 @@ class SearchIndex:
         folder = self.folder(kind)
         folder.mkdir(parents=True, exist_ok=True)
         log.info("creating an empty %s search index in %s", kind, folder)
-        return whoosh_index.create_in(str(folder), SCHEMAS[kind]())
+        return whoosh_index.create_in(str(folder), schema_for(kind))
+
+    def built(self, kind: str) -> bool:
+        """Whether the ``kind`` folder holds an index (a further language's index exists once a reindex
+        or a new host's catch-up built it; until then its visitors search the default language's)."""
+        return whoosh_index.exists_in(str(self.folder(kind)))
+
+    def language_kinds(self) -> list[str]:
+        """The further languages' KB indexes built in this folder (``kb-de``...)."""
+        try:
+            names = sorted(os.listdir(self.path))
+        except OSError:
+            return []
+        return [name for name in names if name.startswith(LANGUAGE_PREFIX) and self.built(name)]
 
     def version(self, kind: str):
         """What identifies the index's current contents, or None when the folder cannot be read: a result

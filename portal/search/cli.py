@@ -5,8 +5,9 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from . import KINDS, SearchUnavailable, changelog
-from .documents import DOCUMENTS, apply, database_counts
+from . import KINDS, SearchUnavailable, all_kinds, changelog
+from .documents import apply, database_counts, documents_for
+from .schema import is_kind
 
 search_cli = AppGroup("search", help="Full-text search index.")
 
@@ -15,11 +16,11 @@ def rebuild(kind: str, *, progress: bool = False) -> int:
     """Replace the ``kind`` index with documents built from every row; returns the document count."""
     index = current_app.extensions["portico_search"]
     with Session(db.engine) as session:
-        expected = database_counts(session)[kind]
+        expected = database_counts(session, (kind,))[kind]
 
         def fill(writer) -> int:
             count = 0
-            documents = DOCUMENTS[kind](session)
+            documents = documents_for(kind)(session)
             if progress:
                 with click.progressbar(documents, length=expected, label=f"{kind:9}") as bar:
                     for doc in bar:
@@ -37,16 +38,22 @@ def rebuild(kind: str, *, progress: bool = False) -> int:
 
 
 @search_cli.command("reindex")
-@click.option("--kind", type=click.Choice(KINDS), multiple=True, help="Only these indexes (default: all).")
+@click.option("--kind", multiple=True,
+              help=f"Only these indexes: {', '.join(KINDS)}, or kb-<language> (default: all, every language).")
 def reindex_command(kind):
-    """Rebuild the search indexes from the database (repairs a missing or damaged index)."""
+    """Rebuild the search indexes from the database (repairs a missing or damaged index), the knowledge
+    books in every language of the site."""
+    unknown = [name for name in kind if not is_kind(name)]
+    if unknown:
+        raise click.BadParameter(f"{unknown[0]!r} is not an index ({', '.join(all_kinds())})", param_hint="--kind")
     with Session(db.engine) as session:
         start = changelog.newest(session)  # changes after this are applied by catch-up, again if need be
-    for name in kind or KINDS:
+    kinds = all_kinds()
+    for name in kind or kinds:
         count = rebuild(name, progress=True)
         click.echo(f"{name}: {count} documents indexed")
-    if not kind or set(kind) == set(KINDS):
-        changelog.save_position(start)
+    if not kind or set(kind) >= set(kinds):
+        changelog.save_position(start, new_host=True)
 
 
 @search_cli.command("catch-up")
@@ -67,10 +74,10 @@ def status_command():
     older version (its schema differs); exits 1 when anything needs a reindex."""
     index = current_app.extensions["portico_search"]
     with Session(db.engine) as session:
-        expected = database_counts(session)
+        expected = database_counts(session, all_kinds())
     drift = False
     click.echo(f"{'index':10} {'indexed':>9} {'database':>9}  state")
-    for name in KINDS:
+    for name in all_kinds():
         try:
             indexed = index.doc_count(name)
             old = index.outdated(name)

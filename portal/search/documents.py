@@ -9,11 +9,12 @@ or post under it in one query.
 import re
 from html import unescape
 
-from sqlalchemy import or_, select
+from sqlalchemy import null, or_, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..text import strip_tags
+from ..text import slugify, strip_tags
+from .schema import language_of
 
 BATCH = 1000
 
@@ -44,20 +45,35 @@ def _plain(html: str | None) -> str:
 
 # Knowledge books ------------------------------------------------------------------------------------
 
-def _kb_query():
-    from ..kb.models import Book, Chapter, Page
+def _kb_query(language: str | None = None):
+    """Every page's row for one index. ``language`` None: the default language's text (the page's own
+    columns mirror it); else that language's translation of the page, book and chapter where there is one
+    (outer joins: a page not yet translated is indexed with the default language's text)."""
+    from ..kb.models import Book, BookTranslation, Chapter, ChapterTranslation, Page, PageTranslation
 
-    # "hidden" read as: not a published public page (drafts, private and link-only pages are staff-only)
+    # "hidden" read as: not a published public page (drafts, private and link-only pages are staff-only).
+    # Status and visibility are the page's, so they hold for every translation of it.
     listed = (Page.status == "published") & (Page.visibility == "public")
+    if language is None:
+        none = null()
+        return (select(Page.id, Page.name, Page.body, Page.hidden | ~listed, Page.updated_at, Chapter.id,
+                       Chapter.name, Chapter.hidden, Book.id, Book.name, Book.private, none, none, none, none, none)
+                .join(Chapter, Page.chapter_id == Chapter.id).join(Book, Chapter.book_id == Book.id))
     return (select(Page.id, Page.name, Page.body, Page.hidden | ~listed, Page.updated_at, Chapter.id, Chapter.name,
-                   Chapter.hidden, Book.id, Book.name, Book.private)
-            .join(Chapter, Page.chapter_id == Chapter.id).join(Book, Chapter.book_id == Book.id))
+                   Chapter.hidden, Book.id, Book.name, Book.private, PageTranslation.title, PageTranslation.body,
+                   PageTranslation.slug, ChapterTranslation.name, BookTranslation.name)
+            .join(Chapter, Page.chapter_id == Chapter.id).join(Book, Chapter.book_id == Book.id)
+            .outerjoin(PageTranslation, (PageTranslation.page_id == Page.id) & (PageTranslation.language == language))
+            .outerjoin(ChapterTranslation, (ChapterTranslation.chapter_id == Chapter.id)
+                       & (ChapterTranslation.language == language))
+            .outerjoin(BookTranslation, (BookTranslation.book_id == Book.id) & (BookTranslation.language == language)))
 
 
-def kb_documents(session: Session, where=None):
+def kb_documents(session: Session, where=None, language: str | None = None):
+    """The documents of the ``kb`` index (``language`` None) or of one further language's (``kb-de``)."""
     from ..kb.models import Page, Tag, page_tag
 
-    query = _kb_query().order_by(Page.id)
+    query = _kb_query(language).order_by(Page.id)
     if where is not None:
         query = query.where(where)
     for rows in _batches(session, query, Page.id):
@@ -67,13 +83,17 @@ def kb_documents(session: Session, where=None):
                                              .join(Tag, Tag.id == page_tag.c.tag_id)
                                              .where(page_tag.c.page_id.in_(ids))):
             tags.setdefault(page_id, []).append(name)
-        for (pid, name, body, hidden, updated, cid, cname, chidden, bid, bname, private) in rows:
-            yield dict(id=pid, title=name, body=_plain(body), book=bname, chapter=cname,
+        for (pid, name, body, hidden, updated, cid, cname, chidden, bid, bname, private,
+             ttitle, tbody, tslug, tcname, tbname) in rows:
+            translated = ttitle is not None
+            yield dict(id=pid, title=ttitle if translated else name, body=_plain(tbody if translated else body),
+                       book=tbname or bname, chapter=tcname or cname,
                        tags=",".join(t.replace(",", " ") for t in tags.get(pid, [])),
-                       public=not (hidden or chidden or private), book_id=bid, chapter_id=cid, updated_at=updated)
+                       public=not (hidden or chidden or private), book_id=bid, chapter_id=cid, updated_at=updated,
+                       language=language if translated else "", slug=tslug if translated else slugify(name))
 
 
-def _apply_kb(session: Session, writer, changes: dict) -> None:
+def _apply_kb(session: Session, writer, changes: dict, language: str | None = None) -> None:
     from ..kb.models import Chapter, Page, page_tag
 
     pages, chapters = changes.get("pages", set()), changes.get("chapters", set())
@@ -84,7 +104,7 @@ def _apply_kb(session: Session, writer, changes: dict) -> None:
         writer.delete_by_term("book_id", book_id)
     where = or_(Page.id.in_(pages), Page.chapter_id.in_(chapters), Chapter.book_id.in_(books),
                 Page.id.in_(select(page_tag.c.page_id).where(page_tag.c.tag_id.in_(tags))))
-    _upsert(writer, kb_documents(session, where), pages)
+    _upsert(writer, kb_documents(session, where, language), pages)
 
 
 # Forums ---------------------------------------------------------------------------------------------
@@ -152,10 +172,22 @@ DOCUMENTS = {"kb": kb_documents, "forums": forum_documents, "requests": request_
 _APPLY = {"kb": _apply_kb, "forums": _apply_forums, "requests": _apply_requests}
 
 
+def documents_for(kind: str):
+    """``documents(session, where=None)`` for one index (``kb-de``: the German translations)."""
+    language = language_of(kind)
+    if language is not None:
+        return lambda session, where=None: kb_documents(session, where, language)
+    return DOCUMENTS[kind]
+
+
 def apply(kind: str, writer, changes: dict) -> None:
     """Write the documents for ``changes`` (scope -> ids) of one index; called under its write lock."""
+    language = language_of(kind)
     with Session(db.engine) as session:
-        _APPLY[kind](session, writer, changes)
+        if language is not None:
+            _apply_kb(session, writer, changes, language)
+        else:
+            _APPLY[kind](session, writer, changes)
 
 
 def _upsert(writer, documents, ids: set) -> None:
@@ -178,16 +210,19 @@ def _batches(session: Session, query, key):
         last = rows[-1][0]
 
 
-def database_counts(session: Session) -> dict[str, int]:
-    """How many documents each index should hold."""
+def database_counts(session: Session, kinds=()) -> dict[str, int]:
+    """How many documents each index should hold (``kinds``: further language indexes to count too: each
+    holds every page, as ``kb`` does)."""
     from sqlalchemy import func
 
     from ..forums.models import Post, Topic
     from ..kb.models import Page
     from ..requests.models import Request
 
+    pages = session.scalar(select(func.count(Page.id))) or 0
     return {
-        "kb": session.scalar(select(func.count(Page.id))) or 0,
+        **{kind: pages for kind in kinds if language_of(kind) is not None},
+        "kb": pages,
         "forums": session.scalar(select(func.count(Topic.id)).where(
             select(Post.id).where(Post.topic_id == Topic.id, Post.spam.is_(False)).exists())) or 0,
         "requests": session.scalar(select(func.count(Request.id)).where(Request.trashed.is_(False))) or 0,

@@ -46,18 +46,36 @@ def index_committed(change_set: ChangeSet) -> None:
     if not has_app_context() or "portico_search" not in current_app.extensions:
         return
     found = documents_changed(change_set)
-    if found:
-        write_changes(current_app.extensions["portico_search"], found)
+    if found and not write_changes(current_app.extensions["portico_search"], found):
+        from . import changelog
+
+        try:  # the change log's rows of this host are then applied by its next catch-up after all
+            changelog.written_in_process_failed()
+        except Exception:
+            log.exception("could not mark the search index for a catch-up of its own changes")
 
 
-def write_changes(search_index, found: dict) -> None:
+def with_languages(search_index, found: dict) -> dict:
+    """``found`` with the ``kb`` changes also written to each further language's index that is built (one
+    not yet built is made by ``flask search reindex``; its visitors search the default language's meanwhile).
+    The built folders say which (this runs after a commit, where the settings cannot be read)."""
+    if "kb" not in found:
+        return found
+    return {**found, **{kind: found["kb"] for kind in search_index.language_kinds()}}
+
+
+def write_changes(search_index, found: dict) -> bool:
+    """Write ``found`` to the index (or spool it); False when the write failed (logged)."""
     from .documents import apply
 
+    found = with_languages(search_index, found)
     try:
         search_index.write(found, apply)
+        return True
     except Exception:  # the database change stands; reindex repairs the index
         log.exception("search index update failed for %s; run `flask --app wsgi search reindex`",
                       {kind: {scope: sorted(ids)[:20] for scope, ids in c.items()} for kind, c in found.items()})
+        return False
 
 
 def init_app(app) -> None:

@@ -26,6 +26,8 @@ from flask import current_app
 from markupsafe import Markup, escape
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from whoosh.analysis import StemFilter
+from whoosh.lang import stemmer_for_language
 from whoosh.lang.porter import stem
 from whoosh.qparser import (
     AndGroup,
@@ -42,7 +44,7 @@ from whoosh.query import AndNot, NullQuery, Or, Phrase, Prefix, Term
 from . import SearchUnavailable  # noqa: F401  (re-exported for callers)
 from . import whoosh_internals as internals
 from .ranking import ranked_hits
-from .schema import ANALYZER
+from .schema import ANALYZER, kb_language_kind
 
 HIDDEN = Term("public", False)
 # On Whoosh's path the top-N search does not count: matches are counted one by one up to COUNT_BOUND,
@@ -65,6 +67,8 @@ class Hit:
     forum_name: str = ""
     posted_at: datetime | None = None
     chapter_id: int | None = None
+    language: str = ""        # a page's: the language of its title and snippet ("": the default language's)
+    slug: str = ""            # a page's slug in that language
 
 
 @dataclass
@@ -98,6 +102,44 @@ def _index():
     return current_app.extensions["portico_search"]
 
 
+def kb_kind(language: str | None) -> str:
+    """The index to search for KB pages in ``language`` (None or the default language: ``kb``). A further
+    language's index not yet built (``flask search reindex`` builds it) is searched in the default language."""
+    from ..kb import languages
+
+    if not language or language == languages.default() or not languages.is_enabled(language):
+        return "kb"
+    kind = kb_language_kind(language)
+    return kind if _index().built(kind) else "kb"
+
+
+def analyzer_of(schema):
+    """The text analyser of an index (its language's stemmer and stop words)."""
+    return schema["body"].analyzer if "body" in schema else ANALYZER
+
+
+_STEMMERS: dict = {}
+
+
+def stemmer_of(analyzer):
+    """The word -> stem function of ``analyzer`` (Porter for English, Snowball for de/fr/es), cached; lower
+    case only for an analyser without a stemmer."""
+    found = _STEMMERS.get(id(analyzer))
+    if found is None or found[0] is not analyzer:
+        function = None
+        for item in getattr(analyzer, "items", ()):
+            if isinstance(item, StemFilter):  # (with ``lang`` its stemmer is that language's Snowball one)
+                function = stemmer_for_language(item.lang) if item.lang else item.stemfn
+        if function is stem:
+            function = _stem
+        elif function is not None:
+            function = lru_cache(maxsize=100_000)(function)
+        else:
+            function = str.lower
+        found = _STEMMERS[id(analyzer)] = (analyzer, function)
+    return found[1]
+
+
 def _page_args(page: int, per_page: int) -> tuple[int, int]:
     return max(1, int(page or 1)), max(1, min(int(per_page or 20), 100))
 
@@ -127,7 +169,8 @@ def _search(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make
     q = (q or "").strip()[:200]
     empty = Results([], 0, page, per_page, query=q)
     with _index().searcher(kind) as searcher:
-        query = parse(q, fields, searcher.schema, prefix_last=prefix)
+        analyzer = analyzer_of(searcher.schema)
+        query = parse(q, fields, searcher.schema, prefix_last=prefix, analyzer=analyzer)
         if query is None:
             return empty, None
         hidden_docs = hidden_of(searcher) if hidden is not None else frozenset()
@@ -140,7 +183,7 @@ def _search(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make
             total, estimate = count_hits(searcher, results, query, hidden_docs) if count else (0, False)
             found = results[start:wanted], total, estimate
         hits, total, estimate = found
-        matcher = Matcher(query)
+        matcher = Matcher(query, stem=stemmer_of(analyzer))
         hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in hits]
         # Only a search that found nothing asks "did you mean" (a known word never gets a correction).
         retry = forgiving(searcher, q, spelling, hidden_docs) if forgiven and total < FEW else None
@@ -153,14 +196,18 @@ def _search(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make
 def _page_hit(hit, snippet) -> Hit:
     return Hit("page", hit["id"], hit["title"], hit.get("body", "")[:120], snippet, hit.score,
                book_id=hit["book_id"], book_name=hit.get("book", ""), chapter_name=hit.get("chapter", ""),
-               chapter_id=hit["chapter_id"], posted_at=hit.get("updated_at"))
+               chapter_id=hit["chapter_id"], posted_at=hit.get("updated_at"), language=hit.get("language") or "",
+               slug=hit.get("slug") or "")
 
 
-def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None, forgive: int = 0) -> Results:
+def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None, forgive: int = 0,
+              language: str | None = None) -> Results:
     """Knowledge-book pages, best match first. Customers see only public pages in visible chapters of
     public books. ``forgive``: retry with forgiving words below this many hits (FEW for people, 1 for the
-    API: only when nothing matched). Raises SearchUnavailable."""
-    return _run("kb", q, KB_FIELDS, page=page, per_page=per_page, hidden=None if staff else HIDDEN,
+    API: only when nothing matched). ``language``: search that language's translations, analysed with its
+    stemmer (pages not translated into it are found by their default-language text; ``Hit.language`` is
+    then ""); None, the default language (HelpSpot's kb.search). Raises SearchUnavailable."""
+    return _run(kb_kind(language), q, KB_FIELDS, page=page, per_page=per_page, hidden=None if staff else HIDDEN,
                 make_hit=_page_hit, forgive=forgive)
 
 
@@ -176,10 +223,10 @@ def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None, forg
                 make_hit=_topic_hit, spelling=("title",), forgive=forgive)
 
 
-def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:
-    """KB pages for what a customer is typing on the request form (the last word may be unfinished).
-    Raises SearchUnavailable."""
-    return _run("kb", text, KB_FIELDS, page=1, per_page=limit, hidden=HIDDEN, make_hit=_page_hit,
+def suggest_pages(text: str, *, limit: int = 5, language: str | None = None) -> list[Hit]:
+    """KB pages for what a customer is typing on the request form (the last word may be unfinished), in
+    ``language`` as ``search_kb``. Raises SearchUnavailable."""
+    return _run(kb_kind(language), text, KB_FIELDS, page=1, per_page=limit, hidden=HIDDEN, make_hit=_page_hit,
                 prefix=True, count=False).hits
 
 
@@ -266,19 +313,20 @@ _TOKEN = re.compile(r'"[^"]*"?|\S+')
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
-def _without_stop_words(text: str, keep_last: bool) -> str:
+def _without_stop_words(text: str, keep_last: bool, analyzer=ANALYZER) -> str:
     # Whoosh would keep a stop word as a term of the last field, which then matches nothing.
     tokens = _TOKEN.findall(text)
     kept = [token for i, token in enumerate(tokens)
             if not token.isalnum() or token in _OPERATORS or (keep_last and i == len(tokens) - 1)
-            or any(True for _ in ANALYZER(token.lower()))]
+            or any(True for _ in analyzer(token.lower()))]
     return " ".join(kept) + (" " if text[-1:].isspace() else "")
 
 
-def parse(text: str, fields, schema, *, prefix_last: bool = False):
-    """The query for ``text``, or None when nothing searchable is left (empty, only stop words)."""
+def parse(text: str, fields, schema, *, prefix_last: bool = False, analyzer=None):
+    """The query for ``text``, or None when nothing searchable is left (empty, only stop words of the
+    index's language)."""
     parser = _parser(fields, schema, any_word=prefix_last)
-    text = _without_stop_words(text, keep_last=prefix_last)
+    text = _without_stop_words(text, keep_last=prefix_last, analyzer=analyzer or analyzer_of(schema))
     query = parser.parse(text) if text else NullQuery
     if prefix_last and text.count('"') % 2 == 0:
         match = _LAST_WORD.search(text)
@@ -295,7 +343,8 @@ def parse(text: str, fields, schema, *, prefix_last: bool = False):
 class Matcher:
     """Which words of a text a query matched: same stem as a query term, or starting with a query prefix."""
 
-    def __init__(self, query, fields=("title", "body")):
+    def __init__(self, query, fields=("title", "body"), stem=None):
+        self.stem = stem or _stem
         self.stems, self.prefixes = set(), []
         for leaf in query.leaves():
             if getattr(leaf, "fieldname", None) not in fields:
@@ -308,9 +357,10 @@ class Matcher:
         self._seen: dict[str, bool] = {}
         # Words that may match: those starting like a stem (Porter changes at most a stem's last two
         # letters, e.g. "ponies" -> "poni") or a prefix. Scanning for them in C finds the first match
-        # of a long forum body without calling __call__ on every word before it.
+        # of a long forum body without calling __call__ on every word before it. Snowball stemmers also
+        # drop accents and umlauts ("Häuser" -> "haus"): each letter matches its accented forms.
         starts = sorted({stem[:max(1, len(stem) - 2)] for stem in self.stems} | set(self.prefixes))
-        alternatives = "|".join(map(re.escape, starts))
+        alternatives = "|".join("".join(_ACCENTED.get(ch, re.escape(ch)) for ch in start) for start in starts)
         self.candidates = re.compile(rf"(?<!\w)(?:{alternatives})\w*",
                                      re.IGNORECASE) if starts else None
 
@@ -318,9 +368,13 @@ class Matcher:
         found = self._seen.get(word)
         if found is None:
             lower = word.lower()
-            found = _stem(lower) in self.stems or (bool(self.prefixes) and lower.startswith(self.prefixes))
+            found = self.stem(lower) in self.stems or (bool(self.prefixes) and lower.startswith(self.prefixes))
             self._seen[word] = found
         return found
+
+
+_ACCENTED = {"a": "[aàáâäã]", "e": "[eèéêë]", "i": "[iìíîï]", "o": "[oòóôöõ]", "u": "[uùúûü]", "c": "[cç]",
+             "n": "[nñ]", "s": "(?:s|ß)", "y": "[yÿ]"}
 
 
 @lru_cache(maxsize=100_000)
@@ -364,14 +418,15 @@ def correct(searcher, text: str, fields=("title", "body"), hidden=frozenset()) -
     (a suggestion must not reveal what a visitor may not read)."""
     reader = searcher.reader()
     leaves = reader.leaf_readers()
+    analyzer = analyzer_of(searcher.schema)
     unquoted = _QUOTED.sub(" ", text)
     corrected, changed = text, False
     for word in dict.fromkeys(w for w in _WORD.findall(unquoted) if len(w) >= 3 and not w.isdigit()):
-        stems = [token.text for token in ANALYZER(word.lower())]
+        stems = [token.text for token in analyzer(word.lower())]
         if not stems or any(_visible_frequency(leaf, offset, f, stems[0], hidden, stop_at=1)
                             for f in ("title", "body") if f in searcher.schema for leaf, offset in leaves):
             continue
-        best = _nearest(leaves, word.lower(), fields, hidden)
+        best = _nearest(leaves, word.lower(), fields, hidden, analyzer)
         if best and best != word.lower():
             corrected = re.sub(rf"\b{re.escape(word)}\b", best, corrected, count=1)
             changed = True
@@ -393,7 +448,7 @@ def _visible_frequency(leaf, offset: int, field: str, term, hidden, stop_at: int
     return seen
 
 
-def _nearest(leaves, word: str, fields, hidden=frozenset()) -> str | None:
+def _nearest(leaves, word: str, fields, hidden=frozenset(), analyzer=ANALYZER) -> str | None:
     candidates: dict[str, tuple[int, int]] = {}
     for leaf, offset in leaves:
         for field in fields:
@@ -404,7 +459,7 @@ def _nearest(leaves, word: str, fields, hidden=frozenset()) -> str | None:
                 found = list(leaf.terms_within(field, word, maxdist, prefix=1))
                 for term in found:
                     if hidden:  # the spelling copy's postings name no document: count the word's stem
-                        stems = [token.text for token in ANALYZER(term)]
+                        stems = [token.text for token in analyzer(term)]
                         frequency = _visible_frequency(leaf, offset, field, stems[0], hidden) if stems else 0
                     else:
                         frequency = leaf.doc_frequency(spell, term) or leaf.doc_frequency(field, term)
@@ -440,26 +495,28 @@ def forgiving(searcher, text: str, fields=("title", "body"), hidden=frozenset())
     shown keeps each word the index knows and puts the nearest word in place of one it does not."""
     reader = searcher.reader()
     leaves = reader.leaf_readers()
+    analyzer = analyzer_of(searcher.schema)
     changed, out, shown = False, [], []
     for token in _TOKEN.findall(text):
         word = token.lower()
         if (token.startswith('"') or token in _OPERATORS or len(word) < 3 or not word.isalpha()
-                or not any(True for _ in ANALYZER(word))):
+                or not any(True for _ in analyzer(word))):
             out.append(token)
             shown.append(token)
             continue
-        near = [w for w in _near_words(leaves, word, fields, hidden) if w != word]
+        near = [w for w in _near_words(leaves, word, fields, hidden, analyzer) if w != word]
         if near:
             changed = True
             out.append("(" + " OR ".join([word, *near]) + ")")
-            shown.append(token if _seen_by_viewer(leaves, word, fields, hidden, known=True) else near[0])
+            shown.append(token if _seen_by_viewer(leaves, word, fields, hidden, known=True, analyzer=analyzer)
+                         else near[0])
         else:
             out.append(token)
             shown.append(token)
     return (" ".join(out), " ".join(shown)) if changed else None
 
 
-def _near_words(leaves, word: str, fields, hidden) -> list[str]:
+def _near_words(leaves, word: str, fields, hidden, analyzer=ANALYZER) -> list[str]:
     scored: dict[str, list[int]] = {}  # word -> [0 for a longer word it begins, else 1; -frequency]
     distance = tolerance(word)
     for leaf, _offset in leaves:
@@ -488,7 +545,7 @@ def _near_words(leaves, word: str, fields, hidden) -> list[str]:
     for term in ranked:
         if len(chosen) == EXPANSIONS:
             break
-        if _seen_by_viewer(leaves, term, fields, hidden):
+        if _seen_by_viewer(leaves, term, fields, hidden, analyzer=analyzer):
             chosen.append(term)
     return chosen
 
@@ -518,11 +575,11 @@ def _segment_words(leaf, spell: str) -> list[str]:
     return words
 
 
-def _seen_by_viewer(leaves, term: str, fields, hidden, known: bool = False) -> bool:
+def _seen_by_viewer(leaves, term: str, fields, hidden, known: bool = False, analyzer=ANALYZER) -> bool:
     """Whether a document the viewer may see holds ``term``'s stem (``known``: check even without hidden
     documents, i.e. whether the index holds the word at all)."""
     if not hidden and not known:
         return True
-    stems = [token.text for token in ANALYZER(term)]
+    stems = [token.text for token in analyzer(term)]
     return bool(stems) and any(_visible_frequency(leaf, offset, field, stems[0], hidden, stop_at=1)
                                for field in fields for leaf, offset in leaves if field in leaf.schema)

@@ -1,10 +1,11 @@
 """The portal search page and the request-form suggestions. Both go through ``search.query`` only."""
 from types import SimpleNamespace
 
-from flask import Blueprint, jsonify, make_response, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, make_response, render_template, request, url_for
 
 from .. import settings
 from ..deflection import searches
+from ..kb import languages
 from ..kb import services as kb
 from ..pagecache import cached_page
 from ..public import login_gate
@@ -42,10 +43,27 @@ def _exact(raw: str | None) -> bool:
     return raw == "1"  # "Search instead for ...": no forgiving retry
 
 
+def _language(lang: str | None = None) -> str:
+    """The visitor's language: the URL prefix (/de/search; one the site lacks is a 404), the switcher's
+    choice, Accept-Language, the default."""
+    if lang is not None and not languages.is_enabled(lang):
+        abort(404)
+    return languages.from_request(lang)
+
+
+def _vary(lang=None):
+    language = _language(lang)
+    return language, index_versions(query.kb_kind(language), "forums")
+
+
 @bp.get("/search")
-@cached_page(("kb", "forums"), vary=lambda: index_versions("kb", "forums"),
-             args={"q": _query, "area": _area, "page": _page, "exact": _exact})
-def search():
+@bp.get("/<lang>/search")
+@cached_page(("kb", "forums"), vary=_vary, args={"q": _query, "area": _area, "page": _page, "exact": _exact})
+def search(lang=None):
+    """Search in the visitor's language: KB pages by their translation in it (stemmed in that language),
+    else by the default language's text; forums as written."""
+    language = _language(lang)
+    url_lang = None if language == languages.default() else language
     q, area, page = _query(request.args.get("q")), _area(request.args.get("area")), _page(request.args.get("page"))
     exact = _exact(request.args.get("exact"))
     limit = settings.get("max_search_results") or 50
@@ -53,14 +71,20 @@ def search():
     tags = []
     if q:
         tags = kb.tags_named(q.split())
-        find = query.search_kb if area == "kb" else query.search_forums
-        results = find(q, page=page, per_page=PER_PAGE, forgive=0 if exact else query.FEW)
+        if area == "kb":
+            more = {"language": url_lang} if url_lang else {}  # (the default language: kb.search's index)
+            results = query.search_kb(q, page=page, per_page=PER_PAGE, forgive=0 if exact else query.FEW, **more)
+        else:
+            results = query.search_forums(q, page=page, per_page=PER_PAGE, forgive=0 if exact else query.FEW)
         total = min(results.total, limit)
         count = max(1, -(-total // PER_PAGE))
         listing = SimpleNamespace(page=page, pages=count, has_prev=page > 1, has_next=page < count, total=total,
                                 hits=results.hits[:max(0, limit - (page - 1) * PER_PAGE)])
     response = make_response(render_template("search/search.html", q=q, area=area, areas=AREAS, results=results,
-                                             listing=listing, tags=tags))
+                                             listing=listing, tags=tags, language=language, url_lang=url_lang,
+                                             language_names=languages.NAMES,
+                                             default_language=languages.default()))
+    response.vary.update(("Accept-Language", "Cookie"))
     if results is not None and page == 1:
         searches.mark_reply(response, q, results.total, results.typed is not None)
     return response
@@ -70,8 +94,12 @@ def search():
 def suggest():
     """JSON for the request form's "these pages may answer your question" box: at most 5 KB pages."""
     q = request.args.get("q", "").strip()[:MAX_QUERY]
-    hits = query.suggest_pages(q, limit=5) if len(q) >= 3 else []
-    response = jsonify(results=[{"title": hit.title, "url": url_for("kb.page", page_id=hit.id, slug=slugify(hit.title)),
-                                 "book": hit.book_name} for hit in hits[:5]])
+    language = languages.from_request(request.args.get("lang"))
+    url_lang = None if language == languages.default() else language
+    more = {"language": url_lang} if url_lang else {}
+    hits = query.suggest_pages(q, limit=5, **more) if len(q) >= 3 else []
+    response = jsonify(results=[{"title": hit.title, "book": hit.book_name,
+                                 "url": url_for("kb.page", page_id=hit.id, slug=hit.slug or slugify(hit.title),
+                                                lang=url_lang)} for hit in hits[:5]])
     response.headers["Cache-Control"] = "no-store"
     return response

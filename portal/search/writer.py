@@ -16,7 +16,7 @@ from pathlib import Path
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
-from .schema import SCHEMAS
+from .schema import schema_for
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def rebuild(index, kind: str, fill) -> int:
     writer = ix.writer(timeout=max(index.lock_timeout, 60), delay=0.1, limitmb=256, compound=False)
     # The rebuilt index gets the current schema: one built by an older version keeps its own until
     # now (writers use the index's schema), and the old segments all go with mergetype=CLEAR.
-    writer.schema = SCHEMAS[kind]()
+    writer.schema = schema_for(kind)
     marker = _rebuilding(index, kind)
     marker.touch()
     try:
