@@ -3,11 +3,13 @@
     .venv/bin/python -m bench.search                       # 100,000 posts + 5,000 pages
     .venv/bin/python -m bench.search --posts 10000 --pages 500 --queries 50   # a quick look
     .venv/bin/python -m bench.search --reuse FOLDER --cold  # no posting list decoded before any query
+    .venv/bin/python -m bench.search --languages en,de      # every page also in German: kb and kb-de indexed
 
 Works in a temporary folder (SQLite database + index) that is deleted afterwards (--keep to keep it).
 Not a test: figures depend on the machine and its load; record them in bench/README.md.
 """
 import argparse
+import functools
 import os
 import random
 import shutil
@@ -129,6 +131,51 @@ def make_queries(words, samples, rng, count):
     }
 
 
+GERMAN_ENDINGS = ("", "", "e", "en", "er", "ern", "es")
+
+
+def german_words(words: list[str]) -> list[str]:
+    """A second language's vocabulary: the same Zipf ranks, other words ("printer" -> "printerung")."""
+    return [f"{word}ung" if rank % 3 == 0 else f"ge{word}" for rank, word in enumerate(words)]
+
+
+def build_translations(app, pages: int, words: list[str], rng: random.Random, insert: bool = True) -> list[str]:
+    """A German translation of every page, words inflected with German endings (what the Snowball stemmer
+    takes off again); returns sample bodies (for phrases)."""
+    from portal.extensions import db
+    from portal.kb.models import PageTranslation
+
+    german = german_words(words)
+    plain = sentence_maker(german, rng)
+
+    def text(count: int) -> str:
+        return " ".join(word + rng.choice(GERMAN_ENDINGS) for word in plain(count).split())
+
+    samples, rows = [], []
+    for p in range(pages):
+        body = "<p>" + text(rng.randint(80, 250)) + "</p><p>" + text(rng.randint(20, 80)) + "</p>"
+        rows.append(dict(page_id=p + 1, language="de", title=text(rng.randint(2, 6)).capitalize(),
+                         slug=f"seite-{p + 1}", body=body))
+        if p % 50 == 0:
+            samples.append(body)
+    if insert:
+        with app.app_context():
+            for start in range(0, len(rows), 5000):
+                db.session.execute(db.insert(PageTranslation), rows[start:start + 5000])
+            db.session.commit()
+    return samples
+
+
+def inflected(queries: dict, rng: random.Random) -> dict:
+    """German queries: each word typed with a German ending, the phrases as they stand in the text."""
+    def one(text: str) -> str:
+        if text.startswith('"'):
+            return text
+        words = text.split()
+        return " ".join([*(w + rng.choice(GERMAN_ENDINGS) for w in words[:-1]), words[-1]])
+    return {kind: [one(text) for text in texts] for kind, texts in queries.items()}
+
+
 def misspelt(word: str, known: set[str], rng: random.Random) -> str:
     while True:
         at = rng.randrange(1, len(word))
@@ -150,6 +197,9 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="before each query, forget every decoded posting list and close the kept searchers: "
                              "each query is the first one of its words since the process started")
+    parser.add_argument("--languages", default="en",
+                        help="the site's languages: with en,de every page also has a German translation, "
+                             "indexed in kb-de with the German stemmer, and German queries are timed too")
     parser.add_argument("--new-searcher", action="store_true",
                         help="close the kept searchers before each query, as a commit does: scores and hidden "
                              "documents are worked out again, the segments' decoded postings are kept")
@@ -170,11 +220,20 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
         started = time.perf_counter()
         words, samples = build_corpus(app, args.posts, args.pages, rng, insert=not args.reuse)
-        print(f"corpus: {args.posts} posts, {args.pages} pages generated in {time.perf_counter() - started:.1f}s")
+        german = "de" in args.languages.split(",")[1:]
+        if german:
+            german_samples = build_translations(app, args.pages, words, rng, insert=not args.reuse)
+        print(f"corpus: {args.posts} posts, {args.pages} pages{' (and in German)' if german else ''} generated "
+              f"in {time.perf_counter() - started:.1f}s")
 
         with app.app_context():
+            from portal import settings
+            from portal.extensions import db
+
+            settings.set_value("languages", args.languages)
+            db.session.commit()
             total_docs, total_time, total_cpu = 0, 0.0, 0.0
-            for kind in () if args.reuse else ("kb", "forums"):
+            for kind in () if args.reuse else ("kb", "forums", *(("kb-de",) if german else ())):
                 started, cpu = time.perf_counter(), time.process_time()
                 count = rebuild(kind)
                 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -187,7 +246,13 @@ def main() -> None:
 
             queries = make_queries(words, samples, rng, args.queries)
             functions = {"kb": search_kb, "forums": search_forums}
-            for function in (search_kb, search_forums):  # warm the OS cache
+            plans = {area: queries for area in functions}
+            suggesters = {"kb": suggest_pages}
+            if german:
+                functions["kb-de"] = functools.partial(search_kb, language="de")
+                suggesters["kb-de"] = functools.partial(suggest_pages, language="de")
+                plans["kb-de"] = inflected(make_queries(german_words(words), german_samples, rng, args.queries), rng)
+            for function in functions.values():  # warm the OS cache
                 function(words[0])
             print(f"{'query':22} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu/q ms':>8} "
                   f"{'cpu p95':>8} {'avg hits':>9} {'estimated':>9}")
@@ -195,8 +260,9 @@ def main() -> None:
                 if args.only and kind not in args.only.split(","):
                     continue
                 for area, function in functions.items():
-                    if kind in ("prefix", "suggest") and area == "forums":
+                    if kind in ("prefix", "suggest") and area == "forums" or kind == "suggest" and area == "kb-de":
                         continue
+                    texts = plans[area][kind]
                     timings, cpus, hits, estimated, cpu = [], [], [], 0, time.process_time()
                     for text in texts:
                         if args.cold:
@@ -205,7 +271,7 @@ def main() -> None:
                             app.extensions["portico_search"].close()
                         started, started_cpu = time.perf_counter(), time.process_time()
                         if kind == "prefix":
-                            hits.append(len(suggest_pages(text)))
+                            hits.append(len(suggesters[area](text)))
                         elif kind == "suggest":  # pages and topics together, as /help/suggest answers
                             with app.test_request_context():
                                 hits.append(len(best(text)))
@@ -221,6 +287,7 @@ def main() -> None:
                         cpus.append((time.process_time() - started_cpu) * 1000)
                     cpu = (time.process_time() - cpu) * 1000 / len(texts)
                     label = f"{kind} ({'suggest' if kind == 'prefix' else 'pages+topics' if kind == 'suggest' else area})"
+                    label = f"{kind} ({'suggest ' if kind == 'prefix' else ''}de)" if area == "kb-de" else label
                     print(f"{label:22} {len(timings):4d} {statistics.median(timings):8.1f} "
                           f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f} {cpu:8.1f} {percentile(cpus, 0.95):8.1f} "
                           f"{statistics.mean(hits):9.0f} {estimated:9d}")
