@@ -39,7 +39,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime, Integer, String, delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -80,7 +80,8 @@ def log_changes(change_set: changes.ChangeSet, connection: Connection) -> None:
     if not found:
         return
     at = _now()
-    host = host_id() if "portico_search" in current_app.extensions else None
+    # Tagged only where the commit's own process indexes it (hooks.index_committed: an app with an index).
+    host = host_id() if has_app_context() and "portico_search" in current_app.extensions else None
     rows = [{"kind": kind, "scope": scope, "row_id": row_id, "created_at": at, "host": host}
             for kind, scopes in found.items() for scope, ids in scopes.items() for row_id in sorted(ids)]
     connection.execute(insert(SearchChange), rows)
