@@ -81,6 +81,8 @@ $seen['draft'] = $second;
 $seen['article'] = plain($client->get('/articles/{id}', ['id' => $article['id']]))['data'];
 $seen['articlesPage1'] = plain($client->get('/articles', ['count' => 1, 'page' => 1]));
 $seen['articlesPage2'] = plain($client->get('/articles', ['count' => 1, 'page' => 2]));
+// PHP arrays in the query: http_build_query sends ids[0]=1&ids[1]=2.
+$seen['articlesByIds'] = array_column(plain($client->get('/articles', ['ids' => [$second['id']]]))['data'], 'id');
 $seen['articleDelete'] = plain($client->delete('/articles/{id}', ['id' => $second['id']]));
 $seen['deletedArticle'] = failure(fn() => $client->get('/articles/{id}', ['id' => $second['id']]));
 $seen['articlesAfter'] = array_column(plain($client->get('/articles'))['data'], 'id');
@@ -113,6 +115,9 @@ $batch = $client->batch([
     'create' => ['method' => 'POST', 'url' => '/article_categories', 'payload' => ['title' => 'From a batch']],
 ]);
 $seen['batch'] = array_map('plain', $batch);
+// A PHP list of requests is sent as a JSON list: answered by position.
+$seen['batchList'] = array_map(fn($r) => $r->getData(), $client->batch(['/tickets/' . $ticket['id'], '/tickets/999999']));
+$seen['ticketWithPerson'] = plain($client->get('/tickets', ['ids' => [$ticket['id']], 'include' => ['person']]));
 
 // Field errors on bad input, as the SDK words them.
 $seen['badTicket'] = failure(fn() => $client->post('/tickets', ['subject' => '', 'person' => 'ada@example.com',

@@ -185,6 +185,7 @@ def test_official_php_client_does_what_a_new_user_does(live, php_client):
     page1, page2 = seen["articlesPage1"], seen["articlesPage2"]
     assert len(page1["data"]) == len(page2["data"]) == 1 and page1["data"][0]["id"] != page2["data"][0]["id"]
     assert page1["meta"]["pagination"]["total"] == 2 and page1["meta"]["per_page"] == 1
+    assert seen["articlesByIds"] == [seen["draft"]["id"]]
     assert seen["deletedArticle"]["class"] == "NotFoundException"
     assert seen["articlesAfter"] == [seen["article"]["id"]]
 
@@ -208,6 +209,10 @@ def test_official_php_client_does_what_a_new_user_does(live, php_client):
     assert batch["ticket"]["data"]["id"] == ticket["id"]
     assert batch["missing"]["data"] is not None and batch["missing"]["meta"] is not None
     assert batch["create"]["data"]["title"] == "From a batch"
+    assert seen["batchList"][0]["id"] == ticket["id"] and seen["batchList"][1] is not None
+    with_person = seen["ticketWithPerson"]
+    assert [t["id"] for t in with_person["data"]] == [ticket["id"]]
+    assert list(with_person["linked"]["person"]) == [str(ticket["person"])]
 
     # Field errors, worded by the SDK from the nested error shape.
     assert seen["badTicket"]["class"] == "APIException" and seen["badTicket"]["code"] == 400
@@ -242,3 +247,46 @@ def test_an_empty_json_array_where_an_object_goes_is_an_empty_object(deskpro):
     wrong = deskpro("POST", "tickets", body={"subject": "Hi", "person": "ada@example.com", "fields": [1],
                                              "message": {"message": "Hello"}})
     assert wrong.status_code == 400 and "fields" in wrong.get_json()["errors"]["fields"]
+
+
+@pytest.fixture
+def three_pages(app):
+    from tests import factories
+
+    with app.app_context():
+        chapter = factories.chapter(factories.book("Manual"), "Install")
+        ids = [factories.page(chapter, title).id for title in ("One", "Two", "Three")]
+        db.session.commit()
+        return ids
+
+
+def listed(deskpro, query: str) -> list[int]:
+    response = deskpro.client.get(f"/api/v2/articles?{query}", headers={"Authorization": f"key {deskpro.key}"})
+    assert response.status_code == 200, response.get_json()
+    return sorted(article["id"] for article in response.get_json()["data"])
+
+
+def test_php_list_parameters_are_read_as_lists(deskpro, three_pages):
+    """http_build_query(['ids' => [1, 2]]) is ids%5B0%5D=1&ids%5B1%5D=2: read as ids=1,2, not ignored."""
+    one, two, three = three_pages
+    assert listed(deskpro, f"ids%5B0%5D={one}&ids%5B1%5D={three}") == [one, three]
+    assert listed(deskpro, f"ids[]={two}&ids[]={three}") == [two, three]
+    assert listed(deskpro, f"ids={one}&ids[]={two}") == [one, two]
+    assert listed(deskpro, f"ids[1]={one}&ids[0]={two}&count=1&order_by=id&order_dir=asc") == [one]
+    bad = deskpro.client.get("/api/v2/articles?ids[0]=x", headers={"Authorization": f"key {deskpro.key}"})
+    assert bad.status_code == 400 and "ids" in bad.get_json()["errors"]["fields"]
+    # batch's short syntax keeps its own get[name] parameters, numbered ones too
+    response = deskpro.get("batch", **{"get[0]": "/me", "get[1]": f"/articles/{two}"})
+    responses = response.get_json()["responses"]
+    assert responses["0"]["data"]["person_id"] and responses["1"]["data"]["id"] == two
+
+
+def test_a_php_list_of_batch_requests_is_answered_by_position(deskpro, three_pages):
+    """$client->batch(['/articles/1', '/articles/999']) sends {"requests": [...]}."""
+    response = deskpro("POST", "batch", body={"requests": [f"/articles/{three_pages[0]}", "/articles/999999"]})
+    assert response.status_code == 200
+    responses = response.get_json()["responses"]
+    assert set(responses) == {"0", "1"}
+    assert responses["0"]["data"]["id"] == three_pages[0]
+    assert responses["1"]["headers"]["status-code"] == 404 and responses["1"]["data"] == {}
+    assert deskpro("POST", "batch", body={"requests": []}).status_code == 400
