@@ -92,6 +92,13 @@ $ticket = plain($client->post('/tickets', [
     'subject' => 'Printer on fire', 'person' => 'ada@example.com',
     'message' => ['message' => '<p>It is on fire</p>', 'format' => 'html']]))['data'];
 $seen['ticket'] = $ticket;
+$seen['ticketLocation'] = $client->getLastHTTPResponse()->getHeaderLine('Location');
+// An update the Zapier way (follow_location => true is sent as follow_location=1), with labels and non-ASCII text.
+$seen['ticketUpdated'] = plain($client->put('/tickets/{id}', [
+    'subject' => 'Drucker brennt – “sofort”', 'labels' => ['printer', 'urgent'], 'status' => 'resolved'],
+    ['id' => $ticket['id'], 'follow_location' => true]))['data'];
+$seen['ticketCounts'] = plain($client->get('/tickets/counts'))['data'];
+$seen['agents'] = array_column(plain($client->get('/agents'))['data'], 'primary_email');
 $blob = plain($client->post('/blobs/temp', ['multipart' => [
     ['name' => 'file', 'contents' => "log line\n", 'filename' => 'printer.log']]]))['data'];
 $seen['blob'] = $blob;
@@ -131,6 +138,16 @@ $seen['notJson'] = failure(fn() => $client->post('/tickets', '{"subject": '));
 
 // Async calls go through the same client.
 $seen['async'] = plain($client->getAsync('/tickets/{id}', ['id' => $ticket['id']])->wait())['data']['id'];
+
+// A read-only key reads but may not write; a key whose tags leave out tickets may not list them.
+$reader = new DeskproClient($base);
+$reader->setAuthKey(getenv('READ_ONLY_KEY'));
+$seen['readOnlyRead'] = count(plain($reader->get('/tickets'))['data']);
+$seen['readOnlyWrite'] = failure(fn() => $reader->post('/article_categories', ['title' => 'Nope']));
+$narrow = new DeskproClient($base);
+$narrow->setAuthKey(getenv('NARROW_KEY'));
+$seen['narrowTickets'] = failure(fn() => $narrow->get('/tickets'));
+$seen['narrowArticles'] = count(plain($narrow->get('/articles'))['data']);
 
 // Authenticate by token: exchange the staff email and password, then use the token.
 $token = new DeskproClient($base);

@@ -137,16 +137,19 @@ def live(tmp_path):
 
 def run_script(live, php_client) -> dict:
     from portal.accounts.services import create_staff
-    from portal.apikeys.services import create_key
+    from portal.apikeys.services import create_key, presented
 
     with live.app_context():
         staff = create_staff("agent@example.com", "correct horse", role="administrator", first_name="Sam")
         key, secret = create_key(staff, staff, "php client")
+        reader = presented(*create_key(staff, staff, "reader", read_only=True))
+        narrow = presented(*create_key(staff, staff, "kb only", tags="articles.*"))
         db.session.commit()
         key_id = key.id
     php, autoload = php_client
     env = {**os.environ, "AUTOLOAD": str(autoload), "BASE": live.config["PUBLIC_URL"], "KEY_ID": str(key_id),
-           "KEY_SECRET": secret, "EMAIL": "agent@example.com", "PASSWORD": "correct horse"}
+           "KEY_SECRET": secret, "EMAIL": "agent@example.com", "PASSWORD": "correct horse",
+           "READ_ONLY_KEY": reader, "NARROW_KEY": narrow}
     done = subprocess.run([php, str(SCRIPT)], env=env, capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, (done.stdout.decode()[-2000:], done.stderr.decode()[-2000:])
     return json.loads(done.stdout)
@@ -193,6 +196,11 @@ def test_official_php_client_does_what_a_new_user_does(live, php_client):
     ticket = seen["ticket"]
     assert ticket["person_email"] == "ada@example.com" and ticket["subject"] == "Printer on fire"
     assert ticket["ref"] and ticket["fields"] in ({}, [])  # PHP decodes {} as an empty array, echoed as []
+    assert seen["ticketLocation"].endswith(f"/api/v2/tickets/{ticket['id']}")
+    updated = seen["ticketUpdated"]
+    assert updated["subject"] == "Drucker brennt – “sofort”" and sorted(updated["labels"]) == ["printer", "urgent"]
+    assert updated["status"] == "resolved"
+    assert seen["ticketCounts"] and seen["agents"] == ["agent@example.com"]
     messages = seen["messages"]
     assert [m["is_agent_note"] for m in messages] == [0, 0, 1]
     assert "It is on fire" in messages[0]["message"] and messages[0]["person"] == ticket["person"]
@@ -222,6 +230,11 @@ def test_official_php_client_does_what_a_new_user_does(live, php_client):
     assert seen["badArticle"]["code"] == 400 and "'title'" in seen["badArticle"]["message"]
     assert seen["notJson"]["code"] == 400
     assert seen["async"] == ticket["id"]
+
+    # Keys' limits, as the SDK reports them.
+    assert seen["readOnlyRead"] == 1
+    assert seen["readOnlyWrite"]["class"] == "AccessDeniedException" and seen["readOnlyWrite"]["code"] == 403
+    assert seen["narrowTickets"]["class"] == "AccessDeniedException" and seen["narrowArticles"] == 1
 
 
 # --- what the PHP SDK revealed, checked without PHP ------------------------------------------------------------
