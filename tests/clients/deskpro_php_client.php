@@ -148,6 +148,12 @@ $narrow = new DeskproClient($base);
 $narrow->setAuthKey(getenv('NARROW_KEY'));
 $seen['narrowTickets'] = failure(fn() => $narrow->get('/tickets'));
 $seen['narrowArticles'] = count(plain($narrow->get('/articles'))['data']);
+// A key with an hourly cap of one call: the second is refused (429), and the reply says when to retry.
+$capped = new DeskproClient($base);
+$capped->setAuthKey(getenv('CAPPED_KEY'));
+$capped->get('/me');
+$seen['capped'] = failure(fn() => $capped->get('/me'));
+$seen['cappedRetryAfter'] = $capped->getLastHTTPRequestException()->getResponse()->getHeaderLine('Retry-After');
 
 // Authenticate by token: exchange the staff email and password, then use the token.
 $token = new DeskproClient($base);

@@ -21,7 +21,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal.extensions import db
-from tests.conftest import make_app, seed_reference_data
 
 SCRIPT = Path(__file__).resolve().parent.parent / "clients" / "deskpro_php_client.php"
 
@@ -117,12 +116,9 @@ def php_client(tmp_path):
 
 
 @pytest.fixture
-def live(tmp_path):
-    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}")
-    with app.app_context():
-        db.create_all()
-        seed_reference_data()
-        db.session.commit()
+def live(app):
+    """A threaded server over the test's own database (``own_database``: a fresh SQLite file, or PostgreSQL's
+    schema when PORTICO_TEST_DATABASE_URL is set), so the SDK runs on both."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -130,9 +126,6 @@ def live(tmp_path):
     yield app
     server.shutdown()
     thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def run_script(live, php_client) -> dict:
@@ -144,12 +137,13 @@ def run_script(live, php_client) -> dict:
         key, secret = create_key(staff, staff, "php client")
         reader = presented(*create_key(staff, staff, "reader", read_only=True))
         narrow = presented(*create_key(staff, staff, "kb only", tags="articles.*"))
+        capped = presented(*create_key(staff, staff, "capped", hourly=1))
         db.session.commit()
         key_id = key.id
     php, autoload = php_client
     env = {**os.environ, "AUTOLOAD": str(autoload), "BASE": live.config["PUBLIC_URL"], "KEY_ID": str(key_id),
            "KEY_SECRET": secret, "EMAIL": "agent@example.com", "PASSWORD": "correct horse",
-           "READ_ONLY_KEY": reader, "NARROW_KEY": narrow}
+           "READ_ONLY_KEY": reader, "NARROW_KEY": narrow, "CAPPED_KEY": capped}
     done = subprocess.run([php, str(SCRIPT)], env=env, capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, (done.stdout.decode()[-2000:], done.stderr.decode()[-2000:])
     return json.loads(done.stdout)
@@ -235,6 +229,8 @@ def test_official_php_client_does_what_a_new_user_does(live, php_client):
     assert seen["readOnlyRead"] == 1
     assert seen["readOnlyWrite"]["class"] == "AccessDeniedException" and seen["readOnlyWrite"]["code"] == 403
     assert seen["narrowTickets"]["class"] == "AccessDeniedException" and seen["narrowArticles"] == 1
+    assert seen["capped"]["class"] == "APIException" and seen["capped"]["code"] == 429
+    assert int(seen["cappedRetryAfter"]) > 0
 
 
 # --- what the PHP SDK revealed, checked without PHP ------------------------------------------------------------
