@@ -290,6 +290,14 @@ def test_php_list_parameters_are_read_as_lists(deskpro, three_pages):
     assert responses["0"]["data"]["person_id"] and responses["1"]["data"]["id"] == two
 
 
+def test_a_list_in_a_query_body_is_read_whole(deskpro, three_pages):
+    """X-Deskpro-Api-Get-Query-Body with {"ids": [a, b]} (a PHP array in the body) finds both, not just a."""
+    one, two, _ = three_pages
+    found = deskpro("POST", "articles", body={"ids": [one, two]}, headers={"X-Deskpro-Api-Get-Query-Body": "1"})
+    assert found.status_code == 200, found.get_json()
+    assert sorted(a["id"] for a in found.get_json()["data"]) == [one, two]
+
+
 def test_a_php_list_of_batch_requests_is_answered_by_position(deskpro, three_pages):
     """$client->batch(['/articles/1', '/articles/999']) sends {"requests": [...]}."""
     response = deskpro("POST", "batch", body={"requests": [f"/articles/{three_pages[0]}", "/articles/999999"]})

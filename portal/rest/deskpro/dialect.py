@@ -93,7 +93,8 @@ class DeskPro(Dialect):
         """The verb, once the query string's PHP-style lists are folded (see ``fold_php_lists``).
 
         ``X-Deskpro-Api-Get-Query-Body: 1`` on a POST (or a GET with a body): a read whose query is the JSON
-        body (HMRC's connector searches ``/people`` that way). The body's values join the query string's."""
+        body (HMRC's connector searches ``/people`` that way). The body's values join the query string's; a list
+        value (``{"ids": [1, 2]}``) reads as ``ids=1,2``."""
         self.fold_php_lists()
         if request.headers.get(GET_QUERY_BODY, "").strip().lower() in ("1", "true") and "GET" in verbs \
                 and request.method in ("GET", "POST"):
@@ -103,7 +104,8 @@ class DeskPro(Dialect):
                 if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
                     raise InvalidInput([(str(name), "invalid_type", "A query value is a string, a number or a "
                                          "list of them.")])
-                query.setlist(str(name), [str(v) for v in values])
+                # a list is the comma-separated value every DeskPRO list parameter takes (ids, status...)
+                query.setlist(str(name), [",".join(str(v) for v in values)])
             request.args = ImmutableMultiDict(query)  # type: ignore[misc]
             return "GET"
         return super().verb(verbs)
