@@ -51,8 +51,12 @@ TABLE_SCOPES = {
     "temp_blob": (),  # DeskPRO's uploaded files waiting for a message (portal.rest.deskpro.blobs)
     "saved_filter": (),  # staff's saved queue views (portal.requests.filters): on no cached page
     "job": (),  # the outbox (portal.outbox): mail waiting to be sent is on no page
+    # The staff workspace's own rows (portal.requests.workspace_models): on staff pages only, never cached.
+    "time_event": (), "request_subscription": (), "canned_response": (), "response_use": (), "staff_category": (),
+    "address_contact": (), "book_editor": (),
     # Staff notification choices and IMAP mailboxes (portal.notifications, portal.inbound): staff pages only.
     "notification_preference": (), "followed_category": (), "mailbox": (), "inbound_mail": (),
+    "search_change": (),  # the search change log each host's index follows (portal.search.changelog)
 }
 REQUEST_TABLES = frozenset({"request", "note", "attachment", "field_value", "request_merge"})
 

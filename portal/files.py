@@ -1,7 +1,8 @@
 """Content-addressed file storage for attachments, and how every file route serves them.
 
-Bytes are stored once under UPLOAD_DIR/ab/cd/<sha256>, with mode 0640 (never executable). The stored
-name is always the hash, never a name the client sent, so no upload can choose or traverse a path.
+Bytes are stored once under their SHA-256 through ``portal.storage`` (UPLOAD_DIR/ab/cd/<sha256>, mode 0640,
+never executable, by default; S3-compatible object storage with STORAGE_URL=s3://...). The stored name is
+always the hash, never a name the client sent, so no upload can choose or traverse a path.
 
 Served from the portal's own origin, a file is never given a type a browser would run or render as a
 document (a ``.js`` served as ``application/javascript`` passes ``script-src 'self'``): only the raster
@@ -12,17 +13,16 @@ import hashlib
 import mimetypes
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from flask import current_app, request
 
-from . import settings
+from . import settings, storage
 from .errors import ValidationFailed
+from .storage import StorageError  # noqa: F401  (raised by store; callers import it from here)
 
-_HEX = re.compile(r"^[0-9a-f]{64}$")
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
 
 
@@ -33,10 +33,6 @@ class Upload:
     filename: str
     data: bytes
     mime_type: str = ""
-
-
-class StorageError(Exception):
-    """The upload directory is full, read-only or missing."""
 
 
 # Raster images a browser only ever decodes as pictures. Never SVG (it carries script), never HTML, XML or
@@ -108,42 +104,25 @@ def check_upload(upload: Upload, field: str = "attachments") -> None:
             raise ValidationFailed((field, f"Files of type .{ext} are not accepted."))
 
 
-def _root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
-
-
 def path_for(sha256: str) -> Path:
-    if not _HEX.match(sha256 or ""):
-        raise ValueError("not a content address")
-    return _root() / sha256[:2] / sha256[2:4] / sha256
+    """Where the local directory keeps a file (the local backend only). Raises ValueError for anything but a
+    content address."""
+    return Path(current_app.config["UPLOAD_DIR"]) / storage.key_for(sha256)
 
 
 def store(data: bytes) -> str:
-    """Write bytes once and return their SHA-256. Raises StorageError when the disk refuses."""
+    """Write bytes once, through the configured storage (portal.storage), and return their SHA-256.
+    Raises StorageError when the store refuses."""
     digest = hashlib.sha256(data).hexdigest()
-    target = path_for(digest)
-    if target.exists():
-        return digest
-    tmp = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o640)
-        os.replace(tmp, target)  # atomic: a reader never sees half a file
-    except OSError as exc:
-        if tmp is not None:  # a full disk must not also keep the half-written file
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise StorageError(f"could not store an attachment: {exc.strerror or exc}") from exc
+    storage.current().put(digest, data)
     return digest
 
 
 def read(sha256: str) -> bytes:
-    return path_for(sha256).read_bytes()
+    """The bytes stored under ``sha256``. Raises ValueError for a bad address, OSError (FileNotFoundError
+    for a missing file) when they cannot be read."""
+    storage.key_for(sha256)
+    return storage.current().get(sha256)
 
 
 def is_inline(mime_type: str, filename: str) -> bool:

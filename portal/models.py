@@ -21,6 +21,15 @@ from .requests.models import (  # noqa: F401
                               RequestTag,
                               Status,
 )
+from .requests.workspace_models import (  # noqa: F401
+                              CannedResponse,
+                              Contact,
+                              RequestSubscription,
+                              ResponseUse,
+                              StaffCategory,
+                              TimeEvent,
+)
 from .rest.deskpro.blobs import TempBlob  # noqa: F401
+from .search.changelog import SearchChange  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .webhooks.models import HookSubscription, WebhookDelivery, WebhookEndpoint  # noqa: F401

@@ -25,6 +25,13 @@ TEXTS = {
     210: "Request could not be updated",
     211: "Password could not be updated",
     212: "Could not update request: {}",
+    # 209-217 are private only; 214's text is HelpSpot's (defined twice there, the second wins); 216 and 217
+    # are worded after the others (docs/helpspot-differences.md).
+    209: "Time event could not be added",
+    213: "Could not merge requests",
+    214: "Could not unsubscribe from request",
+    216: "Could not move request to trash",
+    217: "Could not mark request as spam",
     303: ("private.customer.getPasswordByEmail has been removed as passwords are no longer stored in a way "
           "that are accessible by the system."),
     429: "Too many requests. Please wait and try again.",

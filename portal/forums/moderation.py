@@ -1,5 +1,6 @@
 """Moderating the forums (staff): forums, topic states, moving and deleting, editing posts, the spam
-queue, known-user labels, and turning a post into a request. Needs the ``forums`` right.
+queue, known-user labels, and turning a post into a request. Needs the ``forums`` right; what is in one
+forum (its topics and posts) only its own moderators and administrators may change (``require_forum``).
 
 Forums keep no history table, so every change is logged at INFO with the acting staff id.
 ``Topic.post_count`` counts visible posts; every change here keeps it exact. Flushes, never commits.
@@ -17,7 +18,8 @@ from ..extensions import db
 from ..requests.models import VIA_FORUM
 from ..requests.services import RequestInput, add_log, create_request
 from ..text import clean_html, single_line
-from .models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic
+from ..webhooks import events as webhook_events
+from .models import DEFAULT_KNOWN_USER_LABELS, Forum, KnownUser, Post, Topic, forum_moderator
 from .services import count_visible_post
 from .subscriptions import ask as ask_for_replies
 
@@ -27,6 +29,29 @@ log = logging.getLogger(__name__)
 def require(staff) -> None:
     if staff is None or not staff.can("forums"):
         raise Forbidden()
+
+
+def moderates(staff, forum: Forum) -> bool:
+    """Administrators moderate every forum; other staff with the ``forums`` right only the forums that
+    list them as moderators."""
+    if staff is None or not staff.can("forums"):
+        return False
+    return staff.can("admin") or any(person.id == staff.id for person in forum.moderators)
+
+
+def require_forum(staff, forum: Forum) -> None:
+    """Raises Forbidden unless ``staff`` moderates ``forum``."""
+    if not moderates(staff, forum):
+        raise Forbidden("Only this forum's moderators and administrators may moderate it.")
+
+
+def moderated_forum_ids(staff) -> set[int] | None:
+    """The forums a staff member moderates; None for all (administrators)."""
+    require(staff)
+    if staff.can("admin"):
+        return None
+    return set(db.session.execute(db.select(forum_moderator.c.forum_id)
+                                  .where(forum_moderator.c.staff_id == staff.id)).scalars())
 
 
 def _record(staff, action: str, **details) -> None:
@@ -54,8 +79,15 @@ class ForumInput:
 
 
 def save_forum(staff, data: ForumInput, forum: Forum | None = None) -> Forum:
-    """Create or update a forum and its moderators. Raises Forbidden, ValidationFailed."""
+    """Create or update a forum and its moderators: administrators create forums and choose moderators; a
+    forum's own moderators may change its other settings. Raises Forbidden, ValidationFailed."""
     require(staff)
+    if forum is None and not staff.can("admin"):
+        raise Forbidden("Only administrators create forums.")
+    if forum is not None:
+        require_forum(staff, forum)
+        if not staff.can("admin") and set(data.moderator_ids) != {person.id for person in forum.moderators}:
+            raise Forbidden("Only administrators choose a forum's moderators.")
     name = single_line(data.name)[:255]
     if not name:
         raise ValidationFailed(("name", "Give the forum a name."))
@@ -77,7 +109,7 @@ def save_forum(staff, data: ForumInput, forum: Forum | None = None) -> Forum:
 # --- topics ------------------------------------------------------------------------------------
 
 def set_topic_state(staff, topic: Topic, *, closed: bool | None = None, sticky: bool | None = None) -> None:
-    require(staff)
+    require_forum(staff, topic.forum)
     if closed is not None:
         topic.closed = bool(closed)
         _record(staff, "closed topic" if closed else "reopened topic", topic=topic.id)
@@ -88,7 +120,9 @@ def set_topic_state(staff, topic: Topic, *, closed: bool | None = None, sticky: 
 
 
 def move_topic(staff, topic: Topic, forum: Forum) -> None:
-    require(staff)
+    """Move a topic: its moderator must moderate the forum it goes to as well."""
+    require_forum(staff, topic.forum)
+    require_forum(staff, forum)
     if forum.id != topic.forum_id:
         _record(staff, "moved topic", topic=topic.id, from_forum=topic.forum_id, to_forum=forum.id)
         topic.forum = forum
@@ -96,7 +130,7 @@ def move_topic(staff, topic: Topic, forum: Forum) -> None:
 
 
 def delete_topic(staff, topic: Topic) -> None:
-    require(staff)
+    require_forum(staff, topic.forum)
     _record(staff, "deleted topic", topic=topic.id, forum=topic.forum_id, title=repr(topic.title))
     db.session.delete(topic)
     db.session.flush()
@@ -106,7 +140,7 @@ def delete_topic(staff, topic: Topic) -> None:
 
 def edit_post(staff, post: Post, body: str) -> Post:
     """Replace a post's text (cleaned HTML). Raises Forbidden, ValidationFailed."""
-    require(staff)
+    require_forum(staff, post.topic.forum)
     if not (body or "").strip():
         raise ValidationFailed(("body", "A post cannot be empty. Delete it instead."))
     limits.check(body, "body", staff=True, label="The post")
@@ -129,7 +163,7 @@ def recount(topic: Topic) -> None:
 def delete_post(staff, post: Post, *, as_spam: bool = False) -> None:
     """Delete one post. The only visible post of a topic cannot go alone: delete the topic instead
     (raises Conflict). A held post that was its topic's last post takes the empty topic with it."""
-    require(staff)
+    require_forum(staff, post.topic.forum)
     topic = post.topic
     if not post.spam and topic.post_count <= 1:
         raise Conflict("This is the only post of its topic: delete the topic instead.")
@@ -144,24 +178,34 @@ def delete_post(staff, post: Post, *, as_spam: bool = False) -> None:
         recount(topic)
 
 
-def held_posts() -> list[Post]:
-    """The spam queue: posts held as spam, newest first, with their topic and forum."""
+def _in_forums(query, forum_ids: set[int] | None):
+    if forum_ids is None:
+        return query
+    return query.where(Post.topic_id.in_(db.select(Topic.id).where(Topic.forum_id.in_(sorted(forum_ids)))))
+
+
+def held_posts(staff=None) -> list[Post]:
+    """The spam queue: posts held as spam, newest first, with their topic and forum (with ``staff``: only
+    in the forums they moderate)."""
     query = (db.select(Post).where(Post.spam.is_(True))
              .options(selectinload(Post.topic).selectinload(Topic.forum)).order_by(Post.id.desc()))
+    if staff is not None:
+        query = _in_forums(query, moderated_forum_ids(staff))
     return list(db.session.execute(query).scalars())
 
 
-def _held(ids: list[int]) -> list[Post]:
+def _held(staff, ids: list[int]) -> list[Post]:
+    """Held posts among ``ids`` in forums the staff member moderates (others are left alone)."""
     if not ids:
         return []
-    return list(db.session.execute(db.select(Post).where(Post.id.in_(ids), Post.spam.is_(True))
-                                   .options(selectinload(Post.topic))).scalars())
+    query = db.select(Post).where(Post.id.in_(ids), Post.spam.is_(True)).options(selectinload(Post.topic))
+    return list(db.session.execute(_in_forums(query, moderated_forum_ids(staff))).scalars())
 
 
 def approve_posts(staff, ids: list[int]) -> int:
     """Publish held posts; each one counts on its topic (a held first post makes its topic appear)."""
     require(staff)
-    posts = _held(ids)
+    posts = _held(staff, ids)
     for post in posts:
         post.spam, post.spam_probability = False, 0
         db.session.flush()
@@ -169,13 +213,14 @@ def approve_posts(staff, ids: list[int]) -> int:
         if post.email_updates:  # held, it asked nobody; now a moderator vouched for it
             ask_for_replies(post.topic, post.email)
         _record(staff, "approved held post", post=post.id, topic=post.topic_id)
+        webhook_events.post_approved(post.topic, post)
     return len(posts)
 
 
 def delete_held(staff, ids: list[int]) -> int:
     """Delete held posts in a batch; topics left without any post go too."""
     require(staff)
-    posts = _held(ids)
+    posts = _held(staff, ids)
     for post in posts:
         delete_post(staff, post, as_spam=True)
     return len(posts)
@@ -183,7 +228,7 @@ def delete_held(staff, ids: list[int]) -> int:
 
 def post_to_request(staff, post: Post):
     """Open a request from a forum post (opened via Forum), with the post as its first note."""
-    require(staff)
+    require_forum(staff, post.topic.forum)
     topic = post.topic
     data = RequestInput(note=post.body, note_is_html=True, first_name=post.name[:40], email=post.email,
                         title=topic.title[:255], opened_via=VIA_FORUM)

@@ -1,5 +1,7 @@
 """Writing the knowledge books (staff): books, chapters, pages, their order, tags, related pages,
-attachments, highlights and helpful counts. Needs the ``kb`` right (raises Forbidden).
+attachments, highlights and helpful counts. Needs the ``kb`` right (raises Forbidden); what is inside a
+book only its editors and administrators may change (``require_book``); administrators create, order and
+staff books.
 
 Page bodies are cleaned with ``clean_html`` on every save, so what is stored is always safe to show.
 Functions flush, never commit.
@@ -27,6 +29,55 @@ def require(staff) -> None:
         raise Forbidden()
 
 
+def edits(staff, book: Book) -> bool:
+    """Administrators edit every book; other staff with the ``kb`` right only the books listing them."""
+    if staff is None or not staff.can("kb"):
+        return False
+    return staff.can("admin") or any(person.id == staff.id for person in book.editors)
+
+
+def require_book(staff, book: Book) -> None:
+    if not edits(staff, book):
+        raise Forbidden("Only this book's editors and administrators may edit it.")
+
+
+def _book_of(item) -> Book | None:
+    if isinstance(item, Book):
+        return item
+    if isinstance(item, Chapter):
+        return item.book
+    if isinstance(item, Page):
+        return item.chapter.book
+    if isinstance(item, PageAttachment):
+        return item.page.chapter.book
+    return None
+
+
+def require_item(staff, item) -> None:
+    """Editing inside a book: its editors or administrators. A whole book (delete, order): administrators."""
+    require(staff)
+    book = _book_of(item)
+    if isinstance(item, Book) or book is None:
+        if not staff.can("admin"):
+            raise Forbidden("Only administrators add, remove or order books.")
+        return
+    require_book(staff, book)
+
+
+def set_editors(staff, book: Book, editor_ids: list[int]) -> None:
+    """An administrator chooses a book's editors. Raises Forbidden, ValidationFailed."""
+    from ..accounts.models import Staff
+
+    if staff is None or not staff.can("admin"):
+        raise Forbidden("Only administrators choose a book's editors.")
+    wanted = set(editor_ids)
+    people = list(db.session.execute(db.select(Staff).where(Staff.id.in_(wanted))).scalars()) if wanted else []
+    if len(people) != len(wanted) or not all(person.can("kb") for person in people):
+        raise ValidationFailed(("editors", "Editors must be staff members who may write the knowledge books."))
+    book.editors = people
+    db.session.flush()
+
+
 def get(model, ident: int):
     """A book, chapter, page or page attachment by id. Raises NotFound."""
     row = db.session.get(model, ident)
@@ -43,8 +94,13 @@ def _name(raw: str) -> str:
 
 
 def save_book(staff, *, name: str, description: str = "", private: bool = False, book: Book | None = None) -> Book:
-    """Create (placed last) or update a book. Raises Forbidden, ValidationFailed."""
+    """Create (placed last; administrators only) or update a book (its editors too). Raises Forbidden,
+    ValidationFailed."""
     require(staff)
+    if book is None and not staff.can("admin"):
+        raise Forbidden("Only administrators create books.")
+    if book is not None:
+        require_book(staff, book)
     name = _name(name)
     description = without_controls(description).strip()
     if len(description) > MAX_DESCRIPTION:
@@ -61,7 +117,7 @@ def save_book(staff, *, name: str, description: str = "", private: bool = False,
 
 def save_chapter(staff, book: Book, *, name: str, appendix: bool = False, hidden: bool = False,
                  chapter: Chapter | None = None) -> Chapter:
-    require(staff)
+    require_book(staff, book)
     name = _name(name)
     if chapter is None:
         last = db.session.scalar(db.select(db.func.max(Chapter.position)).where(Chapter.book_id == book.id)) or 0
@@ -103,11 +159,14 @@ def _tags(names: list[str]) -> list[Tag]:
 def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None) -> Page:
     """Create or update a page: cleaned HTML body, tags (created as needed), related pages.
     Raises Forbidden, ValidationFailed."""
-    require(staff)
+    require_book(staff, chapter.book)
+    if page is not None:
+        require_book(staff, page.chapter.book)
     name = _name(data.name)
     limits.check(data.body, "body", staff=True, label="The page")
     if data.chapter_id and data.chapter_id != chapter.id:
         chapter = get(Chapter, data.chapter_id)
+        require_book(staff, chapter.book)  # moved: the book it goes to must be the editor's too
     was_visible = page is not None and not page.hidden
     if page is None:
         last = db.session.scalar(db.select(db.func.max(Page.position)).where(Page.chapter_id == chapter.id)) or 0
@@ -128,7 +187,7 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
 def delete(staff, item) -> None:
     """Delete a book, chapter, page (with everything inside it) or a page attachment; logged at INFO,
     as the knowledge base keeps no history table."""
-    require(staff)
+    require_item(staff, item)
     log.info("kb: staff=%s deleted %s %s %r", staff.id, type(item).__name__.lower(), item.id,
              getattr(item, "name", None) or getattr(item, "filename", ""))
     db.session.delete(item)
@@ -149,7 +208,7 @@ def _siblings(item) -> list:
 def move(staff, item, step: int) -> None:
     """Move a book, chapter or page one place up (-1) or down (+1) among its siblings; positions are
     renumbered 1..n so ties left by older data cannot stop it moving."""
-    require(staff)
+    require_item(staff, item)
     rows = _siblings(item)
     index = rows.index(item)
     target = index + (1 if step > 0 else -1)
@@ -162,7 +221,7 @@ def move(staff, item, step: int) -> None:
 
 def reset_helpful(staff, page: Page) -> None:
     """Start the helpful / not helpful counts again, and let every browser vote again."""
-    require(staff)
+    require_book(staff, page.chapter.book)
     log.info("kb: staff=%s reset helpful counts of page %s (%s/%s)", staff.id, page.id, page.helpful,
              page.not_helpful)
     page.helpful = page.not_helpful = 0
@@ -172,7 +231,7 @@ def reset_helpful(staff, page: Page) -> None:
 
 def add_attachment(staff, page: Page, upload, *, downloadable: bool = True) -> PageAttachment:
     """Raises Forbidden, ValidationFailed (too large, blocked type, or the disk refused)."""
-    require(staff)
+    require_book(staff, page.chapter.book)
     filestore.check_upload(upload)
     try:
         digest = filestore.store(upload.data)

@@ -33,6 +33,13 @@ related_page = Table(
     Column("related_id", ForeignKey("page.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
+# The staff who may edit a book besides administrators (portal.kb.editing.require_book).
+book_editor = Table(
+    "book_editor", db.metadata,
+    Column("book_id", ForeignKey("book.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Book(Model):
     __tablename__ = "book"
@@ -46,6 +53,7 @@ class Book(Model):
     chapters: Mapped[list["Chapter"]] = relationship(
         back_populates="book", cascade="all, delete-orphan",
         order_by="(Chapter.appendix, Chapter.position, Chapter.name)")
+    editors = relationship("Staff", secondary=book_editor, order_by="Staff.first_name")
 
     __table_args__ = (Index("ix_book_listing", "private", "position"),)
 

@@ -41,3 +41,12 @@ def outbox_status(max_age):
     if max_age is not None and age is not None and age > max_age:
         click.echo(f"the oldest pending job is older than {max_age:.0f}s", err=True)
         sys.exit(1)
+
+
+@outbox_group.command("prune")
+@with_appcontext
+def outbox_prune():
+    """Delete delivered jobs, dead ones and webhook log rows past their retention (OUTBOX_KEEP_DONE,
+    OUTBOX_KEEP_DEAD, WEBHOOK_LOG_KEEP); the worker also does it every OUTBOX_PRUNE_EVERY seconds."""
+    for what, count in services.prune().items():
+        click.echo(f"{what}: {count} deleted")

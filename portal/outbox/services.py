@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from .. import unit_of_work
 from ..changes import after_commit
@@ -218,6 +218,66 @@ def oldest_pending_age() -> float | None:
     return None if oldest is None else max(0.0, (now() - oldest).total_seconds())
 
 
+# ------------------------------------------------------------------------------------------ retention
+
+PRUNE_BATCH = 500  # rows deleted per transaction: short locks, and a big backlog goes bit by bit
+
+
+def prune(at: datetime | None = None) -> dict[str, int]:
+    """Delete history past its retention: jobs ``done`` longer than OUTBOX_KEEP_DONE seconds, jobs ``dead``
+    longer than OUTBOX_KEEP_DEAD (0 keeps them until an administrator discards them), webhook delivery log rows
+    older than WEBHOOK_LOG_KEEP, and search change-log rows older than SEARCH_CHANGE_KEEP. Each batch is its
+    own short transaction. Returns the counts deleted."""
+    config = current_app.config
+    at = at or now()
+    deleted = {"done": 0, "dead": 0, "webhook_delivery": 0}
+    for state, setting, default in ((DONE, "OUTBOX_KEEP_DONE", 7 * 86400), (DEAD, "OUTBOX_KEEP_DEAD", 0)):
+        keep = float(config.get(setting, default) or 0)
+        if keep <= 0:
+            continue
+        cutoff = at - timedelta(seconds=keep)
+        while True:
+            with unit_of_work.separate("the worker prunes old jobs") as session:
+                # run_after <= updated_at, so the (state, run_after) index narrows the rows to look at
+                ids = session.scalars(select(Job.id).where(Job.state == state, Job.run_after < cutoff,
+                                                           Job.updated_at < cutoff).limit(PRUNE_BATCH)).all()
+                if ids:
+                    session.execute(delete(Job).where(Job.id.in_(ids), Job.state == state)
+                                    .execution_options(synchronize_session=False))
+            deleted[state] += len(ids)
+            if len(ids) < PRUNE_BATCH:
+                break
+    keep = float(config.get("WEBHOOK_LOG_KEEP", 30 * 86400) or 0)
+    if keep > 0:
+        deleted["webhook_delivery"] = _prune_delivery_log(at - timedelta(seconds=keep))
+    from ..search import changelog
+
+    deleted["search_change"] = changelog.prune(at)
+    if any(deleted.values()):
+        log.info("pruned %s", deleted)
+    return deleted
+
+
+def _prune_delivery_log(cutoff: datetime) -> int:
+    """Delete the delivery log's rows older than ``cutoff``, taking them by id (ids grow with time, and the
+    primary key is the index that serves this: no scan of the whole log); it stops at the first batch that
+    holds a recent row."""
+    from ..webhooks.models import WebhookDelivery
+
+    total = 0
+    while True:
+        with unit_of_work.separate("the worker prunes the webhook delivery log") as session:
+            rows = session.execute(select(WebhookDelivery.id, WebhookDelivery.created_at)
+                                   .order_by(WebhookDelivery.id).limit(PRUNE_BATCH)).all()
+            old = [row_id for row_id, created in rows if created < cutoff]
+            if old:
+                session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old))
+                                .execution_options(synchronize_session=False))
+        total += len(old)
+        if len(old) < PRUNE_BATCH:  # a newer row (or the end) was reached
+            return total
+
+
 # ------------------------------------------------------------------------------------------ administrators
 
 SHOWN = (PENDING, FAILED, DEAD)  # the states the administrators' page lists (done jobs are history)
@@ -270,4 +330,4 @@ def discard_job(actor, job_id: int) -> Job:
 
 
 __all__ = ["DEAD", "DONE", "Retry", "claim", "counts", "deliver", "discard_job", "enqueue", "jobs_query",
-           "oldest_pending_age", "register", "release", "retry_job", "run_pending"]
+           "oldest_pending_age", "prune", "register", "release", "retry_job", "run_pending"]

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,6 +35,8 @@ class Worker:
         self.poll = poll
         self.echo = echo
         self.stopping = threading.Event()
+        self.pruned_at: float | None = None  # monotonic time of the last prune (None: not yet)
+        self.caught_up_at: float | None = None  # ... of the last search catch-up
 
     def stop(self, *_signal) -> None:
         self.stopping.set()
@@ -48,6 +51,8 @@ class Worker:
         pause = self.poll
         while not self.stopping.is_set():
             try:
+                self.prune_if_due()
+                self.catch_up_if_due()
                 worked = self.run_once()
                 pause = self.poll
             except DBAPIError as exc:  # the database is gone: wait, longer each time, then try again
@@ -57,6 +62,38 @@ class Worker:
             if not worked:
                 self.stopping.wait(pause)
         self.echo(f"worker {self.name} stopped")
+
+    def prune_if_due(self) -> None:
+        """Every OUTBOX_PRUNE_EVERY seconds (0: never), delete history past its retention (services.prune).
+        With several workers each prunes; the deletes are idempotent, so that costs only a little work."""
+        from flask import current_app
+
+        every = float(current_app.config.get("OUTBOX_PRUNE_EVERY", 3600) or 0)
+        if every <= 0 or (self.pruned_at is not None and time.monotonic() - self.pruned_at < every):
+            return
+        self.pruned_at = time.monotonic()
+        deleted = services.prune()
+        if any(deleted.values()):
+            self.echo("pruned " + ", ".join(f"{count} {what}" for what, count in deleted.items() if count))
+
+    def catch_up_if_due(self) -> None:
+        """Every SEARCH_CATCH_UP_EVERY seconds (0: never), apply to this host's search index the changes other
+        hosts committed (portal.search.changelog). A failure is logged; the next round tries again."""
+        from flask import current_app
+
+        every = float(current_app.config.get("SEARCH_CATCH_UP_EVERY", 2) or 0)
+        if every <= 0 or "portico_search" not in current_app.extensions or (
+                self.caught_up_at is not None and time.monotonic() - self.caught_up_at < every):
+            return
+        self.caught_up_at = time.monotonic()
+        from ..search import changelog
+
+        try:
+            changelog.catch_up()
+        except DBAPIError:
+            raise
+        except Exception:
+            log.exception("search catch-up failed; the next round tries again")
 
     def run_once(self) -> bool:
         """Claim and deliver one batch; whether there was anything to do."""

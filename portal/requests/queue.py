@@ -12,6 +12,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..search.query import search_requests
 from ..urls import database_id
+from .categories import may_see, visible_condition
 from .models import STATUS_SPAM, Attachment, Request, RequestTag, request_tag_link
 from .services import survivor
 from .workflow import require
@@ -64,7 +65,7 @@ def _with_relations(query):
 
 def _conditions(staff, f: QueueFilter) -> list[ColumnElement[bool]]:
     """The queue's view, category, status and tag as WHERE conditions."""
-    conditions: list[ColumnElement[bool]] = [Request.trashed.is_(f.view == "trash")]
+    conditions: list[ColumnElement[bool]] = [Request.trashed.is_(f.view == "trash"), visible_condition(staff)]
     if f.view == "spam":
         conditions.append(Request.status_id == STATUS_SPAM)
     elif f.view == "closed":
@@ -123,7 +124,7 @@ def text_match(staff, q: str):
     q = (q or "").strip()
     condition = _names_one(q)
     if condition is not None:
-        return condition
+        return condition & visible_condition(staff)
     ids: list[int] = []
     page = 1
     while len(ids) < SEARCH_LIMIT:
@@ -132,7 +133,7 @@ def text_match(staff, q: str):
         if page * 100 >= min(results.total, SEARCH_LIMIT) or not results.hits:
             break
         page += 1
-    return Request.id.in_(ids)
+    return Request.id.in_(ids) & visible_condition(staff)
 
 
 def queue(staff, f: QueueFilter, *, page: int = 1, per_page: int = 25) -> QueuePage:
@@ -143,12 +144,13 @@ def queue(staff, f: QueueFilter, *, page: int = 1, per_page: int = 25) -> QueueP
     q = (f.q or "").strip()
     named = _names_one(q)
     if named is not None:
-        query = db.select(Request).where(named)
+        query = db.select(Request).where(named, visible_condition(staff))
     elif q:
         results = search_requests(q, staff=staff, page=page, per_page=per_page)
         ids = [hit.id for hit in results.hits]
         by_id = {r.id: r for r in db.session.execute(
-            _with_relations(db.select(Request).where(Request.id.in_(ids)))).scalars()} if ids else {}
+            _with_relations(db.select(Request).where(Request.id.in_(ids), visible_condition(staff)))).scalars()} \
+            if ids else {}
         return QueuePage([by_id[i] for i in ids if i in by_id], results.total, page, per_page)
     else:
         query = _filtered(staff, f)
@@ -167,10 +169,10 @@ def counts(staff) -> dict[str, int]:
 
 def get_request(staff, request_id: int) -> Request:
     """The request, or the one it was merged into (``services.survivor``). Raises Forbidden (no
-    ``requests`` right) or NotFound."""
+    ``requests`` right) or NotFound (also for a category the staff member may not see)."""
     require(staff)
     req = survivor(request_id)
-    if req is None:
+    if req is None or not may_see(staff, req):  # a category the agent may not see: as if it did not exist
         raise NotFound("No such request.")
     return req
 
@@ -179,6 +181,6 @@ def staff_attachment(staff, attachment_id: int):
     """Any request attachment, for staff with the ``requests`` right. Raises Forbidden or NotFound."""
     require(staff)
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None:
+    if attachment is None or not may_see(staff, attachment.note.request):
         raise NotFound("No such attachment.")
     return attachment

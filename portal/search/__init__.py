@@ -235,7 +235,7 @@ def index_versions(*kinds: str) -> tuple | None:
 
 
 def init_app(app) -> None:
-    from . import cli, hooks, postings
+    from . import changelog, cli, hooks, postings
     from .views import bp
 
     internals.patch_whoosh()
@@ -246,5 +246,6 @@ def init_app(app) -> None:
     app.extensions["portico_search"] = SearchIndex(app.config["SEARCH_INDEX_DIR"],
                                                    lock_timeout=float(app.config["SEARCH_LOCK_TIMEOUT"]))
     hooks.init_app(app)
+    changelog.init_app(app)
     app.register_blueprint(bp)
     cli.init_app(app)

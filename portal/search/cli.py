@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from . import KINDS, SearchUnavailable
+from . import KINDS, SearchUnavailable, changelog
 from .documents import DOCUMENTS, apply, database_counts
 
 search_cli = AppGroup("search", help="Full-text search index.")
@@ -40,9 +40,25 @@ def rebuild(kind: str, *, progress: bool = False) -> int:
 @click.option("--kind", type=click.Choice(KINDS), multiple=True, help="Only these indexes (default: all).")
 def reindex_command(kind):
     """Rebuild the search indexes from the database (repairs a missing or damaged index)."""
+    with Session(db.engine) as session:
+        start = changelog.newest(session)  # changes after this are applied by catch-up, again if need be
     for name in kind or KINDS:
         count = rebuild(name, progress=True)
         click.echo(f"{name}: {count} documents indexed")
+    if not kind or set(kind) == set(KINDS):
+        changelog.save_position(start)
+
+
+@search_cli.command("catch-up")
+def catch_up_command():
+    """Apply the changes other hosts committed since this host's index last did (builds it first when new)."""
+    total = 0
+    while True:
+        read = changelog.catch_up()
+        total += read
+        if read < changelog.BATCH:
+            break
+    click.echo(f"{total} change(s) applied; position {changelog.position()}")
 
 
 @search_cli.command("status")
@@ -67,6 +83,15 @@ def status_command():
             states.append("outdated: built by an older version (slower phrase searches)")
         drift = drift or bool(states)
         click.echo(f"{name:10} {indexed:>9} {expected[name]:>9}  {', '.join(states) or 'ok'}")
+    with Session(db.engine) as session:
+        lag = changelog.status(session)
+    if lag["position"] is None:
+        click.echo(f"change log: this host has applied none (newest {lag['newest']}); "
+                   "`flask --app wsgi search catch-up` builds the index and follows it")
+    else:
+        age = "none" if lag["lag_seconds"] is None else f"{lag['lag_seconds']:.0f}s"
+        click.echo(f"change log: position {lag['position']} of {lag['newest']}, {lag['behind']} behind, "
+                   f"oldest unapplied {age}")
     if drift:
         click.echo("Run `flask --app wsgi search reindex` to rebuild from the database.")
         raise SystemExit(1)

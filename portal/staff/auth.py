@@ -7,6 +7,7 @@ from ..auth import current_staff, safe_next, staff_required
 from ..extensions import db
 from ..forums.models import Post
 from ..requests import queue as request_queue
+from ..requests import timelog
 from ..unit_of_work import keep
 from .views import bp
 
@@ -53,4 +54,6 @@ def dashboard():
     held = None
     if staff.can("forums"):
         held = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.spam.is_(True)))
-    return render_template("staff/dashboard.html", counts=counts, held=held)
+    time = timelog.dashboard_totals(staff) if staff.can("requests") else None
+    return render_template("staff/dashboard.html", counts=counts, held=held, time=time,
+                           format_duration=timelog.format_duration)

@@ -176,7 +176,7 @@ def spam_queue():
             message = f"Approved {done} post{'s' if done != 1 else ''}."
         flash(message, "success")
         return redirect(url_for("staff.spam_queue"))
-    return render_template("staff/forums/spam.html", posts=moderation.held_posts())
+    return render_template("staff/forums/spam.html", posts=moderation.held_posts(current_staff()))
 
 
 @bp.route("/forums/known", methods=["GET", "POST"])

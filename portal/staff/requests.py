@@ -13,6 +13,7 @@ from ..requests import queue as request_queue
 from ..requests import tags as request_tags
 from ..requests.models import Category
 from ..unit_of_work import abandon
+from . import workspace
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
 
@@ -99,7 +100,8 @@ def request_page(request_id):
     categories, statuses, people = _choices()
     return render_template("staff/requests/request.html", req=req, history=services.history(req, current_staff()),
                            categories=categories, statuses=statuses, people=people,
-                           errors=request.args.get("error"), contact=contacts.for_request(req))
+                           errors=request.args.get("error"), contact=contacts.for_request(req),
+                           **workspace.request_context(req, current_staff()))
 
 
 def _back(req, message=None, category="success"):

@@ -8,4 +8,5 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # The route modules attach their views to ``bp`` on import.
-from . import admin, api_keys, auth, forums, jobs, kb, mailboxes, notifications, requests, webhooks  # noqa: E402,F401,I001
+from . import (  # noqa: E402,F401,I001
+    admin, api_keys, auth, forums, jobs, kb, mailboxes, notifications, permissions, requests, webhooks, workspace)

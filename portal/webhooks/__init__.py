@@ -2,7 +2,7 @@
 of kind ``webhook`` per subscribed endpoint, written in the change's transaction and delivered by the
 workers, signed as the Standard Webhooks specification says (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature``). See :mod:`portal.webhooks.services`. REST hook subscriptions (Zapier's, made
-through an API key) are stored by :mod:`portal.webhooks.hooks`; they are not delivered yet.
+through an API key) are stored by :mod:`portal.webhooks.hooks` and delivered the same way.
 """
 from .services import EVENTS, emit  # noqa: F401
 

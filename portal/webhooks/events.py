@@ -73,3 +73,16 @@ def post_created(topic, post) -> None:
         emit("forum.post_held", {"topic": _topic(topic), "post": _post(post), "first_post": False})
     else:
         emit("forum.post_created", {"topic": _topic(topic), "post": _post(post)})
+
+
+def post_approved(topic, post) -> None:
+    """A moderator published a held post: ``forum.topic_created`` when it is its topic's first post (the topic
+    appears only now), else ``forum.post_created``; the events a post not held would have sent when made."""
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from ..forums.models import Post
+
+    first = db.session.scalar(select(func.min(Post.id)).where(Post.topic_id == topic.id))
+    emit("forum.topic_created" if first == post.id else "forum.post_created",
+         {"topic": _topic(topic), "post": _post(post)})

@@ -1,5 +1,6 @@
-"""Storing REST hook subscriptions (Zapier's): the rules. They are stored, not yet delivered: delivering them
-through the outbox like the administrators' endpoints (portal.webhooks.services) is still to do.
+"""Storing REST hook subscriptions (Zapier's): the rules. They are delivered through the outbox like the
+administrators' endpoints (``portal.webhooks.services.emit``: one ``webhook`` job per subscription to an event
+or its DeskPRO alias, ``HOOK_ALIASES``), with the same SSRF check, retries and dead state.
 
 A subscription belongs to the key that made it, and acts as that key's staff member. Staff see and delete
 the subscriptions of their own keys; administrators everyone's. Functions flush, never commit.

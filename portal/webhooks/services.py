@@ -189,14 +189,61 @@ def emit(event: str, data: dict) -> list[str]:
         subscribed = [endpoint_id for endpoint_id, events in db.session.execute(
             select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True)))
             if event in (events or ())]
+    hooks_ids = _emit_to_hooks(event, data)
     if not subscribed:
-        return []
+        return hooks_ids
     body = json.dumps({"type": event, "timestamp": _now().isoformat(timespec="seconds") + "Z", "data": data},
                       separators=(",", ":"), default=str)
-    ids = []
+    ids = hooks_ids
     for endpoint_id in subscribed:
         message_id = f"msg_{uuid.uuid4().hex}"
         outbox.enqueue(JOB_KIND, {"endpoint_id": endpoint_id, "event": event, "message_id": message_id,
+                                   "body": body}, key=message_id)
+        ids.append(message_id)
+    return ids
+
+
+# The names REST hook subscribers (DeskPRO's Zapier app) use for our events; a subscription may also name one
+# of EVENTS itself. Each of our events maps to at most one alias, so one change sends one message per hook.
+HOOK_ALIASES: dict[str, str] = {
+    "request.created": "new_ticket",
+    "request.note_added": "new_ticket_message",
+    "request.status_changed": "ticket_updated",
+    "kb.page_published": "new_article",
+    "kb.page_updated": "article_updated",
+    "forum.topic_created": "new_forum_topic",
+    "forum.post_created": "new_forum_post",
+}
+
+
+def _emit_to_hooks(event: str, data: dict) -> list[str]:
+    """One ``webhook`` job per REST hook subscription to ``event`` (or its alias), in the current unit of
+    work. The body is the event's envelope (``type`` is the name subscribed to); request events also carry
+    the ticket as DeskPRO's API shows it, which is what the Zapier app reads."""
+    from .models import HookSubscription
+
+    names = {event} | ({HOOK_ALIASES[event]} if event in HOOK_ALIASES else set())
+    with db.session.no_autoflush:
+        rows = db.session.execute(select(HookSubscription.id, HookSubscription.event)
+                                  .where(HookSubscription.event.in_(names))
+                                  .order_by(HookSubscription.id)).all()
+    if not rows:
+        return []
+    extra = {}
+    if event.startswith("request.") and "request" in data:
+        from ..models import Request
+        from ..rest.deskpro.tickets import ticket
+
+        req = db.session.get(Request, data["request"]["id"])
+        if req is not None:
+            extra["ticket"] = ticket(req)
+    ids = []
+    stamp = _now().isoformat(timespec="seconds") + "Z"
+    for subscription_id, name in rows:
+        body = json.dumps({"type": name, "timestamp": stamp, "data": {**data, **extra}},
+                          separators=(",", ":"), default=str)
+        message_id = f"msg_{uuid.uuid4().hex}"
+        outbox.enqueue(JOB_KIND, {"subscription_id": subscription_id, "event": event, "message_id": message_id,
                                    "body": body}, key=message_id)
         ids.append(message_id)
     return ids
@@ -253,6 +300,9 @@ def _post(url: str, body: str, headers: dict[str, str], timeout: float) -> Attem
 def deliver(payload: dict) -> None:
     """Send one ``webhook`` job. Returns when the receiver answered 2xx (or the endpoint is gone or
     disabled: nothing to send); raises :class:`outbox.Retry` otherwise."""
+    if "subscription_id" in payload:
+        _deliver_hook(payload)
+        return
     config = current_app.config
     with unit_of_work.separate("a worker reads the endpoint it delivers to") as session:
         endpoint = session.get(WebhookEndpoint, payload["endpoint_id"])
@@ -278,17 +328,66 @@ def deliver(payload: dict) -> None:
         raise outbox.Retry(f"webhook to {url}: {attempt.error}")
 
 
+def _hook_target(subscription_id: int, event: str) -> str | None:
+    """The subscription's URL if it is still to be sent to: it exists, its key is live, its staff member
+    active and allowed to see the event (request events need the ``requests`` right)."""
+    from .models import HookSubscription
+
+    with unit_of_work.separate("a worker reads the hook subscription it delivers to") as session:
+        row = session.get(HookSubscription, subscription_id)
+        if row is None or row.api_key is None or not row.api_key.live or row.staff is None \
+                or not row.staff.active:
+            return None
+        if event.startswith("request.") and not row.staff.can("requests"):
+            return None
+        return row.target_url
+
+
+def _deliver_hook(payload: dict) -> None:
+    """Send one job for a REST hook subscription: the same checks (SSRF), timeout and retries as an
+    endpoint's; no signature (the subscriber holds no secret) but the ``webhook-id`` to drop a repeat.
+    A 410 Gone answer ends the subscription, as the REST hook convention (Zapier's) says."""
+    config = current_app.config
+    url = _hook_target(payload["subscription_id"], payload.get("event", ""))
+    if url is None:
+        log.info("hook %s not sent: subscription %s is gone or its key is not live", payload.get("event"),
+                 payload["subscription_id"])
+        return
+    try:
+        check_url(url)
+    except ValidationFailed as exc:
+        raise outbox.Retry(f"hook to {url} refused: {exc.errors[0][1]}") from None
+    message_id = payload["message_id"]
+    headers = {"Content-Type": "application/json", "User-Agent": "Portico-Webhooks/1", "webhook-id": message_id,
+               "webhook-timestamp": str(int(time.time()))}
+    attempt = _post(url, payload["body"], headers, float(config.get("WEBHOOK_TIMEOUT", 10)))
+    if attempt.status_code == 410:
+        from .models import HookSubscription
+
+        with unit_of_work.separate("a hook's receiver said the subscription is gone") as session:
+            row = session.get(HookSubscription, payload["subscription_id"])
+            if row is not None:
+                session.delete(row)
+        log.info("hook subscription %s removed: its receiver answered 410 Gone", payload["subscription_id"])
+        return
+    if not attempt.ok:
+        raise outbox.Retry(f"hook to {url}: {attempt.error}")
+
+
 def _record(endpoint_id: int, message_id: str, event: str, attempt: Attempt, disable_after: timedelta) -> None:
     """Log the attempt and keep the endpoint's counters; disable it after ``disable_after`` of failures."""
     at = _now()
     with unit_of_work.separate("a worker logs a webhook delivery") as session:
+        # Lock the endpoint first, then insert the log row. The other order deadlocks on PostgreSQL between
+        # two workers: the insert's foreign key takes a KEY SHARE lock on the endpoint that each then waits
+        # on the other to release. FOR NO KEY UPDATE (key_share) does not conflict with those locks at all.
+        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update={"key_share": True})
+        if endpoint is None:
+            return
         session.add(WebhookDelivery(endpoint_id=endpoint_id, message_id=message_id, event=event,
                                     status_code=attempt.status_code, ok=attempt.ok, error=attempt.error,
                                     response_excerpt=attempt.excerpt, duration_ms=attempt.duration_ms,
                                     created_at=at))
-        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
-        if endpoint is None:
-            return
         endpoint.total_deliveries = (endpoint.total_deliveries or 0) + 1
         if attempt.ok:
             endpoint.failing_since, endpoint.consecutive_failures = None, 0

@@ -28,4 +28,24 @@
     });
     head.appendChild(all);
   }
+
+  // The knowledge-book picker (request page, canned responses): an "Insert" button puts the page's link
+  // (or its {kb:N} placeholder) into the text box at the cursor. Without this file the text is there to copy.
+  document.querySelectorAll(".kb-picks [data-insert]").forEach(function (item) {
+    var box = document.getElementById(item.getAttribute("data-target") || "body");
+    if (!box) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.textContent = "Insert";
+    button.addEventListener("click", function () {
+      var text = item.getAttribute("data-insert");
+      var at = box.selectionStart || box.value.length;
+      box.value = box.value.slice(0, at) + text + box.value.slice(box.selectionEnd || at);
+      box.focus();
+      box.selectionStart = box.selectionEnd = at + text.length;
+    });
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(button);
+  });
 })();

@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from portal import files
+from portal import files, storage
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.requests.models import Attachment, Note, Request
@@ -38,7 +38,7 @@ def disk_full(monkeypatch):
         os.close(fd)
         return os.open("/dev/full", os.O_WRONLY), path
 
-    monkeypatch.setattr(files.tempfile, "mkstemp", full_mkstemp)
+    monkeypatch.setattr(storage.tempfile, "mkstemp", full_mkstemp)  # the local backend writes through it
 
 
 @pytest.fixture

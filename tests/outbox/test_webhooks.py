@@ -100,7 +100,7 @@ def test_each_event_where_the_services_make_the_change(admin, allow_loopback, re
     add_staff_note(req, agent, "We are on it", public=True, notify_customer=False)
     update_request(req, agent, status_id=2)  # a status that closes, or not: both events are checked below
     update_request(req, agent, is_open=False)
-    chapter = factories.chapter(factories.book())
+    chapter = factories.chapter(factories.book(editors=[agent]))  # the agent edits this book
     page = save_page(agent, chapter, PageInput(name="Draft", body="<p>x</p>", hidden=True))
     save_page(agent, chapter, PageInput(name="Draft", body="<p>y</p>"), page)
     save_page(agent, chapter, PageInput(name="Draft", body="<p>z</p>"), page)

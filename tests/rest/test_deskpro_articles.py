@@ -8,8 +8,12 @@ from tests import factories
 
 
 @pytest.fixture
-def shelf(app):
-    """A public book with a chapter and a page, a hidden page, a hidden chapter and a private book."""
+def shelf(app, make_staff):
+    """A public book with a chapter and a page, a hidden page, a hidden chapter and a private book; the
+    agent (the ``deskpro`` key's owner) edits both books."""
+    with app.app_context():
+        agent_id = db.session.execute(db.select(Staff.id).where(Staff.email == "agent@example.com")).scalar()
+    agent_id = agent_id or make_staff("agent@example.com")
     with app.app_context():
         book = factories.book("Manual")
         chapter = factories.chapter(book, "Install")
@@ -18,6 +22,7 @@ def shelf(app):
         secret_chapter = factories.chapter(book, "Internal", hidden=True)
         secret_book = factories.book("Staff only", private=True)
         secret_page = factories.page(factories.chapter(secret_book, "Notes"), "Secret")
+        book.editors = secret_book.editors = [db.session.get(Staff, agent_id)]
         db.session.commit()
         return {"book": book.id, "chapter": chapter.id, "page": page.id, "draft": draft.id,
                 "secret_chapter": secret_chapter.id, "secret_book": secret_book.id, "secret_page": secret_page.id}
@@ -106,7 +111,12 @@ def test_article_field_errors(deskpro, shelf):
     assert deskpro("POST", "articles", raw="{nope").get_json()["code"] == "invalid_json_body"
 
 
-def test_category_tree_create_update_delete(app, deskpro, shelf):
+def test_category_tree_create_update_delete(app, client, make_key, shelf):
+    from .conftest import DeskPro
+
+    agent = DeskPro(client, make_key())
+    assert agent("POST", "article_categories", body={"title": "Mine"}).status_code == 403  # books: administrators
+    deskpro = DeskPro(client, make_key("boss@example.com", role="administrator"))
     body = deskpro.get("article_categories").get_json()
     rows = {r["id"]: r for r in body["data"]}
     assert rows[cat_book(shelf["book"])]["parent"] is None

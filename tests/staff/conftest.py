@@ -60,10 +60,12 @@ def category(app):
 
 
 @pytest.fixture
-def forum_topic(app):
-    """A public forum with a topic of two visible posts: (forum id, topic id, [post ids])."""
+def forum_topic(app, people):
+    """A public forum (the moderator account moderates it) with a topic of two visible posts:
+    (forum id, topic id, [post ids])."""
     with app.app_context():
         forum = factories.forum("General")
+        forum.moderators = [db.session.get(Staff, people["moderator"])]
         topic, posts = factories.topic_with_replies(
             forum, PostInput(title="Hello", body="First post", name="Ann", email="ann@example.com", ip="192.0.2.1",
                              os="Linux"),

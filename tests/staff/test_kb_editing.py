@@ -14,10 +14,12 @@ from .conftest import load
 
 
 @pytest.fixture
-def book(app):
-    """A book with one chapter of three pages: (book id, chapter id, [page ids])."""
+def book(app, people):
+    """A book (edited by the agent and the moderator) with one chapter of three pages:
+    (book id, chapter id, [page ids])."""
     with app.app_context():
-        book = Book(name="Guide")
+        book = Book(name="Guide", editors=[db.session.get(Staff, people["agent"]),
+                                           db.session.get(Staff, people["moderator"])])
         chapter = Chapter(book=book, name="Basics")
         pages = [Page(chapter=chapter, name=name, position=n) for n, name in enumerate(("One", "Two", "Three"))]
         db.session.add_all([book, chapter, *pages])
@@ -100,8 +102,10 @@ def test_editing_pages_through_the_staff_views(app, login, book):
 
 def test_books_and_chapters_through_the_views(app, login, book):
     book_id, chapter_id, _ = book
-    client = login("agent")
-    client.post("/staff/kb/books/new", data={"name": "Staff handbook", "private": "1"})
+    refused = login("agent").post("/staff/kb/books/new", data={"name": "Agent's own", "private": "1"})
+    assert refused.status_code == 403  # administrators create books
+    login("administrator").post("/staff/kb/books/new", data={"name": "Staff handbook", "private": "1"})
+    client = login("agent")  # an editor of the book adds its chapters
     client.post(f"/staff/kb/books/{book_id}/chapters/new", data={"name": "Extras", "appendix": "1", "hidden": "1"})
     with app.app_context():
         assert db.session.execute(db.select(Book).where(Book.name == "Staff handbook")).scalar_one().private
@@ -113,7 +117,8 @@ def test_books_and_chapters_through_the_views(app, login, book):
 
 def test_deleting_a_book_asks_first(app, login, book, people, caplog):
     book_id, _, page_ids = book
-    client = login("agent")
+    assert login("agent").post(f"/staff/kb/book/{book_id}/delete", data={"confirm": "1"}).status_code == 403
+    client = login("administrator")  # a whole book: administrators only
     asked = client.post(f"/staff/kb/book/{book_id}/delete")
     assert b'name="confirm"' in asked.data
     with app.app_context():
@@ -122,7 +127,7 @@ def test_deleting_a_book_asks_first(app, login, book, people, caplog):
         client.post(f"/staff/kb/book/{book_id}/delete", data={"confirm": "1"})
     with app.app_context():
         assert load(Book, book_id) is None and load(Page, page_ids[0]) is None
-    assert f"staff={people['agent']} deleted book {book_id}" in caplog.text
+    assert f"staff={people['administrator']} deleted book {book_id}" in caplog.text
 
 
 def test_reset_counts_view_needs_confirmation(app, login, book):

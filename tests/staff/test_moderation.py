@@ -69,7 +69,7 @@ def test_deleting_held_posts_in_a_batch_removes_empty_topics(ctx, people, forum_
 
 def test_topic_states_and_moving(ctx, people, forum_topic, caplog):
     _, topic_id, _ = forum_topic
-    other = Forum(name="Archive", private=True)
+    other = Forum(name="Archive", private=True, moderators=[_moderator(people)])
     db.session.add(other)
     topic = db.session.get(Topic, topic_id)
     with caplog.at_level(logging.INFO, logger="portal.forums.moderation"):
@@ -144,7 +144,9 @@ def test_spam_queue_view(app, login, forum_topic):
 
 
 def test_forum_settings_and_moderators(app, login, people):
-    client = login("moderator")
+    refused = login("moderator").post("/staff/forums/new", data={"name": "Mine", "position": "1"})
+    assert refused.status_code == 403  # only administrators create forums and choose moderators
+    client = login("administrator")
     client.post("/staff/forums/new", data={"name": "Beta testers", "private": "1", "closed": "1", "position": "3",
                                            "moderators": [str(people["moderator"])]})
     with app.app_context():

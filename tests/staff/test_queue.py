@@ -124,5 +124,6 @@ def test_queue_statement_count_does_not_grow_with_rows(app, login, make_staff, u
         page = client.get(url)
     assert page.data.count(b"Row ") >= 20  # the rows really are on the page
     assert len(many) == len(few), (len(few), len(many))
-    assert len(many) <= 12
+    # A fixed budget: the agent's category limits and the saved views are one statement each.
+    assert len(many) <= 13
     print(f"{url}: {len(few)} statements for 2 rows, {len(many)} for 20")

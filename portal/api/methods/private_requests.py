@@ -6,7 +6,7 @@ exactly as in the staff workspace.
 from ...dates import from_unix
 from ...errors import Conflict, ValidationFailed
 from ...notifications import services as notifications
-from ...requests import copies, services, tags, workflow
+from ...requests import categories, copies, services, tags, workflow
 from ...requests import fields as custom_fields
 from ...requests.models import VIA_WEB_SERVICE, Request
 from .. import readable, shapes
@@ -18,7 +18,7 @@ from .requests import CONTACT_PARAMS, validation_errors
 def find_request(p: Params) -> Request:
     """``xRequest``, following a merge to the request it went into. Raises ApiError 103."""
     req = services.survivor(p.id("xRequest"))
-    if req is None:
+    if req is None or not categories.may_see(p.staff, req):
         raise ApiError.of(103)
     return req
 

@@ -3,7 +3,7 @@ from sqlalchemy import ColumnElement, and_, or_
 
 from ...dates import from_unix
 from ...extensions import db
-from ...requests import queue, workflow
+from ...requests import categories, queue, workflow
 from ...requests.models import Note, Request
 from ...text import strip_tags
 from .. import readable, shapes
@@ -52,7 +52,7 @@ def summary(req, note) -> str:
 def private_request_search(p: Params):
     workflow.require(p.staff)
     conditions = criteria(p)
-    query = db.select(Request)
+    query = db.select(Request).where(categories.visible_condition(p.staff))
     if conditions:
         query = query.where(or_(*conditions) if p.text("anyall").lower() == "any" else and_(*conditions))
     column = ORDER.get(p.text("orderBy"), Request.opened_at)

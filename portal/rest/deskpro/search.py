@@ -11,6 +11,7 @@ from flask import request
 from ...accounts.models import Customer
 from ...extensions import db
 from ...kb.models import Page
+from ...requests.categories import visible_condition
 from ...requests.models import Request
 from ...search import query as search
 from ..body import InvalidInput
@@ -47,7 +48,8 @@ def _tickets(caller, q: str, count: int) -> list[dict]:
     hits = search.search_requests(q, staff=caller.staff, per_page=count).hits
     ids = [hit.id for hit in hits]
     rows = {r.id: r for r in db.session.execute(db.select(Request).where(Request.id.in_(ids),
-                                                                         Request.trashed.is_(False))).scalars()}
+                                                                         Request.trashed.is_(False),
+                                                                         visible_condition(caller.staff))).scalars()}
     found = [rows[i] for i in ids if i in rows]
     people_ = tickets._people(found)
     return [tickets.ticket(r, people_) for r in found]

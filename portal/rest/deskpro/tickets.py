@@ -11,7 +11,7 @@ from flask import request
 from ...accounts.models import Customer, Staff
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
-from ...requests import details, queue, services, workflow
+from ...requests import categories, details, queue, services, workflow
 from ...requests import tags as request_tags
 from ...requests.models import STATUS_SPAM, VIA_WEB_SERVICE, Category, Request, RequestTag, request_tag_link
 from ..body import Input, InvalidInput, from_service, json_body
@@ -181,7 +181,7 @@ def _count(query) -> int:
 def list_tickets(caller):
     workflow.require(caller.staff)
     page = paging()
-    query = _listing()
+    query = _listing().where(categories.visible_condition(caller.staff))
     names = _includes()
     total = _count(query)
     rows = list(db.session.execute(query.offset(page.offset).limit(page.per_page)).scalars())
@@ -194,7 +194,7 @@ def list_tickets(caller):
 def count_tickets(caller):
     """How many tickets the listing's filters match, in all and by status."""
     workflow.require(caller.staff)
-    query = _listing()
+    query = _listing().where(categories.visible_condition(caller.staff))
     open_ = query.where(Request.is_open.is_(True), Request.status_id != STATUS_SPAM)
     return envelope({"total": _count(query), "status": {
         "awaiting_agent": _count(open_.where(Request.last_reply_by <= 0)),

@@ -19,6 +19,7 @@ from ...accounts import contacts
 from ...accounts.models import Customer, Staff
 from ...errors import Forbidden, NotFound, ValidationFailed, describe
 from ...extensions import db
+from ...requests import categories as request_categories
 from ...requests import queue, services, workflow
 from ...requests import tags as request_tags
 from ...requests.models import AUTHOR_CUSTOMER, STATUS_SPAM, VIA_WEB_SERVICE, Note, Request, Status
@@ -162,6 +163,7 @@ def list_tickets(caller) -> dict:
     page = whole_number("page", 1, 1_000_000, problems)
     size = whole_number("size", DEFAULT_SIZE, MAX_SIZE, problems)
     query, more = ticket_search.listing()
+    query = query.where(request_categories.visible_condition(caller.staff))
     if problems + more:
         raise InvalidInput(problems + more)
     minify = request.args.get("minify_response", "") in ("1", "true")
