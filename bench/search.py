@@ -121,7 +121,20 @@ def make_queries(words, samples, rng, count):
         "two words": [f"{rng.choice(mid)} {rng.choice(mid)}" for _ in range(count)],
         "phrase": [f'"{rng.choice(bigrams)}"' for _ in range(count)],
         "prefix": [f"{rng.choice(mid)} {w[:max(3, len(w) - 2)]}" for w in rng.sample(mid, min(count, len(mid)))],
+        # What the request form sends while a customer types: a few words and an unfinished one.
+        "suggest": [f"{rng.choice(mid)} {rng.choice(mid)} {w[:max(3, len(w) - 2)]}"
+                    for w in rng.sample(mid, min(count, len(mid)))],
+        # A misspelt word (one letter changed) that matches nothing: the forgiving retry runs.
+        "fuzzy": [misspelt(rng.choice([w for w in mid if len(w) >= 5]), set(words), rng) for _ in range(count)],
     }
+
+
+def misspelt(word: str, known: set[str], rng: random.Random) -> str:
+    while True:
+        at = rng.randrange(1, len(word))
+        changed = word[:at] + rng.choice("qxzjw") + word[at + 1:]
+        if changed not in known:
+            return changed
 
 
 def main() -> None:
@@ -130,6 +143,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=5_000)
     parser.add_argument("--queries", type=int, default=200, help="queries per kind and area")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--only", help="comma-separated query kinds to time (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--reuse", metavar="FOLDER",
                         help="a folder kept by --keep with the same options: time the queries only")
@@ -144,9 +158,10 @@ def main() -> None:
     folder = args.reuse or tempfile.mkdtemp(prefix="portico-bench-search-")
     os.environ.setdefault("INSTANCE_PATH", folder)
     from portal import create_app
+    from portal.deflection.suggestions import best
     from portal.search.cli import rebuild
     from portal.search.postings import DECODED
-    from portal.search.query import search_forums, search_kb, suggest_pages
+    from portal.search.query import FEW, search_forums, search_kb, suggest_pages
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
                       "SEARCH_INDEX_DIR": f"{folder}/index", "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
@@ -177,8 +192,10 @@ def main() -> None:
             print(f"{'query':22} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu/q ms':>8} "
                   f"{'cpu p95':>8} {'avg hits':>9} {'estimated':>9}")
             for kind, texts in queries.items():
+                if args.only and kind not in args.only.split(","):
+                    continue
                 for area, function in functions.items():
-                    if kind == "prefix" and area == "forums":
+                    if kind in ("prefix", "suggest") and area == "forums":
                         continue
                     timings, cpus, hits, estimated, cpu = [], [], [], 0, time.process_time()
                     for text in texts:
@@ -189,6 +206,13 @@ def main() -> None:
                         started, started_cpu = time.perf_counter(), time.process_time()
                         if kind == "prefix":
                             hits.append(len(suggest_pages(text)))
+                        elif kind == "suggest":  # pages and topics together, as /help/suggest answers
+                            with app.test_request_context():
+                                hits.append(len(best(text)))
+                        elif kind == "fuzzy":  # "estimated" counts the searches the retry answered
+                            results = function(text, forgive=FEW)
+                            hits.append(results.total)
+                            estimated += results.typed is not None
                         else:
                             results = function(text)
                             hits.append(results.total)
@@ -196,7 +220,7 @@ def main() -> None:
                         timings.append((time.perf_counter() - started) * 1000)
                         cpus.append((time.process_time() - started_cpu) * 1000)
                     cpu = (time.process_time() - cpu) * 1000 / len(texts)
-                    label = f"{kind} ({'suggest' if kind == 'prefix' else area})"
+                    label = f"{kind} ({'suggest' if kind == 'prefix' else 'pages+topics' if kind == 'suggest' else area})"
                     print(f"{label:22} {len(timings):4d} {statistics.median(timings):8.1f} "
                           f"{percentile(timings, 0.95):8.1f} {max(timings):8.1f} {cpu:8.1f} {percentile(cpus, 0.95):8.1f} "
                           f"{statistics.mean(hits):9.0f} {estimated:9d}")

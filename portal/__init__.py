@@ -44,8 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     challenge.init_app(app)
 
-    from . import search
+    from . import deflection, search
     search.init_app(app)
+    deflection.init_app(app)
 
     from . import inbound, mail, outbox, webhooks
     outbox.init_app(app)

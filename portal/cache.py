@@ -42,6 +42,8 @@ SITE = "site"
 TABLE_SCOPES = {
     "book": ("kb",), "chapter": ("kb",), "page": ("kb",), "page_attachment": ("kb",), "page_vote": ("kb",),
     "tag": ("kb", "forums"),
+    "page_translation": ("kb",), "book_translation": ("kb",), "chapter_translation": ("kb",),
+    "page_revision": (),  # staff-only history
     "forum": ("forums",), "topic": ("forums",), "post": ("forums",), "known_user": ("forums",),
     # Shown on no cached page: customers' own rows are read only when logged in (never cached).
     "customer": (), "password_reset": (), "api_key": (), "login_attempt": (), "cache_generation": (),
@@ -54,6 +56,8 @@ TABLE_SCOPES = {
     # The staff workspace's own rows (portal.requests.workspace_models): on staff pages only, never cached.
     "time_event": (), "request_subscription": (), "canned_response": (), "response_use": (), "staff_category": (),
     "address_contact": (), "book_editor": (),
+    # Deflection events, searches counted and page feedback: staff pages only (never cached).
+    "deflection_event": (), "deflection_week": (), "search_count": (), "page_feedback": (), "page_view": (),
     # Staff notification choices and IMAP mailboxes (portal.notifications, portal.inbound): staff pages only.
     "notification_preference": (), "followed_category": (), "mailbox": (), "inbound_mail": (),
     "search_change": (),  # the search change log each host's index follows (portal.search.changelog)

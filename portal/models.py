@@ -3,8 +3,10 @@ from .accounts.models import Customer, LoginAttempt, PasswordReset, Staff  # noq
 from .apikeys.models import ApiKey  # noqa: F401
 from .cache import CacheGeneration  # noqa: F401
 from .challenge import SpentChallenge  # noqa: F401
+from .deflection.models import DeflectionEvent, DeflectionWeek, PageView, SearchCount  # noqa: F401
 from .forums.models import Forum, KnownUser, Post, Subscription, Topic  # noqa: F401
 from .inbound.models import InboundMail, Mailbox  # noqa: F401
+from .kb.feedback import PageFeedback  # noqa: F401
 from .kb.models import Book, Chapter, Page, PageAttachment, PageVote, Tag  # noqa: F401
 from .notifications.models import FollowedCategory, NotificationPreference  # noqa: F401
 from .outbox.models import Job  # noqa: F401

@@ -122,7 +122,10 @@ def eligible(api: bool = False) -> bool:
                    and not current_user.is_authenticated)
 
 
-_KEPT_HEADERS = {"content-type", "x-robots-tag", "referrer-policy", "cache-control", "x-helpspot-api"}
+# x-portico-search-outcome and x-portico-page-view: what a search found and which page was viewed
+# (portal.deflection counts them on every reply, cached or not, and takes the headers off).
+_KEPT_HEADERS = {"content-type", "x-robots-tag", "referrer-policy", "cache-control", "x-helpspot-api",
+                 "x-portico-search-outcome", "x-portico-page-view"}
 
 
 def serve(key, scopes: tuple[str, ...], produce):

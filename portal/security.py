@@ -58,6 +58,7 @@ LIMIT_DEFAULTS = {
     "RATELIMIT_NEW_REQUEST": "10 per minute;100 per day",  # the public request form
     "RATELIMIT_FORUM_POST": "10 per minute;200 per day",   # new topics and replies
     "RATELIMIT_SEARCH_SUGGEST": "120 per minute",          # typed-ahead suggestions
+    "RATELIMIT_FEEDBACK": "5 per minute;50 per day",       # "what was missing" on knowledge-book pages
     "RATELIMIT_API": "300 per minute",                     # every HelpSpot API call
     # Password-link mails (register, forgot): per client address here, per email in portal.accounts.services.
     "RATELIMIT_ACCOUNT_MAIL": "5 per 15 minutes;20 per day",
@@ -77,6 +78,9 @@ LIMITED_ENDPOINTS = {
     "forums.forum": ("RATELIMIT_FORUM_POST", ("POST",)),
     "forums.topic": ("RATELIMIT_FORUM_POST", ("POST",)),
     "search.suggest": ("RATELIMIT_SEARCH_SUGGEST", None),
+    "deflection.suggest": ("RATELIMIT_SEARCH_SUGGEST", None),
+    "deflection.answered": ("RATELIMIT_FORUM_POST", ("POST",)),
+    "kb.feedback": ("RATELIMIT_FEEDBACK", ("POST",)),
 }
 API_PREFIX = "api."
 API_LIMIT = ("RATELIMIT_API", None)

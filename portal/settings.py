@@ -49,6 +49,9 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "proof_of_work_difficulty": (100000, "Largest secret number of that puzzle: a browser tries half of it on "
                                          "average (100000: about a tenth of a second)"),
     "max_search_results": (50, "Most results a search returns"),
+    "deflection_keep_days": (56, "Days single deflection events are kept before `flask deflection rollup` counts "
+                                 "them into weekly totals"),
+    "stale_page_days": (365, "Knowledge-book pages not updated for this many days are listed as stale"),
     "forum_page_size": (40, "Topics per page"),
     "forum_feeds": (True, "RSS feeds for forums"),
     "forum_feed_size": (10, "Topics in an RSS feed"),
@@ -59,6 +62,8 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     "max_body_kb_customer": (64, "Largest note, update, forum post or large custom field a customer or the public "
                                  "API may send, in KB"),
     "maintenance_mode": (False, "The REST APIs answer every call 423 Locked (help desk offline for maintenance)"),
+    "languages": ("en", "Languages of the knowledge books, comma separated two-letter codes; the first is the "
+                        "default (existing pages are in it)"),
     "reply_attachments_max_kb": (5120, "Attachments of a staff reply are mailed to the customer up to this total "
                                        "size, in KB (larger ones are left on the request page; 0: none)"),
     "inbound_poll_seconds": (60, "Seconds between two looks at each IMAP mailbox by the worker"),
@@ -136,6 +141,10 @@ def coerce(key: str, raw) -> object:
         if len(text) > 10 or not 0 <= int(text) <= MAX_SETTING:
             raise ValidationFailed((key, f"Use a number from 0 to {MAX_SETTING}."))
         return int(text)
+    if key == "languages":
+        from .kb.languages import parse
+
+        return parse(raw)
     if key in HTML_SETTINGS:  # shown with |safe: cleaned on write like every other piece of user HTML
         from .limits import check  # limits reads its caps from these settings: a cycle at import time
 
@@ -151,6 +160,12 @@ def set_value(key: str, raw) -> object:
     """Store one setting (flushes, never commits). Raises ValidationFailed."""
     value = coerce(key, raw)
     row = db.session.get(Setting, key)
+    if key == "languages":
+        previous = json.loads(row.value) if row is not None else DEFAULTS[key][0]
+        if str(value).split(",")[0] != str(previous).split(",")[0]:
+            from .kb.translations import use_default_language  # kb reads settings: a cycle at import time
+
+            use_default_language(str(value).split(",")[0])
     if row is None:
         row = Setting(key=key, value=json.dumps(value))
         db.session.add(row)

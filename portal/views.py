@@ -9,7 +9,9 @@ from sqlalchemy import text
 from . import cache
 from .extensions import db
 from .forums import services as forums
+from .kb import languages
 from .kb import services as kb
+from .kb.translations import Names
 from .outbox import services as outbox_services
 from .pagecache import cached_page
 from .public import login_gate
@@ -26,15 +28,19 @@ def home():
     return _home()
 
 
-@cached_page(("kb", "forums"))  # no query argument: "/?anything" is the same home page
+# no query argument: "/?anything" is the same home page; one per language (the KB lists' titles)
+@cached_page(("kb", "forums"), vary=lambda: languages.from_request())
 def _home():
     if gate := login_gate():
         return gate
-    return render_template("home.html", lists=cache.cached("home", _render_home_lists, tables=HOME_TABLES))
+    language = languages.from_request()
+    lists = cache.cached(f"home:{language}", lambda: _render_home_lists(language), tables=HOME_TABLES)
+    return render_template("home.html", lists=lists)
 
 
 # A committed write to any of these empties the cached lists (posts: approving or hiding one moves a topic).
-HOME_TABLES = ("book", "chapter", "page", "tag", "page_tag", "forum", "topic", "post")
+HOME_TABLES = ("book", "chapter", "page", "tag", "page_tag", "forum", "topic", "post", "page_translation",
+               "book_translation")
 
 
 @dataclass(frozen=True)
@@ -63,19 +69,25 @@ class TopicLink:
     last_post_at: datetime
 
 
-def _render_home_lists() -> Markup:
+def _render_home_lists(language: str | None = None) -> Markup:
     # Cached as HTML: the 80-odd links (url_for, escaping) cost more than the queries once those were fast.
     # "3 hours ago" is as old as the cached HTML: at most HOME_TTL seconds behind.
-    return Markup(render_template("_home_lists.html", **home_lists()))
+    return Markup(render_template("_home_lists.html", **home_lists(language)))
 
 
-def home_lists() -> dict:
-    """The home page's four lists as plain values: the same for every visitor, so ``home`` caches them
-    for ``cache.HOME_TTL`` seconds (a committed write empties the cache of the process that made it)."""
+def home_lists(language: str | None = None) -> dict:
+    """The home page's four lists as plain values: the same for every visitor of a language, so ``home``
+    caches them for ``cache.HOME_TTL`` seconds (a committed write empties the cache of the process that made
+    it). Page and book names in ``language`` where translated (the default language's otherwise)."""
+    highlighted, helpful = kb.highlighted_pages(), kb.most_helpful_pages()
+    pages = highlighted + helpful
+    names = Names(language or languages.default(), pages=pages, books=[p.chapter.book for p in pages])
+
     def links(pages):
-        return [PageLink(p.id, p.name, p.slug, p.chapter.book.name, p.helpful) for p in pages]
+        return [PageLink(p.id, names.page(p), names.page_slug(p), names.book(p.chapter.book), p.helpful)
+                for p in pages]
 
-    return {"highlighted": links(kb.highlighted_pages()), "helpful": links(kb.most_helpful_pages()),
+    return {"highlighted": links(highlighted), "helpful": links(helpful),
             "tags": [(TagLink(tag.id, tag.name, tag.slug), count) for tag, count in kb.tag_cloud()],
             "topics": [TopicLink(t.id, t.title, t.slug, t.forum.name, t.post_count, t.last_post_at)
                        for t in forums.latest_topics()]}

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 
 from .. import challenge, settings
 from ..dates import utcnow
+from ..deflection import events as deflection
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import csrf, db
 from ..forms import errors_by_field
@@ -68,6 +69,7 @@ def _new_topic(forum):
     try:
         challenge.check(request.form)
         topic, post = forums.create_topic(forum, forms.post_input(with_title=True))
+        deflection.submitted(request.form.get("deflection_visit"), "topic", forum.id)
     except ValidationFailed as exc:
         return _forum_page(forum, request.form, errors_by_field(exc), 400)
     except Conflict as exc:

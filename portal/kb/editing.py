@@ -18,6 +18,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, single_line, without_controls
 from ..webhooks import events as webhook_events
+from . import languages, revisions, translations
 from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def save_book(staff, *, name: str, description: str = "", private: bool = False,
         db.session.add(book)
     book.name, book.description, book.private = name, description, bool(private)
     db.session.flush()
+    translations.set_book_name(book, languages.default(), name=name, description=description)
     return book
 
 
@@ -125,6 +127,7 @@ def save_chapter(staff, book: Book, *, name: str, appendix: bool = False, hidden
         db.session.add(chapter)
     chapter.name, chapter.appendix, chapter.hidden = name, bool(appendix), bool(hidden)
     db.session.flush()
+    translations.set_chapter_name(chapter, languages.default(), name=name)
     return chapter
 
 
@@ -137,6 +140,9 @@ class PageInput:
     tags: list[str] = field(default_factory=list)
     related_ids: list[int] = field(default_factory=list)
     chapter_id: int | None = None  # to move the page to another chapter
+    slug: str = ""  # the default language's slug ("": kept, or made from the title for a new page)
+    status: str | None = None  # draft or published (None: kept; a new page is published)
+    visibility: str | None = None  # public, private or link_only (None: kept; a new page is public)
 
 
 def _tags(names: list[str]) -> list[Tag]:
@@ -157,7 +163,8 @@ def _tags(names: list[str]) -> list[Tag]:
 
 
 def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None) -> Page:
-    """Create or update a page: cleaned HTML body, tags (created as needed), related pages.
+    """Create or update a page in the default language: cleaned HTML body, tags (created as needed),
+    related pages, status and visibility; keeps a revision when something changed.
     Raises Forbidden, ValidationFailed."""
     require_book(staff, chapter.book)
     if page is not None:
@@ -167,7 +174,8 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     if data.chapter_id and data.chapter_id != chapter.id:
         chapter = get(Chapter, data.chapter_id)
         require_book(staff, chapter.book)  # moved: the book it goes to must be the editor's too
-    was_visible = page is not None and not page.hidden
+    was_visible = page is not None and not page.hidden and page.listed
+    created = page is None
     if page is None:
         last = db.session.scalar(db.select(db.func.max(Page.position)).where(Page.chapter_id == chapter.id)) or 0
         page = Page(position=last + 1, created_by_id=staff.id, created_at=utcnow())
@@ -179,9 +187,43 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     page.tags = _tags(data.tags)
     ids = [i for i in dict.fromkeys(data.related_ids) if i != page.id]
     page.related = list(db.session.execute(db.select(Page).where(Page.id.in_(ids))).scalars()) if ids else []
+    published = revisions.set_publication(page, status=data.status or ("published" if created else None),
+                                          visibility=data.visibility or ("public" if created else None))
     db.session.flush()
+    default = languages.default()
+    saved = translations.set_translation(page, default, title=name, body=data.body, slug=data.slug or None)
+    change = "created" if created else ", ".join(saved.changed + published)
+    if change:
+        revisions.record(page, staff, default, change, title=saved.translation.title, body=saved.translation.body)
     webhook_events.page_saved(page, was_visible=was_visible)
     return page
+
+
+def translate_page(staff, page: Page, language: str, *, title: str | None = None, body: str | None = None,
+                   slug: str | None = None, field_prefix: str = "") -> translations.Saved:
+    """Write one language of a page (the default language's too) and keep a revision when it changed.
+    Raises Forbidden, ValidationFailed (language not enabled, empty title, taken slug, too large)."""
+    require(staff)
+    saved = translations.set_translation(page, language, title=title, body=body, slug=slug,
+                                         field_prefix=field_prefix)
+    if saved.changed:
+        page.updated_by_id, page.updated_at = staff.id, utcnow()
+        change = f"translated ({language})" if saved.created else ", ".join(saved.changed)
+        revisions.record(page, staff, language, change, title=saved.translation.title, body=saved.translation.body)
+    return saved
+
+
+def publish(staff, page: Page, *, status: str | None = None, visibility: str | None = None) -> list[str]:
+    """Change a page's status or visibility alone (a revision notes it). Raises Forbidden, ValidationFailed."""
+    require(staff)
+    was_visible = not page.hidden and page.listed
+    changed = revisions.set_publication(page, status=status, visibility=visibility)
+    if changed:
+        page.updated_by_id, page.updated_at = staff.id, utcnow()
+        revisions.record(page, staff, languages.default(), ", ".join(changed), title=page.name, body=page.body)
+        db.session.flush()
+        webhook_events.page_saved(page, was_visible=was_visible)
+    return changed
 
 
 def delete(staff, item) -> None:
@@ -243,3 +285,31 @@ def add_attachment(staff, page: Page, upload, *, downloadable: bool = True) -> P
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def move_page(staff, page: Page, chapter: Chapter) -> None:
+    """Put a page last in another chapter. Raises Forbidden."""
+    require(staff)
+    last = db.session.scalar(db.select(db.func.max(Page.position)).where(Page.chapter_id == chapter.id)) or 0
+    page.chapter, page.position = chapter, last + 1
+    page.updated_by_id, page.updated_at = staff.id, utcnow()
+    db.session.flush()
+
+
+def move_chapter(staff, chapter: Chapter, book: Book) -> None:
+    """Put a chapter last in another book. Raises Forbidden."""
+    require(staff)
+    last = db.session.scalar(db.select(db.func.max(Chapter.position)).where(Chapter.book_id == book.id)) or 0
+    chapter.book, chapter.position = book, last + 1
+    db.session.flush()
+
+
+def set_external_id(staff, page: Page, external_id: str) -> None:
+    """The id an import gave the page elsewhere (HelpCenter.io's ``external_id``): one page each.
+    Raises Forbidden, ValidationFailed."""
+    require(staff)
+    other = db.session.scalar(db.select(Page.id).where(Page.external_id == external_id, Page.id != page.id))
+    if other is not None:
+        raise ValidationFailed(("external_id", f"Article {other} already has this external_id."))
+    page.external_id = external_id
+    db.session.flush()

@@ -1,5 +1,6 @@
 """Knowledge books: books > chapters > pages, tags, related pages, page attachments, votes."""
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -118,6 +119,12 @@ class Page(Model):
     highlight: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     helpful: Mapped[int] = mapped_column(Integer, default=0, index=True)
     not_helpful: Mapped[int] = mapped_column(Integer, default=0)
+    # draft pages are staff-only (with a preview); visibility: public, private (staff only) or link_only
+    # (read only through /kb/share/<share_token>: never listed, searched, fed or put in the sitemap)
+    status: Mapped[str] = mapped_column(String(10), default="published", server_default="published")
+    visibility: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
+    share_token: Mapped[str | None] = mapped_column(String(43), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)  # HelpCenter.io imports
 
     chapter: Mapped[Chapter] = relationship(back_populates="pages")
     tags: Mapped[list[Tag]] = relationship(secondary=page_tag, order_by=Tag.name)
@@ -135,7 +142,13 @@ class Page(Model):
         # index lets the planner start from them instead of walking every book, chapter and page.
         Index("ix_page_highlighted", "name", sqlite_where=text("highlight = 1"),
               postgresql_where=text("highlight")),
+        Index("ix_page_listed", "status", "visibility"),
     )
+
+    @property
+    def listed(self) -> bool:
+        """Published and public: what customers may find in lists, search, feeds and the sitemap."""
+        return self.status == "published" and self.visibility == "public"
 
     @property
     def slug(self) -> str:
@@ -169,3 +182,70 @@ class PageVote(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("page_id", "voter", name="uq_page_vote_page_voter"),)
+
+
+class PageTranslation(Model):
+    """A page in one language. ``Page.name``/``Page.body`` mirror the default language's translation, so
+    readers that know one language (HelpSpot's ``kb.*``, the search index) keep working."""
+
+    __tablename__ = "page_translation"
+    change_owner: ClassVar = ("page", "page_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(255))
+    slug: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text, default="")  # cleaned HTML
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("page_id", "language", name="uq_page_translation_page_language"),
+        UniqueConstraint("language", "slug", name="uq_page_translation_language_slug"),
+    )
+
+
+class BookTranslation(Model):
+    __tablename__ = "book_translation"
+    change_owner: ClassVar = ("book", "book_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("book_id", "language", name="uq_book_translation_book_language"),)
+
+
+class ChapterTranslation(Model):
+    __tablename__ = "chapter_translation"
+    change_owner: ClassVar = ("chapter", "chapter_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapter.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("chapter_id", "language", name="uq_chapter_translation_chapter_language"),)
+
+
+class PageRevision(Model):
+    """One save of one language of a page: who, when, what changed, and the text as saved (to compare
+    and restore)."""
+
+    __tablename__ = "page_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    change: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="published")
+    visibility: Mapped[str] = mapped_column(String(10), default="public")
+
+    __table_args__ = (Index("ix_page_revision_page", "page_id", "created_at"),)

@@ -71,7 +71,7 @@ def table_of_contents(book: Book, *, include_hidden: bool = False) -> list[TocCh
         if not chapter.appendix:
             number += 1
         entry = TocChapter(chapter, None if chapter.appendix else number)
-        pages = [page for page in chapter.pages if include_hidden or not page.hidden]
+        pages = [page for page in chapter.pages if include_hidden or (not page.hidden and page.listed)]
         for index, page in enumerate(pages, start=1):
             entry.pages.append(TocPage(page, f"{number}.{index}" if entry.number else str(index)))
         toc.append(entry)
@@ -93,8 +93,18 @@ def get_page(page_id: int, *, staff=None) -> Page:
     if staff is None:
         if page.chapter.book.private:
             raise Forbidden("This page is in a private book.")
-        if page.hidden or page.chapter.hidden:
+        if page.hidden or page.chapter.hidden or not page.listed:  # drafts, private, link-only
             raise NotFound("No such page.")
+    return page
+
+
+def get_shared_page(token: str) -> Page:
+    """A link-only page by its share token (published, whatever book or chapter it is in: the link is
+    the permission). Raises NotFound."""
+    page = db.session.execute(db.select(Page).where(Page.share_token == token, Page.visibility == "link_only")
+                              .options(joinedload(Page.chapter).joinedload(Chapter.book))).scalar_one_or_none()
+    if not token or page is None or page.status != "published":
+        raise NotFound("This link does not work any more.")
     return page
 
 
@@ -115,7 +125,7 @@ def page_is_public(page_id: int) -> bool:
 def visible_related(page: Page) -> list[Page]:
     """Related pages a customer may open (not hidden, not in a hidden chapter or private book)."""
     return [other for other in page.related
-            if not other.hidden and not other.chapter.hidden and not other.chapter.book.private]
+            if not other.hidden and other.listed and not other.chapter.hidden and not other.chapter.book.private]
 
 
 def neighbours(page: Page) -> tuple[Page | None, Page | None]:
@@ -123,6 +133,7 @@ def neighbours(page: Page) -> tuple[Page | None, Page | None]:
     query = (db.select(Page).where(Page.chapter_id == page.chapter_id)
              .options(load_only(Page.id, Page.chapter_id, Page.name, Page.position, Page.hidden))
              .order_by(Page.position, Page.name))
+    query = query.where(Page.status == "published", Page.visibility == "public")
     pages = [p for p in db.session.execute(query).scalars() if not p.hidden]
     index = next((i for i, p in enumerate(pages) if p.id == page.id), None)
     if index is None:
@@ -132,7 +143,20 @@ def neighbours(page: Page) -> tuple[Page | None, Page | None]:
 
 def _visible_pages():
     return (db.select(Page).join(Page.chapter).join(Chapter.book)
-            .where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False)))
+            .where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False),
+                   Page.status == "published", Page.visibility == "public"))
+
+
+def listed_translations(codes: list[str]) -> list[tuple[int, str, str]]:
+    """(page id, language, slug) of every translation, in the site's languages, of a page customers may
+    find: the sitemap."""
+    from .models import PageTranslation
+
+    query = (_visible_pages().join(PageTranslation, PageTranslation.page_id == Page.id)
+             .where(PageTranslation.language.in_(codes))
+             .with_only_columns(Page.id, PageTranslation.language, PageTranslation.slug)
+             .order_by(Page.id, PageTranslation.language))
+    return [(page_id, code, slug) for page_id, code, slug in db.session.execute(query)]
 
 
 def highlighted_pages(limit: int = 10) -> list[Page]:
@@ -159,7 +183,8 @@ def tag_cloud(limit: int = 50) -> list[tuple[Tag, int]]:
     counts = (db.select(page_tag.c.tag_id, count)
               .join(Page, Page.id == page_tag.c.page_id).join(Chapter, Chapter.id == Page.chapter_id)
               .join(Book, Book.id == Chapter.book_id)
-              .where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False))
+              .where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False),
+                     Page.status == "published", Page.visibility == "public")
               .group_by(page_tag.c.tag_id).order_by(count.desc(), page_tag.c.tag_id).limit(limit).subquery())
     query = db.select(Tag, counts.c.pages).join(counts, counts.c.tag_id == Tag.id)
     rows = db.session.execute(query).all()

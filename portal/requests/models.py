@@ -175,6 +175,7 @@ class Request(Model):
         # The staff queue: open/closed, not trashed, newest activity first.
         Index("ix_request_queue", "trashed", "is_open", "updated_at"),
         Index("ix_request_opened_at", "opened_at"),
+        Index("ix_request_closed_at", "closed_at"),  # the dashboard's closed-per-day counts
         Index("ix_request_user_id", "user_id"),
     )
 

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from .. import challenge, settings, spam
 from .. import files as filestore
 from ..auth import current_customer
+from ..deflection import events as deflection
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
@@ -48,7 +49,7 @@ def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
 def _render_new(values: dict, errors: dict, status: int = 200):
     categories, fields = _public_fields()
     return render_template("requests/new.html", values=values, errors=errors, categories=categories,
-                           fields=fields, suggest_url=url_for("search.suggest")), status
+                           fields=fields), status
 
 
 def _merge_errors(first: list, then: list) -> list:
@@ -77,6 +78,7 @@ def new():
                 raise ValidationFailed(_merge_errors(form.errors, exc.errors)) from None
             raise ValidationFailed(form.errors)
         req = services.create_request(form.data, form.uploads)
+        deflection.submitted(request.form.get("deflection_visit"), "request", req.category_id)
     except ValidationFailed as exc:
         abandon()
         return _render_new(form.values, errors_by_field(ValidationFailed(exc.errors + files_note)), 400)

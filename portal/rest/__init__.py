@@ -11,7 +11,8 @@ Handlers only parse, call Portico's services (the same as the pages and the Help
 
 
 def init_app(app) -> None:
-    from . import deskpro, happyfox  # importing a dialect's package registers its routes on it
+    from . import deskpro, happyfox, helpcenter  # importing a dialect's package registers its routes on it
 
     deskpro.dialect.dialect.register(app)
     happyfox.dialect.dialect.register(app)
+    helpcenter.dialect.dialect.register(app)

@@ -47,7 +47,9 @@ def _plain(html: str | None) -> str:
 def _kb_query():
     from ..kb.models import Book, Chapter, Page
 
-    return (select(Page.id, Page.name, Page.body, Page.hidden, Page.updated_at, Chapter.id, Chapter.name,
+    # "hidden" read as: not a published public page (drafts, private and link-only pages are staff-only)
+    listed = (Page.status == "published") & (Page.visibility == "public")
+    return (select(Page.id, Page.name, Page.body, Page.hidden | ~listed, Page.updated_at, Chapter.id, Chapter.name,
                    Chapter.hidden, Book.id, Book.name, Book.private)
             .join(Chapter, Page.chapter_id == Chapter.id).join(Book, Chapter.book_id == Book.id))
 

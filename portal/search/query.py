@@ -13,13 +13,19 @@ unfinished (it also matches as a prefix). Field names, wildcards, ranges and boo
 plain words: they could only make a query slow, and visibility is enforced regardless.
 Raises SearchUnavailable (503) when the index is missing or damaged.
 """
+import bisect
+import itertools
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app
 from markupsafe import Markup, escape
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from whoosh.lang.porter import stem
 from whoosh.qparser import (
     AndGroup,
@@ -69,6 +75,9 @@ class Results:
     per_page: int = 20
     suggestion: str | None = None  # "did you mean" (only worked out when nothing matched)
     query: str = ""
+    # Set when these are the results of a forgiving retry (``forgiving``): what was typed. ``query`` is
+    # then what the retry searched for, as shown in "Showing results for X. Search instead for Y".
+    typed: str | None = None
     # Exact with numpy ranking (ranking.py). On Whoosh's path (NOT, an index built before PackedPositions)
     # counting stops at COUNT_BOUND matches: beyond that, ``total`` is extrapolated (never below what was
     # seen) and this is True. The hits of the page asked for are always real matches in rank order.
@@ -94,14 +103,33 @@ def _page_args(page: int, per_page: int) -> tuple[int, int]:
 
 
 def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hit, prefix=False,
-         spelling=("title", "body"), count=True):
+         spelling=("title", "body"), count=True, forgive: int = 0):
+    """``forgive``: a search finding fewer than this many hits is retried with forgiving words
+    (``forgiving``); the retry's results replace it when they hold more hits."""
+    found = _search(kind, q, fields, page=page, per_page=per_page, hidden=hidden, make_hit=make_hit,
+                    prefix=prefix, spelling=spelling, count=count, forgiven=forgive > 0)
+    results, retry = found
+    if retry is None or results.total >= forgive:
+        return results
+    retried, _ = _search(kind, retry[0], fields, page=page, per_page=per_page, hidden=hidden,
+                         make_hit=make_hit, spelling=spelling, count=count, forgiven=False)
+    if retried.total <= results.total:
+        return results
+    retried.typed, retried.suggestion, retried.query = results.query, None, retry[1]
+    return retried
+
+
+def _search(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hit, prefix=False,
+            spelling=("title", "body"), count=True, forgiven=False):
+    """(results, ``forgiving``'s (query, shown) or None). ``forgiven``: work out the retry when
+    the search finds next to nothing (it costs a walk of the spelling words)."""
     page, per_page = _page_args(page, per_page)
     q = (q or "").strip()[:200]
     empty = Results([], 0, page, per_page, query=q)
     with _index().searcher(kind) as searcher:
         query = parse(q, fields, searcher.schema, prefix_last=prefix)
         if query is None:
-            return empty
+            return empty, None
         hidden_docs = hidden_of(searcher) if hidden is not None else frozenset()
         start, wanted = (page - 1) * per_page, page * per_page
         # numpy ranking (ranking.py) when the query is made of what it knows, else Whoosh's own search.
@@ -115,8 +143,11 @@ def _run(kind: str, q: str, fields, *, page: int, per_page: int, hidden, make_hi
         matcher = Matcher(query)
         hits = [make_hit(hit, highlight(matcher, hit.get("body", ""))) for hit in hits]
         # Only a search that found nothing asks "did you mean" (a known word never gets a correction).
-        suggestion = None if prefix or total else correct(searcher, q, spelling, hidden_docs)
-    return Results(hits, total, page, per_page, suggestion=suggestion, query=q, total_is_estimate=estimate)
+        retry = forgiving(searcher, q, spelling, hidden_docs) if forgiven and total < FEW else None
+        # A forgiving retry replaces "did you mean" (it is worked out from the same spelling words).
+        suggestion = None if prefix or total or retry else correct(searcher, q, spelling, hidden_docs)
+    return (Results(hits, total, page, per_page, suggestion=suggestion, query=q, total_is_estimate=estimate),
+            retry)
 
 
 def _page_hit(hit, snippet) -> Hit:
@@ -125,11 +156,12 @@ def _page_hit(hit, snippet) -> Hit:
                chapter_id=hit["chapter_id"], posted_at=hit.get("updated_at"))
 
 
-def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
+def search_kb(q: str, *, page: int = 1, per_page: int = 20, staff=None, forgive: int = 0) -> Results:
     """Knowledge-book pages, best match first. Customers see only public pages in visible chapters of
-    public books. Raises SearchUnavailable."""
+    public books. ``forgive``: retry with forgiving words below this many hits (FEW for people, 1 for the
+    API: only when nothing matched). Raises SearchUnavailable."""
     return _run("kb", q, KB_FIELDS, page=page, per_page=per_page, hidden=None if staff else HIDDEN,
-                make_hit=_page_hit)
+                make_hit=_page_hit, forgive=forgive)
 
 
 def _topic_hit(hit, snippet) -> Hit:
@@ -137,11 +169,11 @@ def _topic_hit(hit, snippet) -> Hit:
                forum_id=hit["forum_id"], forum_name=hit.get("forum", ""), posted_at=hit.get("posted_at"))
 
 
-def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None) -> Results:
+def search_forums(q: str, *, page: int = 1, per_page: int = 20, staff=None, forgive: int = 0) -> Results:
     """Topics whose title or visible posts match (one document per topic). Customers see no private
-    forum; held spam is never indexed. Raises SearchUnavailable."""
+    forum; held spam is never indexed. ``forgive`` as for ``search_kb``. Raises SearchUnavailable."""
     return _run("forums", q, FORUM_FIELDS, page=page, per_page=per_page, hidden=None if staff else HIDDEN,
-                make_hit=_topic_hit, spelling=("title",))
+                make_hit=_topic_hit, spelling=("title",), forgive=forgive)
 
 
 def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:
@@ -149,6 +181,17 @@ def suggest_pages(text: str, *, limit: int = 5) -> list[Hit]:
     Raises SearchUnavailable."""
     return _run("kb", text, KB_FIELDS, page=1, per_page=limit, hidden=HIDDEN, make_hit=_page_hit,
                 prefix=True, count=False).hits
+
+
+SUGGEST_TOPIC_FIELDS = ("title",)
+
+
+def suggest_topics(text: str, *, limit: int = 5) -> list[Hit]:
+    """Forum topics whose title matches what a customer is typing (as ``suggest_pages``; titles only: a
+    suggestion shows the title, and the words of 100,000 posts made suggestions three times slower).
+    Raises SearchUnavailable."""
+    return _run("forums", text, SUGGEST_TOPIC_FIELDS, page=1, per_page=limit, hidden=HIDDEN,
+                make_hit=_topic_hit, prefix=True, count=False).hits
 
 
 def _request_hit(hit, snippet) -> Hit:
@@ -374,3 +417,112 @@ def _nearest(leaves, word: str, fields, hidden=frozenset()) -> str | None:
     if not candidates:
         return None
     return min(candidates, key=lambda term: (candidates[term][0], -candidates[term][1], term))
+
+
+# Forgiving retries -------------------------------------------------------------------------------------
+
+FEW = 3            # a person's search finding fewer hits than this is retried with forgiving words
+EXPANSIONS = 6     # words tried in place of one typed word
+PREFIX_SCAN = 400  # spelling words read for one typed prefix (a short prefix would otherwise read thousands)
+
+
+def tolerance(word: str) -> int:
+    """The edit distance a typed word may be off by: none below 4 letters, 1 up to 7, 2 beyond."""
+    return 0 if len(word) < 4 else 1 if len(word) <= 7 else 2
+
+
+def forgiving(searcher, text: str, fields=("title", "body"), hidden=frozenset()) -> tuple[str, str] | None:
+    """(the retry's query, what it shows as "Showing results for"), or None when no word has near words.
+
+    The query is ``text`` with each unquoted word of 3 letters or more (stop words aside) replaced by
+    ``(word OR near1 OR ...)``: the spelling words within its ``tolerance`` and those it begins (``cert`` ->
+    ``certificate``), nearest and most frequent first, only words of documents the viewer may see. What is
+    shown keeps each word the index knows and puts the nearest word in place of one it does not."""
+    reader = searcher.reader()
+    leaves = reader.leaf_readers()
+    changed, out, shown = False, [], []
+    for token in _TOKEN.findall(text):
+        word = token.lower()
+        if (token.startswith('"') or token in _OPERATORS or len(word) < 3 or not word.isalpha()
+                or not any(True for _ in ANALYZER(word))):
+            out.append(token)
+            shown.append(token)
+            continue
+        near = [w for w in _near_words(leaves, word, fields, hidden) if w != word]
+        if near:
+            changed = True
+            out.append("(" + " OR ".join([word, *near]) + ")")
+            shown.append(token if _seen_by_viewer(leaves, word, fields, hidden, known=True) else near[0])
+        else:
+            out.append(token)
+            shown.append(token)
+    return (" ".join(out), " ".join(shown)) if changed else None
+
+
+def _near_words(leaves, word: str, fields, hidden) -> list[str]:
+    scored: dict[str, list[int]] = {}  # word -> [0 for a longer word it begins, else 1; -frequency]
+    distance = tolerance(word)
+    for leaf, _offset in leaves:
+        for field in fields:
+            if field not in leaf.schema or not leaf.schema[field].separate_spelling():
+                continue
+            spell = leaf.schema[field].spelling_fieldname(field)
+            words = _segment_words(leaf, spell)
+            start = bisect.bisect_left(words, word)
+            found = [(term, 0) for term in itertools.islice(words, start, start + PREFIX_SCAN)
+                     if term.startswith(word)]
+            if distance:
+                # Same first letter (as Whoosh's corrector), within the edit distance (OSA: a swap of two
+                # neighbouring letters is one edit).
+                bucket = words[bisect.bisect_left(words, word[0]):bisect.bisect_left(words, chr(ord(word[0]) + 1))]
+                found += [(term, 1) for term, _, _ in process.extract_iter(
+                    word, bucket, scorer=OSA.distance, score_cutoff=distance)]
+            for term, far in found:
+                if term == word:
+                    continue
+                entry = scored.setdefault(term, [far, 0])
+                entry[0] = min(entry[0], far)
+                entry[1] -= leaf.doc_frequency(spell, term) or 1
+    ranked = sorted(scored, key=lambda term: (scored[term][0], scored[term][1], term))
+    chosen: list[str] = []
+    for term in ranked:
+        if len(chosen) == EXPANSIONS:
+            break
+        if _seen_by_viewer(leaves, term, fields, hidden):
+            chosen.append(term)
+    return chosen
+
+
+_SEGMENT_WORDS: "OrderedDict[tuple, list[str]]" = OrderedDict()
+_SEGMENT_WORDS_KEPT = 64
+_SEGMENT_WORDS_LOCK = threading.Lock()
+
+
+def _segment_words(leaf, spell: str) -> list[str]:
+    """The sorted spelling words of one index segment's field, read once: a segment never changes (a
+    commit adds segments, a merge replaces them), so they are kept per segment id, the most recent 64."""
+    segment = leaf.segment() if hasattr(leaf, "segment") else None
+    if segment is None:  # an empty index's reader: nothing to keep
+        return [term.decode("utf-8") if isinstance(term, bytes) else term for term in leaf.lexicon(spell)]
+    key = (segment.segment_id(), spell)
+    with _SEGMENT_WORDS_LOCK:
+        words = _SEGMENT_WORDS.get(key)
+        if words is not None:
+            _SEGMENT_WORDS.move_to_end(key)
+            return words
+    words = [term.decode("utf-8") if isinstance(term, bytes) else term for term in leaf.lexicon(spell)]
+    with _SEGMENT_WORDS_LOCK:
+        _SEGMENT_WORDS[key] = words
+        while len(_SEGMENT_WORDS) > _SEGMENT_WORDS_KEPT:
+            _SEGMENT_WORDS.popitem(last=False)
+    return words
+
+
+def _seen_by_viewer(leaves, term: str, fields, hidden, known: bool = False) -> bool:
+    """Whether a document the viewer may see holds ``term``'s stem (``known``: check even without hidden
+    documents, i.e. whether the index holds the word at all)."""
+    if not hidden and not known:
+        return True
+    stems = [token.text for token in ANALYZER(term)]
+    return bool(stems) and any(_visible_frequency(leaf, offset, field, stems[0], hidden, stop_at=1)
+                               for field in fields for leaf, offset in leaves if field in leaf.schema)

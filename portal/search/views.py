@@ -1,9 +1,10 @@
 """The portal search page and the request-form suggestions. Both go through ``search.query`` only."""
 from types import SimpleNamespace
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, make_response, render_template, request, url_for
 
 from .. import settings
+from ..deflection import searches
 from ..kb import services as kb
 from ..pagecache import cached_page
 from ..public import login_gate
@@ -13,6 +14,7 @@ from . import index_versions, query
 
 bp = Blueprint("search", __name__)
 bp.before_request(login_gate)
+bp.after_request(searches.count_from_reply)
 
 AREAS = {"kb": "Knowledge books", "forums": "Forums"}
 PER_PAGE = 10
@@ -36,24 +38,32 @@ def _page(raw: str | None) -> int:
     return min(page_number(raw), _last_page())
 
 
+def _exact(raw: str | None) -> bool:
+    return raw == "1"  # "Search instead for ...": no forgiving retry
+
+
 @bp.get("/search")
 @cached_page(("kb", "forums"), vary=lambda: index_versions("kb", "forums"),
-             args={"q": _query, "area": _area, "page": _page})
+             args={"q": _query, "area": _area, "page": _page, "exact": _exact})
 def search():
     q, area, page = _query(request.args.get("q")), _area(request.args.get("area")), _page(request.args.get("page"))
+    exact = _exact(request.args.get("exact"))
     limit = settings.get("max_search_results") or 50
     results = listing = None
     tags = []
     if q:
         tags = kb.tags_named(q.split())
         find = query.search_kb if area == "kb" else query.search_forums
-        results = find(q, page=page, per_page=PER_PAGE)
+        results = find(q, page=page, per_page=PER_PAGE, forgive=0 if exact else query.FEW)
         total = min(results.total, limit)
         count = max(1, -(-total // PER_PAGE))
         listing = SimpleNamespace(page=page, pages=count, has_prev=page > 1, has_next=page < count, total=total,
                                 hits=results.hits[:max(0, limit - (page - 1) * PER_PAGE)])
-    return render_template("search/search.html", q=q, area=area, areas=AREAS, results=results, listing=listing,
-                           tags=tags)
+    response = make_response(render_template("search/search.html", q=q, area=area, areas=AREAS, results=results,
+                                             listing=listing, tags=tags))
+    if results is not None and page == 1:
+        searches.mark_reply(response, q, results.total, results.typed is not None)
+    return response
 
 
 @bp.get("/search/suggest")

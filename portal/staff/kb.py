@@ -7,6 +7,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
 from ..kb import editing
+from ..kb import feedback as page_feedback
 from ..kb.models import Book, Chapter, Page, PageAttachment
 from ..kb.services import table_of_contents
 from ..search.query import search_kb
@@ -99,7 +100,9 @@ def _page_form(chapter, page, *, data=None, errors=None, preview=None, status=20
     books = db.session.execute(db.select(Book).order_by(Book.position, Book.name)).scalars()
     pages = db.session.execute(db.select(Page).join(Page.chapter).order_by(Chapter.book_id, Page.name)).scalars()
     return render_template("staff/kb/page.html", chapter=chapter, page=page, data=data, errors=errors or {},
-                           preview=preview, books=list(books), all_pages=list(pages)), status
+                           preview=preview, books=list(books), all_pages=list(pages),
+                           feedback=page_feedback.for_editor(page.id) if page else [],
+                           feedback_reasons=page_feedback.REASONS), status
 
 
 @bp.route("/kb/chapters/<int:chapter_id>/pages/new", methods=["GET", "POST"])

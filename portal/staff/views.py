@@ -9,4 +9,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # The route modules attach their views to ``bp`` on import.
 from . import (  # noqa: E402,F401,I001
-    admin, api_keys, auth, forums, jobs, kb, mailboxes, notifications, permissions, requests, webhooks, workspace)
+    admin, api_keys, auth, deflection, feedback, forums, jobs, kb, mailboxes, notifications, permissions, requests,
+    webhooks, workspace,
+)
+from ..kb import staff_views  # noqa: E402,F401,I001  (a page's languages, publication and revisions)

@@ -46,7 +46,7 @@ def page_data(page) -> dict:
 
 def page_saved(page, *, was_visible: bool) -> None:
     """``kb.page_published`` when a page becomes visible, ``kb.page_updated`` when a visible one is edited."""
-    if page.hidden:
+    if page.hidden or not page.listed:  # drafts, private and link-only pages are never announced
         return
     emit("kb.page_updated" if was_visible else "kb.page_published", {"page": page_data(page)})
 

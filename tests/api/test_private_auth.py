@@ -78,7 +78,7 @@ def test_auth_failure_and_bad_method_together(api, agent):
 
 
 def test_unbuilt_private_method_is_201(api, agent):
-    response, root = api.xml("private.request.addTimeEvent", headers=basic("agent@example.com", "correct horse"))
+    response, root = api.xml("private.util.getStaffPhoto", headers=basic("agent@example.com", "correct horse"))
     assert response.status_code == 400 and error_ids(root) == [201]
 
 

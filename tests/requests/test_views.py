@@ -246,8 +246,7 @@ def test_many_links_keep_the_request_as_spam(app, client):
         assert only_request(app).status_id == STATUS_SPAM
 
 
-def test_suggestions_box_points_at_the_search_endpoint_when_installed(app, client):
-    """The form renders whether or not the search pages (search.suggest) are installed."""
+def test_suggestions_panel_points_at_the_deflection_endpoint(app, client):
+    """The panel beside the form (tests/deflection covers what it shows and counts)."""
     html = client.get("/requests/new").get_data(as_text=True)
-    assert 'id="kb-suggestions"' in html
-    assert ('data-suggest-url="/search/suggest"' in html) == ("search.suggest" in app.view_functions)
+    assert 'id="suggestions"' in html and 'data-suggest-url="/help/suggest"' in html

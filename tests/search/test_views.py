@@ -97,7 +97,7 @@ def test_the_last_allowed_page_stops_at_the_maximum(app, client, content):
 
 
 def test_did_you_mean(client, monkeypatch):
-    def fake_search(q, *, page=1, per_page=20, staff=None):
+    def fake_search(q, *, page=1, per_page=20, staff=None, forgive=0):
         return query.Results([], 0, page, per_page, suggestion="password", query=q)
 
     monkeypatch.setattr(query, "search_kb", fake_search)

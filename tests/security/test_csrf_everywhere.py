@@ -43,9 +43,10 @@ def arguments(world) -> dict:
             "book_id": world.book_id, "chapter_id": world.chapter_id, "attachment_id": world.kb_attachment_id,
             "category_id": world.category_id, "field_id": world.field_id, "status_id": 1,
             "staff_id": world.agent_id, "known_id": world.known_id, "token_id": world.token_id, "job_id": 1, "endpoint_id": 1, "mailbox_id": 1,
-            "filter_id": 1,
+            "filter_id": 1, "feedback_id": 1,
             "kind": "page", "item_id": world.page_id, "token": world.reset_token, "slug": "x",
-            "response_id": 1, "note_id": 1, "event_id": 1}  # the staff workspace (ids: CSRF is refused first)
+            "response_id": 1, "note_id": 1, "event_id": 1,
+            "revision_id": 1, "lang": "en"}  # the staff workspace (ids: CSRF is refused first)
 
 
 def url_for_rule(rule, values: dict) -> str:

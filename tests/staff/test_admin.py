@@ -23,7 +23,8 @@ def test_settings_page_saves_typed_values(app, login):
                  "max_request_history": "1500", "max_search_results": "50", "forum_page_size": "40",
                  "forum_feed_size": "10", "forum_close_after_days": "0", "access_link_days": "30",
                  "proof_of_work_difficulty": "100000", "max_body_kb_customer": "64", "max_body_kb_staff": "512",
-                 "reply_attachments_max_kb": "5120", "inbound_poll_seconds": "60", "auto_replies_per_day": "3"})
+                 "reply_attachments_max_kb": "5120", "inbound_poll_seconds": "60", "auto_replies_per_day": "3",
+                 "deflection_keep_days": "56", "stale_page_days": "365", "languages": "en"})
     response = client.post("/staff/admin/settings", data=form)
     assert response.status_code == 302
     with app.test_request_context():

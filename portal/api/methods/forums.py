@@ -114,7 +114,7 @@ def forums_create_post(p: Params):
 
 @api_method("forums.search", "topics", required=("q",), cache=searched("forums"))
 def forums_search(p: Params):
-    results = search_forums(p.get("q"), per_page=settings.get("max_search_results"))
+    results = search_forums(p.get("q"), per_page=settings.get("max_search_results"), forgive=1)  # only when nothing
     return {"topic": [shapes.row({
         "link": f"?pg=forums.posts&id={hit.id}", "desc": hit.desc, "sTopic": hit.title, "xTopicId": hit.id,
         "sForumName": hit.forum_name, "xForumId": hit.forum_id, "dtGMTPosted": shapes.unix(hit.posted_at)})

@@ -93,7 +93,7 @@ def kb_get_page(p: Params):
 
 @api_method("kb.search", "pages", required=("q",), cache=searched("kb"))
 def kb_search(p: Params):
-    results = search_kb(p.get("q"), per_page=settings.get("max_search_results"))
+    results = search_kb(p.get("q"), per_page=settings.get("max_search_results"), forgive=1)  # only when nothing matched
     return {"page": [shapes.row({"link": f"?pg=kb.page&id={hit.id}", "desc": hit.desc, "sBookName": hit.book_name,
                                  "sPageName": hit.title, "xPage": hit.id}) for hit in results.hits]}
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
-from ...kb import editing
+from ...kb import editing, languages, translations
 from ...kb import services as kb
 from ...kb.models import Book, Chapter, Page
 from ..body import Input, InvalidInput, from_service, json_body
@@ -42,17 +42,21 @@ def sees_all(caller) -> bool:
 
 # --- reading -------------------------------------------------------------------------------------------
 
-def article(page: Page) -> dict:
-    hidden = page.hidden
+def article(page: Page, rows: dict | None = None) -> dict:
+    """``rows``: the page's translations ({language: PageTranslation}); read when not given."""
+    hidden = page.hidden or page.status == "draft"
+    rows = translations.translations_of(page) if rows is None else rows
     return {
-        "id": page.id, "person": page.created_by_id, "language": None, "slug": page.slug, "title": page.name,
+        "id": page.id, "person": page.created_by_id, "language": languages.default(), "slug": page.slug,
+        "title": page.name,
         "content": page.body, "status": "hidden" if hidden else "published",
         "hidden_status": "draft" if hidden else None, "categories": [chapter_category(page.chapter_id)],
         "labels": [tag.name for tag in page.tags], "view_count": 0,
         "num_ratings": page.helpful + page.not_helpful, "total_rating": page.helpful - page.not_helpful,
         "date_created": date(page.created_at), "date_updated": date(page.updated_at),
         "date_published": None if hidden else date(page.created_at),
-        "title_translations": [], "content_translations": [],
+        "title_translations": [{"language": code, "value": row.title} for code, row in sorted(rows.items())],
+        "content_translations": [{"language": code, "value": row.body} for code, row in sorted(rows.items())],
     }
 
 
@@ -60,7 +64,8 @@ def _pages(caller):
     """The pages the caller may see (all of them, or what customers may read)."""
     query = db.select(Page).join(Page.chapter).join(Chapter.book)
     if not sees_all(caller):
-        query = query.where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False))
+        query = query.where(Page.hidden.is_(False), Chapter.hidden.is_(False), Book.private.is_(False),
+                            Page.status == "published", Page.visibility == "public")
     return query
 
 
@@ -117,7 +122,9 @@ def list_articles(caller):
     total = _count(query)
     rows = db.session.execute(query.options(selectinload(Page.tags)).offset(page.offset)
                               .limit(page.per_page)).scalars()
-    return collection([article(p) for p in rows], page, total)
+    pages = list(rows)
+    found = translations.of_pages([p.id for p in pages])
+    return collection([article(p, found.get(p.id, {})) for p in pages], page, total)
 
 
 @route("/articles/counts", "GET", "articles.articles.counts")

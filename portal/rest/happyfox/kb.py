@@ -41,7 +41,8 @@ def article(page: Page, *, brief: bool = False) -> dict:
         return data
     chapter = page.chapter
     return data | {"section": {"id": chapter.id, "name": chapter.name}, "created_at": timestamp(page.created_at),
-                   "updated_at": timestamp(page.updated_at), "public": not page.hidden and _chapter_public(chapter),
+                   "updated_at": timestamp(page.updated_at),
+                   "public": not page.hidden and page.listed and _chapter_public(chapter),
                    "tags": [t.name for t in page.tags], "helpful": page.helpful, "not_helpful": page.not_helpful,
                    "attachments": [{"id": a.id, "filename": a.filename, "size": a.size}
                                    for a in page.attachments if a.downloadable]}
@@ -54,7 +55,7 @@ def section(chapter: Chapter, pages: list[Page]) -> dict:
 
 
 def _pages(caller, chapter: Chapter) -> list[Page]:
-    return [p for p in chapter.pages if _sees_all(caller) or not p.hidden]
+    return [p for p in chapter.pages if _sees_all(caller) or (not p.hidden and p.listed)]
 
 
 @route("/kb/sections/", "GET", "kb.sections.list")
@@ -80,8 +81,8 @@ def list_articles(caller) -> dict:
     page = whole_number("page", 1, 1_000_000, problems)
     size = whole_number("size", DEFAULT_SIZE, MAX_SIZE, problems)
     query = _visible(db.select(Page).join(Page.chapter).join(Chapter.book), caller)
-    if not _sees_all(caller):
-        query = query.where(Page.hidden.is_(False))
+    if not _sees_all(caller):  # drafts, private and link-only pages are not for customers' keys
+        query = query.where(Page.hidden.is_(False), Page.status == "published", Page.visibility == "public")
     chosen = request.args.get("section", "").strip()
     if chosen:
         if chosen.isascii() and chosen.isdigit() and len(chosen) <= 10:

@@ -1,0 +1,64 @@
+"""Suggestions beside the request and new-topic forms, and the two things a customer does with one:
+open it (counted, then redirected to it) and say "This answered my question" (counted; the visit ends
+without a request)."""
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+
+from ..forums import services as forums
+from ..kb import services as kb
+from ..public import login_gate, visible
+from ..urls import whole_number
+from . import events, suggestions
+
+bp = Blueprint("deflection", __name__, url_prefix="/help")
+bp.before_request(login_gate)
+
+
+def _category() -> int | None:
+    return whole_number(request.values.get("category"))
+
+
+def _target(kind: str, target_id: int):
+    """The page or topic a customer may see (NotFound otherwise), and its URL."""
+    if kind == "page":
+        page = visible(kb.get_page, target_id)
+        return page.name, suggestions.target_url("page", page.id, page.name)
+    topic = visible(forums.get_topic, target_id)
+    return topic.title, suggestions.target_url("topic", topic.id, topic.title)
+
+
+@bp.get("/suggest")
+def suggest():
+    """JSON: {"visit": token, "results": [{kind, title, where, url, open_url}]} (at most five)."""
+    form = events.form_name(request.args.get("form"))
+    visit, found = suggestions.for_visit(request.args.get("q", ""), request.args.get("visit"), form, _category())
+    results = [{"kind": s.kind, "id": s.id, "title": s.title, "where": s.where, "url": s.url,
+                "open_url": url_for("deflection.open_suggestion", kind=s.kind, target_id=s.id, visit=visit, form=form)}
+               for s in found]
+    response = jsonify(visit=visit, results=results)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/open/<any(page, topic):kind>/<int:target_id>")
+def open_suggestion(kind, target_id):
+    """A suggestion followed: counted for the visit, then on to the page or topic itself."""
+    _, url = _target(kind, target_id)
+    events.record(request.args.get("visit"), "opened", events.form_name(request.args.get("form")), _category(),
+                  (kind, target_id))
+    response = redirect(url, 303)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the visit token stays here
+    return response
+
+
+@bp.post("/answered")
+def answered():
+    """"This answered my question": counted once per visit, and the visit ends on a thank-you page."""
+    kind = request.form.get("kind")
+    target_id = whole_number(request.form.get("id"))
+    title = url = None
+    if kind in events.TARGETS and target_id:
+        title, url = _target(kind, target_id)
+        events.record(request.form.get("visit"), "answered", events.form_name(request.form.get("form")),
+                      _category(), (kind, target_id))
+    return render_template("deflection/answered.html", title=title, url=url)

@@ -1,0 +1,138 @@
+/* Suggestions beside the request and new-topic forms (templates/deflection/_suggestions.html).
+   Without this file both forms work exactly as before: the panel stays hidden and nothing is counted.
+
+   While the customer types the subject or the message, the best five knowledge-book pages and forum
+   topics are asked for (debounced) and listed beside the form; the live region says how many there are.
+   Each opens in a new tab (what was typed stays here) through the server's counting redirect, and has a
+   "This answered my question" button: a small form of its own that ends the visit without a request.
+   The server hands out a visit token with the first answer; it is sent with the form as
+   "deflection_visit" so a request sent after seeing suggestions is counted too. Any failure simply
+   shows no suggestions. */
+(function () {
+  "use strict";
+
+  var box = document.getElementById("suggestions");
+  var form = document.querySelector("form[data-suggest]");
+  if (!box || !form || !window.fetch) {
+    return;
+  }
+  var list = box.querySelector("ul");
+  var status = document.getElementById("suggestions-status");
+  var suggestUrl = box.getAttribute("data-suggest-url");
+  var answeredUrl = box.getAttribute("data-answered-url");
+  var formName = box.getAttribute("data-form");
+  var fields = form.getAttribute("data-suggest").split(" ").map(function (id) {
+    return document.getElementById(id);
+  }).filter(Boolean);
+  var category = document.getElementById(form.getAttribute("data-suggest-category") || "");
+  var csrf = form.querySelector("input[name=csrf_token]");
+  var visitInput = document.createElement("input");
+  visitInput.type = "hidden";
+  visitInput.name = "deflection_visit";
+  form.appendChild(visitInput);
+  var timer = null;
+  var lastQuery = "";
+  var latest = 0;
+  var shownCount = -1;
+
+  function queryText() {
+    // The subject and the start of the message; the last word is kept even when short (it is being typed).
+    var text = fields.map(function (field) { return field.value; }).join(" ").slice(0, 400);
+    return text.split(/\s+/).filter(Boolean).slice(0, 16).join(" ") + (/\s$/.test(text) ? " " : "");
+  }
+
+  function categoryValue() {
+    return category && category.value ? category.value : (form.getAttribute("data-suggest-category-id") || "");
+  }
+
+  function hidden(name, value) {
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    return input;
+  }
+
+  function answeredForm(result) {
+    var answered = document.createElement("form");
+    answered.method = "post";
+    answered.action = answeredUrl;
+    answered.className = "suggestion-answered";
+    [["csrf_token", csrf ? csrf.value : ""], ["visit", visitInput.value], ["kind", result.kind],
+     ["id", String(result.id)], ["form", formName], ["category", categoryValue()]].forEach(function (pair) {
+      answered.appendChild(hidden(pair[0], pair[1]));
+    });
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.className = "button-link";
+    button.textContent = "This answered my question";
+    answered.appendChild(button);
+    return answered;
+  }
+
+  function render(results) {
+    while (list.firstChild) {
+      list.removeChild(list.firstChild);
+    }
+    results.slice(0, 5).forEach(function (result) {
+      if (!result || !result.open_url || !result.title) {
+        return;
+      }
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = result.open_url + "&category=" + encodeURIComponent(categoryValue());
+      link.target = "_blank"; // what was typed stays in this tab
+      link.rel = "noopener";
+      link.textContent = result.title;
+      item.appendChild(link);
+      var where = document.createElement("span");
+      where.className = "muted small";
+      where.textContent = (result.kind === "topic" ? " Forum: " : " ") + (result.where || "");
+      item.appendChild(where);
+      item.appendChild(answeredForm(result));
+      list.appendChild(item);
+    });
+    var count = list.children.length;
+    box.hidden = count === 0;
+    if (status && count !== shownCount) {
+      status.textContent = count ? count + (count === 1 ? " suggestion" : " suggestions") +
+        " beside the form may answer your question." : "";
+    }
+    shownCount = count;
+  }
+
+  function suggest() {
+    var q = queryText();
+    if (q === lastQuery) {
+      return;
+    }
+    lastQuery = q;
+    if (q.trim().length < 3) {
+      render([]);
+      return;
+    }
+    var ticket = ++latest;
+    var url = suggestUrl + "?q=" + encodeURIComponent(q) + "&form=" + encodeURIComponent(formName) +
+      "&category=" + encodeURIComponent(categoryValue()) + "&visit=" + encodeURIComponent(visitInput.value);
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) {
+        if (data && data.visit) {
+          visitInput.value = data.visit;
+        }
+        if (ticket === latest) { // an older, slower answer never replaces a newer one
+          render((data && data.results) || []);
+        }
+      })
+      .catch(function () { /* no suggestions: the form works without them */ });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(suggest, 300);
+  }
+
+  fields.forEach(function (field) {
+    field.addEventListener("input", schedule);
+  });
+}());

@@ -1,0 +1,1 @@
+from tests.search.conftest import Content, content, staff  # noqa: F401  (the search tests' builders)
