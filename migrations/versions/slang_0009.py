@@ -1,14 +1,14 @@
 """search_change.host: which host's index wrote a change in-process, so its own catch-up skips it
 
 Revision ID: slang_0009
-Revises: lang_0009
+Revises: fix19_0009
 Create Date: 2026-12-01 02:10:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'slang_0009'
-down_revision = 'lang_0009'
+down_revision = 'fix19_0009'
 branch_labels = None
 depends_on = None
 
