@@ -131,10 +131,13 @@ def search(staff, *, criteria: dict[str, str], start_time: int | None = None, en
              .where(visible_condition(staff)).options(selectinload(TimeEvent.staff)))
     for name, raw in criteria.items():
         column = SEARCH_COLUMNS[name]
-        if name.startswith("f"):
-            query = query.where(column == (int(raw) if raw.isdigit() and name == "fOpenedVia" else raw != "0"))
+        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1  # -1 matches no row
+        if name == "fOpenedVia":  # a channel code, not a flag: an integer column on PostgreSQL
+            query = query.where(column == number)
+        elif name.startswith("f"):
+            query = query.where(column == (raw != "0"))
         elif name.startswith("x"):
-            query = query.where(column == (int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1))
+            query = query.where(column == number)
         else:
             query = query.where(column == (raw.lower() if name == "sEmail" else raw))
     since = utcnow() - timedelta(days=30) if start_time is None else (from_unix(start_time) if start_time else None)
