@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import selectinload
 
+from flask_babel import gettext
+
 from .. import cache, limits, mail, settings, spam
 from .. import files as filestore
 from ..accounts.services import ensure_customer, normalise_email
@@ -69,7 +71,7 @@ def _category(category_id: int | None, *, public_only: bool) -> tuple[Category |
         return None, []
     category = db.session.get(Category, category_id)
     if category is None or category.deleted or (public_only and not category.public_submit):
-        return None, [("category", "Please choose one of the listed categories.")]
+        return None, [("category", gettext("Please choose one of the listed categories."))]
     return category, []
 
 
@@ -83,7 +85,7 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
     if email_error:
         errors.append(("email", email_error))
     elif len(data.email) > 100:
-        errors.append(("email", "The email address is too long."))
+        errors.append(("email", gettext("The email address is too long.")))
     if not any(getattr(data, name) for name in CONTACT_FIELDS):
         errors.append(("email", "You must provide some customer information"))
     if not (data.note or "").strip():
@@ -257,7 +259,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     Raises ValidationFailed for an empty body or a bad file, Conflict at the history limit.
     """
     body = (body or "").strip()
-    errors = [] if body else [("update", "Please write your update.")]
+    errors = [] if body else [("update", gettext("Please write your update."))]
     if reason := limits.too_long(body, label="Your update"):
         errors.append(("update", reason))
     for upload in uploads:

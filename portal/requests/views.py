@@ -8,6 +8,8 @@ from collections import defaultdict
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
+from flask_babel import gettext
+
 from .. import challenge, settings, spam
 from .. import files as filestore
 from ..auth import current_customer
@@ -82,8 +84,8 @@ def new():
     except ValidationFailed as exc:
         abandon()
         return _render_new(form.values, errors_by_field(ValidationFailed(exc.errors + files_note)), 400)
-    flash(f"Thank you, we received your request. Your access key is {req.access_key}: keep it (we also "
-          "emailed it to you) to check your request and add to it.", "success")
+    flash(gettext("Thank you, we received your request. Your access key is %(key)s: keep it (we also "
+                  "emailed it to you) to check your request and add to it.", key=req.access_key), "success")
     return redirect(url_for("requests.check", key=req.access_key))
 
 
@@ -141,7 +143,7 @@ def _post_update(req: Request, link: access_links.OpenedLink | None = None):
         if uploads:
             pairs = pairs + [("attachments", FILES_NOT_KEPT)]
         return _render_check(req, errors_by_field(ValidationFailed(pairs)), update, 400, link=link)
-    flash("Thank you, your update was added to the request.", "success")
+    flash(gettext("Thank you, your update was added to the request."), "success")
     if link is not None:
         return redirect(url_for("requests.link", token=link.token))
     return redirect(url_for("requests.check", key=req.access_key))

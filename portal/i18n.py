@@ -1,0 +1,79 @@
+"""The interface's language (Flask-Babel): the same choice as the KB's content language (portal.kb.languages:
+the URL prefix, then the switcher's cookie, then Accept-Language), so a German visitor reads German pages in a
+German interface. Staff pages follow the staff member's browser; the APIs answer in English (their messages are
+part of the contract clients parse).
+
+Catalogues live in translations/<locale>/LC_MESSAGES/messages.po; `make translations` extracts, updates and
+compiles them (`make run` and `make test` compile them: the .mo files are build output, not committed)."""
+from pathlib import Path
+
+from babel.numbers import format_decimal
+from flask import has_request_context, request
+from flask_babel import Babel, format_date, format_datetime, format_timedelta, get_locale
+
+from . import templating
+from .dates import utcnow
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+# Locales with a catalogue: the interface can be shown in these (a site language without one shows English).
+INTERFACE_LOCALES = ("en", "de", "fr", "es")
+# Paths whose replies are read by programs: always English.
+API_PREFIXES = ("/api/", "/v1/", "/api/v2", "/api/1.1")
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The interface language of this request."""
+    if not has_request_context():
+        return "en"
+    if request.path.startswith(API_PREFIXES):
+        return "en"
+    if request.blueprint == "staff" or request.path.startswith("/staff"):
+        return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
+    from .kb import languages  # the settings module imports templating helpers; keep the import late
+
+    chosen = languages.from_request((request.view_args or {}).get("lang"))
+    return chosen if chosen in INTERFACE_LOCALES else "en"
+
+
+def locale_code() -> str:
+    """The interface locale as a string ("de"), for <html lang> and page cache keys."""
+    locale = get_locale()
+    return str(locale) if locale is not None else "en"
+
+
+def number(value) -> str:
+    """A number as the interface's locale writes it (1,234.5 / 1.234,5)."""
+    return format_decimal(value, locale=locale_code())
+
+
+def long_date(value) -> str:
+    """Date and time in the interface's locale (times are UTC). English keeps HelpSpot's own format."""
+    if value is None or locale_code() == "en":
+        return templating.long_date(value)
+    return format_datetime(value, "medium")
+
+
+def short_date(value) -> str:
+    if value is None or locale_code() == "en":
+        return templating.short_date(value)
+    return format_date(value, "medium")
+
+
+def time_since(value) -> str:
+    """"3 days ago" / "vor 3 Tagen"."""
+    if value is None or locale_code() == "en":
+        return templating.time_since(value)
+    return format_timedelta(value - utcnow(), add_direction=True)
+
+
+def init_app(app) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(interface_locale=locale_code)
+    app.jinja_env.filters.update(format_number=number, long_date=long_date, short_date=short_date,
+                                 time_since=time_since)
