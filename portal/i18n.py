@@ -44,6 +44,13 @@ def locale_code() -> str:
     return str(locale) if locale is not None else "en"
 
 
+def language_name(code: str) -> str:
+    """A site language by its own name ("Deutsch")."""
+    from .kb import languages
+
+    return languages.NAMES.get(code, code)
+
+
 def number(value) -> str:
     """A number as the interface's locale writes it (1,234.5 / 1.234,5)."""
     return format_decimal(value, locale=locale_code())
@@ -74,6 +81,6 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(interface_locale=locale_code)
+    app.jinja_env.globals.update(interface_locale=locale_code, language_name=language_name)
     app.jinja_env.filters.update(format_number=number, long_date=long_date, short_date=short_date,
                                  time_since=time_since)

@@ -3,10 +3,9 @@ and the history of the requests sent with the account's email."""
 from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
-
 from flask_babel import gettext
 from flask_babel import lazy_gettext as N_
+from flask_login import current_user, login_user, logout_user
 
 from .. import challenge, settings, spam
 from ..auth import current_customer, safe_next

@@ -6,7 +6,6 @@ the bot guard and the poster's browser details are read.
 import re
 
 from flask import request
-
 from flask_babel import lazy_gettext as N_  # (marks it; translated where flashed)
 
 from .. import spam

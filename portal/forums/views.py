@@ -3,7 +3,6 @@ from datetime import UTC
 from email.utils import format_datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-
 from flask_babel import gettext
 
 from .. import challenge, settings

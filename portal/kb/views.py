@@ -13,7 +13,6 @@ from flask import (
     request,
     url_for,
 )
-
 from flask_babel import gettext
 
 from .. import files, settings

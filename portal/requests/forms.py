@@ -13,7 +13,8 @@ from .models import VIA_WEB_FORM
 from .services import RequestInput
 
 REQUIRED = lazy_gettext("This field is required")
-FILES_NOT_KEPT = lazy_gettext("Files cannot be kept when the form is shown again: please choose your attachments again.")
+FILES_NOT_KEPT = lazy_gettext("Files cannot be kept when the form is shown again: please choose your attachments "
+                              "again.")
 # Names the template reads back when the form is shown again (custom fields are added per field).
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "category", "note")
 

@@ -9,9 +9,8 @@ import string
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy.orm import selectinload
-
 from flask_babel import gettext
+from sqlalchemy.orm import selectinload
 
 from .. import cache, limits, mail, settings, spam
 from .. import files as filestore

@@ -7,7 +7,6 @@ import logging
 from collections import defaultdict
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
-
 from flask_babel import gettext
 
 from .. import challenge, settings, spam
