@@ -10,9 +10,11 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from flask import has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_timedelta, get_locale
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import templating
 from .dates import utcnow
+from .unit_of_work import abandon
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -34,7 +36,12 @@ def select_locale() -> str:
         return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
     from .kb import languages  # the settings module imports templating helpers; keep the import late
 
-    chosen = languages.from_request((request.view_args or {}).get("lang"))
+    try:
+        chosen = languages.from_request((request.view_args or {}).get("lang"))
+    except SQLAlchemyError:
+        # The error pages (503: database unreachable) still render, in the browser's language.
+        abandon()
+        return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
     return chosen if chosen in INTERFACE_LOCALES else "en"
 
 
@@ -74,6 +81,24 @@ def time_since(value) -> str:
     if value is None or locale_code() == "en":
         return templating.time_since(value)
     return format_timedelta(value - utcnow(), add_direction=True)
+
+
+def compile_catalogues() -> list[Path]:
+    """Compile each translations/<locale>/LC_MESSAGES/messages.po whose .mo is missing or older (what
+    `make run` and `make test` do with pybabel; the test suite calls this at start). Returns the files written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalogue = read_po(source, locale=po.parts[-3])
+            with mo.open("wb") as target:
+                write_mo(target, catalogue)
+            written.append(mo)
+    return written
 
 
 def init_app(app) -> None:

@@ -67,7 +67,7 @@ def new():
         return _render_new(prefill(request.args, current_customer()), {})
     form = parse_new_request(request.form, request.files, allow_subject=settings.get("allow_subject"),
                              allow_uploads=settings.get("allow_uploads"))
-    files_note = [("attachments", FILES_NOT_KEPT)] if form.uploads else []
+    files_note = [("attachments", str(FILES_NOT_KEPT))] if form.uploads else []
     if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
         return _render_new(form.values, errors_by_field(ValidationFailed([("submit", NOT_HUMAN)] + files_note)), 400)
     try:
@@ -140,7 +140,7 @@ def _post_update(req: Request, link: access_links.OpenedLink | None = None):
         abandon()
         pairs = exc.errors if isinstance(exc, ValidationFailed) else [("update", exc.message)]
         if uploads:
-            pairs = pairs + [("attachments", FILES_NOT_KEPT)]
+            pairs = pairs + [("attachments", str(FILES_NOT_KEPT))]
         return _render_check(req, errors_by_field(ValidationFailed(pairs)), update, 400, link=link)
     flash(gettext("Thank you, your update was added to the request."), "success")
     if link is not None:

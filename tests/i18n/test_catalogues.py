@@ -8,7 +8,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from .conftest import TRANSLATIONS, compile_catalogues
+from portal.i18n import TRANSLATIONS, compile_catalogues
 
 ROOT = TRANSLATIONS.parent
 TEMPLATES = ROOT / "templates"
