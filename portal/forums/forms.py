@@ -12,7 +12,7 @@ from .. import spam
 from ..auth import current_customer
 from .services import PostInput
 
-BOT_MESSAGE = ("This form was sent too quickly or was open too long. Please check your message and "
+BOT_MESSAGE = N_("This form was sent too quickly or was open too long. Please check your message and "
                "send it again.")
 HELD_MESSAGE = N_("Your post is held for moderation. It will appear once a moderator has reviewed it.")
 

@@ -66,7 +66,7 @@ def _forum_page(forum, values, errors, status=200):
 
 def _new_topic(forum):
     if not forms.is_human():
-        return _forum_page(forum, request.form, {"form": [forms.BOT_MESSAGE]}, 400)
+        return _forum_page(forum, request.form, {"form": [str(forms.BOT_MESSAGE)]}, 400)
     try:
         challenge.check(request.form)
         topic, post = forums.create_topic(forum, forms.post_input(with_title=True))
@@ -106,7 +106,7 @@ def _topic_page(topic, values, errors, status=200):
 
 def _reply(topic):
     if not forms.is_human():
-        return _topic_page(topic, request.form, {"form": [forms.BOT_MESSAGE]}, 400)
+        return _topic_page(topic, request.form, {"form": [str(forms.BOT_MESSAGE)]}, 400)
     try:
         challenge.check(request.form)
         post = forums.create_post(topic, forms.post_input(with_title=False))

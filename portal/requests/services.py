@@ -86,9 +86,9 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
     elif len(data.email) > 100:
         errors.append(("email", gettext("The email address is too long.")))
     if not any(getattr(data, name) for name in CONTACT_FIELDS):
-        errors.append(("email", "You must provide some customer information"))
+        errors.append(("email", gettext("You must provide some customer information")))
     if not (data.note or "").strip():
-        errors.append(("note", "You must have a note to create a request"))
+        errors.append(("note", gettext("You must have a note to create a request")))
     elif reason := limits.too_long(data.note, staff=not public_only, label="Your note"):
         errors.append(("note", reason))
     category, category_errors = _category(data.category_id, public_only=public_only)

@@ -36,8 +36,9 @@ def extracted() -> dict:
     """msgid -> the files using it, read afresh from the code and templates (as `make translations` does)."""
     method_map = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
     found: dict = {}
-    for filename, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map,
-                                                                          keywords=KEYWORDS):
+    every_folder = lambda path: not Path(path).name.startswith(".")  # noqa: E731 (templates/_macros too)
+    for filename, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, keywords=KEYWORDS, directory_filter=every_folder):
         if filename.startswith(("templates/", "portal/")):
             found.setdefault(message if isinstance(message, str) else tuple(message), set()).add(filename)
     return found
