@@ -7,6 +7,7 @@ Catalogues live in translations/<locale>/LC_MESSAGES/messages.po; `make translat
 compiles them (`make run` and `make test` compile them: the .mo files are build output, not committed)."""
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from flask import has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_timedelta, get_locale
@@ -52,10 +53,11 @@ def locale_code() -> str:
 
 
 def language_name(code: str) -> str:
-    """A site language by its own name ("Deutsch")."""
-    from .kb import languages
-
-    return languages.NAMES.get(code, code)
+    """A language's name in the interface's language ("Englisch" in a German sentence)."""
+    try:
+        return Locale.parse(code).get_display_name(locale_code()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def number(value) -> str:
