@@ -23,7 +23,7 @@ catalogues: $(MOS)
 
 # Extract every marked string (babel.cfg), merge it into each catalogue, compile.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --sort-output --ignore-dirs=".*" \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ -k mail_gettext --sort-output --ignore-dirs=".*" \
 		--project=Portico -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) catalogues

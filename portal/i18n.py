@@ -10,7 +10,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from flask import has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, format_timedelta, get_locale
+from flask_babel import Babel, force_locale, format_date, format_datetime, format_timedelta, get_locale, gettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import templating
@@ -50,6 +50,21 @@ def locale_code() -> str:
     """The interface locale as a string ("de"), for <html lang> and page cache keys."""
     locale = get_locale()
     return str(locale) if locale is not None else "en"
+
+
+def mail_locale() -> str:
+    """The language of a mail queued now: the customer's, when a customer page caused it (a request sent, a
+    password asked for); English when staff or an API did (their language is not the customer's)."""
+    if not has_request_context() or request.blueprint == "staff" or request.path.startswith(("/staff",
+                                                                                               *API_PREFIXES)):
+        return "en"
+    return locale_code()
+
+
+def mail_gettext(message: str, **variables) -> str:
+    """``message`` translated into the language the mail queued now is written in (a subject line)."""
+    with force_locale(mail_locale()):
+        return gettext(message, **variables)
 
 
 def language_name(code: str) -> str:

@@ -11,6 +11,7 @@ from .. import challenge, settings, spam
 from ..auth import current_customer, safe_next
 from ..errors import NotFound, ValidationFailed
 from ..forms import errors_by_field
+from ..i18n import mail_gettext
 from ..mail import send_after_commit
 from ..requests import services as requests
 from ..unit_of_work import abandon, keep
@@ -93,10 +94,12 @@ def _mail_password_link(started) -> None:
         return
     customer, token = started
     if customer.has_password and customer.email_confirmed:
-        title, template = "Your account", "account_exists"
+        title = mail_gettext("[%(portal)s] Your account", portal=settings.get("portal_name"))
+        template = "account_exists"
     else:
-        title, template = "Choose your password", "account_welcome"
-    send_after_commit(customer.email, f"[{settings.get('portal_name')}] {title}", template,
+        title = mail_gettext("[%(portal)s] Choose your password", portal=settings.get("portal_name"))
+        template = "account_welcome"
+    send_after_commit(customer.email, title, template,
                       link=external_url("accounts.reset", token=token), login=external_url("accounts.login"))
 
 
@@ -152,7 +155,8 @@ def forgot():
     started = services.start_password_reset(values["email"])
     if started is not None:
         customer, token = started
-        send_after_commit(customer.email, f"[{settings.get('portal_name')}] Choose a new password", "password_reset",
+        send_after_commit(customer.email, mail_gettext("[%(portal)s] Choose a new password",
+                                                       portal=settings.get("portal_name")), "password_reset",
                           link=external_url("accounts.reset", token=token))
     # The same answer whether or not the email has an account, so accounts cannot be discovered here.
     flash(str(RESET_SENT).format(email=values["email"].strip()), "success")

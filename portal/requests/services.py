@@ -18,6 +18,7 @@ from ..accounts.services import ensure_customer, normalise_email
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
+from ..i18n import mail_gettext
 from ..notifications import services as notifications
 from ..text import clean_html, single_line, summarize, without_controls
 from ..urls import MAX_ID, external_url
@@ -338,7 +339,8 @@ def _mail_access_key(req: Request) -> None:
 
     # Anyone can type anyone's address into the form: the mail quotes nothing the sender wrote (no name,
     # no subject), only the key and the link, so the help desk cannot be made to carry a stranger's text.
-    mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] We received your request",
+    mail.send_after_commit(req.email, mail_gettext("[%(portal)s] We received your request",
+                                                    portal=settings.get("portal_name")),
                            "request_created", access_key=req.access_key, **mail_links(req),
                            headers={"Auto-Submitted": mail.AUTO_REPLIED})
 

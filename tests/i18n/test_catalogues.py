@@ -13,7 +13,7 @@ from portal.i18n import TRANSLATIONS, compile_catalogues
 ROOT = TRANSLATIONS.parent
 TEMPLATES = ROOT / "templates"
 LOCALES = ("de", "fr", "es")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None, "mail_gettext": None}
 
 
 def is_staff(path: str) -> bool:
@@ -34,7 +34,7 @@ def customer_templates() -> list[Path]:
 
 def extracted() -> dict:
     """msgid -> the files using it, read afresh from the code and templates (as `make translations` does)."""
-    method_map = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("portal/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/email/*.txt", "jinja2")]
     found: dict = {}
     every_folder = lambda path: not Path(path).name.startswith(".")  # noqa: E731 (templates/_macros too)
     for filename, _line, message, _comments, _context in extract_from_dir(
