@@ -93,3 +93,12 @@ def test_the_helpspot_api_answers_in_english_whatever_the_browser(app, client, g
 def test_staff_pages_follow_the_staff_members_browser(app, client, german_site):
     assert "Dieses Feld" not in client.get("/staff/login").get_data(as_text=True)
     assert '<html lang="de">' in client.get("/staff/login", headers=GERMAN).get_data(as_text=True)
+
+
+def test_error_pages_are_german_and_json_errors_english(app, client, german_site):
+    page = client.get("/no-such-page", headers=GERMAN)
+    assert page.status_code == 404
+    html = page.get_data(as_text=True)
+    assert "Seite nicht gefunden" in html and "Die angeforderte Adresse gibt es auf diesem Server nicht." in html
+    as_json = client.get("/no-such-page", headers={**GERMAN, "Accept": "application/json"})
+    assert "was not found on the server" in as_json.get_data(as_text=True)
