@@ -1,19 +1,15 @@
 """A German visitor walks the portal in a real Chromium (browser language de-DE, site languages en,de):
 the request form with a mistake (the reason beside its field, in German), a KB page and a forum topic.
-Screenshots: test-output/screenshots/test_german_walk-*.png."""
-import os
+Screenshots: test-output/screenshots/test_german_walk-*.png. (Here rather than in tests/i18n: it shares the
+one Chromium of tests/browser; a second Playwright in the same run cannot start.)"""
 import re
 
 import pytest
 
 from portal import settings
 from portal.extensions import db
-from tests.browser.conftest import CHROMIUM, SCREENSHOTS
-from tests.conftest import POSTGRES_URL
+from tests.browser.conftest import SCREENSHOTS
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium not found at {CHROMIUM}"),
-              pytest.mark.skipif(bool(POSTGRES_URL), reason="browser tests run in the SQLite pass only")]
 HUMAN_PAUSE_MS = 2100  # forms sent faster than form_min_seconds (2 s) are judged a bot's
 
 
