@@ -1,12 +1,13 @@
 """What each staff member wants to be emailed about, and the categories they follow."""
-from sqlalchemy import Boolean, ForeignKey
+from sqlalchemy import Boolean, ForeignKey, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
 
 # The kinds of notification, each a column of NotificationPreference (and a word in unsubscribe links).
 NEW_REQUEST, ASSIGNED, CUSTOMER_UPDATE, NAMED = "new_request", "assigned", "customer_update", "named"
-KINDS = (NEW_REQUEST, ASSIGNED, CUSTOMER_UPDATE, NAMED)
+FOLLOWED = "followed"
+KINDS = (NEW_REQUEST, ASSIGNED, CUSTOMER_UPDATE, NAMED, FOLLOWED)
 
 
 class NotificationPreference(Model):
@@ -19,6 +20,8 @@ class NotificationPreference(Model):
     assigned: Mapped[bool] = mapped_column(Boolean, default=True)  # assigned to them by someone else
     customer_update: Mapped[bool] = mapped_column(Boolean, default=True)  # the customer answered their request
     named: Mapped[bool] = mapped_column(Boolean, default=True)  # named in private.request.*'s email_staff
+    # a request they follow (portal.requests.subscriptions): the customer answered, or a colleague added a note
+    followed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class FollowedCategory(Model):

@@ -1,7 +1,9 @@
 """Who on the staff is emailed about a request, and their choices.
 
 A notification is a mail in the outbox, written in the transaction of the change it tells of (sent once it
-commits, never if it rolls back). Nobody is told of their own action, nor of a request judged spam. Each mail
+commits, never if it rolls back). Nobody is told of their own action, nor of a request judged spam, and nobody
+of a request in a category they may not see (portal.requests.categories). Staff following a request
+(portal.requests.subscriptions) are told when its customer answers and when a colleague adds a note. Each mail
 carries ``List-Unsubscribe`` with a one-click link that turns that kind off (RFC 8058). Staff addresses are
 confirmed accounts, so the mail may quote what the customer wrote.
 """
@@ -15,10 +17,20 @@ from .. import mail, settings
 from ..accounts.models import Staff
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..requests.categories import may_see
 from ..requests.models import STATUS_SPAM, Category, Note, Request
 from ..text import strip_tags
 from ..urls import external_url
-from .models import ASSIGNED, CUSTOMER_UPDATE, KINDS, NAMED, NEW_REQUEST, FollowedCategory, NotificationPreference
+from .models import (
+    ASSIGNED,
+    CUSTOMER_UPDATE,
+    FOLLOWED,
+    KINDS,
+    NAMED,
+    NEW_REQUEST,
+    FollowedCategory,
+    NotificationPreference,
+)
 
 EXCERPT = 2000  # characters of the customer's text quoted in a notification
 WHAT = {
@@ -26,12 +38,16 @@ WHAT = {
     ASSIGNED: "A request was assigned to you",
     CUSTOMER_UPDATE: "The customer answered a request",
     NAMED: "You were asked to look at a request",
+    FOLLOWED: "A request you follow was updated",
 }
+FOLLOWED_CUSTOMER = "The customer answered a request you follow"
+FOLLOWED_NOTE = "A colleague added a note to a request you follow"
 LABELS = {
     NEW_REQUEST: "New requests in the categories I follow",
     ASSIGNED: "Requests assigned to me by someone else",
     CUSTOMER_UPDATE: "Customers' answers on requests assigned to me (unassigned: in categories I follow)",
     NAMED: "Requests I am named on by an API call (email_staff)",
+    FOLLOWED: "Requests I follow: the customer's answers and colleagues' notes",
 }
 
 
@@ -103,9 +119,10 @@ def stop(token: str) -> tuple[Staff, str]:
 
 # ------------------------------------------------------------------------------------------ telling staff
 
-def _wants(people: list[Staff | None], kind: str) -> list[Staff]:
-    """Those of ``people`` who may work on requests and have ``kind`` on (one query for the choices)."""
-    able = [p for p in people if p is not None and p.can("requests") and p.email]
+def _wants(people: list[Staff | None], kind: str, req: Request) -> list[Staff]:
+    """Those of ``people`` who may work on requests, may see this one's category and have ``kind`` on (one
+    query for the choices)."""
+    able = [p for p in people if p is not None and p.can("requests") and p.email and may_see(p, req)]
     if not able:
         return []
     rows = {row.staff_id: row for row in db.session.scalars(
@@ -128,19 +145,25 @@ def _text(note: Note | None) -> str:
     return text[:EXCERPT] + ("..." if len(text) > EXCERPT else "")
 
 
-def _send(people: list[Staff | None], kind: str, req: Request, note: Note | None, actor: Staff | None) -> int:
-    """Mail each of ``people`` once (not the one who acted). Returns how many mails were queued."""
+def _send(people: list[Staff | None], kind: str, req: Request, note: Note | None, actor: Staff | None, *,
+          what: str | None = None, seen: set[int] | None = None) -> int:
+    """Mail each of ``people`` once (not the one who acted, nor anyone in ``seen``, which gains those
+    mailed). Returns how many mails were queued."""
     db.session.flush()  # a new request needs its id
-    sent, seen = 0, {actor.id} if actor is not None else set()
+    sent = 0
+    seen = set() if seen is None else seen
+    if actor is not None:
+        seen.add(actor.id)
+    what = what or WHAT[kind]
     link = external_url("staff.request_page", request_id=req.id)
-    for person in _wants(people, kind):
+    for person in _wants(people, kind, req):
         if person.id in seen:
             continue
         seen.add(person.id)
         stop_link = unsubscribe_url(person, kind)
         mail.send_after_commit(
-            person.email, f"[{settings.get('portal_name')}] {WHAT[kind]}: #{req.id} {req.title or ''}".strip(),
-            "staff_notification", what=WHAT[kind], number=req.id, request_title=req.title, customer=req.display_name,
+            person.email, f"[{settings.get('portal_name')}] {what}: #{req.id} {req.title or ''}".strip(),
+            "staff_notification", what=what, number=req.id, request_title=req.title, customer=req.display_name,
             category=req.category.name if req.category else "", text=_text(note), link=link,
             actor=actor.full_name if actor is not None else "", unsubscribe=stop_link,
             headers={"List-Unsubscribe": f"<{stop_link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
@@ -163,12 +186,26 @@ def assigned(req: Request, person: Staff | None, actor: Staff | None) -> None:
 
 
 def customer_updated(req: Request, note: Note) -> None:
-    """The customer answered: the assignee, or when nobody is assigned, the category's followers."""
+    """The customer answered: the assignee, or when nobody is assigned, the category's followers; then the
+    request's own followers (one mail each: who was already told is not told again)."""
+    from ..requests.subscriptions import subscribers  # subscriptions imports workflow: a cycle at import time
+
     if req.status_id == STATUS_SPAM:
         return
     people: list[Staff | None] = ([db.session.get(Staff, req.assigned_to_id)] if req.assigned_to_id
                                   else list(_followers(req.category_id)))
-    _send(people, CUSTOMER_UPDATE, req, note, None)
+    told: set[int] = set()
+    _send(people, CUSTOMER_UPDATE, req, note, None, seen=told)
+    _send(list(subscribers(req.id)), FOLLOWED, req, note, None, what=FOLLOWED_CUSTOMER, seen=told)
+
+
+def staff_noted(req: Request, note: Note, actor: Staff) -> None:
+    """A staff member added a reply or a private note: the request's followers, but not its writer."""
+    from ..requests.subscriptions import subscribers
+
+    if req.status_id == STATUS_SPAM:
+        return
+    _send(list(subscribers(req.id)), FOLLOWED, req, note, actor, what=FOLLOWED_NOTE)
 
 
 def parse_staff_ids(raw: str) -> list[Staff | None]:

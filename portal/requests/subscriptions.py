@@ -1,12 +1,15 @@
 """Staff following requests (HelpSpot's subscriptions). Functions flush, never commit.
 
 Any staff member with the ``requests`` right may subscribe or unsubscribe anyone who also has it (HelpSpot
-takes the ``xPerson`` to subscribe), so a lead can put a colleague on a request. Raises Forbidden,
-ValidationFailed (a person who cannot handle requests).
+takes the ``xPerson`` to subscribe), so a lead can put a colleague on a request, if the colleague may see the
+request's category (portal.requests.categories). Followers are emailed when the customer answers and when
+another staff member adds a note (portal.notifications.services). Raises Forbidden, ValidationFailed (a person
+who cannot handle requests, or who may not see this one).
 """
 from ..accounts.models import Staff
 from ..errors import ValidationFailed
 from ..extensions import db
+from .categories import may_see
 from .models import Request
 from .workflow import require
 from .workspace_models import RequestSubscription
@@ -23,6 +26,8 @@ def subscribe(req: Request, staff, person_id: int | None = None) -> RequestSubsc
     """Subscribe ``person_id`` (default: the acting staff member); subscribing twice changes nothing."""
     require(staff)
     person = _person(person_id or staff.id)
+    if not may_see(person, req):
+        raise ValidationFailed(("xPerson", "This staff member may not see requests in this category."))
     existing = db.session.execute(db.select(RequestSubscription).where(
         RequestSubscription.request_id == req.id, RequestSubscription.staff_id == person.id)).scalar()
     if existing is not None:

@@ -35,6 +35,7 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
             _mail_reply(req, staff, note)
     db.session.flush()
     webhook_events.note_added(req, note)
+    notifications.staff_noted(req, note, staff)
     return note
 
 

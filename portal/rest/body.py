@@ -1,7 +1,9 @@
 """A REST call's JSON body, read field by field into one 400 that names every bad field.
 
 Bodies are parsed as JSON whatever their Content-Type (DeskPRO's PHP SDK sends none); an empty body is an
-empty object. ``Input`` reads typed values and collects (field path, code, message) problems; ``done()``
+empty object, and so is an empty JSON array where an object is expected: PHP's ``json_encode([])`` gives ``[]``
+(PHP has one array type for lists and maps), so a PHP client's empty body or empty nested object arrives as one.
+``Input`` reads typed values and collects (field path, code, message) problems; ``done()``
 raises them together as :class:`InvalidInput`, which dialects render with their field errors. Unknown
 fields are refused, so a misspelt field is not silently dropped.
 """
@@ -49,6 +51,8 @@ def json_body() -> dict:
         value = json.loads(raw, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise InvalidJson() from None
+    if value == []:  # PHP's json_encode of an empty array
+        return {}
     if not isinstance(value, dict):
         raise InvalidInput([("", "invalid_type", "The body must be a JSON object.")])
     return value
@@ -128,6 +132,8 @@ class Input:
         value = self._raw(name, False)
         if value is None:
             return None
+        if value == []:  # PHP's json_encode of an empty array: an empty object
+            value = {}
         if not isinstance(value, dict):
             self.problem(name, "invalid_type", "This value should be an object.")
             return None

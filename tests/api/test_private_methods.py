@@ -204,3 +204,43 @@ def test_active_staff(pcall, make_staff, ian):
     people = php_unserialize(body)["person"]
     assert [p["sEmail"] for p in people.values()] == ["gone@example.com", "ian@example.com"]
     assert people[1]["fullname"] == "Ian Landsman" and people[1]["fUserType"] == "2"
+
+
+def test_all_staff_lists_the_deactivated_too(pcall, app, make_staff, ian):
+    from portal.accounts.models import Staff
+
+    gone = make_staff("gone@example.com")
+    with app.app_context():
+        db.session.get(Staff, gone).active = False
+        db.session.commit()
+    active = pcall("private.util.getActiveStaff", output="json").get_json(force=True)["person"]
+    assert [p["sEmail"] for p in active] == ["ian@example.com"]
+    every = pcall("private.util.getAllStaff", output="json").get_json(force=True)["person"]
+    assert [(p["sEmail"], str(p["fDeleted"])) for p in every] == [("gone@example.com", "1"),
+                                                                   ("ian@example.com", "0")]
+    root = ET.fromstring(pcall("private.util.getAllStaff").data)
+    assert root.tag == "staff" and [c.tag for c in root.find("person")] == [c.tag for c in ET.fromstring(
+        pcall("private.util.getActiveStaff").data).find("person")]
+
+
+def test_get_mailboxes_lists_the_imap_mailboxes_without_secrets(pcall, app, api):
+    from portal.inbound.models import Mailbox
+
+    root = ET.fromstring(pcall("private.request.getMailboxes").data)
+    assert root.tag == "results" and [len(box) for box in root.findall("mailbox")] == [0]  # none: one empty element
+    with app.app_context():
+        db.session.add_all([
+            Mailbox(name="Support", host="imap.example.com", username="help@example.com", password="s3cret"),
+            Mailbox(name="Billing", host="imap.example.com", username="billing", password="s3cret"),
+            Mailbox(name="Old", host="imap.example.com", username="old@example.com", password="s3cret", active=False)])
+        db.session.commit()
+        ids = {m.name: m.id for m in db.session.execute(db.select(Mailbox)).scalars()}
+    response = pcall("private.request.getMailboxes")
+    root = ET.fromstring(response.data)
+    boxes = [{c.tag: c.text for c in box} for box in root.findall("mailbox")]
+    assert boxes == [{"xMailbox": str(ids["Billing"]), "sReplyName": "Billing", "sReplyEmail": None},
+                     {"xMailbox": str(ids["Support"]), "sReplyName": "Support", "sReplyEmail": "help@example.com"}]
+    assert b"s3cret" not in response.data and b"imap.example.com" not in response.data
+    every = pcall("private.request.getMailboxes", output="json", fActiveOnly=0).get_json(force=True)["mailbox"]
+    assert [m["sReplyName"] for m in every] == ["Billing", "Old", "Support"]
+    assert api.call("private.request.getMailboxes").status_code == 401  # staff only

@@ -1,4 +1,5 @@
-"""DeskPRO's Zapier endpoints: ping, and REST hook subscriptions stored (not delivered) here."""
+"""DeskPRO's Zapier endpoints: ping, and storing REST hook subscriptions (their delivery through the outbox,
+portal.webhooks.services, is tested in tests/outbox/test_hooks.py)."""
 from portal.extensions import db
 from portal.webhooks.hooks import for_event
 from portal.webhooks.models import HookSubscription

@@ -129,7 +129,8 @@ FORBIDDEN_ELEMENTS = {"script", "iframe", "frame", "frameset", "object", "embed"
                       "select", "noscript", "xmp", "template", "audio", "video", "source", "marquee",
                       "details", "title"}
 PAGE_ALLOWED_ELEMENTS = {"title", "meta", "link", "script", "form", "input", "button", "textarea", "select",
-                         "noscript", "svg"}
+                         "noscript", "svg", "details"}  # details: the dashboard's own data tables; a payload's
+# <details ontoggle> is still caught by its handler
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "background", "poster", "data",
                   "lowsrc", "dynsrc", "codebase", "cite", "longdesc", "ping", "srcset"}
 _SAFE_DATA_URL = re.compile(r"^data:image/(png|gif|jpe?g|webp);", re.IGNORECASE)

@@ -9,7 +9,7 @@ from flask import request as http_request
 from ...dates import from_unix
 from ...errors import NotFound
 from ...extensions import db
-from ...requests import filters, workflow
+from ...requests import categories, filters, workflow
 from ...requests.models import Note, Request
 from .. import readable, shapes
 from ..errors import ApiError, error
@@ -86,9 +86,9 @@ def private_request_multi_get(p: Params):
     for value in ids:
         one = Params({"xRequest": value, "fRawValues": p.get("fRawValues")}, p.staff)
         try:
-            found.append(private_request_get(one))
+            found.append(private_request_get(one))  # find_request applies the category limit
         except ApiError:
-            continue  # an unknown id is left out: the others still come back
+            continue  # an unknown id, or one in a category the staff member may not see, is left out
     return {"request": found}
 
 
@@ -98,8 +98,10 @@ def private_request_get_changed(p: Params):
     since = p.int("dtGMTChange")
     if since is None:
         raise ApiError(error(101, "dtGMTChange"))
-    # One id per history item written after the time (a change is a note or a log line), as HelpSpot repeats.
+    # One id per history item written after the time (a change is a note or a log line), as HelpSpot repeats;
+    # only requests in the categories the staff member may see (portal.requests.categories).
     query = (db.select(Note.request_id).join(Request, Request.id == Note.request_id)
-             .where(Note.created_at > from_unix(since)).order_by(Note.created_at, Note.id).limit(CHANGED_LIMIT))
+             .where(Note.created_at > from_unix(since), categories.visible_condition(p.staff))
+             .order_by(Note.created_at, Note.id).limit(CHANGED_LIMIT))
     return {"xRequest": [str(request_id) for request_id in db.session.execute(query).scalars()]}
 

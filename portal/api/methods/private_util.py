@@ -1,8 +1,13 @@
-"""Private lookups: categories, custom fields, status types, staff, and customer portal passwords."""
+"""Private lookups: categories, custom fields, status types, mailboxes, staff, and customer portal passwords."""
+from email.utils import parseaddr
+
+from flask import current_app
+
 from ...accounts import services as accounts
 from ...accounts.models import HELPSPOT_USER_TYPE, Staff
 from ...errors import ValidationFailed
 from ...extensions import db
+from ...inbound.models import Mailbox
 from ...requests import assignment, services, workflow
 from ...requests import fields as custom_fields
 from ...requests.models import Category, Request, Status
@@ -72,18 +77,52 @@ def private_get_password(p: Params):
     raise ApiError.of(303)
 
 
+def _mailbox_address(box: Mailbox) -> str:
+    """The address customers write to: the IMAP login when it is an address, else MAIL_REPLY_TO's."""
+    if "@" in (box.username or ""):
+        return box.username
+    return parseaddr(current_app.config.get("MAIL_REPLY_TO") or "")[1]
+
+
+@api_method("private.request.getMailboxes", "results", optional=("fActiveOnly",))
+def private_get_mailboxes(p: Params):
+    # The IMAP mailboxes an administrator configured (portal.inbound); never their host, login or password.
+    workflow.require(p.staff)
+    query = db.select(Mailbox).order_by(Mailbox.name, Mailbox.id)
+    if p.flag("fActiveOnly", True):
+        query = query.where(Mailbox.active.is_(True))
+    return {"mailbox": [shapes.row({"xMailbox": box.id, "sReplyName": box.name, "sReplyEmail": _mailbox_address(box)})
+                        for box in db.session.execute(query).scalars()]}
+
+
+def _staff_rows(people) -> dict:
+    return {"person": [shapes.row({
+        "xPerson": s.id, "sFname": s.first_name, "sLname": s.last_name, "sUsername": "", "sEmail": s.email,
+        "sEmail2": "", "sSMS": "", "xSMSService": 0, "sPhone": "", "tSignature": s.signature,
+        "tMobileSignature": "", "fNotifyEmail": 1, "fNotifyEmail2": 0, "fNotifySMS": 0, "fNotifySMSUrgent": 0,
+        "xPersonPhotoId": 0, "fUserType": HELPSPOT_USER_TYPE.get(s.role, 2), "xPersonOutOfOffice": 0,
+        "fNotifyNewRequest": 0, "fDeleted": 0 if s.active else 1, "sWorkspaceDefault": "myq", "fDefaultToPublic": 0,
+        "fDefaultTTOpen": 0, "fHideWysiwyg": 0, "fHideImages": 0, "iRequestHistoryLimit": 0, "fReturnToReq": 0,
+        "sHTMLEditor": "wysiwyg", "tSignature_HTML": "", "fullname": s.full_name}) for s in people]}
+
+
+MAX_STAFF = 10_000  # a help desk's whole staff fits; the list is not paged in HelpSpot either
+
+
 @api_method("private.util.getActiveStaff", "staff")
 def private_get_active_staff(p: Params):
     # Names, emails and roles of every staff member: the requests right, as every other private lookup
     # (private.request.getCategories lists the same people). A moderator's token is refused.
     workflow.require(p.staff)
     people = db.session.execute(db.select(Staff).where(Staff.active.is_(True))
-                                .order_by(Staff.first_name, Staff.last_name, Staff.id)).scalars()
-    return {"person": [shapes.row({
-        "xPerson": s.id, "sFname": s.first_name, "sLname": s.last_name, "sUsername": "", "sEmail": s.email,
-        "sEmail2": "", "sSMS": "", "xSMSService": 0, "sPhone": "", "tSignature": s.signature,
-        "tMobileSignature": "", "fNotifyEmail": 1, "fNotifyEmail2": 0, "fNotifySMS": 0, "fNotifySMSUrgent": 0,
-        "xPersonPhotoId": 0, "fUserType": HELPSPOT_USER_TYPE.get(s.role, 2), "xPersonOutOfOffice": 0,
-        "fNotifyNewRequest": 0, "fDeleted": 0, "sWorkspaceDefault": "myq", "fDefaultToPublic": 0,
-        "fDefaultTTOpen": 0, "fHideWysiwyg": 0, "fHideImages": 0, "iRequestHistoryLimit": 0, "fReturnToReq": 0,
-        "sHTMLEditor": "wysiwyg", "tSignature_HTML": "", "fullname": s.full_name}) for s in people]}
+                                .order_by(Staff.first_name, Staff.last_name, Staff.id).limit(MAX_STAFF)).scalars()
+    return _staff_rows(people)
+
+
+@api_method("private.util.getAllStaff", "staff")
+def private_get_all_staff(p: Params):
+    # getActiveStaff's shape, with the deactivated staff too (``fDeleted`` 1), as HelpSpot's getAllStaff.
+    workflow.require(p.staff)
+    people = db.session.execute(db.select(Staff).order_by(Staff.first_name, Staff.last_name, Staff.id)
+                                .limit(MAX_STAFF)).scalars()
+    return _staff_rows(people)

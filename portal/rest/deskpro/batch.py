@@ -1,7 +1,8 @@
 """``/batch``: several calls in one request, each answered as if it had been sent alone.
 
-Request shapes: ``POST {"requests": {"k": ...}}`` (DeskPRO's SDKs) or the bare map ``{"k": ...}`` (the
-older documentation); an entry is a URL (a GET) or ``{method, url, payload | data, headers}``. ``GET
+Request shapes: ``POST {"requests": {"k": ...}}`` (DeskPRO's SDKs; from the PHP SDK a list of requests arrives
+as ``{"requests": [...]}`` and is answered keyed ``"0"``, ``"1"``...) or the bare map ``{"k": ...}`` (the older
+documentation); an entry is a URL (a GET) or ``{method, url, payload | data, headers}``. ``GET
 /batch?get[k]=URL`` is the short syntax. URLs may be relative to ``/api/v2`` (``/articles/1``), absolute
 (``/api/v2/articles/1``, or a full ``https://host/api/v2/...``) or the older ``/api/tickets``.
 
@@ -61,7 +62,10 @@ def _entries() -> dict:
                 entries[match.group(1)] = value
     else:
         body = json_body()
-        entries = body["requests"] if isinstance(body.get("requests"), dict) else body
+        requests = body.get("requests")
+        if isinstance(requests, list):  # a PHP list of requests (json_encode gives a list): keyed by position
+            requests = {str(number): entry for number, entry in enumerate(requests)}
+        entries = requests if isinstance(requests, dict) else body
     if not entries:
         raise InvalidInput([("requests", "required", "This value should not be blank.")])
     if len(entries) > MAX_REQUESTS:

@@ -7,6 +7,8 @@
 - Error: ``{"status", "code", "message"}`` plus, for bad input, ``errors: {errors: [...], fields: {...}}``
   with nested fields for dotted paths (``message.message`` -> ``fields.message.fields.message``).
 """
+import re
+
 from flask import current_app, jsonify, make_response, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
@@ -19,6 +21,9 @@ from ..core import Caller, Dialect
 from ..paging import Paging, page_links, total_pages
 
 GET_QUERY_BODY = "X-Deskpro-Api-Get-Query-Body"
+# PHP's http_build_query (DeskPRO's PHP SDK: get('/tickets', ['ids' => [1, 2]])) writes a list as ids[0]=1&ids[1]=2,
+# and forms write ids[]=1: what DeskPRO's own PHP server reads as a list. batch's get[name]=URL is left alone.
+_PHP_LIST = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]{0,63})\[(\d{0,9})\]$")
 CHALLENGE = 'session,token,key realm="DeskPRO API"'
 MESSAGES_401 = {
     "missing": "No authentication credentials were found in your request.",
@@ -63,9 +68,34 @@ class DeskPro(Dialect):
             raise KeyRefused("token") from None
         return Caller(key, key.staff, "api_token")
 
+    def fold_php_lists(self) -> None:
+        """``ids[0]=1&ids[1]=2`` and ``ids[]=1&ids[]=2`` become ``ids=1,2``, the comma-separated list every
+        DeskPRO list parameter takes (``ids``, ``include``, ``status``, ``label``...), beside any plain ``ids=``
+        values; otherwise Portico would ignore the parameter and answer the whole collection."""
+        kept: list[tuple[str, str]] = []
+        folded: dict[str, list[tuple[int, str]]] = {}
+        for name, value in request.args.items(multi=True):
+            match = _PHP_LIST.match(name)
+            if match is None or match.group(1) == "get":
+                kept.append((name, value))
+                continue
+            values = folded.setdefault(match.group(1), [])
+            values.append((int(match.group(2)) if match.group(2) else len(values), value))
+        if not folded:
+            return
+        query = MultiDict(kept)
+        for name, values in folded.items():
+            joined = ",".join(value for _, value in sorted(values, key=lambda item: item[0]))
+            query.setlist(name, [",".join(filter(None, [*query.getlist(name), joined]))])
+        request.args = ImmutableMultiDict(query)  # type: ignore[misc]
+
     def verb(self, verbs) -> str:
-        """``X-Deskpro-Api-Get-Query-Body: 1`` on a POST (or a GET with a body): a read whose query is the JSON
-        body (HMRC's connector searches ``/people`` that way). The body's values join the query string's."""
+        """The verb, once the query string's PHP-style lists are folded (see ``fold_php_lists``).
+
+        ``X-Deskpro-Api-Get-Query-Body: 1`` on a POST (or a GET with a body): a read whose query is the JSON
+        body (HMRC's connector searches ``/people`` that way). The body's values join the query string's; a list
+        value (``{"ids": [1, 2]}``) reads as ``ids=1,2``."""
+        self.fold_php_lists()
         if request.headers.get(GET_QUERY_BODY, "").strip().lower() in ("1", "true") and "GET" in verbs \
                 and request.method in ("GET", "POST"):
             query = MultiDict(request.args)
@@ -74,7 +104,8 @@ class DeskPro(Dialect):
                 if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
                     raise InvalidInput([(str(name), "invalid_type", "A query value is a string, a number or a "
                                          "list of them.")])
-                query.setlist(str(name), [str(v) for v in values])
+                # a list is the comma-separated value every DeskPRO list parameter takes (ids, status...)
+                query.setlist(str(name), [",".join(str(v) for v in values)])
             request.args = ImmutableMultiDict(query)  # type: ignore[misc]
             return "GET"
         return super().verb(verbs)

@@ -1,6 +1,8 @@
 """DeskPRO's Zapier app endpoints: ``apps/zapier/ping`` (the app's test of a key: 200 with the body ``[]``)
-and ``apps/zapier/hooks`` (REST hook subscriptions, stored through ``portal.webhooks.hooks``; delivering
-them is the background-work issue's part)."""
+and ``apps/zapier/hooks`` (REST hook subscriptions, stored through ``portal.webhooks.hooks`` and delivered
+through the outbox by ``portal.webhooks.services.emit``: one signed POST per subscription to an event or its
+DeskPRO alias, with the ticket as this API shows it, retried and checked against private addresses as the
+administrators' webhooks are)."""
 from flask import make_response
 
 from ...errors import ValidationFailed

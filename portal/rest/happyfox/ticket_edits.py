@@ -1,6 +1,8 @@
 """The narrower ticket writes, each answering the whole ticket: ``update_tags/`` (``add``, ``remove``: comma
 separated or lists), ``update_custom_fields/`` (``t-cf-<id>``; the category's rules as on the portal form)
-and ``forward/`` (real mail through the outbox, one per recipient; ``requests.forwarding``).
+``forward/`` (real mail through the outbox, one per recipient; ``requests.forwarding``), and ``subscribe/`` /
+``unsubscribe/`` (``staff_id``, or ``staff``: the staff member who follows the ticket and is then mailed when its
+customer answers or a colleague adds a note; ``requests.subscriptions``).
 
 ``forward/`` takes ``to``, ``cc``, ``bcc`` (comma separated or lists), ``subject``, ``message``,
 ``to_include_ticket_contact``, ``cc_include_ticket_contact``, ``send_all_messages`` (default true) and
@@ -8,7 +10,7 @@ and ``forward/`` (real mail through the outbox, one per recipient; ``requests.fo
 not dropped. ``convert_replies_as_new_ticket`` is accepted; replies reach the From address as plain mail.
 """
 from ...errors import ValidationFailed
-from ...requests import forwarding, workflow
+from ...requests import forwarding, subscriptions, workflow
 from ...requests import tags as request_tags
 from ..body import Input, from_service
 from .dialect import listish, no_files, route, uploads
@@ -91,3 +93,38 @@ def forward_ticket(caller, ticket_id):
     except ValidationFailed as exc:
         raise from_service(exc) from None
     return ticket(req)
+
+
+def _follower_id(body: Input) -> int | None:
+    """``staff_id`` (HappyFox's name) or ``staff``: required, a whole number."""
+    name = "staff" if body.has("staff") and not body.has("staff_id") else "staff_id"
+    body.allow("staff", "staff_id")
+    return body.integer(name, required=True, low=1)
+
+
+def _follow(caller, ticket_id: int, *, follow: bool):
+    req = _get(caller, ticket_id)
+    no_files()
+    body = _dict_body()
+    person_id = _follower_id(body)
+    body.done()
+    try:
+        if follow:
+            subscriptions.subscribe(req, caller.staff, person_id)
+        else:
+            subscriptions.unsubscribe(req, caller.staff, person_id)
+    except ValidationFailed as exc:
+        raise from_service(exc, {"xPerson": "staff_id"}) from None
+    return ticket(req)
+
+
+@route("/ticket/<int:ticket_id>/subscribe/", "POST", "tickets.subscribe")
+def subscribe(caller, ticket_id):
+    """The staff member ``staff_id`` follows the ticket (again: no change)."""
+    return _follow(caller, ticket_id, follow=True)
+
+
+@route("/ticket/<int:ticket_id>/unsubscribe/", "POST", "tickets.unsubscribe")
+def unsubscribe(caller, ticket_id):
+    """The staff member ``staff_id`` stops following the ticket (not following: no change)."""
+    return _follow(caller, ticket_id, follow=False)
