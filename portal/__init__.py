@@ -39,9 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import errors
     errors.init_app(app)
 
-    from . import challenge, cli, templating
+    from . import challenge, cli, i18n, templating
     cli.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)  # after templating: the date filters follow the interface's locale
     challenge.init_app(app)
 
     from . import deflection, search

@@ -21,6 +21,7 @@ import time
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as N_
 from sqlalchemy import DateTime, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,11 +35,11 @@ from .extensions import Model, db
 FIELD, ANSWER_FIELD = "challenge", "challenge_number"
 clock = time.time  # replaced in tests to let time pass
 
-NEEDS_SCRIPT = ("This form needs JavaScript: your browser solves a small puzzle that shows a person is sending "
+NEEDS_SCRIPT = N_("This form needs JavaScript: your browser solves a small puzzle that shows a person is sending "
                 "it. Please turn JavaScript on for this site, then send the form again.")
-EXPIRED = ("The check that a person is sending this form has expired: the page was open a long time. Please "
+EXPIRED = N_("The check that a person is sending this form has expired: the page was open a long time. Please "
            "send the form again.")
-NOT_PASSED = ("We could not check that a person sent this form (the check may have been used already). Please "
+NOT_PASSED = N_("We could not check that a person sent this form (the check may have been used already). Please "
               "send the form again.")
 
 _TOKEN = re.compile(r"^([0-9a-f]{24})\.(\d{1,12})\.(\d{1,9}):([0-9a-f]{64}):([0-9a-f]{64})$")
@@ -87,19 +88,19 @@ def check(form) -> None:
         return
     token, answer = (form.get(FIELD) or "").strip(), (form.get(ANSWER_FIELD) or "").strip()
     if not answer:
-        raise ValidationFailed((FIELD, NEEDS_SCRIPT))
+        raise ValidationFailed((FIELD, str(NEEDS_SCRIPT)))
     match = _TOKEN.match(token)
     if match is None or not _NUMBER.match(answer):
-        raise ValidationFailed((FIELD, NOT_PASSED))
+        raise ValidationFailed((FIELD, str(NOT_PASSED)))
     nonce, expires, max_number, challenge, signature = match.groups()
     if not hmac.compare_digest(signature, _signature(challenge)):
-        raise ValidationFailed((FIELD, NOT_PASSED))
+        raise ValidationFailed((FIELD, str(NOT_PASSED)))
     if int(expires) < clock():
-        raise ValidationFailed((FIELD, EXPIRED))
+        raise ValidationFailed((FIELD, str(EXPIRED)))
     if not hmac.compare_digest(_hash(f"{nonce}.{expires}.{max_number}", int(answer)), challenge):
-        raise ValidationFailed((FIELD, NOT_PASSED))
+        raise ValidationFailed((FIELD, str(NOT_PASSED)))
     if not _spend(challenge, int(expires)):
-        raise ValidationFailed((FIELD, NOT_PASSED))
+        raise ValidationFailed((FIELD, str(NOT_PASSED)))
 
 
 def _spend(challenge: str, expires: int) -> bool:

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import g, jsonify, render_template, request
+from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -19,9 +20,23 @@ from .unit_of_work import abandon
 log = logging.getLogger(__name__)
 
 
+def N_(text: str) -> str:
+    """Marks ``text`` for the catalogues (make translations); it is translated where a page shows it."""
+    return text
+
+# Werkzeug's own descriptions of the errors a page may show, for the catalogues.
+HTTP_DESCRIPTIONS = (
+    N_("The requested URL was not found on the server. If you entered the URL manually please check your "
+       "spelling and try again."),
+    N_("The method is not allowed for the requested URL."),
+    N_("You don't have the permission to access the requested resource. It is either read-protected or not "
+       "readable by the server."),
+)
+
+
 class PortalError(Exception):
     status = 400
-    message = "The request could not be completed."
+    message = N_("The request could not be completed.")
 
     def __init__(self, message: str | None = None):
         super().__init__(message or self.message)
@@ -32,7 +47,7 @@ class ValidationFailed(PortalError):
     """Input that breaks a rule. ``errors`` is a list of (field, reason) pairs, in field order."""
 
     status = 400
-    message = "Please correct the highlighted fields."
+    message = N_("Please correct the highlighted fields.")
 
     def __init__(self, errors: list[tuple[str, str]] | tuple[str, str]):
         if isinstance(errors, tuple):
@@ -43,17 +58,17 @@ class ValidationFailed(PortalError):
 
 class NotFound(PortalError):
     status = 404
-    message = "Not found."
+    message = N_("Not found.")
 
 
 class Forbidden(PortalError):
     status = 403
-    message = "You do not have permission to do that."
+    message = N_("You do not have permission to do that.")
 
 
 class Conflict(PortalError):
     status = 409
-    message = "That conflicts with the current state."
+    message = N_("That conflicts with the current state.")
 
 
 class Merged(NotFound):
@@ -64,8 +79,8 @@ class Merged(NotFound):
         self.target_id = target_id
 
 
-UNAVAILABLE = "The help desk is briefly unavailable. Please try again in a moment."
-INTERNAL = "Something went wrong on our side. It has been logged."
+UNAVAILABLE = N_("The help desk is briefly unavailable. Please try again in a moment.")
+INTERNAL = N_("Something went wrong on our side. It has been logged.")
 
 
 @dataclass
@@ -145,7 +160,9 @@ def render_error(status: int, message: str):
     if wants_json():
         return jsonify(error={"status": status, "message": message}), status
     template = f"errors/{status}.html" if status in (403, 404, 429, 500, 503) else "errors/generic.html"
-    return render_template(template, status=status, message=message), status
+    # A page is read by a person: in their language when the message is one the catalogues know (the JSON
+    # above is read by programs: English).
+    return render_template(template, status=status, message=gettext(message)), status
 
 
 _BARE_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Briefly unavailable</title>"

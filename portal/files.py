@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import current_app, request
+from flask_babel import gettext
 
 from . import settings, storage
 from .errors import ValidationFailed
@@ -95,13 +96,14 @@ def check_upload(upload: Upload, field: str = "attachments") -> None:
     limit = int(settings.get("max_upload_mb")) * 1_000_000
     limit = min(limit, current_app.config["MAX_UPLOAD_BYTES"]) if limit else current_app.config["MAX_UPLOAD_BYTES"]
     if len(upload.data) > limit:
-        raise ValidationFailed((field, f"{safe_filename(upload.filename)} is larger than {human_size(limit)}."))
+        raise ValidationFailed((field, gettext("%(name)s is larger than %(size)s.", name=safe_filename(upload.filename),
+                                                size=human_size(limit))))
     blocked = {ext.strip().lower().lstrip(".") for ext in settings.get("blocked_extensions").split(",") if ext.strip()}
     # Every name a desktop or a tool could make of it: as sent, as stored, and cut at a NUL.
     names = [upload.filename or "", safe_filename(upload.filename), *_NUL_SPELLINGS.split(upload.filename or "")[:1]]
     for ext in dict.fromkeys(extension(name) for name in names):
         if ext and ext in blocked:
-            raise ValidationFailed((field, f"Files of type .{ext} are not accepted."))
+            raise ValidationFailed((field, gettext("Files of type .%(ext)s are not accepted.", ext=ext)))
 
 
 def path_for(sha256: str) -> Path:

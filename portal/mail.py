@@ -23,8 +23,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
+from flask_babel import force_locale
 
-from . import files, outbox, settings
+from . import files, i18n, outbox, settings
 from .text import single_line
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def send_after_commit(to: str, title: str, template: str, *, headers: dict | Non
     failure = [outbox.services.function_path(on_failure[0]), *on_failure[1:]] if on_failure else None
     outbox.enqueue(MAIL_JOB, {"to": to, "title": title, "template": template, "context": context,
                               "headers": headers, "message_id": message_id, "on_failure": failure,
-                              "attachments": attachments or []},
+                              "attachments": attachments or [], "locale": i18n.mail_locale()},
                    key=message_id)
     return is_configured()
 
@@ -76,9 +77,10 @@ def deliver(payload: dict) -> None:
     """Send one queued mail (the outbox's delivery of ``mail`` jobs). Raises :class:`outbox.Retry` when it
     could not be sent; a mail server not configured is not a failure (the mail is only logged)."""
     try:
-        sent = send(payload["to"], payload["title"], payload["template"], headers=payload.get("headers"),
-                    message_id=payload.get("message_id"), attachments=payload.get("attachments"),
-                    **payload["context"])
+        with force_locale(payload.get("locale") or "en"):  # the language of the page that caused it
+            sent = send(payload["to"], payload["title"], payload["template"], headers=payload.get("headers"),
+                        message_id=payload.get("message_id"), attachments=payload.get("attachments"),
+                        **payload["context"])
     except Exception:  # a template or encoding error: logged here, then retried like any failure
         log.exception("mail to %s could not be prepared", payload["to"])
         raise

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import current_app, g, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from . import cache
@@ -196,7 +197,9 @@ def cached_page(scopes, vary=None, args=None):
                 return view(*args, **kwargs)
             every = _keep_only(used)
             arguments = tuple((name, read(request.args.get(name))) for name, read in used.items())
-            key = (request.endpoint, request.path, arguments, vary(**kwargs) if vary else None)
+            # The interface's language (portal.i18n) is part of every page, whatever the view varies on.
+            key = (request.endpoint, request.path, arguments, vary(**kwargs) if vary else None,
+                   str(get_locale()))
 
             def produce():
                 response = current_app.make_response(view(*args, **kwargs))

@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 _INSTANCE = tempfile.mkdtemp(prefix="portico-test-instance-")
 os.environ["INSTANCE_PATH"] = _INSTANCE  # never write a secret key into the checkout
 
-from portal import create_app, database, host_counters, models  # noqa: E402,F401  (models: the schema)
+from portal import create_app, database, host_counters, i18n, models  # noqa: E402,F401  (models: the schema)
 from portal.extensions import db  # noqa: E402
 from portal.requests.models import DEFAULT_STATUSES, Status  # noqa: E402
 
@@ -37,6 +37,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", f"{OWN_DATABASE}: the test gets a database of its own (it uses other "
                                        "processes, threads or connections), not the rolled-back transaction")
     config.addinivalue_line("markers", "real_password_hash: passwords are hashed with the default method")
+    i18n.compile_catalogues()  # the interface's translations, as `make test` builds them (portal.i18n)
 
 
 # Whole folders of tests that run servers, subprocesses or threads against the database, or break it.

@@ -1,5 +1,7 @@
 """The shape of the portal's account forms: which fields must not be empty before a service is asked."""
-REQUIRED = "This field is required"
+from flask_babel import lazy_gettext
+
+REQUIRED = lazy_gettext("This field is required")
 
 
 def values_of(form, *names: str) -> dict[str, str]:
@@ -9,4 +11,4 @@ def values_of(form, *names: str) -> dict[str, str]:
 
 def missing(values: dict[str, str], *required: str) -> list[tuple[str, str]]:
     """(field, reason) pairs for required fields left empty, in the order given."""
-    return [(name, REQUIRED) for name in required if not values.get(name, "").strip()]
+    return [(name, str(REQUIRED)) for name in required if not values.get(name, "").strip()]

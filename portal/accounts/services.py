@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as N_
 from limits import parse_many
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -199,7 +200,7 @@ def authenticate_customer(email: str, password: str, ip: str = "") -> Customer |
 
 # --- customers ---------------------------------------------------------------------------------
 
-INVALID_EMAIL = "This is not a valid email address."
+INVALID_EMAIL = N_("This is not a valid email address.")  # (translated where returned)
 
 
 def normalise_email(raw: str) -> tuple[str, str | None]:
@@ -211,7 +212,7 @@ def normalise_email(raw: str) -> tuple[str, str | None]:
     try:
         checked = validate_email(raw, check_deliverability=False)
     except EmailNotValidError:
-        return raw, INVALID_EMAIL
+        return raw, str(INVALID_EMAIL)
     return checked.normalized.lower(), None
 
 

@@ -3,12 +3,15 @@ and the history of the requests sent with the account's email."""
 from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as N_
 from flask_login import current_user, login_user, logout_user
 
 from .. import challenge, settings, spam
 from ..auth import current_customer, safe_next
 from ..errors import NotFound, ValidationFailed
 from ..forms import errors_by_field
+from ..i18n import mail_gettext
 from ..mail import send_after_commit
 from ..requests import services as requests
 from ..unit_of_work import abandon, keep
@@ -21,11 +24,11 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 LOGIN_FAILED = "Your login failed. Please check your email and password and try again."
 NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within a moment of opening it, or it "
              "was left open for a long time. Please send it again.")
-RESET_SENT = ("If an account exists for {email}, we have emailed it a link to choose a new password. "
+RESET_SENT = N_("If an account exists for {email}, we have emailed it a link to choose a new password. "
               "The link works once, for 2 hours.")
-LINK_SENT = ("We have emailed a link to {email}. Open it within 2 hours to choose your password; then every "
+LINK_SENT = N_("We have emailed a link to {email}. Open it within 2 hours to choose your password; then every "
              "request sent with this email is listed here. If it does not arrive, check your spam folder.")
-CONFIRM_SENT = ("Please confirm your email first: we have emailed a link to {email}. Open it within 2 hours to "
+CONFIRM_SENT = N_("Please confirm your email first: we have emailed a link to {email}. Open it within 2 hours to "
                 "choose your password; then every request sent with this email is listed here.")
 
 
@@ -63,13 +66,13 @@ def login():
             # Only someone who knows the password gets here; the link goes to the address, never to them.
             _mail_password_link(services.start_confirmation(exc.customer))
             keep("the confirmation link just mailed must work, though the login is refused")
-            errors = _errors([("email", CONFIRM_SENT.format(email=exc.customer.email))])
+            errors = _errors([("email", str(CONFIRM_SENT).format(email=exc.customer.email))])
             return render_template("accounts/login.html", values=values, errors=errors,
                                    next=request.form.get("next", "")), 400
         keep("a failed login stays recorded, so throttling spans requests")
         if customer is not None:
             login_user(customer)
-            flash("You are logged in.", "success")
+            flash(gettext("You are logged in."), "success")
             return redirect(next_url)
         errors = [("email", LOGIN_FAILED)]
     return render_template("accounts/login.html", values=values, errors=_errors(errors),
@@ -81,7 +84,7 @@ def logout():
     if current_user.is_authenticated:
         services.end_sessions(current_user._get_current_object())  # logging out here logs out every browser
     logout_user()
-    flash("You are logged out.", "success")
+    flash(gettext("You are logged out."), "success")
     return redirect(url_for("site.home"))
 
 
@@ -91,10 +94,12 @@ def _mail_password_link(started) -> None:
         return
     customer, token = started
     if customer.has_password and customer.email_confirmed:
-        title, template = "Your account", "account_exists"
+        title = mail_gettext("[%(portal)s] Your account", portal=settings.get("portal_name"))
+        template = "account_exists"
     else:
-        title, template = "Choose your password", "account_welcome"
-    send_after_commit(customer.email, f"[{settings.get('portal_name')}] {title}", template,
+        title = mail_gettext("[%(portal)s] Choose your password", portal=settings.get("portal_name"))
+        template = "account_welcome"
+    send_after_commit(customer.email, title, template,
                       link=external_url("accounts.reset", token=token), login=external_url("accounts.login"))
 
 
@@ -113,7 +118,7 @@ def register():
         return render_template("accounts/register.html", values=values, errors=errors_by_field(exc)), 400
     _mail_password_link(started)
     # The same answer for every address (a member is told in the mail, not here): no account discovery.
-    flash(LINK_SENT.format(email=values["email"].strip()), "success")
+    flash(str(LINK_SENT).format(email=values["email"].strip()), "success")
     return redirect(url_for("accounts.login"))
 
 
@@ -130,7 +135,8 @@ def password():
         abandon()
         return render_template("accounts/password.html", errors=errors_by_field(exc)), 400
     login_user(current_user._get_current_object())  # this browser stays logged in, no other
-    flash("Your password was changed. Any other browser logged in to your account has been logged out.", "success")
+    flash(gettext("Your password was changed. Any other browser logged in to your account has been logged out."),
+          "success")
     return redirect(url_for("accounts.history"))
 
 
@@ -149,10 +155,11 @@ def forgot():
     started = services.start_password_reset(values["email"])
     if started is not None:
         customer, token = started
-        send_after_commit(customer.email, f"[{settings.get('portal_name')}] Choose a new password", "password_reset",
+        send_after_commit(customer.email, mail_gettext("[%(portal)s] Choose a new password",
+                                                       portal=settings.get("portal_name")), "password_reset",
                           link=external_url("accounts.reset", token=token))
     # The same answer whether or not the email has an account, so accounts cannot be discovered here.
-    flash(RESET_SENT.format(email=values["email"].strip()), "success")
+    flash(str(RESET_SENT).format(email=values["email"].strip()), "success")
     return redirect(url_for("accounts.login"))
 
 
@@ -174,8 +181,9 @@ def reset(token):
         abandon()
         return render_template("accounts/reset.html", token=token, first=first, errors=errors_by_field(exc)), 400
     login_user(customer)
-    flash("Your password is set and you are logged in." if first
-          else "Your new password is set and you are logged in. Every other browser has been logged out.", "success")
+    flash(gettext("Your password is set and you are logged in.") if first
+          else gettext("Your new password is set and you are logged in. Every other browser has been logged out."),
+          "success")
     return redirect(url_for("accounts.history"))
 
 

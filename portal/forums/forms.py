@@ -6,14 +6,15 @@ the bot guard and the poster's browser details are read.
 import re
 
 from flask import request
+from flask_babel import lazy_gettext as N_  # (marks it; translated where flashed)
 
 from .. import spam
 from ..auth import current_customer
 from .services import PostInput
 
-BOT_MESSAGE = ("This form was sent too quickly or was open too long. Please check your message and "
+BOT_MESSAGE = N_("This form was sent too quickly or was open too long. Please check your message and "
                "send it again.")
-HELD_MESSAGE = ("Your post is held for moderation. It will appear once a moderator has reviewed it.")
+HELD_MESSAGE = N_("Your post is held for moderation. It will appear once a moderator has reviewed it.")
 
 _OS_PATTERNS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Windows", "Windows"),
                 ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))

@@ -6,6 +6,7 @@ forms and the ``forums.createTopic``/``forums.createPost`` API methods.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -162,18 +163,18 @@ def _check(data: PostInput, *, needs_title: bool, staff=None) -> None:
     data.name = single_line(data.name)[:50]
     data.url = single_line(data.url)[:255]
     if needs_title and not data.title:
-        errors.append(("title", "Please provide a topic"))
+        errors.append(("title", gettext("Please provide a topic")))
     if not (data.body or "").strip():
-        errors.append(("body", "Please provide a message"))
+        errors.append(("body", gettext("Please provide a message")))
     elif reason := limits.too_long(data.body, staff=staff is not None, label="Your message"):
         errors.append(("body", reason))
     if not data.name:
-        errors.append(("name", "Please provide a name"))
+        errors.append(("name", gettext("Please provide a name")))
     data.email, email_error = normalise_email(data.email)
     if email_error:
         errors.append(("email", email_error))
     if data.url and not data.url.lower().startswith(("http://", "https://")):
-        errors.append(("url", "Your website must start with http:// or https://"))
+        errors.append(("url", gettext("Your website must start with http:// or https://")))
     if errors:
         raise ValidationFailed(errors)
 

@@ -23,6 +23,7 @@ from .. import mail, settings
 from ..dates import utcnow
 from ..errors import NotFound
 from ..extensions import db
+from ..i18n import mail_gettext
 from ..urls import external_url
 from .models import Post, Subscription, Topic
 
@@ -77,7 +78,8 @@ def ask(topic: Topic, email: str) -> bool:
         subscription.asked_at = now
         db.session.flush()
     # A fixed text: no topic title, name or message, all of which a stranger may have written.
-    mail.send_after_commit(email, f"[{settings.get('portal_name')}] Please confirm: replies by email",
+    mail.send_after_commit(email, mail_gettext("[%(portal)s] Please confirm: replies by email",
+                                              portal=settings.get("portal_name")),
                            "forum_subscription_confirm", link=confirm_url(topic.id, email),
                            days=CONFIRM_WITHIN.days)
     return True

@@ -3,6 +3,7 @@ from datetime import UTC
 from email.utils import format_datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import challenge, settings
 from ..dates import utcnow
@@ -65,7 +66,7 @@ def _forum_page(forum, values, errors, status=200):
 
 def _new_topic(forum):
     if not forms.is_human():
-        return _forum_page(forum, request.form, {"form": [forms.BOT_MESSAGE]}, 400)
+        return _forum_page(forum, request.form, {"form": [str(forms.BOT_MESSAGE)]}, 400)
     try:
         challenge.check(request.form)
         topic, post = forums.create_topic(forum, forms.post_input(with_title=True))
@@ -76,9 +77,9 @@ def _new_topic(forum):
         flash(exc.message, "error")
         return redirect(url_for("forums.forum", forum_id=forum.id, slug=forum.slug), 303)
     if post.spam:
-        flash(forms.HELD_MESSAGE, "warning")
+        flash(str(forms.HELD_MESSAGE), "warning")
         return redirect(url_for("forums.forum", forum_id=forum.id, slug=forum.slug), 303)
-    flash("Your topic has been posted.", "success")
+    flash(gettext("Your topic has been posted."), "success")
     return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
 
 
@@ -105,19 +106,19 @@ def _topic_page(topic, values, errors, status=200):
 
 def _reply(topic):
     if not forms.is_human():
-        return _topic_page(topic, request.form, {"form": [forms.BOT_MESSAGE]}, 400)
+        return _topic_page(topic, request.form, {"form": [str(forms.BOT_MESSAGE)]}, 400)
     try:
         challenge.check(request.form)
         post = forums.create_post(topic, forms.post_input(with_title=False))
     except ValidationFailed as exc:
         return _topic_page(topic, request.form, errors_by_field(exc), 400)
     except Conflict as exc:
-        flash(f"{exc.message}: no more replies are accepted.", "error")
+        flash(gettext("%(reason)s: no more replies are accepted.", reason=exc.message), "error")
         return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
     if post.spam:
-        flash(forms.HELD_MESSAGE, "warning")
+        flash(str(forms.HELD_MESSAGE), "warning")
         return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
-    flash("Your reply has been posted.", "success")
+    flash(gettext("Your reply has been posted."), "success")
     last_page = max(1, -(-topic.post_count // _page_size()))
     return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug,
                             **({"page": last_page} if last_page > 1 else {}), _anchor=f"post-{post.id}"), 303)
@@ -131,7 +132,8 @@ def confirm_subscription(token):
                                subscription=subscriptions.subscription_to_confirm(token))
     subscription = subscriptions.confirm(token)
     topic = subscription.topic
-    flash(f"Done: {subscription.email} will get an email when someone replies to this topic.", "success")
+    flash(gettext("Done: %(email)s will get an email when someone replies to this topic.",
+                  email=subscription.email), "success")
     return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
 
 

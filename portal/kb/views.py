@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
 from .. import files, settings
 from ..auth import current_staff
@@ -213,7 +214,7 @@ def vote(page_id):
     voter = _voter() or secrets.token_urlsafe(24)
     counted = kb.vote(page, answer == "yes", voter)
     if not counted:  # a counted vote: the page itself thanks the voter
-        flash("You have already rated this page. Thank you!", "info")
+        flash(gettext("You have already rated this page. Thank you!"), "info")
     if counted and answer == "no":  # optionally, what was missing
         response = redirect(url_for("kb.feedback", page_id=page.id), 303)
     else:
@@ -243,7 +244,7 @@ def feedback(page_id):
             flash(exc.message, "info")
             return redirect(back, 303)
         else:
-            flash("Thank you: the people who write these pages will read it.", "success")
+            flash(gettext("Thank you: the people who write these pages will read it."), "success")
             return redirect(back, 303)
     return render_template("kb/feedback.html", page=page, book=page.chapter.book, reasons=page_feedback.REASONS,
                            values=values, errors=errors, back=back), status

@@ -4,6 +4,8 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from flask_babel import gettext
+
 from .. import limits, text
 from ..extensions import db
 from .models import Category, CustomField
@@ -69,46 +71,48 @@ def normalise(field: CustomField, raw: str) -> tuple[str | None, str | None]:
         return None, None
     if kind == "checkbox":
         if raw not in ("0", "1", "on", "true", "false"):
-            return None, f"{field.name} must be checked or unchecked."
+            return None, gettext("%(field)s must be checked or unchecked.", field=field.name)
         return ("1" if raw in ("1", "on", "true") else "0"), None
     limit = field.text_size or 255
     if kind == "numtext":
         if not re.fullmatch(r"-?[0-9]+", raw):  # \d would take "١٢"
-            return None, f"{field.name} must be a whole number."
+            return None, gettext("%(field)s must be a whole number.", field=field.name)
         if len(raw) > limit:
-            return None, f"{field.name} must be at most {limit} digits."
+            return None, gettext("%(field)s must be at most %(limit)s digits.", field=field.name, limit=limit)
         return raw, None
     if kind == "decimal":
         return _decimal(field, raw)
     if kind == "select":
         if raw not in field.list_items:
-            return None, f"{field.name} must be one of: {', '.join(field.list_items)}."
+            return None, gettext("%(field)s must be one of: %(choices)s.", field=field.name,
+                                 choices=", ".join(field.list_items))
         return raw, None
     if kind in ("date", "datetime"):
         stamp = _parse_time(raw, DATE_FORMATS if kind == "date" else DATETIME_FORMATS + DATE_FORMATS,
                             day=kind == "date")
         if stamp is None:
-            return None, f"{field.name} must be a date ({'YYYY-MM-DD' if kind == 'date' else 'YYYY-MM-DD HH:MM'})."
+            return None, (gettext("%(field)s must be a date (YYYY-MM-DD).", field=field.name) if kind == "date"
+                          else gettext("%(field)s must be a date (YYYY-MM-DD HH:MM).", field=field.name))
         return str(stamp), None
     if kind == "regex" and field.regex:
         try:
             if not re.fullmatch(field.regex, raw):
-                return None, f"{field.name} is not in the expected format."
+                return None, gettext("%(field)s is not in the expected format.", field=field.name)
         except re.error:
             pass  # a broken pattern is the admin's mistake, not the customer's
     if kind == "lrgtext":  # shown to staff on every view of the request: capped like a note
         return (None, reason) if (reason := limits.too_long(raw, label=field.name)) else (raw, None)
     if len(raw) > limit:
-        return None, f"{field.name} must be at most {limit} characters."
+        return None, gettext("%(field)s must be at most %(limit)s characters.", field=field.name, limit=limit)
     return raw, None
 
 
 def _decimal(field: CustomField, raw: str) -> tuple[str | None, str | None]:
     if not _DECIMAL.fullmatch(raw):
-        return None, f"{field.name} must be a number."
+        return None, gettext("%(field)s must be a number.", field=field.name)
     number = Decimal(raw)
     if number.copy_abs() >= DECIMAL_LIMIT:  # copy_abs, not abs(): exact, no context to overflow
-        return None, f"{field.name} must have at most 15 digits before the decimal point."
+        return None, gettext("%(field)s must have at most 15 digits before the decimal point.", field=field.name)
     return str(round(number, field.decimal_places)), None
 
 
@@ -125,6 +129,6 @@ def validate(category: Category | None, raw_values: dict[int, str], *, public_on
         if problem:
             errors.append((field.param_name, problem))
         elif value is None and field.required and not skip_required:
-            errors.append((field.param_name, f"Please fill in {field.name}"))
+            errors.append((field.param_name, gettext("Please fill in %(field)s", field=field.name)))
         values[field.id] = value
     return values, errors

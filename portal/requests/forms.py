@@ -5,13 +5,16 @@ here only what the form itself demands: the name and email a customer must give 
 """
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext
+
 from ..files import Upload
 from ..urls import database_id
 from .models import VIA_WEB_FORM
 from .services import RequestInput
 
-REQUIRED = "This field is required"
-FILES_NOT_KEPT = ("Files cannot be kept when the form is shown again: please choose your attachments again.")
+REQUIRED = lazy_gettext("This field is required")
+FILES_NOT_KEPT = lazy_gettext("Files cannot be kept when the form is shown again: please choose your attachments "
+                              "again.")
 # Names the template reads back when the form is shown again (custom fields are added per field).
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "category", "note")
 
@@ -47,7 +50,7 @@ def parse_new_request(form, files, *, allow_subject: bool, allow_uploads: bool) 
         if field_id:
             values[name] = form.get(name, "")
             custom[field_id] = form.get(name, "")
-    errors = [(name, REQUIRED) for name in ("first_name", "email") if not values[name].strip()]
+    errors = [(name, str(REQUIRED)) for name in ("first_name", "email") if not values[name].strip()]
     data = RequestInput(
         first_name=values["first_name"], last_name=values["last_name"], email=values["email"],
         phone=values["phone"], title=values["title"] if allow_subject else "",

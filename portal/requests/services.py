@@ -9,6 +9,7 @@ import string
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from .. import cache, limits, mail, settings, spam
@@ -17,6 +18,7 @@ from ..accounts.services import ensure_customer, normalise_email
 from ..dates import utcnow
 from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
+from ..i18n import mail_gettext
 from ..notifications import services as notifications
 from ..text import clean_html, single_line, summarize, without_controls
 from ..urls import MAX_ID, external_url
@@ -69,7 +71,7 @@ def _category(category_id: int | None, *, public_only: bool) -> tuple[Category |
         return None, []
     category = db.session.get(Category, category_id)
     if category is None or category.deleted or (public_only and not category.public_submit):
-        return None, [("category", "Please choose one of the listed categories.")]
+        return None, [("category", gettext("Please choose one of the listed categories."))]
     return category, []
 
 
@@ -83,11 +85,11 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
     if email_error:
         errors.append(("email", email_error))
     elif len(data.email) > 100:
-        errors.append(("email", "The email address is too long."))
+        errors.append(("email", gettext("The email address is too long.")))
     if not any(getattr(data, name) for name in CONTACT_FIELDS):
-        errors.append(("email", "You must provide some customer information"))
+        errors.append(("email", gettext("You must provide some customer information")))
     if not (data.note or "").strip():
-        errors.append(("note", "You must have a note to create a request"))
+        errors.append(("note", gettext("You must have a note to create a request")))
     elif reason := limits.too_long(data.note, staff=not public_only, label="Your note"):
         errors.append(("note", reason))
     category, category_errors = _category(data.category_id, public_only=public_only)
@@ -257,7 +259,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     Raises ValidationFailed for an empty body or a bad file, Conflict at the history limit.
     """
     body = (body or "").strip()
-    errors = [] if body else [("update", "Please write your update.")]
+    errors = [] if body else [("update", gettext("Please write your update."))]
     if reason := limits.too_long(body, label="Your update"):
         errors.append(("update", reason))
     for upload in uploads:
@@ -337,7 +339,8 @@ def _mail_access_key(req: Request) -> None:
 
     # Anyone can type anyone's address into the form: the mail quotes nothing the sender wrote (no name,
     # no subject), only the key and the link, so the help desk cannot be made to carry a stranger's text.
-    mail.send_after_commit(req.email, f"[{settings.get('portal_name')}] We received your request",
+    mail.send_after_commit(req.email, mail_gettext("[%(portal)s] We received your request",
+                                                    portal=settings.get("portal_name")),
                            "request_created", access_key=req.access_key, **mail_links(req),
                            headers={"Auto-Submitted": mail.AUTO_REPLIED})
 

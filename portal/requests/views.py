@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import challenge, settings, spam
 from .. import files as filestore
@@ -66,7 +67,7 @@ def new():
         return _render_new(prefill(request.args, current_customer()), {})
     form = parse_new_request(request.form, request.files, allow_subject=settings.get("allow_subject"),
                              allow_uploads=settings.get("allow_uploads"))
-    files_note = [("attachments", FILES_NOT_KEPT)] if form.uploads else []
+    files_note = [("attachments", str(FILES_NOT_KEPT))] if form.uploads else []
     if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
         return _render_new(form.values, errors_by_field(ValidationFailed([("submit", NOT_HUMAN)] + files_note)), 400)
     try:
@@ -82,8 +83,8 @@ def new():
     except ValidationFailed as exc:
         abandon()
         return _render_new(form.values, errors_by_field(ValidationFailed(exc.errors + files_note)), 400)
-    flash(f"Thank you, we received your request. Your access key is {req.access_key}: keep it (we also "
-          "emailed it to you) to check your request and add to it.", "success")
+    flash(gettext("Thank you, we received your request. Your access key is %(key)s: keep it (we also "
+                  "emailed it to you) to check your request and add to it.", key=req.access_key), "success")
     return redirect(url_for("requests.check", key=req.access_key))
 
 
@@ -139,9 +140,9 @@ def _post_update(req: Request, link: access_links.OpenedLink | None = None):
         abandon()
         pairs = exc.errors if isinstance(exc, ValidationFailed) else [("update", exc.message)]
         if uploads:
-            pairs = pairs + [("attachments", FILES_NOT_KEPT)]
+            pairs = pairs + [("attachments", str(FILES_NOT_KEPT))]
         return _render_check(req, errors_by_field(ValidationFailed(pairs)), update, 400, link=link)
-    flash("Thank you, your update was added to the request.", "success")
+    flash(gettext("Thank you, your update was added to the request."), "success")
     if link is not None:
         return redirect(url_for("requests.link", token=link.token))
     return redirect(url_for("requests.check", key=req.access_key))

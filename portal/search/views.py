@@ -2,6 +2,7 @@
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, jsonify, make_response, render_template, request, url_for
+from flask_babel import lazy_gettext
 
 from .. import settings
 from ..deflection import searches
@@ -17,7 +18,7 @@ bp = Blueprint("search", __name__)
 bp.before_request(login_gate)
 bp.after_request(searches.count_from_reply)
 
-AREAS = {"kb": "Knowledge books", "forums": "Forums"}
+AREAS = {"kb": lazy_gettext("Knowledge books"), "forums": lazy_gettext("Forums")}
 PER_PAGE = 10
 MAX_QUERY = 200
 

@@ -35,8 +35,8 @@ def test_staff_translate_and_customers_read_german(live_app, page, shot):
     visitor.get_by_label("Language").select_option("de")
     visitor.get_by_role("button", name="Change").click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Die Desktop-App installieren")
-    expect(visitor.get_by_label("Language")).to_have_value("de")
+    expect(visitor.get_by_label("Sprache")).to_have_value("de")  # the interface is German now (portal.i18n)
     visitor.screenshot(path=str(shot("staff-done").parent / "test_kb_languages-visitor-german.png"), full_page=True)
     visitor.locator("a[rel=next]").click()  # not translated: shown in English with a note
-    expect(visitor.get_by_text("not available in your language")).to_be_visible()
+    expect(visitor.get_by_text("nicht in Ihrer Sprache")).to_be_visible()
     visitor.context.close()

@@ -1,0 +1,128 @@
+"""The interface's language (Flask-Babel): the same choice as the KB's content language (portal.kb.languages:
+the URL prefix, then the switcher's cookie, then Accept-Language), so a German visitor reads German pages in a
+German interface. Staff pages follow the staff member's browser; the APIs answer in English (their messages are
+part of the contract clients parse).
+
+Catalogues live in translations/<locale>/LC_MESSAGES/messages.po; `make translations` extracts, updates and
+compiles them (`make run` and `make test` compile them: the .mo files are build output, not committed)."""
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
+from flask import has_request_context, request
+from flask_babel import Babel, force_locale, format_date, format_datetime, format_timedelta, get_locale, gettext
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import templating
+from .dates import utcnow
+from .unit_of_work import abandon
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+# Locales with a catalogue: the interface can be shown in these (a site language without one shows English).
+INTERFACE_LOCALES = ("en", "de", "fr", "es")
+# Paths whose replies are read by programs: always English.
+API_PREFIXES = ("/api/", "/v1/", "/api/v2", "/api/1.1")
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The interface language of this request."""
+    if not has_request_context():
+        return "en"
+    if request.path.startswith(API_PREFIXES):
+        return "en"
+    if request.blueprint == "staff" or request.path.startswith("/staff"):
+        return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
+    from .kb import languages  # the settings module imports templating helpers; keep the import late
+
+    try:
+        chosen = languages.from_request((request.view_args or {}).get("lang"))
+    except SQLAlchemyError:
+        # The error pages (503: database unreachable) still render, in the browser's language.
+        abandon()
+        return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
+    return chosen if chosen in INTERFACE_LOCALES else "en"
+
+
+def locale_code() -> str:
+    """The interface locale as a string ("de"), for <html lang> and page cache keys."""
+    locale = get_locale()
+    return str(locale) if locale is not None else "en"
+
+
+def mail_locale() -> str:
+    """The language of a mail queued now: the customer's, when a customer page caused it (a request sent, a
+    password asked for); English when staff or an API did (their language is not the customer's)."""
+    if not has_request_context() or request.blueprint == "staff" or request.path.startswith(("/staff",
+                                                                                               *API_PREFIXES)):
+        return "en"
+    return locale_code()
+
+
+def mail_gettext(message: str, **variables) -> str:
+    """``message`` translated into the language the mail queued now is written in (a subject line)."""
+    with force_locale(mail_locale()):
+        return gettext(message, **variables)
+
+
+def language_name(code: str) -> str:
+    """A language's name in the interface's language ("Englisch" in a German sentence)."""
+    try:
+        return Locale.parse(code).get_display_name(locale_code()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def number(value) -> str:
+    """A number as the interface's locale writes it (1,234.5 / 1.234,5)."""
+    return format_decimal(value, locale=locale_code())
+
+
+def long_date(value) -> str:
+    """Date and time in the interface's locale (times are UTC). English keeps HelpSpot's own format."""
+    if value is None or locale_code() == "en":
+        return templating.long_date(value)
+    return format_datetime(value, "medium")
+
+
+def short_date(value) -> str:
+    if value is None or locale_code() == "en":
+        return templating.short_date(value)
+    return format_date(value, "medium")
+
+
+def time_since(value) -> str:
+    """"3 days ago" / "vor 3 Tagen"."""
+    if value is None or locale_code() == "en":
+        return templating.time_since(value)
+    return format_timedelta(value - utcnow(), add_direction=True)
+
+
+def compile_catalogues() -> list[Path]:
+    """Compile each translations/<locale>/LC_MESSAGES/messages.po whose .mo is missing or older (what
+    `make run` and `make test` do with pybabel; the test suite calls this at start). Returns the files written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalogue = read_po(source, locale=po.parts[-3])
+            with mo.open("wb") as target:
+                write_mo(target, catalogue)
+            written.append(mo)
+    return written
+
+
+def init_app(app) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(interface_locale=locale_code, language_name=language_name)
+    app.jinja_env.filters.update(format_number=number, long_date=long_date, short_date=short_date,
+                                 time_since=time_since)
