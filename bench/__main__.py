@@ -56,6 +56,16 @@ def portal_targets(corpus) -> list[Target]:
     ]
 
 
+GROUPS = ("classic", "crowd", "cold", "logged-in")
+
+
+def all_targets(corpus, groups=GROUPS) -> list[Target]:
+    """The one-URL rows (group "classic") and the crowd, cold and logged-in rows (``bench.crowd``)."""
+    from .crowd import crowd_targets
+
+    return [t for t in (*portal_targets(corpus), *crowd_targets(corpus)) if t.group in groups]
+
+
 def portal_env(database_url: str, workdir: Path) -> dict:
     return {"DATABASE_URL": database_url, "INSTANCE_PATH": str(workdir), "SECRET_KEY": "bench",
             "SEARCH_INDEX_DIR": str(workdir / "search-index"), "UPLOAD_DIR": str(workdir / "uploads"),
@@ -137,16 +147,18 @@ class Bench:
                    concurrency=self.args.concurrency).summary()
 
     def measure_all(self, hello_port: int, portals: dict) -> None:
-        """``portals``: {(database, size): (port, corpus)}."""
+        """``portals``: {(database, size): ({"cached": port, "cold": port or None}, corpus)}."""
         hello = Target("hello world", "/")
-        names = [t.name for t in portal_targets(next(iter(portals.values()))[1])]
+        names = [t.name for t in all_targets(next(iter(portals.values()))[1], self.args.groups)]
         per_round = (1 + len(portals)) * (self.args.duration + 1.0)
         for name in names:
             rows = {}
-            for label, (port, corpus) in portals.items():
-                target = next(t for t in portal_targets(corpus) if t.name == name)
+            for label, (ports, corpus) in portals.items():
+                target = next(t for t in all_targets(corpus, self.args.groups) if t.name == name)
+                port = ports[target.server]
                 rows[label] = {"database": label[0], "size": label[1], "app": "portico", "target": name,
                                "path": target.path, "method": target.method, "kind": target.kind,
+                               "group": target.group, "urls": len(target.paths) or 1,
                                "rounds": [], "_target": target, "_port": port}
                 rows[label]["outcome"] = self.probe(port, target)
             hello_row = {"database": "-", "size": "-", "app": "hello", "target": f"hello world (beside {name})",
@@ -185,6 +197,26 @@ class Bench:
         return corpus
 
 
+def targets_for(row: dict) -> tuple[float | None, float | None]:
+    """(least share of hello world, largest p99 in ms) a row is held to; None where it is only reported.
+
+    The one-URL rows keep their targets at the large corpus; issue 17's rows are held at both sizes:
+    cold renders 15 % and 30 ms, the Zipf crowd 40 % and 50 ms, distinct searches 50 ms, logged-in 10 %
+    and 50 ms. The other distinct-URL rows are reported (the cold rows judge what they cost)."""
+    group, target = row.get("group", "classic"), row["target"]
+    if group == "classic":
+        return (MIN_SHARE_OF_HELLO, MAX_READ_P99_MS) if row["size"] == "large" else (None, None)
+    if group == "cold":
+        return 0.15, 30.0
+    if group == "logged-in":
+        return 0.10, 50.0
+    if "Zipf" in target:
+        return 0.40, 50.0
+    if "search" in target:
+        return None, 50.0
+    return None, None
+
+
 def verdicts(rows: list[dict]) -> list[str]:
     """The issue's targets, checked against the measured rows."""
     lines = []
@@ -198,15 +230,18 @@ def verdicts(rows: list[dict]) -> list[str]:
         hello = row.get("hello_rps")
         if hello:
             row["share_of_hello"] = round(row["rps"] / hello, 3)
-        if row["kind"] != "read" or row["size"] != "large":
+        share, p99 = targets_for(row)
+        if row["kind"] != "read" or (share, p99) == (None, None):
             continue
         checks = []
-        if hello:
-            checks.append(("throughput >= 30% of hello", row["share_of_hello"] >= MIN_SHARE_OF_HELLO))
-        checks.append(("p99 < 50 ms", row["p99_ms"] < MAX_READ_P99_MS))
+        if hello and share is not None:
+            checks.append((f"throughput >= {share:.0%} of hello", row["share_of_hello"] >= share))
+        if p99 is not None:
+            checks.append((f"p99 < {p99:g} ms", row["p99_ms"] < p99))
         for name, ok in checks:
             lines.append(f"{'PASS' if ok else 'FAIL'}  {row['database']}/{row['target']}: {name}")
-    by_key = {(r["database"], r["size"], r["target"]): r for r in rows if r["outcome"] == "measured"}
+    by_key = {(r["database"], r["size"], r["target"]): r for r in rows
+              if r["outcome"] == "measured" and r.get("group", "classic") == "classic"}
     for (database, size, target), large in by_key.items():
         small = by_key.get((database, "small", target))
         if size != "large" or small is None:
@@ -238,7 +273,8 @@ def environment(args) -> dict:
     return {"utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit.stdout.strip(),
             "python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
             "gunicorn_workers": WORKERS, "worker_class": "sync", "concurrency": args.concurrency,
-            "seconds_per_round": args.duration, "rounds": args.rounds}
+            "seconds_per_round": args.duration, "rounds": args.rounds, "groups": list(args.groups),
+            "redis": bool(args.redis)}
 
 
 def main(argv=None) -> int:
@@ -248,8 +284,15 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--sizes", default="small,large", help="corpus sizes to run (small,large)")
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server (in a new database, dropped afterwards)")
-    parser.add_argument("--budget", type=float, default=900, help="stop starting new work after this many seconds")
+    parser.add_argument("--budget", type=float, default=2400, help="stop starting new work after this many seconds")
+    parser.add_argument("--only", default=",".join(GROUPS),
+                        help=f"groups of rows to run, comma-separated (default all: {','.join(GROUPS)})")
+    parser.add_argument("--redis", metavar="URL", default="",
+                        help="REDIS_URL for the portals (their page cache then shared by the workers)")
     args = parser.parse_args(argv)
+    args.groups = tuple(g.strip() for g in args.only.split(",") if g.strip())
+    if unknown := set(args.groups) - set(GROUPS):
+        parser.error(f"unknown groups: {', '.join(sorted(unknown))}")
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     env = environment(args)
     print(f"Portico HTTP benchmark, {env['utc']}, commit {env['commit']}, load average {env['load_average']}")
@@ -264,9 +307,13 @@ def main(argv=None) -> int:
             folder = workdir / f"{database}-{size}"
             folder.mkdir()
             corpus = bench.corpus(database, url, size, folder)
-            port = servers.enter_context(gunicorn("wsgi:app", portal_env(url, folder), "/healthz",
-                                                  workdir / f"{database}-{size}.log"))
-            portals[(database, size)] = (port, corpus)
+            served = {**portal_env(url, folder), "REDIS_URL": args.redis}
+            ports = {"cached": servers.enter_context(gunicorn("wsgi:app", served, "/healthz",
+                                                              workdir / f"{database}-{size}.log")), "cold": None}
+            if "cold" in args.groups:  # the same corpus, page cache off: what a render costs
+                ports["cold"] = servers.enter_context(gunicorn(
+                    "wsgi:app", {**served, "PAGE_CACHE_ENTRIES": "0"}, "/healthz", workdir / f"{database}-{size}-cold.log"))
+            portals[(database, size)] = (ports, corpus)
         hello_port = servers.enter_context(gunicorn("bench.hello:app", {}, "/", workdir / "hello-gunicorn.log"))
         bench.measure_all(hello_port, portals)
     checks = verdicts(bench.rows)

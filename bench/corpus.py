@@ -6,7 +6,7 @@ forum topics whose post_count and last_post_at agree with their posts.
 import random
 import string
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, text
@@ -32,6 +32,8 @@ WORDS = ("printer invoice password login account email attachment report error u
          "delivery calendar sync timeout permission access folder document template settings profile "
          "notification reminder schedule meeting storage quota archive restore").split()
 SEARCH_WORD = "printer"
+CUSTOMER = ("c1@example.com", "bench-customer-password")
+STAFF = ("agent@bench.test", "bench-staff-password")
 
 
 @dataclass
@@ -45,6 +47,13 @@ class Corpus:
     topic: tuple[int, str]
     access_key: str
     book_id: int
+    # Every URL the crowd rows may ask for (bench.crowd), and the accounts the logged-in rows use.
+    pages: list = field(default_factory=list)  # (id, slug) of every page
+    topics: list = field(default_factory=list)  # (id, slug) of every topic
+    access_keys: list = field(default_factory=list)  # of every request
+    customer: tuple = ("", "")  # (email, password) of a customer with requests
+    staff: tuple = ("", "")  # (email, password) of an agent
+    request_ids: list = field(default_factory=list)
 
 
 def _sentence(rng: random.Random, words: int = 12) -> str:
@@ -64,6 +73,7 @@ def build(app, size: str, seed: int = 7) -> Corpus:
     """Create the schema with the real migrations, then fill it. The database must be empty."""
     from flask_migrate import upgrade
 
+    from portal.accounts.models import Customer, Staff, hash_password
     from portal.extensions import db
     from portal.forums.models import Forum, Post, Topic
     from portal.kb.models import Book, Chapter, Page, Tag, page_tag
@@ -78,6 +88,11 @@ def build(app, size: str, seed: int = 7) -> Corpus:
         upgrade()
         session = db.session
         session.add(Setting(key="public_api", value="true"))
+        # The logged-in rows: a customer whose address sent some of the requests, and an administrator.
+        session.add(Customer(email=CUSTOMER[0], password_hash=hash_password(CUSTOMER[1]),
+                             email_confirmed_at=START))
+        session.add(Staff(email=STAFF[0], first_name="Bench", last_name="Agent", role="agent",
+                          password_hash=hash_password(STAFF[1])))
 
         requests, notes, note_id = [], [], 0
         for rid in range(1, counts["requests"] + 1):
@@ -145,4 +160,8 @@ def build(app, size: str, seed: int = 7) -> Corpus:
                       kb_page=(middle_page["id"], slugify(middle_page["name"])),
                       topic=(middle_topic["id"], slugify(middle_topic["title"])),
                       access_key=f"{middle_request['id']}{middle_request['password']}",
-                      book_id=1)
+                      book_id=1,
+                      pages=[(p["id"], slugify(p["name"])) for p in pages],
+                      topics=[(t["id"], slugify(t["title"])) for t in topics],
+                      access_keys=[f"{r['id']}{r['password']}" for r in requests],
+                      customer=CUSTOMER, staff=STAFF, request_ids=[r["id"] for r in requests])

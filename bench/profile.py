@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--only", help="comma-separated substrings of target names")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--pyinstrument", action="store_true",
+                        help="also print where the Python time goes (pyinstrument, when installed)")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="portico-profile-"))
@@ -80,6 +82,8 @@ def main(argv=None) -> int:
             counts.append(len(statements))
             for statement, ms, _ in statements:
                 per_statement[statement].append(ms)
+        if args.pyinstrument:
+            _call_profile(client, target, kwargs, args.repeat)
         sql_ms = sum(sum(v) for v in per_statement.values()) / args.repeat
         print(f"\n{target.name}: HTTP {response.status_code}, median {statistics.median(times):.2f} ms, "
               f"{statistics.mean(counts):.1f} statements ({sql_ms:.2f} ms in SQL)")
@@ -91,6 +95,20 @@ def main(argv=None) -> int:
                 statements.clear()
                 _explain(app, statement)
     return 0
+
+
+def _call_profile(client, target, kwargs, repeat: int) -> None:
+    """The Python side of ``repeat`` requests, as pyinstrument's call tree (its top only)."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        print("  (pyinstrument is not installed: pip install pyinstrument)")
+        return
+    profiler = Profiler(interval=0.0002)
+    with profiler:
+        for _ in range(repeat):
+            client.open(target.path, method=target.method, **kwargs)
+    print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=True))
 
 
 def _explain(app, statement: str) -> None:
