@@ -93,6 +93,9 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
         "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 300),
+        # Redis keys of the shared page cache (portal/pagecache_shared.py) start with this; default: one
+        # namespace per database URL.
+        "PAGE_CACHE_REDIS_PREFIX": os.environ.get("PAGE_CACHE_REDIS_PREFIX", ""),
         # HappyFox API calls per key, reads and writes apart (portal.rest.happyfox.dialect).
         "RATELIMIT_HAPPYFOX_READ": os.environ.get("RATELIMIT_HAPPYFOX_READ") or "500 per minute",
         "RATELIMIT_HAPPYFOX_WRITE": os.environ.get("RATELIMIT_HAPPYFOX_WRITE") or "300 per minute",

@@ -33,6 +33,7 @@ from flask_login import current_user
 
 from . import cache
 from .cache import SITE, TABLE_SCOPES, current
+from .pagecache_shared import shared_store
 
 clock = time.monotonic  # replaced in tests to let time pass
 CSRF_MARK = "pagecache-csrf-9f1c2e7b"
@@ -138,7 +139,9 @@ def serve(key, scopes: tuple[str, ...], produce):
     _observe(kept, scopes, stamp)
     entry = kept.get(key)
     now = clock()
-    if entry is not None and entry.stamp == stamp and entry.expires > now:
+    if entry is None or entry.stamp != stamp or entry.expires <= now:
+        entry = _from_shared(kept, key, stamp, now)
+    if entry is not None:
         response = current_app.response_class(_fill(entry.body), entry.status)
         response.headers.clear()
         response.headers.extend(entry.headers)
@@ -155,8 +158,25 @@ def serve(key, scopes: tuple[str, ...], produce):
     if response.status_code == 200 and "Set-Cookie" not in response.headers:
         headers = [(name, value) for name, value in response.headers.items() if name.lower() in _KEPT_HEADERS]
         kept.put(key, Entry(stamp, now + current_app.config["PAGE_CACHE_TTL"], 200, headers, body))
+        if (shared := shared_store()) is not None:
+            shared.put(key, stamp, 200, headers, body)
     response.set_data(_fill(body))
     return response
+
+
+def _from_shared(kept: Store, key, stamp: tuple, now: float) -> Entry | None:
+    """The reply another worker rendered under these very numbers (Redis, when ``REDIS_URL`` is set),
+    kept in this worker's store too until it expires where it was first stored."""
+    shared = shared_store()
+    found = shared.get(key, stamp) if shared is not None else None
+    if found is None:
+        return None
+    left = found["expires_at"] - time.time()
+    if left <= 0:
+        return None
+    entry = Entry(stamp, now + left, found["status"], [tuple(pair) for pair in found["headers"]], found["body"])
+    kept.put(key, entry)
+    return entry
 
 
 def _observe(kept: Store, scopes: tuple[str, ...], stamp: tuple[int, ...]) -> None:
