@@ -123,6 +123,7 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    templating.install_gettext(app)  # the same translations, looked up once per request (portal.templating)
     app.jinja_env.globals.update(interface_locale=locale_code, language_name=language_name)
     app.jinja_env.filters.update(format_number=number, long_date=long_date, short_date=short_date,
                                  time_since=time_since)

@@ -112,11 +112,13 @@ def remove_translation(page: Page, language: str) -> None:
         db.session.flush()
 
 
-def localized(page: Page, language: str) -> tuple[PageTranslation | None, str]:
+def localized(page: Page, language: str, rows: dict[str, PageTranslation] | None = None
+              ) -> tuple[PageTranslation | None, str]:
     """(the translation to show, its language): the one asked for, else the default language's (the
     caller shows a note). (None, default) when the page has no row in either: its own columns are the
-    default language's text (a page written before it had translations)."""
-    rows = translations_of(page)
+    default language's text (a page written before it had translations). ``rows``: the page's
+    ``translations_of``, when the caller has read them already."""
+    rows = translations_of(page) if rows is None else rows
     for code in (language, languages.default()):
         if code in rows:
             return rows[code], code

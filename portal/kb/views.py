@@ -120,7 +120,8 @@ def page(page_id, slug=None, lang=None):
     with a note. Staff also see drafts, private and link-only pages (a preview, marked as such)."""
     wanted = _language(lang)
     page = visible(kb.get_page, page_id)
-    translation, shown = translations.localized(page, wanted)
+    rows = translations.translations_of(page)  # once: the text shown and the hreflang links
+    translation, shown = translations.localized(page, wanted, rows)
     canonical = translation.slug if translation else page.slug
     if slug not in (canonical, page.slug) and (moved := canonical_redirect("kb.page", slug, canonical,
                                                                            page_id=page.id, lang=lang)):
@@ -132,17 +133,16 @@ def page(page_id, slug=None, lang=None):
     response = current_app.make_response(render_template(
         "kb/page.html", page=page, book=page.chapter.book, related=related, previous=previous,
         next=following, voted=kb.has_voted(page.id, _voter()), translation=translation, language=shown,
-        wanted=wanted, alternates=_alternates(page), shared=False, names=names))
+        wanted=wanted, alternates=_alternates(page, rows), shared=False, names=names))
     response.vary.update(("Accept-Language", "Cookie"))
     health.mark_view(response, page.id)
     return response
 
 
-def _alternates(page) -> list[tuple[str, str]]:
-    """(language, absolute URL) of every translation a customer may read, for hreflang links."""
+def _alternates(page, rows) -> list[tuple[str, str]]:
+    """(language, absolute URL) of every translation (``rows``) a customer may read, for hreflang links."""
     if not page.listed:
         return []
-    rows = translations.translations_of(page)
     default = languages.default()
     return [(code, url_for("kb.page", lang=None if code == default else code, page_id=page.id, slug=rows[code].slug,
                            _external=True)) for code in languages.enabled() if code in rows]
