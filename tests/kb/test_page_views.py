@@ -1,6 +1,5 @@
 """A page's views: counted by the portal into ``page_view`` (per day, added up in the worker, written in
 batches: content health's source), shown as HelpCenter.io's ``views`` and sorted by with ``sort=views``."""
-import json
 from datetime import timedelta
 
 import pytest
