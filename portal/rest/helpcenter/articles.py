@@ -26,17 +26,6 @@ FIELDS = {*LANGUAGE_FIELDS, "published", "visibility", "category_id", "categorie
           "content_format"}
 
 
-def views_of(page_ids: list[int]) -> dict[int, int]:
-    """{page id: views}, one grouped statement over the ``uq_page_view_page_day`` index (this worker's
-    views not yet written are written first, as content health does)."""
-    if not page_ids:
-        return {}
-    health.flush_views()
-    rows = db.session.execute(db.select(PageView.page_id, db.func.sum(PageView.count))
-                              .where(PageView.page_id.in_(page_ids)).group_by(PageView.page_id))
-    return {page_id: int(total or 0) for page_id, total in rows}
-
-
 def article(page: Page, rows: dict[str, PageTranslation], only: str | None = None, views: int = 0) -> dict:
     shown = {code: row for code, row in sorted(rows.items()) if only is None or code == only}
     data = {
@@ -118,7 +107,7 @@ def list_articles(caller):
     total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = list(db.session.execute(query.offset((page_number - 1) * limit).limit(limit)).scalars())
     rows = kb_translations.of_pages([p.id for p in pages])
-    views = views_of([p.id for p in pages])
+    views = health.page_views([p.id for p in pages])
     return success(articles=[article(p, rows.get(p.id, {}), language, views.get(p.id, 0)) for p in pages],
                    meta={"page": page_number, "per_page": limit, "total_pages": max(1, -(-total // limit)),
                          "items_count": total})
@@ -137,7 +126,7 @@ def get_article(caller, article_id):
     page = _get(caller, article_id)
     language = _language(request.args.get("language") or request.args.get("lang"))
     return success(article=article(page, kb_translations.translations_of(page), language,
-                                   views_of([page.id]).get(page.id, 0)))
+                                   health.page_views([page.id]).get(page.id, 0)))
 
 
 # --- writing ---------------------------------------------------------------------------------------------
@@ -269,7 +258,7 @@ def create_article(caller):
         body = Body(body.raw, creating=True)
     page = _write(caller, known, body)
     return success(200 if known else 201, article=article(page, kb_translations.translations_of(page),
-                                                            views=views_of([page.id]).get(page.id, 0)))
+                                                            views=health.page_views([page.id]).get(page.id, 0)))
 
 
 @route("/articles/<int:article_id>", "PATCH", "helpcenter.articles.update")
@@ -277,4 +266,4 @@ def update_article(caller, article_id):
     page = _get(caller, article_id)
     page = _write(caller, page, Body(json_body(), creating=False))
     return success(article=article(page, kb_translations.translations_of(page),
-                                   views=views_of([page.id]).get(page.id, 0)))
+                                   views=health.page_views([page.id]).get(page.id, 0)))
