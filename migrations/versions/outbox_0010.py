@@ -2,7 +2,7 @@
 
 webhook_delivery.subscription_id: a REST hook subscription's (DeskPRO's Zapier hooks) deliveries are logged
 beside the endpoints'; endpoint_id becomes optional. inbound_mail.attempts and imap_uid: a mail the importer
-fails on is tried INBOUND_MAX_ATTEMPTS times, then parked.
+fails on is tried INBOUND_MAX_ATTEMPTS times, then parked. temp_blob's indexes serve the purge of expired blobs.
 
 Revision ID: outbox_0010
 Revises: slang_0009
@@ -27,9 +27,15 @@ def upgrade():
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='1', nullable=False))
         batch_op.add_column(sa.Column('imap_uid', sa.String(length=40), nullable=True))
+    with op.batch_alter_table('temp_blob', schema=None) as batch_op:
+        batch_op.create_index('ix_temp_blob_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_temp_blob_sha256', ['sha256'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('temp_blob', schema=None) as batch_op:
+        batch_op.drop_index('ix_temp_blob_sha256')
+        batch_op.drop_index('ix_temp_blob_created_at')
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.drop_column('imap_uid')
         batch_op.drop_column('attempts')

@@ -275,7 +275,8 @@ PRUNE_BATCH = 500  # rows deleted per transaction: short locks, and a big backlo
 def prune(at: datetime | None = None) -> dict[str, int]:
     """Delete history past its retention: jobs ``done`` longer than OUTBOX_KEEP_DONE seconds, jobs ``dead``
     longer than OUTBOX_KEEP_DEAD (0 keeps them until an administrator discards them), webhook delivery log rows
-    older than WEBHOOK_LOG_KEEP, and search change-log rows older than SEARCH_CHANGE_KEEP. Each batch is its
+    older than WEBHOOK_LOG_KEEP, search change-log rows older than SEARCH_CHANGE_KEEP, and DeskPRO's temp blobs
+    past their 24 hours with their stored files (portal.rest.deskpro.blobs.purge_expired). Each batch is its
     own short transaction. Returns the counts deleted."""
     config = current_app.config
     at = at or now()
@@ -299,9 +300,11 @@ def prune(at: datetime | None = None) -> dict[str, int]:
     keep = float(config.get("WEBHOOK_LOG_KEEP", 30 * 86400) or 0)
     if keep > 0:
         deleted["webhook_delivery"] = _prune_delivery_log(at - timedelta(seconds=keep))
+    from ..rest.deskpro.blobs import purge_expired
     from ..search import changelog
 
     deleted["search_change"] = changelog.prune(at)
+    deleted.update(purge_expired(at))
     if any(deleted.values()):
         log.info("pruned %s", deleted)
     return deleted
