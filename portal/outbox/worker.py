@@ -76,6 +76,13 @@ class Worker:
                 end_session()
             if not worked:
                 self.stopping.wait(pause)
+        if self.unsettled:  # stopping in an outage: one last try, else those jobs wait for their lease
+            try:
+                self.settle()
+            except DBAPIError:
+                self.echo(f"{len(self.unsettled)} outcome(s) not written: their jobs are retried after the lease")
+            finally:
+                end_session()
         self.echo(f"worker {self.name} stopped")
 
     def settle(self) -> None:
