@@ -5,14 +5,14 @@ beside the endpoints'; endpoint_id becomes optional. inbound_mail.attempts and i
 fails on is tried INBOUND_MAX_ATTEMPTS times, then parked. temp_blob's indexes serve the purge of expired blobs.
 
 Revision ID: outbox_0010
-Revises: slang_0009
+Revises: kbtrans_0010
 Create Date: 2026-12-01 04:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'outbox_0010'
-down_revision = 'slang_0009'
+down_revision = 'kbtrans_0010'
 branch_labels = None
 depends_on = None
 
