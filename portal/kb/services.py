@@ -142,10 +142,10 @@ class PageLink:
 
 
 def neighbours(page: Page) -> tuple[PageLink | None, PageLink | None]:
-    """The previous and next visible pages in the page's chapter. Three columns of the chapter's pages, as
+    """The previous and next visible pages in the page's chapter. Two columns of the chapter's pages, as
     plain rows: building ORM objects for them cost more than the rest of the statement."""
-    query = (db.select(Page.id, Page.name).where(Page.chapter_id == page.chapter_id, Page.hidden.is_(False),
-                                                 Page.status == "published", Page.visibility == "public")
+    query = (db.select(Page.id, Page.name).where(Page.chapter_id == page.chapter_id, Page.status == "published",
+                                                 Page.visibility == "public")  # public: not hidden (private)
              .order_by(Page.position, Page.name))
     pages = [PageLink(page_id, name) for page_id, name in db.session.execute(query)]
     index = next((i for i, p in enumerate(pages) if p.id == page.id), None)
