@@ -97,6 +97,8 @@ def from_environment(instance_path: str) -> dict:
         # Redis keys of the shared page cache (portal/pagecache_shared.py) start with this; default: one
         # namespace per database URL.
         "PAGE_CACHE_REDIS_PREFIX": os.environ.get("PAGE_CACHE_REDIS_PREFIX", ""),
+        # Whether kept replies are shared through REDIS_URL at all (0: each worker keeps its own only).
+        "PAGE_CACHE_SHARED": _bool("PAGE_CACHE_SHARED", True),
         # HappyFox API calls per key, reads and writes apart (portal.rest.happyfox.dialect).
         "RATELIMIT_HAPPYFOX_READ": os.environ.get("RATELIMIT_HAPPYFOX_READ") or "500 per minute",
         "RATELIMIT_HAPPYFOX_WRITE": os.environ.get("RATELIMIT_HAPPYFOX_WRITE") or "300 per minute",

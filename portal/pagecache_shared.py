@@ -90,11 +90,12 @@ def default_prefix(app) -> str:
 
 
 def shared_store(app=None) -> SharedStore | None:
-    """This process's shared tier, or None without ``REDIS_URL`` or with the page cache off. Made per
+    """This process's shared tier, or None without ``REDIS_URL``, with ``PAGE_CACHE_SHARED`` off or with the
+    page cache off. Made per
     process (a Redis connection must not cross gunicorn's fork)."""
     app = app or current_app
     url = app.config.get("REDIS_URL")
-    if not url or app.config["PAGE_CACHE_ENTRIES"] <= 0:
+    if not url or app.config["PAGE_CACHE_ENTRIES"] <= 0 or not app.config.get("PAGE_CACHE_SHARED", True):
         return None
     kept = app.extensions.get("portico_pagecache_shared")
     if kept is None or kept[0] != os.getpid():

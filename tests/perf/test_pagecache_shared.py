@@ -149,3 +149,12 @@ def test_redis_away_never_costs_a_reply(tmp_path, app, content):
         assert "Install the printer" in first and second == first and statements == []
     finally:
         release(down)
+
+
+def test_the_shared_tier_can_be_switched_off(tmp_path, app, prefix):
+    alone = make_app(tmp_path, REDIS_URL=REDIS_URL, PAGE_CACHE_REDIS_PREFIX=prefix, PAGE_CACHE_SHARED=False)
+    try:
+        with alone.app_context():
+            assert pagecache_shared.shared_store() is None
+    finally:
+        release(alone)
