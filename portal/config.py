@@ -93,6 +93,9 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
         "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 300),
+        # Shared caches (a reverse proxy, a CDN) keep anonymous pages this many seconds (portal.httpcache).
+        "HTTP_CACHE_MAX_AGE": _int("HTTP_CACHE_MAX_AGE", 10),
+        "HTTP_CACHE_STALE_WHILE_REVALIDATE": _int("HTTP_CACHE_STALE_WHILE_REVALIDATE", 0),
         # HappyFox API calls per key, reads and writes apart (portal.rest.happyfox.dialect).
         "RATELIMIT_HAPPYFOX_READ": os.environ.get("RATELIMIT_HAPPYFOX_READ") or "500 per minute",
         "RATELIMIT_HAPPYFOX_WRITE": os.environ.get("RATELIMIT_HAPPYFOX_WRITE") or "300 per minute",
