@@ -78,7 +78,7 @@ def get(port: int, path: str) -> tuple[int, str, dict]:
         status, location = response.status, response.getheader("Location")
         body, headers = response.read().decode(), {k.lower(): v for k, v in response.getheaders()}
         if status in (301, 302, 303) and location:
-            return get(port, location.replace("http://127.0.0.1:%d" % port, ""))
+            return get(port, location.replace(f"http://127.0.0.1:{port}", ""))
         return status, body, headers
     finally:
         conn.close()
