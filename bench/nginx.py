@@ -57,6 +57,7 @@ http {{
             proxy_cache_key $scheme$http_host$request_uri;
             proxy_cache_revalidate on;
             proxy_cache_lock on;
+            proxy_cache_background_update on;
             proxy_cache_bypass $portico_visitor;
             proxy_no_cache $portico_visitor;
             add_header X-Cache-Status $upstream_cache_status always;
@@ -200,6 +201,7 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=20.0,
                         help="seconds of the crowd through nginx before measuring (default 20)")
     parser.add_argument("--max-age", type=int, default=None, help="HTTP_CACHE_MAX_AGE for the portal (its default: 10)")
+    parser.add_argument("--stale", type=int, default=None, help="HTTP_CACHE_STALE_WHILE_REVALIDATE for the portal")
     args = parser.parse_args(argv)
     print(f"Portico behind nginx, load average {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="portico-nginx-") as tmp, contextlib.ExitStack() as servers:
@@ -213,6 +215,8 @@ def main(argv=None) -> int:
         env = bench.portal_env(url, workdir)
         if args.max_age is not None:
             env["HTTP_CACHE_MAX_AGE"] = str(args.max_age)
+        if args.stale is not None:
+            env["HTTP_CACHE_STALE_WHILE_REVALIDATE"] = str(args.stale)
         portal = servers.enter_context(gunicorn("wsgi:app", env, "/healthz",
                                                 workdir / "gunicorn.log"))
         hello = servers.enter_context(gunicorn("bench.hello:app", {}, "/", workdir / "hello.log"))
@@ -230,6 +234,7 @@ def main(argv=None) -> int:
     hello_rps = best["hello world"].rps
     database = "PostgreSQL" if args.postgres else "SQLite"
     print(f"\nHTTP_CACHE_MAX_AGE {args.max_age if args.max_age is not None else 'default (10)'}, "
+          f"HTTP_CACHE_STALE_WHILE_REVALIDATE {args.stale or 0}, "
           f"{args.rounds} rounds of {args.duration:g} s, the best counting; load average {os.getloadavg()}")
     print(f"\n| traffic ({database}, {args.size} corpus, {len(set(paths))} distinct URLs) | req/s | vs hello | p50 ms "
           "| p99 ms | statuses |\n|---|---|---|---|---|---|")
