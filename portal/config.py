@@ -99,6 +99,9 @@ def from_environment(instance_path: str) -> dict:
         "PAGE_CACHE_REDIS_PREFIX": os.environ.get("PAGE_CACHE_REDIS_PREFIX", ""),
         # Whether kept replies are shared through REDIS_URL at all (0: each worker keeps its own only).
         "PAGE_CACHE_SHARED": _bool("PAGE_CACHE_SHARED", True),
+        # Shared caches (a reverse proxy, a CDN) keep anonymous pages this many seconds (portal.httpcache).
+        "HTTP_CACHE_MAX_AGE": _int("HTTP_CACHE_MAX_AGE", 10),
+        "HTTP_CACHE_STALE_WHILE_REVALIDATE": _int("HTTP_CACHE_STALE_WHILE_REVALIDATE", 0),
         # HappyFox API calls per key, reads and writes apart (portal.rest.happyfox.dialect).
         "RATELIMIT_HAPPYFOX_READ": os.environ.get("RATELIMIT_HAPPYFOX_READ") or "500 per minute",
         "RATELIMIT_HAPPYFOX_WRITE": os.environ.get("RATELIMIT_HAPPYFOX_WRITE") or "300 per minute",
