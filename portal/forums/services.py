@@ -37,11 +37,11 @@ class PostInput:
 
 
 class ForumClosed(Conflict):
-    message = "Forum is closed"
+    message = gettext("Forum is closed")
 
 
 class TopicClosed(Conflict):
-    message = "Topic is closed"
+    message = gettext("Topic is closed")
 
 
 def public_forums() -> list[Forum]:
@@ -72,9 +72,9 @@ def get_forum(forum_id: int, *, staff=None) -> Forum:
     """Raises NotFound, or Forbidden for a private forum seen by a customer."""
     forum = db.session.get(Forum, forum_id)
     if forum is None:
-        raise NotFound("No such forum.")
+        raise NotFound(gettext("No such forum."))
     if forum.private and staff is None:
-        raise Forbidden("This forum is private.")
+        raise Forbidden(gettext("This forum is private."))
     return forum
 
 
@@ -82,7 +82,7 @@ def get_topic(topic_id: int, *, staff=None) -> Topic:
     topic = db.session.execute(db.select(Topic).where(Topic.id == topic_id)
                                .options(joinedload(Topic.forum))).scalar_one_or_none()  # one statement
     if topic is None or (topic.post_count == 0 and staff is None):
-        raise NotFound("No such topic.")
+        raise NotFound(gettext("No such topic."))
     get_forum(topic.forum_id, staff=staff)
     return topic
 

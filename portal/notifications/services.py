@@ -10,6 +10,7 @@ confirmed accounts, so the mail may quote what the customer wrote.
 import hashlib
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 
@@ -67,11 +68,12 @@ def save_preferences(staff: Staff, kinds: set[str], category_ids: set[int]) -> N
     """Store the kinds a staff member wants and the categories they follow (their own only: the caller
     passes the logged-in staff member). Raises ValidationFailed for an unknown kind or category."""
     if unknown := kinds - set(KINDS):
-        raise ValidationFailed(("kinds", f"Unknown notification: {', '.join(sorted(unknown))}."))
+        raise ValidationFailed(("kinds", gettext("Unknown notification: %(kinds)s.",
+                                                         kinds=", ".join(sorted(unknown)))))
     found = set(db.session.scalars(select(Category.id).where(Category.id.in_(category_ids),
                                                              Category.deleted.is_(False)))) if category_ids else set()
     if found != category_ids:
-        raise ValidationFailed(("categories", "Please choose among the listed categories."))
+        raise ValidationFailed(("categories", gettext("Please choose among the listed categories.")))
     row = db.session.get(NotificationPreference, staff.id)
     if row is None:
         row = NotificationPreference(staff_id=staff.id)
@@ -102,10 +104,10 @@ def stop_target(token: str) -> tuple[Staff, str]:
     try:
         staff_id, kind = _serializer().loads(token or "")
     except (BadData, TypeError, ValueError):
-        raise NotFound("This unsubscribe link is not valid.") from None
+        raise NotFound(gettext("This unsubscribe link is not valid.")) from None
     staff = db.session.get(Staff, staff_id) if isinstance(staff_id, int) else None
     if staff is None or kind not in KINDS:
-        raise NotFound("This unsubscribe link is not valid.")
+        raise NotFound(gettext("This unsubscribe link is not valid."))
     return staff, kind
 
 
@@ -216,7 +218,8 @@ def parse_staff_ids(raw: str) -> list[Staff | None]:
             continue
         person = db.session.get(Staff, int(part)) if part.isascii() and part.isdigit() and len(part) < 10 else None
         if person is None or not person.can("requests"):
-            raise ValidationFailed(("email_staff", f"No staff member {part} who works on requests."))
+            raise ValidationFailed(("email_staff", gettext("No staff member %(part)s who works on requests.",
+                                                           part=part)))
         people.append(person)
     return people
 

@@ -8,6 +8,8 @@ copied address has not been given the request. Functions flush, never commit.
 """
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 from .. import mail, settings
 from ..accounts.services import normalise_email
 from ..errors import ValidationFailed
@@ -41,7 +43,8 @@ def parse(cc: str = "", bcc: str = "", to: str = "") -> Copies:
                 addresses.append(address)
         lists[name] = addresses
     if sum(len(v) for v in lists.values()) > MAX_ADDRESSES:
-        errors.append(("email_cc", f"At most {MAX_ADDRESSES} addresses can be copied on one note."))
+        errors.append(("email_cc", gettext("At most %(max_addresses)s addresses can be copied on one note.",
+                                           max_addresses=MAX_ADDRESSES)))
     if errors:
         raise ValidationFailed(errors)
     return Copies(lists["email_cc"], lists["email_bcc"], lists["email_to"])

@@ -2,6 +2,8 @@
 the request that survives, and its access key keeps working (``services.find_by_access_key`` follows the
 ``RequestMerge`` row to the survivor). Functions flush, never commit.
 """
+from flask_babel import gettext
+
 from ..errors import ValidationFailed
 from ..extensions import db
 from .models import Note, Request, RequestMerge
@@ -16,7 +18,7 @@ def merge(source: Request, target: Request, staff) -> Request:
     Raises Forbidden, ValidationFailed (the same request twice)."""
     require(staff)
     if source.id == target.id:
-        raise ValidationFailed(("xRequestTo", "A request cannot be merged into itself."))
+        raise ValidationFailed(("xRequestTo", gettext("A request cannot be merged into itself.")))
     source_id = source.id
     for note in list(source.notes):
         note.request = target

@@ -5,6 +5,7 @@ and assignee are loaded in one IN query each.
 """
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import selectinload
 
@@ -173,7 +174,7 @@ def get_request(staff, request_id: int) -> Request:
     require(staff)
     req = survivor(request_id)
     if req is None or not may_see(staff, req):  # a category the agent may not see: as if it did not exist
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     return req
 
 
@@ -182,5 +183,5 @@ def staff_attachment(staff, attachment_id: int):
     require(staff)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not may_see(staff, attachment.note.request):
-        raise NotFound("No such attachment.")
+        raise NotFound(gettext("No such attachment."))
     return attachment

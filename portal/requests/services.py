@@ -169,8 +169,9 @@ def add_note(req: Request, body: str, *, author_id: int, staff=None, public: boo
         try:
             digest = filestore.store(upload.data)
         except filestore.StorageError:
-            raise ValidationFailed(("attachments", "Attachments cannot be saved right now. Please try again "
-                                    "later, or send your message without them.")) from None
+            raise ValidationFailed(("attachments", gettext(
+                "Attachments cannot be saved right now. Please try again later, or send your message without "
+                "them."))) from None
         name = filestore.safe_filename(upload.filename)
         note.attachments.append(Attachment(filename=name, mime_type=filestore.guess_mime(name),
                                            size=len(upload.data), sha256=digest))
@@ -204,17 +205,17 @@ def find_by_access_key(key: str) -> Request:
     (only after its password matched, so merge targets never leak; ``survivor`` follows it)."""
     parsed = parse_access_key(key)
     if parsed is None:
-        raise NotFound("This access key is not on file.")
+        raise NotFound(gettext("This access key is not on file."))
     request_id, password = parsed
     req = db.session.get(Request, request_id)
     if req is not None:
         if hmac.compare_digest(req.password.encode(), password.encode()):
             return req
-        raise NotFound("This access key is not on file.")
+        raise NotFound(gettext("This access key is not on file."))
     merge = db.session.get(RequestMerge, request_id)
     if merge is not None and hmac.compare_digest(merge.old_password.encode(), password.encode()):
         raise Merged(merge.request_id)
-    raise NotFound("This access key is not on file.")
+    raise NotFound(gettext("This access key is not on file."))
 
 
 def survivor(request_id: int | None) -> Request | None:
@@ -271,7 +272,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
         raise ValidationFailed(errors)
     count = db.session.scalar(db.select(db.func.count(Note.id)).where(Note.request_id == req.id))
     if count >= settings.get("max_request_history"):
-        raise Conflict("Request history limit reached for this request")
+        raise Conflict(gettext("Request history limit reached for this request"))
     # A spammer holding an access key must not bring the request back into the queue as Active. The
     # update is still kept (and answered as any other): a customer judged a spammer by mistake loses
     # nothing, staff read it when they review the spam, and the sender learns nothing from the reply.

@@ -17,6 +17,7 @@ import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
+from flask_babel import gettext
 from whoosh import index as whoosh_index
 
 from ..errors import PortalError
@@ -37,7 +38,7 @@ class SearchUnavailable(PortalError):
     """The index is missing or damaged. ``flask --app wsgi search reindex`` rebuilds it."""
 
     status = 503
-    message = "Search is unavailable right now. Please try again in a few minutes."
+    message = gettext("Search is unavailable right now. Please try again in a few minutes.")
 
 
 class SearchIndex:

@@ -1,6 +1,7 @@
 """Each staff member's notification choices (a part of the profile page) and the unsubscribe link of the
 notification mails. The rules are ``portal.notifications.services``'."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..auth import current_staff, staff_required
 from ..extensions import csrf, db
@@ -26,7 +27,7 @@ def save_notifications():
     kinds = {kind for kind in request.form.getlist("kinds")}
     category_ids = {whole_number(value) or 0 for value in request.form.getlist("categories")}
     notifications.save_preferences(current_staff(), kinds, category_ids)
-    flash("Your notification choices are saved.", "success")
+    flash(gettext("Your notification choices are saved."), "success")
     return redirect(url_for("staff.profile", _anchor="notifications"), 303)
 
 
