@@ -144,7 +144,7 @@ def edit_post(staff, post: Post, body: str) -> Post:
     require_forum(staff, post.topic.forum)
     if not (body or "").strip():
         raise ValidationFailed(("body", gettext("A post cannot be empty. Delete it instead.")))
-    limits.check(body, "body", staff=True, label="The post")
+    limits.check(body, "body", staff=True, label=gettext("The post"))
     post.body = clean_html(body)
     db.session.flush()
     _record(staff, "edited post", post=post.id, topic=post.topic_id)

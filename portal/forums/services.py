@@ -166,7 +166,7 @@ def _check(data: PostInput, *, needs_title: bool, staff=None) -> None:
         errors.append(("title", gettext("Please provide a topic")))
     if not (data.body or "").strip():
         errors.append(("body", gettext("Please provide a message")))
-    elif reason := limits.too_long(data.body, staff=staff is not None, label="Your message"):
+    elif reason := limits.too_long(data.body, staff=staff is not None, label=gettext("Your message")):
         errors.append(("body", reason))
     if not data.name:
         errors.append(("name", gettext("Please provide a name")))
