@@ -34,7 +34,7 @@ def select_locale() -> str:
     if request.path.startswith(API_PREFIXES):
         return "en"
     if request.blueprint == "staff" or request.path.startswith("/staff"):
-        return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
+        return _staff_choice() or request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
     from .kb import languages  # the settings module imports templating helpers; keep the import late
 
     try:
@@ -44,6 +44,18 @@ def select_locale() -> str:
         abandon()
         return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
     return chosen if chosen in INTERFACE_LOCALES else "en"
+
+
+def _staff_choice() -> str | None:
+    """The language the logged-in staff member chose on their profile page, if any."""
+    from .auth import current_staff  # (late: auth imports the models)
+
+    try:
+        chosen = getattr(current_staff(), "language", None)
+    except SQLAlchemyError:  # (the 503 page still renders, in the browser's language)
+        abandon()
+        return None
+    return chosen if chosen in INTERFACE_LOCALES else None
 
 
 def locale_code() -> str:
@@ -59,6 +71,23 @@ def mail_locale() -> str:
                                                                                                *API_PREFIXES)):
         return "en"
     return locale_code()
+
+
+def site_locale() -> str:
+    """The site's default language (the first of the `languages` setting) when the interface has a catalogue
+    for it, else English."""
+    from . import settings  # (settings imports templating helpers; keep the import late)
+
+    first = str(settings.get("languages") or "en").split(",")[0].strip()
+    return first if first in INTERFACE_LOCALES else "en"
+
+
+def staff_mail_locale(person) -> str:
+    """The language of a mail to a staff member: their own choice (profile page), else the site's default.
+    Never the language of the page that caused it: a German customer's request notifies an English agent
+    in English."""
+    chosen = getattr(person, "language", None)
+    return chosen if chosen in INTERFACE_LOCALES else site_locale()
 
 
 def mail_gettext(message: str, **variables) -> str:

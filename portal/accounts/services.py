@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..dates import utcnow
 from ..errors import Conflict, NotFound, PortalError, ValidationFailed
 from ..extensions import db
+from ..i18n import INTERFACE_LOCALES
 from ..security import LIMIT_DEFAULTS
 from .models import ROLES, ApiToken, Customer, LoginAttempt, PasswordReset, Staff, password_hash_method
 
@@ -366,6 +367,16 @@ def change_customer_password(customer: Customer, current: str, password: str,
 
 # --- API tokens ----------------------------------------------------------------------------------
 # The HelpSpot API's tokens are API keys (portal.apikeys) with every tag and no caps.
+
+def set_interface_language(staff: Staff, code: str | None) -> None:
+    """The language of ``staff``'s pages and notification mails; empty: the browser's (pages) and the site's
+    (mails). Raises ValidationFailed for a language the interface has no catalogue for."""
+    code = (code or "").strip().lower() or None
+    if code is not None and code not in INTERFACE_LOCALES:
+        raise ValidationFailed(("language", gettext("Choose one of the languages listed.")))
+    staff.language = code
+    db.session.flush()
+
 
 def create_api_token(staff: Staff, name: str) -> tuple[ApiToken, str]:
     """A new full-access key for ``staff``; the secret is returned once and only its hash is kept."""

@@ -10,11 +10,12 @@ confirmed accounts, so the mail may quote what the customer wrote.
 import hashlib
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as N_
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 
-from .. import mail, settings
+from .. import i18n, mail, settings
 from ..accounts.models import Staff
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -34,21 +35,22 @@ from .models import (
 )
 
 EXCERPT = 2000  # characters of the customer's text quoted in a notification
+# (lazy: each mail is written in its reader's language, each page in the viewer's)
 WHAT = {
-    NEW_REQUEST: "A new request arrived in a category you follow",
-    ASSIGNED: "A request was assigned to you",
-    CUSTOMER_UPDATE: "The customer answered a request",
-    NAMED: "You were asked to look at a request",
-    FOLLOWED: "A request you follow was updated",
+    NEW_REQUEST: N_("A new request arrived in a category you follow"),
+    ASSIGNED: N_("A request was assigned to you"),
+    CUSTOMER_UPDATE: N_("The customer answered a request"),
+    NAMED: N_("You were asked to look at a request"),
+    FOLLOWED: N_("A request you follow was updated"),
 }
-FOLLOWED_CUSTOMER = "The customer answered a request you follow"
-FOLLOWED_NOTE = "A colleague added a note to a request you follow"
+FOLLOWED_CUSTOMER = N_("The customer answered a request you follow")
+FOLLOWED_NOTE = N_("A colleague added a note to a request you follow")
 LABELS = {
-    NEW_REQUEST: "New requests in the categories I follow",
-    ASSIGNED: "Requests assigned to me by someone else",
-    CUSTOMER_UPDATE: "Customers' answers on requests assigned to me (unassigned: in categories I follow)",
-    NAMED: "Requests I am named on by an API call (email_staff)",
-    FOLLOWED: "Requests I follow: the customer's answers and colleagues' notes",
+    NEW_REQUEST: N_("New requests in the categories I follow"),
+    ASSIGNED: N_("Requests assigned to me by someone else"),
+    CUSTOMER_UPDATE: N_("Customers' answers on requests assigned to me (unassigned: in categories I follow)"),
+    NAMED: N_("Requests I am named on by an API call (email_staff)"),
+    FOLLOWED: N_("Requests I follow: the customer's answers and colleagues' notes"),
 }
 
 
@@ -148,7 +150,7 @@ def _text(note: Note | None) -> str:
 
 
 def _send(people: list[Staff | None], kind: str, req: Request, note: Note | None, actor: Staff | None, *,
-          what: str | None = None, seen: set[int] | None = None) -> int:
+          what=None, seen: set[int] | None = None) -> int:
     """Mail each of ``people`` once (not the one who acted, nor anyone in ``seen``, which gains those
     mailed). Returns how many mails were queued."""
     db.session.flush()  # a new request needs its id
@@ -163,9 +165,13 @@ def _send(people: list[Staff | None], kind: str, req: Request, note: Note | None
             continue
         seen.add(person.id)
         stop_link = unsubscribe_url(person, kind)
+        language = i18n.staff_mail_locale(person)
+        with force_locale(language):
+            said = str(what)
         mail.send_after_commit(
-            person.email, f"[{settings.get('portal_name')}] {what}: #{req.id} {req.title or ''}".strip(),
-            "staff_notification", what=what, number=req.id, request_title=req.title, customer=req.display_name,
+            person.email, f"[{settings.get('portal_name')}] {said}: #{req.id} {req.title or ''}".strip(),
+            "staff_notification", locale=language, what=said, number=req.id, request_title=req.title,
+            customer=req.display_name,
             category=req.category.name if req.category else "", text=_text(note), link=link,
             actor=actor.full_name if actor is not None else "", unsubscribe=stop_link,
             headers={"List-Unsubscribe": f"<{stop_link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from .. import mail, settings
 from ..accounts.services import normalise_email
 from ..errors import ValidationFailed
+from ..i18n import mail_gettext
 from ..text import strip_tags
 from .models import Note, Request
 
@@ -66,7 +67,9 @@ def check_note_kind(copies: Copies, *, public: bool, external: bool) -> None:
 def send(req: Request, note: Note, staff, copies: Copies) -> int:
     """Queue one mail per address (``to`` and ``cc`` first, then ``bcc``). Returns how many were queued."""
     text = strip_tags(note.body) if note.is_html else note.body
-    title = f"[{settings.get('portal_name')}] Request {req.id}" + (f": {req.title}" if req.title else "")
+    portal = settings.get("portal_name")
+    title = (mail_gettext("[%(portal)s] Request %(number)s: %(title)s", portal=portal, number=req.id, title=req.title)
+             if req.title else mail_gettext("[%(portal)s] Request %(number)s", portal=portal, number=req.id))
     shown = copies.to + copies.cc
     queued = 0
     for address in shown + [a for a in copies.bcc if a not in shown]:
