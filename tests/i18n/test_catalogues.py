@@ -110,3 +110,38 @@ def test_the_unmarked_text_check_can_fail():
     assert unmarked("{% block title %}Request {{ req.id }}{% endblock %}") == ["Request"]
     assert unmarked("<p>{% trans n=1 %}Marked {{ n }}{% endtrans %}</p><script>var x = 'ok';</script>") == []
     assert unmarked("<p>&larr; {{ _('Back') }} <code>{customer_name}</code></p>") == []
+
+
+# Words handed to a macro or a variable inside {{ }} / {% %} ('Delete', hint='Empty: no cap.'): a sentence or
+# a capitalised word in quotes that is not the argument of _(), ngettext() or url_for().
+QUOTED = re.compile(r"""(?<![\w])(['"])((?:\\.|(?!\1).)*)\1""")
+EXPRESSIONS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+NOT_WORDS = {"STARTTLS", " closed"}  # a protocol's name; a CSS class
+
+
+def unmarked_quoted(source: str) -> list[str]:
+    left = []
+    for block in EXPRESSIONS.finditer(CODE.sub("", source)):
+        code = block.group(0)
+        for quoted in QUOTED.finditer(code):
+            text, before = quoted.group(2), code[:quoted.start()]
+            if not WORD.search(text) or not re.match(r"[A-Z][a-z]|.*[A-Za-z] [a-z]", text) or text in NOT_WORDS:
+                continue
+            if re.search(r"(?:\b_|gettext|url_for)\(\s*$|ngettext\([^()]*,\s*$", before) or "%(" in text:
+                continue
+            if text.startswith("<code>") or re.search(r"""\b_\((['"])(?:(?!\1).)*$""", before):
+                continue  # (inside a marked string, or code passed into one)
+            left.append(text)
+    return left
+
+
+def test_no_template_hands_unmarked_words_to_a_macro():
+    found = {str(path.relative_to(ROOT)): unmarked_quoted(path.read_text()) for path in html_templates()}
+    assert {name: texts for name, texts in found.items() if texts} == {}
+
+
+def test_the_quoted_words_check_can_fail():
+    assert unmarked_quoted("{{ ui.post_button(url_for('staff.close'), 'Close request') }}") == ["Close request"]
+    assert unmarked_quoted("{{ forms.input('tags', _('Tags'), hint='Separate tags with commas.') }}") == \
+        ["Separate tags with commas."]
+    assert unmarked_quoted("{{ _('Open') if req.is_open else _('Closed') }}{{ ngettext('%(num)s a', '%(num)s b', n) }}") == []
