@@ -6,6 +6,7 @@ and assignee are loaded in one IN query each.
 from dataclasses import dataclass
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as N_
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import selectinload
 
@@ -18,14 +19,15 @@ from .models import STATUS_SPAM, Attachment, Request, RequestTag, request_tag_li
 from .services import survivor
 from .workflow import require
 
+# The queue's tabs (lazy: named in the staff member's language when the page shows them)
 VIEWS = {
-    "open": "Open",
-    "mine": "Mine",
-    "unassigned": "Unassigned",
-    "urgent": "Urgent",
-    "closed": "Closed",
-    "spam": "Spam",
-    "trash": "Trash",
+    "open": N_("Open"),
+    "mine": N_("Mine"),
+    "unassigned": N_("Unassigned"),
+    "urgent": N_("Urgent"),
+    "closed": N_("Closed"),
+    "spam": N_("Spam"),
+    "trash": N_("Trash"),
 }
 
 

@@ -31,23 +31,23 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import outbox, settings, unit_of_work
-from ..errors import NotFound, ValidationFailed
+from ..errors import N_, NotFound, ValidationFailed
 from ..extensions import db
 from .models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 JOB_KIND = "webhook"
-# event name: what it means (the order of the admin page's checkboxes)
+# event name: what it means (the order of the admin page's checkboxes; marked N_, translated on the page)
 EVENTS: dict[str, str] = {
-    "request.created": "A request is opened (not one judged spam)",
-    "request.note_added": "A note is added to a request by staff or the customer",
-    "request.status_changed": "A request's status changes",
-    "request.closed": "A request is closed",
-    "kb.page_published": "A knowledge-book page becomes visible (made visible, or made as such)",
-    "kb.page_updated": "A visible knowledge-book page is edited",
-    "forum.topic_created": "A forum topic is started",
-    "forum.post_created": "A forum reply is posted",
-    "forum.post_held": "A forum post or topic is held as spam",
+    "request.created": N_("A request is opened (not one judged spam)"),
+    "request.note_added": N_("A note is added to a request by staff or the customer"),
+    "request.status_changed": N_("A request's status changes"),
+    "request.closed": N_("A request is closed"),
+    "kb.page_published": N_("A knowledge-book page becomes visible (made visible, or made as such)"),
+    "kb.page_updated": N_("A visible knowledge-book page is edited"),
+    "forum.topic_created": N_("A forum topic is started"),
+    "forum.post_created": N_("A forum reply is posted"),
+    "forum.post_held": N_("A forum post or topic is held as spam"),
 }
 EXCERPT = 500  # characters of a receiver's answer kept in the delivery log
 READ_LIMIT = 4096  # bytes of it read at most

@@ -11,6 +11,11 @@
 (function () {
   "use strict";
 
+  // The page's words for what this script writes (templates/base.html, #interface-words); English otherwise.
+  var words = {};
+  try { words = JSON.parse((document.getElementById("interface-words") || {}).textContent || "{}"); } catch (e) {}
+  function t(text) { return words[text] || text; }
+
   var box = document.getElementById("suggestions");
   var form = document.querySelector("form[data-suggest]");
   if (!box || !form || !window.fetch) {
@@ -65,7 +70,7 @@
     var button = document.createElement("button");
     button.type = "submit";
     button.className = "button-link";
-    button.textContent = "This answered my question";
+    button.textContent = t("This answered my question");
     answered.appendChild(button);
     return answered;
   }

@@ -1,5 +1,5 @@
 """A staff member whose browser asks for German (de-DE) works in German in a real Chromium: the login, the
-queue, a request page, a private note's flash message and a confirmation. Screenshots:
+queue, a request page, a private note's and the trash's flash messages. Screenshots:
 test-output/screenshots/test_german_staff-*.png."""
 import re
 
@@ -49,11 +49,13 @@ def test_a_german_agent_works_the_queue_and_a_request_in_german(live_app, german
     expect(page.get_by_role("heading", name="Antworten")).to_be_visible()
     page.get_by_label("Interne Notiz (nur Mitarbeiter)").check()
     page.get_by_label("Nachricht").fill("Intern: Sync-Dienst neu gestartet.")
-    page.get_by_role("button", name="Notiz hinzufügen").click()
+    page.get_by_role("button", name="Interne Notiz hinzufügen").click()  # (staff.js names it, in German)
     expect(page.locator(".flash")).to_contain_text("Interne Notiz hinzugefügt.")
     assert shot("request").exists()
 
-    page.locator("form[action$='/trash'] button").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("in den Papierkorb verschieben")
-    expect(page.get_by_label("Ja, ich bin sicher")).to_be_visible()
-    shot("confirm")
+    trash = page.locator("form[action$='/trash']")
+    trash.get_by_label("bestätigen").check()
+    trash.get_by_role("button", name="In den Papierkorb").click()
+    expect(page.locator(".flash")).to_contain_text("In den Papierkorb verschoben.")
+    expect(page.locator(".badge.trash")).to_have_text("Im Papierkorb")
+    shot("trashed")
