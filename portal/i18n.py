@@ -122,6 +122,13 @@ def short_date(value) -> str:
     return format_date(value, "medium")
 
 
+def day_month(value) -> str:
+    """A chart's day label: "02 Nov" / "2. Nov."."""
+    if locale_code() == "en":
+        return value.strftime("%d %b")
+    return format_date(value, "d. MMM")
+
+
 def time_since(value) -> str:
     """"3 days ago" / "vor 3 Tagen"."""
     if value is None or locale_code() == "en":
@@ -154,4 +161,4 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(interface_locale=locale_code, language_name=language_name)
     app.jinja_env.filters.update(format_number=number, long_date=long_date, short_date=short_date,
-                                 time_since=time_since)
+                                 time_since=time_since, day_month=day_month)

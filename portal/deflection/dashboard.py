@@ -6,6 +6,7 @@ and OFFSET rather than by reading every duration), so the page stays fast at 100
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import format_decimal, gettext
 from sqlalchemy import and_, func, select
 
 from ..dates import utcnow
@@ -122,7 +123,7 @@ def readable(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min"
+        return gettext("%(n)s min", n=max(1, round(seconds / 60)))
     if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+        return gettext("%(n)s h", n=format_decimal(seconds / 3600, "0.0"))
+    return gettext("%(n)s days", n=format_decimal(seconds / 86400, "0.0"))
