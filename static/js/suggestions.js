@@ -13,7 +13,8 @@
 
   // The page's words for what this script writes (templates/base.html, #interface-words); English otherwise.
   var words = {};
-  try { words = JSON.parse((document.getElementById("interface-words") || {}).textContent || "{}"); } catch (e) {}
+  var holder = document.getElementById("interface-words");
+  try { words = JSON.parse((holder && holder.getAttribute("data-words")) || "{}"); } catch (e) {}
   function t(text) { return words[text] || text; }
 
   var box = document.getElementById("suggestions");
