@@ -131,6 +131,8 @@ def unmarked_quoted(source: str) -> list[str]:
                 continue
             if text.startswith("<code>") or re.search(r"""\b_\((['"])(?:(?!\1).)*$""", before):
                 continue  # (inside a marked string, or code passed into one)
+            if code[quoted.end():].lstrip().startswith(":"):
+                continue  # (a dict's key: the scripts' words in base.html are looked up by their English)
             left.append(text)
     return left
 
