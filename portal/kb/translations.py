@@ -247,7 +247,7 @@ def remove_name_translation(staff, item: Book | Chapter, language: str) -> None:
 
     require_book(staff, item if isinstance(item, Book) else item.book)
     if language == languages.default():
-        raise ValidationFailed(("language", "The default language's name cannot be removed."))
+        raise ValidationFailed(("language", gettext("The default language's name cannot be removed.")))
     model, key = (BookTranslation, "book_id") if isinstance(item, Book) else (ChapterTranslation, "chapter_id")
     db.session.execute(db.delete(model).where(getattr(model, key) == item.id, model.language == language))
     db.session.flush()

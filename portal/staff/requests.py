@@ -62,7 +62,7 @@ def save_filter():
     except ValidationFailed as exc:
         abandon()
         return _render_queue(f, errors=errors_by_field(exc), status=400)
-    flash(f'Saved the view "{saved.name}".', "success")
+    flash(gettext('Saved the view "%(view)s".', view=saved.name), "success")
     return redirect(url_for("staff.queue", filter=saved.id))
 
 
@@ -76,7 +76,7 @@ def rename_filter(filter_id):
         abandon()
         chosen = filters.find(current_staff(), filter_id)
         return _render_queue(chosen.criteria, chosen, errors=errors_by_field(exc), status=400)
-    flash(f'Saved the view "{saved.name}".', "success")
+    flash(gettext('Saved the view "%(view)s".', view=saved.name), "success")
     return redirect(url_for("staff.queue", filter=saved.id))
 
 
@@ -89,7 +89,7 @@ def delete_filter(filter_id):
                             gettext("The requests stay; only the saved view goes."),
                             cancel=url_for("staff.queue", filter=filter_id), button=gettext("Delete view"))
     filters.delete(current_staff(), filter_id)
-    flash(f'Deleted the view "{chosen.name}".', "success")
+    flash(gettext('Deleted the view "%(view)s".', view=chosen.name), "success")
     return redirect(url_for("staff.queue"))
 
 

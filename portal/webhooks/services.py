@@ -213,7 +213,7 @@ def get_hook(actor, subscription_id: int):
     _require_admin(actor)
     row = db.session.get(HookSubscription, subscription_id)
     if row is None:
-        raise NotFound("No such hook subscription.")
+        raise NotFound(gettext("No such hook subscription."))
     return row
 
 
