@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import Babel, force_locale, format_date, format_datetime, format_timedelta, get_locale, gettext
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -136,6 +136,16 @@ def time_since(value) -> str:
     return format_timedelta(value - utcnow(), add_direction=True)
 
 
+def _choose_afresh() -> None:
+    """Flask-Babel keeps the chosen locale on ``g``: a request that shares an app context pushed earlier (a
+    test's, a CLI command's) would inherit the locale chosen there, before any request existed ("en").
+    Each request chooses its own."""
+    state = getattr(g, "_flask_babel", None)
+    if state is not None:
+        state.babel_locale = None
+        state.babel_translations = None
+
+
 def compile_catalogues() -> list[Path]:
     """Compile each translations/<locale>/LC_MESSAGES/messages.po whose .mo is missing or older (what
     `make run` and `make test` do with pybabel; the test suite calls this at start). Returns the files written."""
@@ -159,6 +169,7 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_choose_afresh)
     app.jinja_env.globals.update(interface_locale=locale_code, language_name=language_name)
     app.jinja_env.filters.update(format_number=number, long_date=long_date, short_date=short_date,
                                  time_since=time_since, day_month=day_month)

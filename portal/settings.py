@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 
 from flask import g, has_app_context
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -149,7 +149,7 @@ def coerce(key: str, raw) -> object:
     if key in HTML_SETTINGS:  # shown with |safe: cleaned on write like every other piece of user HTML
         from .limits import check  # limits reads its caps from these settings: a cycle at import time
 
-        check(str(raw), key, staff=True, label=gettext("The text"))
+        check(str(raw), key, staff=True, label=lazy_gettext("The text"))
         return clean_html(str(raw))
     value = single_line(str(raw))  # a name or a list on one line; shown in pages, mails and the feed
     if len(value) > MAX_SETTING_CHARS:

@@ -36,7 +36,7 @@ class TooManyAttempts(Conflict):
     """Every login (portal, staff, private API, customer.getRequests) is refused by ``refuse_if_throttled``."""
 
     status = 429
-    message = gettext("Too many failed login attempts. Please wait a few minutes and try again.")
+    message = "Too many failed login attempts. Please wait a few minutes and try again."
     retry_after = int(FAILURE_WINDOW.total_seconds())  # seconds, for a Retry-After header
 
 
@@ -45,7 +45,7 @@ class EmailNotConfirmed(PortalError):
     it logs in to nothing until a link mailed to the address is opened."""
 
     status = 403
-    message = gettext("Please confirm your email first.")
+    message = "Please confirm your email first."
 
     def __init__(self, customer: Customer):
         super().__init__()

@@ -19,7 +19,7 @@ from limits import RateLimitItemPerDay, RateLimitItemPerHour, parse
 from limits.strategies import FixedWindowRateLimiter
 
 from ..dates import utcnow
-from ..errors import Forbidden, NotFound, PortalError, ValidationFailed
+from ..errors import N_, Forbidden, NotFound, PortalError, ValidationFailed
 from ..extensions import db
 from . import tags as key_tags
 from .models import ALL_TAGS, ApiKey
@@ -35,7 +35,7 @@ class KeyRefused(PortalError):
     """No usable key: 401. ``reason`` tells a dialect which of its messages to give."""
 
     status = 401
-    message = gettext("Invalid API Key.")
+    message = N_("Invalid API Key.")
 
     def __init__(self, reason: str = "invalid", message: str | None = None):
         super().__init__(message)
@@ -46,7 +46,7 @@ class KeyThrottled(PortalError):
     """Too many failed key checks from this address, or a key's hourly or daily cap spent: 429."""
 
     status = 429
-    message = gettext("Too many requests. Please wait and try again.")
+    message = N_("Too many requests. Please wait and try again.")
 
     def __init__(self, retry_after: int, message: str | None = None):
         super().__init__(message)
@@ -54,7 +54,7 @@ class KeyThrottled(PortalError):
 
 
 class KeyNotAllowed(Forbidden):
-    message = gettext("This API key is not allowed to use this endpoint.")
+    message = N_("This API key is not allowed to use this endpoint.")
 
 
 def _digest(secret: str) -> str:

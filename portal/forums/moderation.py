@@ -8,7 +8,7 @@ Forums keep no history table, so every change is logged at INFO with the acting 
 import logging
 from dataclasses import dataclass, field
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, update
 from sqlalchemy.orm import selectinload
 
@@ -144,7 +144,7 @@ def edit_post(staff, post: Post, body: str) -> Post:
     require_forum(staff, post.topic.forum)
     if not (body or "").strip():
         raise ValidationFailed(("body", gettext("A post cannot be empty. Delete it instead.")))
-    limits.check(body, "body", staff=True, label=gettext("The post"))
+    limits.check(body, "body", staff=True, label=lazy_gettext("The post"))
     post.body = clean_html(body)
     db.session.flush()
     _record(staff, "edited post", post=post.id, topic=post.topic_id)

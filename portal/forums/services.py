@@ -6,14 +6,14 @@ forms and the ``forums.createTopic``/``forums.createPost`` API methods.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import limits, settings, spam
 from ..accounts.services import normalise_email
 from ..dates import utcnow
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, plain_to_html, single_line
 from ..webhooks import events as webhook_events
@@ -37,11 +37,11 @@ class PostInput:
 
 
 class ForumClosed(Conflict):
-    message = gettext("Forum is closed")
+    message = N_("Forum is closed")
 
 
 class TopicClosed(Conflict):
-    message = gettext("Topic is closed")
+    message = N_("Topic is closed")
 
 
 def public_forums() -> list[Forum]:
@@ -166,7 +166,7 @@ def _check(data: PostInput, *, needs_title: bool, staff=None) -> None:
         errors.append(("title", gettext("Please provide a topic")))
     if not (data.body or "").strip():
         errors.append(("body", gettext("Please provide a message")))
-    elif reason := limits.too_long(data.body, staff=staff is not None, label=gettext("Your message")):
+    elif reason := limits.too_long(data.body, staff=staff is not None, label=lazy_gettext("Your message")):
         errors.append(("body", reason))
     if not data.name:
         errors.append(("name", gettext("Please provide a name")))

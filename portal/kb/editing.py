@@ -9,7 +9,7 @@ Functions flush, never commit.
 import logging
 from dataclasses import dataclass, field
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import delete as sql_delete
 
 from .. import files as filestore
@@ -172,7 +172,7 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     if page is not None:
         require_book(staff, page.chapter.book)
     name = _name(data.name)
-    limits.check(data.body, "body", staff=True, label=gettext("The page"))
+    limits.check(data.body, "body", staff=True, label=lazy_gettext("The page"))
     if data.chapter_id and data.chapter_id != chapter.id:
         chapter = get(Chapter, data.chapter_id)
         require_book(staff, chapter.book)  # moved: the book it goes to must be the editor's too

@@ -9,7 +9,7 @@ import string
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import selectinload
 
 from .. import cache, limits, mail, settings, spam
@@ -90,7 +90,7 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
         errors.append(("email", gettext("You must provide some customer information")))
     if not (data.note or "").strip():
         errors.append(("note", gettext("You must have a note to create a request")))
-    elif reason := limits.too_long(data.note, staff=not public_only, label=gettext("Your note")):
+    elif reason := limits.too_long(data.note, staff=not public_only, label=lazy_gettext("Your note")):
         errors.append(("note", reason))
     category, category_errors = _category(data.category_id, public_only=public_only)
     errors += category_errors
@@ -158,7 +158,7 @@ def _first_assignee(category: Category | None, assigned_to_id: int | None) -> in
 
 def add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
               initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
-    limits.check(body, "note", staff=staff is not None, label=gettext("The note"))  # every way a note is written
+    limits.check(body, "note", staff=staff is not None, label=lazy_gettext("The note"))  # every way a note is written
     for upload in uploads:  # staff files too: a size limit and blocked types hold for everyone
         filestore.check_upload(upload)
     note = Note(request=req, author_id=author_id, staff=staff, is_public=public, is_initial=initial,
@@ -261,7 +261,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     """
     body = (body or "").strip()
     errors = [] if body else [("update", gettext("Please write your update."))]
-    if reason := limits.too_long(body, label=gettext("Your update")):
+    if reason := limits.too_long(body, label=lazy_gettext("Your update")):
         errors.append(("update", reason))
     for upload in uploads:
         try:
