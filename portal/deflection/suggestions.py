@@ -28,11 +28,12 @@ def url_language(lang: str | None = None) -> str | None:
     return None if language == languages.default() else language
 
 
-def best(text: str, limit: int = LIMIT, lang: str | None = None) -> list[Suggestion]:
+def best(text: str, limit: int = LIMIT, lang: str | None = None, topics: bool = True) -> list[Suggestion]:
     """At most ``limit`` knowledge-book pages and forum topics a customer may see, best first (any word
     may match; the last one typed also as a prefix). Pages are searched in ``lang`` (a URL prefix: its
     index also holds untranslated pages by their default-language text), else, when that finds none, in
-    the default language; their links keep the visitor in ``lang``. Raises SearchUnavailable."""
+    the default language; their links keep the visitor in ``lang``. ``topics``: False for pages only (the
+    older ``/search/suggest``). Raises SearchUnavailable."""
     text = (text or "").strip()[:200]
     if len(text) < MIN_LENGTH:
         return []
@@ -43,7 +44,7 @@ def best(text: str, limit: int = LIMIT, lang: str | None = None) -> list[Suggest
         for hit in pages:
             if hit.id in shown:
                 hit.title, hit.slug = shown[hit.id].title, shown[hit.id].slug
-    hits = pages + query.suggest_topics(text, limit=limit)
+    hits = pages + (query.suggest_topics(text, limit=limit) if topics else [])
     hits.sort(key=lambda hit: -hit.score)
     return [Suggestion(hit.kind, hit.id, hit.title, hit.book_name or hit.forum_name,
                        target_url(hit.kind, hit.id, hit.title, lang, hit.slug)) for hit in hits[:limit]]

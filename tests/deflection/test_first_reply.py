@@ -6,8 +6,8 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from portal.extensions import db
 from portal.accounts.models import Staff
+from portal.extensions import db
 from portal.requests import merging, workflow
 from portal.requests.models import Note, Request
 from portal.requests.services import add_log, add_note
