@@ -1,7 +1,7 @@
 """Suggestions beside the request and new-topic forms, and the two things a customer does with one:
 open it (counted, then redirected to it) and say "This answered my question" (counted; the visit ends
 without a request)."""
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 
 from ..forums import services as forums
 from ..kb import services as kb
@@ -38,7 +38,9 @@ def suggest():
                                          lang)
     results = [{"kind": s.kind, "id": s.id, "title": s.title, "where": s.where, "url": s.url,
                 "open_url": url_for("deflection.open_suggestion", kind=s.kind, target_id=s.id, visit=visit, form=form,
-                                    lang=lang)}
+                                    lang=lang),
+                "read_url": url_for("deflection.read_page", page_id=s.id, visit=visit, form=form, lang=lang)
+                if s.kind == "page" else None}
                for s in found]
     response = jsonify(visit=visit, results=results)
     response.headers["Cache-Control"] = "no-store"
@@ -54,6 +56,22 @@ def open_suggestion(kind, target_id):
     response = redirect(url, 303)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the visit token stays here
+    return response
+
+
+@bp.get("/read/page/<int:page_id>")
+def read_page(page_id):
+    """A suggested page's body for the panel beside the form (static/js/suggestions.js: read in place, what
+    was typed stays): counted as opened, like the link."""
+    page = visible(kb.get_page, page_id)
+    lang = suggestions.url_language(request.args.get("lang"))
+    shown, _ = translations.localized(page, lang) if lang else (None, None)
+    events.record(request.args.get("visit"), "opened", events.form_name(request.args.get("form")), _category(),
+                  ("page", page.id))
+    response = make_response(render_template(
+        "deflection/_read.html", title=shown.title if shown else page.name, body=shown.body if shown else page.body,
+        url=suggestions.target_url("page", page.id, page.name, lang, shown.slug if shown else "")))
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

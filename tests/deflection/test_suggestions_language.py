@@ -59,3 +59,19 @@ def test_opening_a_german_suggestion_goes_to_the_german_page(client, german):
     assert reply.headers["Location"].endswith(f"/de/kb/pages/{german['printer']}-drucker-einrichten")
     unknown = client.get(row["open_url"].replace("lang=de", "lang=xx"))  # a language the site lacks
     assert unknown.headers["Location"].endswith(f"/kb/pages/{german['printer']}-printer-setup")
+
+
+def test_a_page_read_in_place_is_its_body_in_the_visitors_language_and_counted_as_opened(app, client, german):
+    from portal.deflection.models import DeflectionEvent
+
+    row = suggested(client, "Drucker", lang="de")[0]
+    reply = client.get(row["read_url"])
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and reply.headers["Cache-Control"] == "no-store"
+    assert "Drucker einrichten</h3>" in html and "Viele Druckern fehlt Papier." in html
+    assert f'href="/de/kb/pages/{german["printer"]}-drucker-einrichten"' in html and "<html" not in html
+    client.get(row["read_url"])  # read twice, counted once
+    with app.app_context():
+        opened = db.session.scalars(db.select(DeflectionEvent).where(DeflectionEvent.kind == "opened")).all()
+        assert [(e.target_kind, e.target_id) for e in opened] == [("page", german["printer"])]
+    assert client.get("/help/read/page/999999").status_code == 404
