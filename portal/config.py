@@ -64,6 +64,7 @@ def from_environment(instance_path: str) -> dict:
         # signed token (help+r12-...@example.com); empty: they answer MAIL_FROM, matched by the subject's token.
         "MAIL_REPLY_TO": os.environ.get("MAIL_REPLY_TO", ""),
         "IMAP_TIMEOUT": _int("IMAP_TIMEOUT", 30),
+        "INBOUND_MAX_ATTEMPTS": _int("INBOUND_MAX_ATTEMPTS", 5),  # tries of a mail the importer fails on
         "MAIL_ASYNC": _bool("MAIL_ASYNC", True),
         # Deliver jobs in the committing process, one attempt, instead of by a worker (None: only under TESTING).
         "OUTBOX_INLINE": _bool("OUTBOX_INLINE", False) if os.environ.get("OUTBOX_INLINE") else None,

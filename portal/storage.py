@@ -41,6 +41,7 @@ class Storage(Protocol):
     def put(self, sha256: str, data: bytes) -> None: ...
     def get(self, sha256: str) -> bytes: ...
     def exists(self, sha256: str) -> bool: ...
+    def delete(self, sha256: str) -> None: ...
     def describe(self) -> str: ...
 
 
@@ -76,6 +77,10 @@ class LocalStorage:
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+    def delete(self, sha256: str) -> None:
+        """Remove a file no row refers to any more (gone already: nothing to do)."""
+        self.path_for(sha256).unlink(missing_ok=True)
 
     def describe(self) -> str:
         return f"local directory {self.root}"
@@ -129,6 +134,15 @@ class S3Storage:
             raise OSError(f"could not read s3://{self.bucket}/{self._key(sha256)}: {exc}") from exc
         except BotoCoreError as exc:
             raise OSError(f"could not read s3://{self.bucket}/{self._key(sha256)}: {exc}") from exc
+
+    def delete(self, sha256: str) -> None:
+        """Remove an object no row refers to any more (S3 answers the same when it is gone already)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
+        except (BotoCoreError, ClientError) as exc:
+            raise OSError(f"could not delete s3://{self.bucket}/{self._key(sha256)}: {exc}") from exc
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"

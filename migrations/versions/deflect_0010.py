@@ -2,14 +2,14 @@
 the dashboard's counts and medians read indexes, not request rows
 
 Revision ID: deflect_0010
-Revises: slang_0009
+Revises: outbox_0010
 Create Date: 2026-12-01 04:05:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'deflect_0010'
-down_revision = 'slang_0009'
+down_revision = 'outbox_0010'
 branch_labels = None
 depends_on = None
 

@@ -51,7 +51,7 @@ def best(text: str, limit: int = LIMIT, lang: str | None = None, topics: bool = 
 
 
 def target_url(kind: str, target_id: int, title: str, lang: str | None = None, slug: str = "") -> str:
-    """A page's URL in ``lang`` (its slug in that language when known; the page redirects a stale one), or
+    """A page's URL in ``lang`` (with its slug in that language when the caller knows it), or
     a topic's."""
     if kind == "page":
         return url_for("kb.page", page_id=target_id, slug=slug or slugify(title), lang=lang)

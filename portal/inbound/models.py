@@ -9,8 +9,11 @@ from ..extensions import Model
 
 SECURITY = ("ssl", "starttls", "none")  # IMAPS (993), STARTTLS on 143, plain (loopback only, tests)
 # What became of a mail read: a note on a request, a new request, skipped (loop protection), refused
-# (the request service said no: the reason is kept).
+# (the request service said no: the reason is kept). A mail that made the importer fail (a bug, not what
+# it says) is ``failed`` while it is tried again, round after round, then ``parked`` after
+# INBOUND_MAX_ATTEMPTS: marked seen and left alone, so one such mail does not hold up the mailbox for ever.
 NOTE, NEW_REQUEST, SKIPPED, REFUSED = "note", "request", "skipped", "refused"
+FAILED, PARKED = "failed", "parked"
 
 
 class Mailbox(Model):
@@ -51,6 +54,9 @@ class InboundMail(Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     request_id: Mapped[int | None] = mapped_column(Integer)
     auto_replied: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Failed and parked mail: how many times it was tried, and its IMAP UID (the key when it has no Message-ID).
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    imap_uid: Mapped[str | None] = mapped_column(String(40))
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (Index("ix_inbound_mail_sender", "sender", "auto_replied", "received_at"),

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from .. import settings, unit_of_work
 from ..dates import utcnow
 from ..extensions import db
-from .models import InboundMail, Mailbox
+from .models import FAILED, PARKED, InboundMail, Mailbox
 from .services import receive
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,36 @@ def _claim(mailbox_id: int, force: bool) -> bool:
 
 
 def _seen_before(mailbox_id: int, message_id: str) -> bool:
+    """Whether this mail was read in already (a failed one is still to read; a parked one counts as read)."""
     return bool(message_id) and db.session.scalar(select(InboundMail.id).where(
-        InboundMail.mailbox_id == mailbox_id, InboundMail.message_id == message_id).limit(1)) is not None
+        InboundMail.mailbox_id == mailbox_id, InboundMail.message_id == message_id,
+        InboundMail.outcome != FAILED).limit(1)) is not None
+
+
+def _failures(mailbox_id: int, message_id: str, uid: str):
+    """The query for this mail's failure record: by Message-ID, or by IMAP UID when it has none."""
+    same = InboundMail.message_id == message_id if message_id else InboundMail.imap_uid == uid
+    return select(InboundMail).where(InboundMail.mailbox_id == mailbox_id, InboundMail.outcome == FAILED, same)
+
+
+def _failed(mailbox_id: int, uid: str, message_id: str, exc: Exception) -> bool:
+    """Count a failure of the importer on this mail, in a unit of work of its own (the mail's was rolled
+    back); returns whether it is now parked (out of attempts: INBOUND_MAX_ATTEMPTS)."""
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    limit = int(current_app.config.get("INBOUND_MAX_ATTEMPTS", 5))
+    with unit_of_work.task("a mail the importer failed on: counted, then parked"):
+        record = db.session.scalars(_failures(mailbox_id, message_id, uid).limit(1)).first()
+        if record is None:
+            record = InboundMail(mailbox_id=mailbox_id, message_id=message_id[:255], imap_uid=uid, outcome=FAILED,
+                                 attempts=0, received_at=utcnow())
+            db.session.add(record)
+        record.attempts = (record.attempts or 0) + 1
+        record.reason = f"attempt {record.attempts} of {limit}: {error}"
+        if record.attempts >= limit:
+            record.outcome = PARKED
+            record.reason = f"parked after {record.attempts} attempts (marked read, left in the mailbox): {error}"
+        parked = record.outcome == PARKED
+    return parked
 
 
 def poll(mailbox_id: int, *, force: bool = False) -> list[str]:
@@ -112,14 +140,27 @@ def _one(imap: imaplib.IMAP4, mailbox: Mailbox, uid: bytes) -> str:
         return f"mailbox {mailbox.name}: message {uid.decode()} could not be read"
     from .parse import parse
 
-    message_id = parse(raw).message_id
-    mailbox_id, name = mailbox.id, mailbox.name
+    try:
+        message_id = parse(raw).message_id
+    except Exception:  # receive() parses it again, and fails the same way: counted below
+        message_id = ""
+    mailbox_id, name, key = mailbox.id, mailbox.name, uid.decode()
     if _seen_before(mailbox_id, message_id):
         line = f"mailbox {name}: {message_id} was read before"
     else:
-        with unit_of_work.task("each inbound mail is committed on its own, then marked seen"):
-            record = receive(db.session.get(Mailbox, mailbox_id), raw)
-            line = f"mailbox {name}: {record.outcome} {record.reason}".rstrip()
+        try:
+            with unit_of_work.task("each inbound mail is committed on its own, then marked seen"):
+                record = receive(db.session.get(Mailbox, mailbox_id), raw)
+                line = f"mailbox {name}: {record.outcome} {record.reason}".rstrip()
+                for failure in db.session.scalars(_failures(mailbox_id, message_id, key)):
+                    db.session.delete(failure)  # it went in at last: its failures are history
+        except (DBAPIError, OSError, imaplib.IMAP4.error):
+            raise
+        except Exception as exc:  # a bug, not the mail's fault: counted; tried again next round, or parked
+            log.exception("mailbox %s: message %s could not be read in", mailbox_id, key)
+            if not _failed(mailbox_id, key, message_id, exc):
+                raise
+            line = f"mailbox {name}: message {key} parked after repeated failures ({type(exc).__name__})"
     imap.uid("STORE", uid.decode(), "+FLAGS", "(\\Seen)")  # type: ignore[arg-type]
     return line
 

@@ -135,7 +135,7 @@ def save_chapter(staff, book: Book, *, name: str, appendix: bool = False, hidden
 class PageInput:
     name: str = ""
     body: str = ""
-    hidden: bool = False
+    hidden: bool = False  # private (Page.hidden): the staff form's "hidden from customers", DeskPRO's hidden
     highlight: bool = False
     tags: list[str] = field(default_factory=list)
     related_ids: list[int] = field(default_factory=list)
@@ -182,13 +182,17 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
         db.session.add(page)
     page.chapter = chapter
     page.name, page.body = name, clean_html(data.body)
-    page.hidden, page.highlight = bool(data.hidden), bool(data.highlight)
+    page.highlight = bool(data.highlight)
     page.updated_by_id, page.updated_at = staff.id, utcnow()
     page.tags = _tags(data.tags)
     ids = [i for i in dict.fromkeys(data.related_ids) if i != page.id]
     page.related = list(db.session.execute(db.select(Page).where(Page.id.in_(ids))).scalars()) if ids else []
+    # "hidden" is the private visibility (Page.hidden): ticked, the page is private; cleared, a private page
+    # becomes public and a link-only one stays so. A visibility named outright wins.
+    visibility = data.visibility or ("private" if data.hidden else
+                                     "public" if created or page.visibility == "private" else None)
     published = revisions.set_publication(page, status=data.status or ("published" if created else None),
-                                          visibility=data.visibility or ("public" if created else None))
+                                          visibility=visibility)
     db.session.flush()
     default = languages.default()
     saved = translations.set_translation(page, default, title=name, body=data.body, slug=data.slug or None)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
@@ -115,7 +116,6 @@ class Page(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     highlight: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     helpful: Mapped[int] = mapped_column(Integer, default=0, index=True)
     not_helpful: Mapped[int] = mapped_column(Integer, default=0)
@@ -149,6 +149,27 @@ class Page(Model):
     def listed(self) -> bool:
         """Published and public: what customers may find in lists, search, feeds and the sitemap."""
         return self.status == "published" and self.visibility == "public"
+
+    # A page once had its own "hidden" flag beside ``visibility``; kbtrans_0010 folded it into visibility
+    # (hidden -> private). ``hidden`` stays as a name for "private" only, because the staff form's checkbox,
+    # DeskPRO's ``hidden`` status and older callers speak of it: reading it is ``visibility == "private"``,
+    # setting it makes the page private, clearing it makes a private page public (a link-only page stays
+    # link-only). Queries may use ``Page.hidden`` too; it is the same column.
+    @hybrid_property
+    def hidden(self) -> bool:
+        return self.visibility == "private"
+
+    @hidden.inplace.setter
+    def _hidden_set(self, value: bool) -> None:
+        if value:
+            self.visibility = "private"
+        elif self.visibility == "private":
+            self.visibility = "public"
+
+    @hidden.inplace.expression
+    @classmethod
+    def _hidden_expression(cls):
+        return cls.visibility == "private"
 
     @property
     def slug(self) -> str:

@@ -131,7 +131,7 @@ def visible_related(page: Page) -> list[Page]:
 def neighbours(page: Page) -> tuple[Page | None, Page | None]:
     """The previous and next visible pages in the page's chapter (their bodies are not read)."""
     query = (db.select(Page).where(Page.chapter_id == page.chapter_id)
-             .options(load_only(Page.id, Page.chapter_id, Page.name, Page.position, Page.hidden))
+             .options(load_only(Page.id, Page.chapter_id, Page.name, Page.position, Page.visibility))
              .order_by(Page.position, Page.name))
     query = query.where(Page.status == "published", Page.visibility == "public")
     pages = [p for p in db.session.execute(query).scalars() if not p.hidden]

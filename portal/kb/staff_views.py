@@ -109,3 +109,6 @@ def kb_revision_restore(page_id, revision_id):
     else:
         flash(f"Revision {revision_id} restored.", "success")
     return redirect(url_for("staff.kb_revisions", page_id=page_id))
+
+
+from . import staff_book_translations  # noqa: E402,F401  (a book's and a chapter's names per language)

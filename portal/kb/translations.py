@@ -153,12 +153,17 @@ def page_languages(page_ids: list[int]) -> dict[int, list[str]]:
 
 # --- books and chapters ----------------------------------------------------------------------------
 
+MAX_NAME = 255
+
+
 def _name_and_description(name: str | None, description: str | None, language: str, prefix: str):
     problems = []
     if name is not None:
-        name = single_line(name)[:255]
+        name = single_line(name)
         if not name:
             problems.append((f"{prefix}name", f"The name ({language}) may not be empty."))
+        elif len(name) > MAX_NAME:
+            problems.append((f"{prefix}name", f"Keep the name ({language}) under {MAX_NAME} characters."))
     if description is not None:
         description = without_controls(description).strip()
         if len(description) > MAX_DESCRIPTION:
@@ -169,41 +174,88 @@ def _name_and_description(name: str | None, description: str | None, language: s
     return name, description
 
 
-def set_book_name(book: Book, language: str, *, name: str | None = None, description: str | None = None,
-                  field_prefix: str = "") -> None:
-    """A book's name and description in one language (the default language's are the book's own
-    columns). Raises ValidationFailed."""
-    languages.check(language)
-    name, description = _name_and_description(name, description, language, field_prefix)
-    row = db.session.execute(db.select(BookTranslation).where(
-        BookTranslation.book_id == book.id, BookTranslation.language == language)).scalar_one_or_none()
+def _named_row(model, key: str, owner, language: str, name: str | None, description: str | None,
+               prefix: str, own_description: str):
+    """The ``model`` row of ``owner`` in ``language``, created or updated. A new row in another language
+    than the default needs a name (as a new page translation needs a title): a copy of the default
+    language's name would pass for a translation and never follow it. Raises ValidationFailed."""
+    languages.check(language, f"{prefix}language" if prefix else "language")
+    name, description = _name_and_description(name, description, language, prefix)
+    row = db.session.execute(db.select(model).where(
+        getattr(model, key) == owner.id, model.language == language)).scalar_one_or_none()
+    default = language == languages.default()
     if row is None:
-        row = BookTranslation(book_id=book.id, language=language, name=name or book.name,
-                              description=book.description if description is None else description)
+        if name is None and not default:
+            raise ValidationFailed((f"{prefix}name", f"A new translation ({language}) needs a name."))
+        row = model(**{key: owner.id}, language=language, name=name or owner.name,
+                    description=(own_description if default else "") if description is None else description)
         db.session.add(row)
     row.name = name if name is not None else row.name
     row.description = description if description is not None else row.description
+    return row
+
+
+def set_book_name(book: Book, language: str, *, name: str | None = None, description: str | None = None,
+                  field_prefix: str = "") -> BookTranslation:
+    """A book's name and description in one language (the default language's also mirror into the book's
+    own columns). A description not given is kept. Raises ValidationFailed (language not enabled, empty or
+    too long name, too long description, a new translation without a name)."""
+    row = _named_row(BookTranslation, "book_id", book, language, name, description, field_prefix,
+                     book.description)
     if language == languages.default():
         book.name, book.description = row.name, row.description
     db.session.flush()
+    return row
 
 
 def set_chapter_name(chapter: Chapter, language: str, *, name: str | None = None,
-                     description: str | None = None, field_prefix: str = "") -> None:
-    """A chapter's name and description in one language. Raises ValidationFailed."""
-    languages.check(language)
-    name, description = _name_and_description(name, description, language, field_prefix)
-    row = db.session.execute(db.select(ChapterTranslation).where(
-        ChapterTranslation.chapter_id == chapter.id, ChapterTranslation.language == language)).scalar_one_or_none()
-    if row is None:
-        row = ChapterTranslation(chapter_id=chapter.id, language=language, name=name or chapter.name,
-                                 description=description or "")
-        db.session.add(row)
-    row.name = name if name is not None else row.name
-    row.description = description if description is not None else row.description
+                     description: str | None = None, field_prefix: str = "") -> ChapterTranslation:
+    """A chapter's name and description in one language (a chapter's description lives only in these
+    rows; the default language's name mirrors into ``Chapter.name``). Raises ValidationFailed."""
+    row = _named_row(ChapterTranslation, "chapter_id", chapter, language, name, description, field_prefix, "")
     if language == languages.default():
         chapter.name = row.name
     db.session.flush()
+    return row
+
+
+def translate_book(staff, book: Book, language: str, *, name: str | None, description: str | None,
+                   field_prefix: str = "") -> BookTranslation:
+    """A book's editor (or an administrator) writes its name and description in one language: the staff
+    form and HelpCenter.io's ``PATCH /v1/categories`` both come here. Raises Forbidden, ValidationFailed."""
+    from .editing import require_book  # editing imports this module
+
+    require_book(staff, book)
+    return set_book_name(book, language, name=name, description=description, field_prefix=field_prefix)
+
+
+def translate_chapter(staff, chapter: Chapter, language: str, *, name: str | None, description: str | None,
+                      field_prefix: str = "") -> ChapterTranslation:
+    """As ``translate_book``, for a chapter (its book's editors). Raises Forbidden, ValidationFailed."""
+    from .editing import require_book
+
+    require_book(staff, chapter.book)
+    return set_chapter_name(chapter, language, name=name, description=description, field_prefix=field_prefix)
+
+
+def remove_name_translation(staff, item: Book | Chapter, language: str) -> None:
+    """Drop a book's or chapter's name in one language (the portal then shows the default language's);
+    the default language's stays. Raises Forbidden, ValidationFailed."""
+    from .editing import require_book
+
+    require_book(staff, item if isinstance(item, Book) else item.book)
+    if language == languages.default():
+        raise ValidationFailed(("language", "The default language's name cannot be removed."))
+    model, key = (BookTranslation, "book_id") if isinstance(item, Book) else (ChapterTranslation, "chapter_id")
+    db.session.execute(db.delete(model).where(getattr(model, key) == item.id, model.language == language))
+    db.session.flush()
+
+
+def names_of(item: Book | Chapter) -> dict:
+    """Every language of a book's or chapter's name and description: {language: row}."""
+    model, key = (BookTranslation, "book_id") if isinstance(item, Book) else (ChapterTranslation, "chapter_id")
+    rows = db.session.execute(db.select(model).where(getattr(model, key) == item.id)).scalars()
+    return {row.language: row for row in rows}
 
 
 def book_names(book_ids: list[int], language: str) -> dict[int, BookTranslation]:
@@ -242,16 +294,25 @@ def use_default_language(language: str) -> int:
 
 
 class Names:
-    """What a portal page shows of books, chapters and pages in one language, loaded in three statements
-    at most: ``names.page(page)``, ``names.book(book)``... fall back to the default language's text."""
+    """What a portal page shows of books, chapters and pages in one language, loaded in four statements
+    at most: ``names.page(page)``, ``names.book(book)``... fall back to the default language's text, field
+    by field (a German name with no German description shows the default language's description)."""
 
     def __init__(self, language: str, *, pages=(), books=(), chapters=()):
         self.language = language
-        self.url_lang = None if language == languages.default() else language
+        self.default = languages.default()
+        self.url_lang = None if language == self.default else language
         other = self.url_lang is not None
         self._pages = titles([p.id for p in pages], language) if other else {}
         self._books = book_names([b.id for b in books], language) if other else {}
-        self._chapters = chapter_names([c.id for c in chapters], language) if other else {}
+        # a chapter's description is only in its rows, the default language's included: read both
+        self._chapters: dict[tuple[int, str], ChapterTranslation] = {}
+        ids = [c.id for c in chapters]
+        if ids:
+            for row in db.session.execute(db.select(ChapterTranslation).where(
+                    ChapterTranslation.chapter_id.in_(ids),
+                    ChapterTranslation.language.in_({language, self.default}))).scalars():
+                self._chapters[(row.chapter_id, row.language)] = row
 
     def page(self, page) -> str:
         row = self._pages.get(page.id)
@@ -267,8 +328,15 @@ class Names:
 
     def book_description(self, book) -> str:
         row = self._books.get(book.id)
-        return row.description if row else book.description
+        return row.description if row and row.description else book.description
 
     def chapter(self, chapter) -> str:
-        row = self._chapters.get(chapter.id)
+        row = self._chapters.get((chapter.id, self.language)) if self.url_lang else None
         return row.name if row else chapter.name
+
+    def chapter_description(self, chapter) -> str:
+        for code in (self.language, self.default):
+            row = self._chapters.get((chapter.id, code))
+            if row is not None and row.description:
+                return row.description
+        return ""

@@ -14,9 +14,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from .. import unit_of_work
 from ..changes import after_commit
@@ -30,6 +32,23 @@ ERROR_LIMIT = 2000  # characters of the last error kept on the row
 
 class Retry(Exception):
     """Raised by a delivery that failed and may work later (the SMTP server is down)."""
+
+
+class Unsettled(Exception):
+    """The database went away before the outcome of a claimed job could be written. ``settle()`` writes it
+    (the worker keeps it and calls it once the database answers again); until then the job stays ``running``
+    under this worker's lease, so no other worker takes it meanwhile. ``cause`` is the database's error."""
+
+    def __init__(self, settle: Callable[[], object], cause: DBAPIError):
+        super().__init__(str(cause))
+        self.settle, self.cause = settle, cause
+
+
+def database_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached (refused, reset, timed out), rather than a fault
+    of the statement (a constraint): only the first is worth waiting out without using up an attempt."""
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError))
 
 
 @dataclass(frozen=True)
@@ -122,6 +141,17 @@ def release(job_id: int, worker: str) -> None:
     _settle(job_id, worker, state=PENDING, lease_until=None, worker=None, attempts=Job.attempts - 1)
 
 
+def release_held(worker: str) -> int:
+    """Give back every job ``worker`` still holds (due at once, attempt unused): after the database was
+    away, a claim whose answer was lost may have left jobs leased to it that it never saw. Returns how many."""
+    with unit_of_work.separate("a worker gives back jobs it lost track of") as session:
+        result = session.execute(update(Job).where(Job.state == RUNNING, Job.worker == worker)
+                                 .values(state=PENDING, lease_until=None, worker=None, attempts=Job.attempts - 1,
+                                         updated_at=now())
+                                 .execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def backoff(attempt: int) -> float:
     """Seconds before attempt ``attempt + 1``: doubling from OUTBOX_RETRY_BASE up to OUTBOX_RETRY_CAP, with
     half of it random so that jobs failed together do not all come back together."""
@@ -142,26 +172,45 @@ class Outcome:
 
 def deliver(job_id: int, kind: str, payload: dict, attempt: int, worker: str, *, retries: bool = True) -> Outcome:
     """Run one claimed job and record the outcome. Without ``retries`` (inline delivery: no worker will come
-    back to it) a failure is final."""
+    back to it) a failure is final. Raises :class:`Unsettled` when the database went away meanwhile."""
     handler = KINDS.get(kind)
     try:
         if handler is None:
             raise LookupError(f"no delivery registered for jobs of kind {kind!r}")
         handler.deliver(payload)
     except Exception as exc:
+        if database_lost(exc):
+            # The kind reads or logs through the database, which went away: not the receiver's failure, and
+            # whether the side effect happened is unknown. The job goes back once the database answers, its
+            # attempt unused; a repeat carries the same key, so a receiver can drop it.
+            raise Unsettled(partial(release, job_id, worker), exc) from exc  # type: ignore[arg-type]
         error = f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT]
         if not isinstance(exc, Retry):
             log.exception("job %s (%s) failed", job_id, kind)
         if retries and handler is not None and attempt < handler.max_attempts:
             delay = backoff(attempt)
-            _settle(job_id, worker, state=FAILED, last_error=error, lease_until=None, worker=None,
-                    run_after=now() + timedelta(seconds=delay))
+            _write(partial(_settle, job_id, worker, state=FAILED, last_error=error, lease_until=None, worker=None,
+                           run_after=now() + timedelta(seconds=delay)))
             return Outcome(job_id, kind, attempt, FAILED, error, delay)
-        if _settle(job_id, worker, state=DEAD, last_error=error, lease_until=None):
-            _report_dead(job_id, kind, payload, handler)
+        _write(partial(_bury, job_id, kind, payload, handler, worker, error))
         return Outcome(job_id, kind, attempt, DEAD, error)
-    _settle(job_id, worker, state=DONE, lease_until=None, last_error=None)
+    _write(partial(_settle, job_id, worker, state=DONE, lease_until=None, last_error=None))
     return Outcome(job_id, kind, attempt, DONE)
+
+
+def _write(settle: Callable[[], object]) -> None:
+    """Write an outcome now, or hand it to the worker in :class:`Unsettled` when the database is gone."""
+    try:
+        settle()
+    except DBAPIError as exc:
+        if not database_lost(exc):
+            raise
+        raise Unsettled(settle, exc) from exc
+
+
+def _bury(job_id: int, kind: str, payload: dict, handler: Kind | None, worker: str, error: str) -> None:
+    if _settle(job_id, worker, state=DEAD, last_error=error, lease_until=None):
+        _report_dead(job_id, kind, payload, handler)
 
 
 def _report_dead(job_id: int, kind: str, payload: dict, handler: Kind | None) -> None:
@@ -226,7 +275,8 @@ PRUNE_BATCH = 500  # rows deleted per transaction: short locks, and a big backlo
 def prune(at: datetime | None = None) -> dict[str, int]:
     """Delete history past its retention: jobs ``done`` longer than OUTBOX_KEEP_DONE seconds, jobs ``dead``
     longer than OUTBOX_KEEP_DEAD (0 keeps them until an administrator discards them), webhook delivery log rows
-    older than WEBHOOK_LOG_KEEP, and search change-log rows older than SEARCH_CHANGE_KEEP. Each batch is its
+    older than WEBHOOK_LOG_KEEP, search change-log rows older than SEARCH_CHANGE_KEEP, and DeskPRO's temp blobs
+    past their 24 hours with their stored files (portal.rest.deskpro.blobs.purge_expired). Each batch is its
     own short transaction. Returns the counts deleted."""
     config = current_app.config
     at = at or now()
@@ -250,9 +300,11 @@ def prune(at: datetime | None = None) -> dict[str, int]:
     keep = float(config.get("WEBHOOK_LOG_KEEP", 30 * 86400) or 0)
     if keep > 0:
         deleted["webhook_delivery"] = _prune_delivery_log(at - timedelta(seconds=keep))
+    from ..rest.deskpro.blobs import purge_expired
     from ..search import changelog
 
     deleted["search_change"] = changelog.prune(at)
+    deleted.update(purge_expired(at))
     if any(deleted.values()):
         log.info("pruned %s", deleted)
     return deleted
@@ -329,5 +381,6 @@ def discard_job(actor, job_id: int) -> Job:
     return job
 
 
-__all__ = ["DEAD", "DONE", "Retry", "claim", "counts", "deliver", "discard_job", "enqueue", "jobs_query",
-           "oldest_pending_age", "prune", "register", "release", "retry_job", "run_pending"]
+__all__ = ["DEAD", "DONE", "Retry", "Unsettled", "claim", "counts", "database_lost", "deliver", "discard_job",
+           "enqueue", "jobs_query", "oldest_pending_age", "prune", "register", "release", "release_held", "retry_job",
+           "run_pending"]

@@ -14,9 +14,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from sqlalchemy.exc import DBAPIError
 
+from ..extensions import db
 from . import services
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,11 @@ class Worker:
         self.pruned_at: float | None = None  # monotonic time of the last prune (None: not yet)
         self.caught_up_at: float | None = None  # ... of the last search catch-up
         self.periodic_at: dict[str, float] = {}  # ... of each PERIODIC task's last run
+        # Outcomes of jobs in hand that the database went away before they were written (and jobs claimed
+        # but not started then, to give back): written first thing once it answers again, so those jobs are
+        # neither delivered twice nor left waiting for their lease to run out.
+        self.unsettled: list[Callable[[], object]] = []
+        self.outage = False  # the database was away on the last round
 
     def stop(self, *_signal) -> None:
         self.stopping.set()
@@ -57,18 +64,45 @@ class Worker:
         pause = self.poll
         while not self.stopping.is_set():
             try:
+                self.settle()
                 self.prune_if_due()
                 self.catch_up_if_due()
                 self.run_periodic()
                 worked = self.run_once()
                 pause = self.poll
             except DBAPIError as exc:  # the database is gone: wait, longer each time, then try again
+                self.outage = True
                 pause = min(max(pause * 2, self.poll), 30.0)
-                self.echo(f"database unavailable ({type(exc.orig).__name__}); retrying in {pause:.0f}s")
+                reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+                self.echo(f"database unavailable ({type(exc.orig).__name__}: {reason[:200]}); "
+                          f"retrying in {pause:.1f}s")
                 worked = False
+            finally:
+                # End what a round left open on the app's session (a kind reads settings through it): no
+                # transaction idle between rounds, and no connection lost in an outage used again afterwards.
+                end_session()
             if not worked:
                 self.stopping.wait(pause)
+        if self.unsettled:  # stopping in an outage: one last try, else those jobs wait for their lease
+            try:
+                self.settle()
+            except DBAPIError:
+                self.echo(f"{len(self.unsettled)} outcome(s) not written: their jobs are retried after the lease")
+            finally:
+                end_session()
         self.echo(f"worker {self.name} stopped")
+
+    def settle(self) -> None:
+        """Write the outcomes kept while the database was away (a DBAPIError leaves the rest for next time)."""
+        while self.unsettled:
+            self.unsettled[0]()
+            self.unsettled.pop(0)
+        # (a job taken over meanwhile, its lease run out, is left to its new holder: _settle checks the holder)
+        if self.outage:  # a claim cut off mid-answer may have leased jobs to us that we never saw
+            if released := services.release_held(self.name):
+                self.echo(f"released {released} job(s) held when the database went away")
+            self.outage = False
+            self.echo("database available again")
 
     def prune_if_due(self) -> None:
         """Every OUTBOX_PRUNE_EVERY seconds (0: never), delete history past its retention (services.prune).
@@ -135,7 +169,14 @@ class Worker:
                     services.release(left[0], self.name)
                 self.echo(f"released {len(jobs) - index} job(s) not started")
                 break
-            self.report(services.deliver(job_id, kind, payload, attempt, self.name))
+            try:
+                self.report(services.deliver(job_id, kind, payload, attempt, self.name))
+                end_session()  # each job starts afresh (what the last one read is not kept open)
+            except services.Unsettled as lost:  # the database went away: keep what to write for when it is back
+                self.unsettled.append(lost.settle)
+                self.unsettled.extend(partial(services.release, left[0], self.name) for left in jobs[index + 1:])
+                self.echo(f"job {job_id} {kind} attempt {attempt}: outcome kept until the database is back")
+                raise lost.cause from lost
         self.poll_mailboxes()
         return bool(jobs)
 
@@ -153,6 +194,15 @@ class Worker:
         if outcome.error:
             line += f" ({outcome.error})"
         self.echo(line)
+
+
+def end_session() -> None:
+    """Close the app's session; when its connection died with the database, the ROLLBACK that closing
+    sends fails (the connection is invalidated by then): drop the session, the next one starts afresh."""
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db.session.registry.clear()
 
 
 def submit_inline(app, key: str) -> None:

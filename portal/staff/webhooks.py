@@ -13,6 +13,7 @@ from .views import bp
 
 def _page(errors=None, created=None, form=None, status=200):
     return render_template("staff/admin/webhooks.html", endpoints=webhooks.endpoints(current_staff()),
+                           hooks=webhooks.hook_subscriptions(current_staff()),
                            events=webhooks.EVENTS, errors=errors or {}, created=created, form=form or {},
                            allow_private=webhooks.private_allowed()), status
 
@@ -40,6 +41,15 @@ def admin_webhook(endpoint_id):
     staff = current_staff()
     return render_template("staff/admin/webhook.html", endpoint=webhooks.get_endpoint(staff, endpoint_id),
                            deliveries=webhooks.deliveries(staff, endpoint_id))
+
+
+@bp.get("/admin/webhooks/hooks/<int:subscription_id>")
+@staff_required("admin")
+def admin_hook(subscription_id):
+    """A REST hook subscription's delivery log (DeskPRO's Zapier hooks), as an endpoint's."""
+    staff = current_staff()
+    return render_template("staff/admin/webhook.html", hook=webhooks.get_hook(staff, subscription_id),
+                           deliveries=webhooks.hook_deliveries(staff, subscription_id))
 
 
 @bp.post("/admin/webhooks/<int:endpoint_id>/disable")

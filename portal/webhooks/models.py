@@ -33,13 +33,17 @@ class WebhookEndpoint(Model):
 
 
 class WebhookDelivery(Model):
-    """One attempt at delivering one message to one endpoint."""
+    """One attempt at delivering one message to one endpoint, or to one REST hook subscription (DeskPRO's
+    Zapier hooks): exactly one of ``endpoint_id`` and ``subscription_id`` is set."""
 
     __tablename__ = "webhook_delivery"
-    __table_args__ = (Index("ix_webhook_delivery_endpoint_id", "endpoint_id", "id"),)
+    __table_args__ = (Index("ix_webhook_delivery_endpoint_id", "endpoint_id", "id"),
+                      Index("ix_webhook_delivery_subscription_id", "subscription_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoint.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoint.id", ondelete="CASCADE"))
+    # A hook's log goes with it (unsubscribed, its key deleted, or its receiver answered 410 Gone).
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("hook_subscription.id", ondelete="CASCADE"))
     message_id: Mapped[str] = mapped_column(String(64))  # the webhook-id header, the same on every retry
     event: Mapped[str] = mapped_column(String(60))
     status_code: Mapped[int | None] = mapped_column(Integer)  # None: no HTTP answer (refused, timed out)
@@ -70,5 +74,7 @@ class HookSubscription(Model):
 
     api_key = relationship("ApiKey")
     staff = relationship("Staff")
+    deliveries = relationship(WebhookDelivery, cascade="all, delete-orphan", passive_deletes=True,
+                              order_by=WebhookDelivery.id.desc(), lazy="dynamic")
 
     __table_args__ = (Index("ix_hook_subscription_event", "event"),)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import outbox, settings, unit_of_work
 from ..errors import NotFound, ValidationFailed
@@ -175,6 +175,51 @@ def set_active(actor, endpoint_id: int, active: bool) -> WebhookEndpoint:
 def deliveries(actor, endpoint_id: int, limit: int = 50) -> list[WebhookDelivery]:
     endpoint = get_endpoint(actor, endpoint_id)
     return list(db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+                                   .order_by(WebhookDelivery.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class HookSummary:
+    """A REST hook subscription on the administrators' page, with its delivery counts."""
+    subscription: object  # HookSubscription
+    deliveries: int
+    failures: int
+
+
+def hook_subscriptions(actor) -> list[HookSummary]:
+    """Every REST hook subscription (DeskPRO's Zapier hooks), with who made it and how many deliveries and
+    failures its log holds: two queries whatever their number. Raises Forbidden for anyone but an
+    administrator."""
+    from sqlalchemy.orm import selectinload
+
+    from .models import HookSubscription
+
+    _require_admin(actor)
+    rows = list(db.session.scalars(select(HookSubscription).options(selectinload(HookSubscription.staff))
+                                   .order_by(HookSubscription.id)))
+    counts = {sub_id: (total, failed) for sub_id, total, failed in db.session.execute(
+        select(WebhookDelivery.subscription_id, func.count(WebhookDelivery.id),
+               func.count(WebhookDelivery.id).filter(WebhookDelivery.ok.is_(False)))
+        .where(WebhookDelivery.subscription_id.in_([row.id for row in rows]))
+        .group_by(WebhookDelivery.subscription_id))} if rows else {}
+    return [HookSummary(row, *counts.get(row.id, (0, 0))) for row in rows]
+
+
+def get_hook(actor, subscription_id: int):
+    """One REST hook subscription, for an administrator. Raises Forbidden, NotFound."""
+    from .models import HookSubscription
+
+    _require_admin(actor)
+    row = db.session.get(HookSubscription, subscription_id)
+    if row is None:
+        raise NotFound("No such hook subscription.")
+    return row
+
+
+def hook_deliveries(actor, subscription_id: int, limit: int = 50) -> list[WebhookDelivery]:
+    """The delivery log of a REST hook subscription, newest first. Raises Forbidden, NotFound."""
+    hook = get_hook(actor, subscription_id)
+    return list(db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == hook.id)
                                    .order_by(WebhookDelivery.id.desc()).limit(limit)))
 
 
@@ -353,14 +398,17 @@ def _deliver_hook(payload: dict) -> None:
         log.info("hook %s not sent: subscription %s is gone or its key is not live", payload.get("event"),
                  payload["subscription_id"])
         return
+    message_id = payload["message_id"]
     try:
         check_url(url)
     except ValidationFailed as exc:
+        _record_hook(payload["subscription_id"], message_id, payload.get("event", ""),
+                     Attempt(None, False, "refused: " + exc.errors[0][1], None, 0))
         raise outbox.Retry(f"hook to {url} refused: {exc.errors[0][1]}") from None
-    message_id = payload["message_id"]
     headers = {"Content-Type": "application/json", "User-Agent": "Portico-Webhooks/1", "webhook-id": message_id,
                "webhook-timestamp": str(int(time.time()))}
     attempt = _post(url, payload["body"], headers, float(config.get("WEBHOOK_TIMEOUT", 10)))
+    _record_hook(payload["subscription_id"], message_id, payload.get("event", ""), attempt)
     if attempt.status_code == 410:
         from .models import HookSubscription
 
@@ -372,6 +420,20 @@ def _deliver_hook(payload: dict) -> None:
         return
     if not attempt.ok:
         raise outbox.Retry(f"hook to {url}: {attempt.error}")
+
+
+def _record_hook(subscription_id: int, message_id: str, event: str, attempt: Attempt) -> None:
+    """Log an attempt to a REST hook subscription, in the log endpoints use (no counters: a hook that fails
+    is not disabled; its subscriber unsubscribes, or its key is revoked)."""
+    from .models import HookSubscription
+
+    with unit_of_work.separate("a worker logs a hook delivery") as session:
+        if session.get(HookSubscription, subscription_id) is None:  # unsubscribed meanwhile: its log is gone
+            return
+        session.add(WebhookDelivery(subscription_id=subscription_id, message_id=message_id, event=event[:60],
+                                    status_code=attempt.status_code, ok=attempt.ok, error=attempt.error,
+                                    response_excerpt=attempt.excerpt, duration_ms=attempt.duration_ms,
+                                    created_at=_now()))
 
 
 def _record(endpoint_id: int, message_id: str, event: str, attempt: Attempt, disable_after: timedelta) -> None:

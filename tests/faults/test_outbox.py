@@ -29,6 +29,7 @@ from portal.webhooks import services as webhooks
 from portal.webhooks.models import WebhookDelivery
 from tests import factories
 from tests.conftest import POSTGRES_URL, Mailbox, free_port, make_app, release, seed_reference_data
+from tests.faults.proxy import Proxy
 from tests.outbox.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,3 +244,74 @@ def recorded_kind():
     delivered: list[int] = []
     outbox.register("test.fault", lambda payload: delivered.append(payload["n"]))
     return delivered
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL not configured (set PORTICO_TEST_DATABASE_URL)")
+@pytest.mark.own_database  # a worker process, on connections of its own
+def test_postgresql_unreachable_a_worker_process_backs_off_then_resumes(app, ctx):
+    """A real worker process reaches PostgreSQL through a TCP proxy the test cuts (open connections reset,
+    new ones refused) and restores, while the server stays up for the test itself: the worker keeps running,
+    waits longer each time without spinning, and once the proxy is back delivers every job queued meanwhile,
+    once each. The cut comes while a delivery is in the receiver's hands: its outcome cannot be logged, so the
+    job goes back (not left to its lease) and is sent again with the same webhook-id, for the receiver to drop."""
+    from sqlalchemy.engine import make_url
+
+    settings.set_value("webhooks_allow_private", True)
+    admin = factories.staff("admin@example.com", role="administrator")
+    server = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    hold = threading.Event()
+    with Receiver(hold=hold) as receiver, Proxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
+        webhooks.create_endpoint(admin, receiver.url, ["request.created"])
+        before = webhooks.emit("request.created", {"n": 0})
+        db.session.commit()
+        url = server.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        worker = _worker_process(app, DATABASE_URL=url, SEARCH_CATCH_UP_EVERY="0")
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(worker.stdout.readline, "")), daemon=True)
+        reader.start()
+        try:
+            _wait(receiver.arrived.is_set, 30, "the first delivery to reach the receiver")
+            proxy.cut()
+            hold.set()  # answered: the worker cannot write down how it went
+            during = webhooks.emit("request.created", {"n": 1}) + webhooks.emit("request.created", {"n": 2})
+            db.session.commit()  # queued while the worker cannot see the database
+            _wait(lambda: sum("database unavailable" in line for line in lines) >= 1, 30, "the worker to notice")
+            cpu_at, cut_at = _cpu_seconds(worker.pid), time.monotonic()
+            time.sleep(6)  # down for a while
+            cpu = _cpu_seconds(worker.pid) - cpu_at
+            outage = time.monotonic() - cut_at
+            assert worker.poll() is None, "".join(lines)  # no crash
+            assert len(receiver.received) == 1
+            failures = [line for line in lines if "database unavailable" in line]
+            pauses = [float(line.rsplit("retrying in ", 1)[1].rstrip("s\n")) for line in failures]
+            assert pauses == sorted(pauses) and pauses[-1] >= 2, failures  # longer each time
+            assert len(failures) < 12, failures  # no busy loop: a handful of tries in the outage
+            assert cpu < outage * 0.2, f"{cpu:.2f}s of CPU in {outage:.1f}s"  # waiting, not spinning
+            proxy.restore()
+            _wait(lambda: len(receiver.received) >= 4, 45, "the jobs queued meanwhile, once it is back")
+            time.sleep(1.0)  # a repeat would arrive now
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+            reader.join(10)
+            worker.stdout.close()
+    log = "".join(lines)
+    assert worker.returncode == 0, log
+    assert "Traceback" not in log, log
+    ids = Counter(headers["webhook-id"] for headers, _ in receiver.received)
+    assert ids == {before[0]: 2, during[0]: 1, during[1]: 1}, log  # the interrupted one again, the others once
+    assert "database available again" in log and proxy.connections >= 2  # back through the restored proxy
+    # and no connection that died in the outage was used again (the app's session is ended each round)
+    assert "database unavailable" not in log.split("database available again", 1)[1], log
+    db.session.expire_all()
+    assert services.counts()[DONE] == 3

@@ -141,3 +141,49 @@ def test_410_gone_ends_the_subscription(key, allow_loopback):
     assert db.session.get(HookSubscription, hook_id) is None
     _request("another one")
     assert [j.payload["subscription_id"] for j in _hook_jobs()] == [hook_id]  # the first one only
+
+
+def _login(client, email):
+    assert client.post("/staff/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
+
+
+def test_hook_deliveries_are_in_the_delivery_log_and_on_the_webhooks_page(key, allow_loopback, client):
+    from portal.webhooks.models import WebhookDelivery
+
+    with Receiver(status=500) as receiver:
+        hook = _subscribe(key, receiver.url, "new_ticket")
+        _request()
+        assert _run() == [FAILED]
+        receiver.status = 200
+        assert _run() == [DONE]
+    [job] = _hook_jobs()
+    log = db.session.scalars(db.select(WebhookDelivery).where(WebhookDelivery.subscription_id == hook.id)
+                             .order_by(WebhookDelivery.id)).all()
+    assert [(d.status_code, d.ok, d.message_id, d.event) for d in log] == [
+        (500, False, job.key, "request.created"), (200, True, job.key, "request.created")]
+    assert log[0].response_excerpt == "receiver broke" and log[1].response_excerpt == '{"received": true}'
+    assert all(d.endpoint_id is None for d in log)
+
+    factories.staff("admin@example.com", role="administrator")
+    db.session.commit()
+    _login(client, "admin@example.com")
+    page = client.get("/staff/admin/webhooks").get_data(as_text=True)
+    assert receiver.url in page and f"/staff/admin/webhooks/hooks/{hook.id}" in page and "new_ticket" in page
+    detail = client.get(f"/staff/admin/webhooks/hooks/{hook.id}")
+    html = detail.get_data(as_text=True)
+    assert detail.status_code == 200 and "receiver broke" in html and "{&#34;received&#34;: true}" in html
+    assert job.key in html and "zap@example.com" in html
+    assert client.get("/staff/admin/webhooks/hooks/999999").status_code == 404
+
+
+def test_a_hook_log_is_for_administrators_and_goes_with_its_subscription(key, allow_loopback, client, receiver):
+    from portal.webhooks.models import WebhookDelivery
+
+    hook_id = _subscribe(key, receiver.url, "new_ticket").id
+    _request()
+    assert _run() == [DONE]
+    _login(client, "zap@example.com")  # the agent who made it: not an administrator
+    assert client.get(f"/staff/admin/webhooks/hooks/{hook_id}").status_code in (403, 404)
+    hooks.unsubscribe(key.staff, hook_id)
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(WebhookDelivery.id))) == 0

@@ -52,17 +52,17 @@ def _log():
 
 def test_prune_deletes_only_history_past_its_retention(ctx):
     _history()
-    assert services.prune() == {"done": 2, "dead": 1, "webhook_delivery": 3, "search_change": 0}
+    assert services.prune() == {"done": 2, "dead": 1, "webhook_delivery": 3, "search_change": 0, "temp_blob": 0, "temp_blob_file": 0}
     assert _keys() == sorted(["dead-week", "dead-new", "done-new"] +
                              [f"{s}-{age}" for s in (PENDING, FAILED, RUNNING) for age in ("old", "week", "new")])
     assert _log() == ["msg_29", "msg_1"]
-    assert services.prune() == {"done": 0, "dead": 0, "webhook_delivery": 0, "search_change": 0}
+    assert services.prune() == {"done": 0, "dead": 0, "webhook_delivery": 0, "search_change": 0, "temp_blob": 0, "temp_blob_file": 0}
 
 
 def test_zero_keeps_everything(app, ctx):
     app.config.update(OUTBOX_KEEP_DONE=0, OUTBOX_KEEP_DEAD=0, WEBHOOK_LOG_KEEP=0)
     _history()
-    assert services.prune() == {"done": 0, "dead": 0, "webhook_delivery": 0, "search_change": 0}
+    assert services.prune() == {"done": 0, "dead": 0, "webhook_delivery": 0, "search_change": 0, "temp_blob": 0, "temp_blob_file": 0}
     assert len(_keys()) == 15 and len(_log()) == 5
 
 

@@ -183,3 +183,11 @@ def test_read_only_key_and_tags(make_key, client, shelf):
     no_delete = DeskPro(client, make_key("tags@example.com", tags="articles.*, -*.delete"))
     assert no_delete("DELETE", f"articles/{shelf['page']}").status_code == 403
     assert no_delete.get("article_categories").status_code == 200
+
+
+def test_view_count_is_the_pages_views_in_the_portal(deskpro, shelf, client):
+    for _ in range(2):
+        client.get(f"/kb/pages/{shelf['page']}", follow_redirects=True)
+    assert deskpro.get(f"articles/{shelf['page']}").get_json()["data"]["view_count"] == 2
+    listed = {a["id"]: a["view_count"] for a in deskpro.get("articles").get_json()["data"]}
+    assert listed[shelf["page"]] == 2 and listed[shelf["draft"]] == 0

@@ -2,8 +2,9 @@
 ``kb.editing`` (writing: the ``kb`` right, cleaned HTML, the same rules as the staff pages).
 
 - An article is a KB page: ``status`` ``published``, or ``hidden`` with ``hidden_status`` ``draft`` (a page
-  hidden from customers). ``categories`` holds the page's chapter. ``view_count`` is 0 (Portico keeps no page
-  views); ``num_ratings`` is helpful + not helpful votes and ``total_rating`` helpful minus not helpful.
+  hidden from customers). ``categories`` holds the page's chapter. ``view_count`` is the page's views (the
+  per-day ``page_view`` rows content health and HelpCenter.io's ``views`` read); ``num_ratings`` is
+  helpful + not helpful votes and ``total_rating`` helpful minus not helpful.
 - Article categories are books and chapters as one tree: a book is a top-level category (``parent`` null), its
   chapters are its children. Their ids share one number space: a book's category id is ``2 * book.id - 1``
   (odd), a chapter's ``2 * chapter.id`` (even). Articles live in chapters, so an article's categories must
@@ -14,6 +15,7 @@
 from flask import request
 from sqlalchemy.orm import selectinload
 
+from ...deflection import health
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...kb import editing, languages, translations
@@ -42,16 +44,17 @@ def sees_all(caller) -> bool:
 
 # --- reading -------------------------------------------------------------------------------------------
 
-def article(page: Page, rows: dict | None = None) -> dict:
+def article(page: Page, rows: dict | None = None, views: int | None = None) -> dict:
     """``rows``: the page's translations ({language: PageTranslation}); read when not given."""
     hidden = page.hidden or page.status == "draft"
+    views = health.page_views([page.id]).get(page.id, 0) if views is None else views
     rows = translations.translations_of(page) if rows is None else rows
     return {
         "id": page.id, "person": page.created_by_id, "language": languages.default(), "slug": page.slug,
         "title": page.name,
         "content": page.body, "status": "hidden" if hidden else "published",
         "hidden_status": "draft" if hidden else None, "categories": [chapter_category(page.chapter_id)],
-        "labels": [tag.name for tag in page.tags], "view_count": 0,
+        "labels": [tag.name for tag in page.tags], "view_count": views,
         "num_ratings": page.helpful + page.not_helpful, "total_rating": page.helpful - page.not_helpful,
         "date_created": date(page.created_at), "date_updated": date(page.updated_at),
         "date_published": None if hidden else date(page.created_at),
@@ -124,7 +127,8 @@ def list_articles(caller):
                               .limit(page.per_page)).scalars()
     pages = list(rows)
     found = translations.of_pages([p.id for p in pages])
-    return collection([article(p, found.get(p.id, {})) for p in pages], page, total)
+    views = health.page_views([p.id for p in pages])
+    return collection([article(p, found.get(p.id, {}), views.get(p.id, 0)) for p in pages], page, total)
 
 
 @route("/articles/counts", "GET", "articles.articles.counts")

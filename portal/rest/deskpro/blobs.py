@@ -2,16 +2,19 @@
 and a ``blob_auth`` that a ticket message then names in ``attachments: [{"blob_auth": ...}]``, as DeskPRO's
 SDKs do. The bytes go to Portico's file store at once (content-addressed, the same size and type checks as
 every upload); the blob row only remembers who sent which file. A blob is usable by the staff member whose
-key uploaded it, for BLOB_HOURS.
+key uploaded it, for BLOB_HOURS; then the worker's prune (:func:`purge_expired`) deletes its row, and its
+stored file unless a message's or a KB page's attachment (or another blob) holds the same bytes.
 """
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 from flask import request
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ... import files as filestore
+from ... import storage, unit_of_work
 from ...dates import utcnow
 from ...errors import NotFound, ValidationFailed
 from ...extensions import Model, db
@@ -20,6 +23,7 @@ from ...requests import workflow
 from ..body import Input, InvalidInput
 from .dialect import created, location, route
 
+log = logging.getLogger(__name__)
 BLOB_HOURS = 24
 MAX_BLOBS = 9  # attachments on one message
 BLOB = {"type": "object", "required": ["blob_id", "blob_auth", "filename", "content_type", "download_url"],
@@ -30,6 +34,8 @@ FILE = {"200": {"type": "string", "x-media-type": "application/octet-stream"}}
 
 class TempBlob(Model):
     __tablename__ = "temp_blob"
+    # The purge finds expired blobs by age, and asks whether another blob holds the same bytes.
+    __table_args__ = (Index("ix_temp_blob_created_at", "created_at"), Index("ix_temp_blob_sha256", "sha256"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     auth: Mapped[str] = mapped_column(String(64), unique=True)
@@ -110,3 +116,40 @@ def uploads(parent: Input, staff, name: str = "attachments") -> list[Upload]:
             parent.problem(f"{name}.{number}", "not_found", "This blob's file is gone.")
     return found
 
+
+
+PURGE_BATCH = 200
+
+
+def purge_expired(at: datetime | None = None) -> dict[str, int]:
+    """Delete the blobs older than BLOB_HOURS (their time to be named by a message is over), batch by batch,
+    each batch its own short transaction, and then each stored file that nothing else refers to: no request
+    or KB attachment, no other blob (the store is content-addressed: the same bytes are one file). Returns
+    the counts of rows and files deleted. A file that cannot be deleted now is logged, and left (its row is
+    gone: an orphan file costs space, never a broken download)."""
+    from ...kb.models import PageAttachment
+    from ...requests.models import Attachment
+
+    cutoff = (at or utcnow()) - timedelta(hours=BLOB_HOURS)
+    rows = files = 0
+    while True:
+        with unit_of_work.separate("the worker purges expired DeskPRO blobs") as session:
+            batch = session.execute(select(TempBlob.id, TempBlob.sha256).where(TempBlob.created_at <= cutoff)
+                                    .order_by(TempBlob.created_at).limit(PURGE_BATCH)).all()
+            if batch:
+                session.execute(delete(TempBlob).where(TempBlob.id.in_([row_id for row_id, _ in batch]))
+                                .execution_options(synchronize_session=False))
+            digests = {sha256 for _, sha256 in batch}
+            held: set[str] = set()
+            if digests:  # three indexed lookups per batch, whatever its size
+                for column in (Attachment.sha256, PageAttachment.sha256, TempBlob.sha256):
+                    held.update(session.scalars(select(column).where(column.in_(digests)).distinct()))
+        rows += len(batch)
+        for sha256 in sorted(digests - held):  # after the commit: a rolled-back batch keeps its files
+            try:
+                storage.current().delete(sha256)
+                files += 1
+            except (OSError, ValueError) as exc:
+                log.warning("expired blob file %s not deleted: %s", sha256, exc)
+        if len(batch) < PURGE_BATCH:
+            return {"temp_blob": rows, "temp_blob_file": files}

@@ -2,12 +2,16 @@
 (reading) and ``kb.editing`` (writing: the ``kb`` right, the editor's cleaning, a revision per save).
 
 An article's category is its chapter (ids as DeskPRO's article categories: ``2 * chapter.id``); a page lives
-in one chapter, so ``categories`` takes one id. ``views`` is 0 (Portico counts no page views): ``sort=views``
-orders by helpful votes. A key with the ``kb`` right sees drafts, private and link-only pages; others what
-customers may read.
+in one chapter, so ``categories`` takes one id. ``views`` is the page's views on the portal since they were
+first counted: the sum of its per-day ``page_view`` rows, the one count content health's "most-viewed pages"
+also reads (``deflection.health``; each worker adds views up in memory and writes them at most every 30
+seconds: a portal page read writes no row of its own). ``sort=views`` orders by that sum.
+A key with the ``kb`` right sees drafts, private and link-only pages; others what customers may read.
 """
 from flask import request, url_for
 
+from ...deflection import health
+from ...deflection.models import PageView
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
 from ...kb import editing, languages, revisions
@@ -22,7 +26,7 @@ FIELDS = {*LANGUAGE_FIELDS, "published", "visibility", "category_id", "categorie
           "content_format"}
 
 
-def article(page: Page, rows: dict[str, PageTranslation], only: str | None = None) -> dict:
+def article(page: Page, rows: dict[str, PageTranslation], only: str | None = None, views: int = 0) -> dict:
     shown = {code: row for code, row in sorted(rows.items()) if only is None or code == only}
     data = {
         "id": page.id, "external_id": page.external_id, "type": "article", "content_format": "html",
@@ -33,7 +37,7 @@ def article(page: Page, rows: dict[str, PageTranslation], only: str | None = Non
                               slug=row.slug, _external=True) for code, row in shown.items()},
         "published": page.status == "published", "status": page.status, "visibility": page.visibility,
         "category_id": chapter_category(page.chapter_id), "categories": [chapter_category(page.chapter_id)],
-        "views": 0, "helpful": page.helpful, "not_helpful": page.not_helpful, "user_id": page.created_by_id,
+        "views": views, "helpful": page.helpful, "not_helpful": page.not_helpful, "user_id": page.created_by_id,
         "created_at": date(page.created_at), "updated_at": date(page.updated_at),
     }
     if page.visibility == "link_only":
@@ -91,14 +95,20 @@ def list_articles(caller):
             like = f"%{word[:100].replace('%', '').replace('_', '')}%"
             matches = matches.where(db.or_(PageTranslation.title.ilike(like), PageTranslation.body.ilike(like)))
         query = query.where(Page.id.in_(matches))
-    column = {"views": Page.helpful, "created_at": Page.created_at, "updated_at": Page.updated_at}.get(
-        sort.lstrip("-"), Page.id)
+    column = {"created_at": Page.created_at, "updated_at": Page.updated_at}.get(sort.lstrip("-"), Page.id)
+    if sort.lstrip("-") == "views":  # most viewed first, as HelpCenter.io's own list
+        health.flush_views()
+        totals = (db.select(PageView.page_id, db.func.sum(PageView.count).label("views"))
+                  .group_by(PageView.page_id).subquery())
+        query = query.outerjoin(totals, totals.c.page_id == Page.id)
+        column = db.func.coalesce(totals.c.views, 0)
     descending = sort.startswith("-") or sort == "views"
     query = query.order_by(column.desc() if descending else column.asc(), Page.id)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = list(db.session.execute(query.offset((page_number - 1) * limit).limit(limit)).scalars())
     rows = kb_translations.of_pages([p.id for p in pages])
-    return success(articles=[article(p, rows.get(p.id, {}), language) for p in pages],
+    views = health.page_views([p.id for p in pages])
+    return success(articles=[article(p, rows.get(p.id, {}), language, views.get(p.id, 0)) for p in pages],
                    meta={"page": page_number, "per_page": limit, "total_pages": max(1, -(-total // limit)),
                          "items_count": total})
 
@@ -115,7 +125,8 @@ def _get(caller, article_id: int) -> Page:
 def get_article(caller, article_id):
     page = _get(caller, article_id)
     language = _language(request.args.get("language") or request.args.get("lang"))
-    return success(article=article(page, kb_translations.translations_of(page), language))
+    return success(article=article(page, kb_translations.translations_of(page), language,
+                                   health.page_views([page.id]).get(page.id, 0)))
 
 
 # --- writing ---------------------------------------------------------------------------------------------
@@ -246,11 +257,13 @@ def create_article(caller):
     if known is None:
         body = Body(body.raw, creating=True)
     page = _write(caller, known, body)
-    return success(200 if known else 201, article=article(page, kb_translations.translations_of(page)))
+    return success(200 if known else 201, article=article(page, kb_translations.translations_of(page),
+                                                            views=health.page_views([page.id]).get(page.id, 0)))
 
 
 @route("/articles/<int:article_id>", "PATCH", "helpcenter.articles.update")
 def update_article(caller, article_id):
     page = _get(caller, article_id)
     page = _write(caller, page, Body(json_body(), creating=False))
-    return success(article=article(page, kb_translations.translations_of(page)))
+    return success(article=article(page, kb_translations.translations_of(page),
+                                   views=health.page_views([page.id]).get(page.id, 0)))

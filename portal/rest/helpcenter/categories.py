@@ -15,13 +15,20 @@ from .dialect import LanguageNotEnabled, route, success
 FIELDS = ("name", "description", "parent", "parent_id", "icon")
 
 
-def _names(rows, only: str | None) -> tuple[dict, dict]:
-    shown = [row for row in rows if only is None or row.language == only]
-    return ({row.language: row.name for row in shown}, {row.language: row.description for row in shown})
+def _names(item, rows, only: str | None) -> tuple[dict, dict]:
+    names = {row.language: row.name for row in rows}
+    descriptions = {row.language: row.description for row in rows}
+    default = languages.default()
+    if default not in names:  # a book or chapter no translation row was written for: its own columns
+        names[default], descriptions[default] = item.name, getattr(item, "description", "")
+    if only is not None:
+        names = {code: text for code, text in names.items() if code == only}
+        descriptions = {code: text for code, text in descriptions.items() if code == only}
+    return names, descriptions
 
 
 def category(item, rows, only: str | None = None) -> dict:
-    names, descriptions = _names(rows, only)
+    names, descriptions = _names(item, rows, only)
     if isinstance(item, Book):
         ident, parent, position = book_category(item.id), None, item.position
     else:
@@ -125,10 +132,13 @@ def update_category(caller, category_id):
         raise ValidationFailed(problems)
     editing.require(caller.staff)
     if book is not None and book.id != item.book_id:
+        editing.require_book(caller.staff, book)
         editing.move_chapter(caller.staff, item, book)
+    # the staff form's rules (its editors, names checked and cleaned), each language with its own field names
+    translate = kb_translations.translate_book if isinstance(item, Book) else kb_translations.translate_chapter
     for code in sorted(set(maps["name"]) | set(maps["description"])):
-        setter = kb_translations.set_book_name if isinstance(item, Book) else kb_translations.set_chapter_name
-        setter(item, code, name=maps["name"].get(code), description=maps["description"].get(code))
+        translate(caller.staff, item, code, name=maps["name"].get(code),
+                  description=maps["description"].get(code))
     rows = _rows(BookTranslation if isinstance(item, Book) else ChapterTranslation,
                  BookTranslation.book_id if isinstance(item, Book) else ChapterTranslation.chapter_id, [item.id])
     return success(category=category(item, rows.get(item.id, [])))
