@@ -45,6 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)  # after templating: the date filters follow the interface's locale
     challenge.init_app(app)
 
+    from . import forms, httpcache
+    forms.init_app(app)  # after Flask-WTF's: shared pages leave the form tokens to a script
+    httpcache.init_app(app)
+
     from . import deflection, search
     search.init_app(app)
     deflection.init_app(app)

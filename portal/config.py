@@ -75,6 +75,7 @@ def from_environment(instance_path: str) -> dict:
         "OUTBOX_KEEP_DONE": _int("OUTBOX_KEEP_DONE", 7 * 86400),
         "OUTBOX_KEEP_DEAD": _int("OUTBOX_KEEP_DEAD", 0),
         "OUTBOX_PRUNE_EVERY": _int("OUTBOX_PRUNE_EVERY", 3600),
+        "DEFLECTION_ROLLUP_EVERY": _int("DEFLECTION_ROLLUP_EVERY", 3600),
         "WEBHOOK_LOG_KEEP": _int("WEBHOOK_LOG_KEEP", 30 * 86400),
         "SEARCH_CATCH_UP_EVERY": float(os.environ.get("SEARCH_CATCH_UP_EVERY") or 2),
         "SEARCH_GAP_WAIT": _int("SEARCH_GAP_WAIT", 30),
@@ -94,6 +95,9 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
         "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 300),
+        # Shared caches (a reverse proxy, a CDN) keep anonymous pages this many seconds (portal.httpcache).
+        "HTTP_CACHE_MAX_AGE": _int("HTTP_CACHE_MAX_AGE", 10),
+        "HTTP_CACHE_STALE_WHILE_REVALIDATE": _int("HTTP_CACHE_STALE_WHILE_REVALIDATE", 0),
         # HappyFox API calls per key, reads and writes apart (portal.rest.happyfox.dialect).
         "RATELIMIT_HAPPYFOX_READ": os.environ.get("RATELIMIT_HAPPYFOX_READ") or "500 per minute",
         "RATELIMIT_HAPPYFOX_WRITE": os.environ.get("RATELIMIT_HAPPYFOX_WRITE") or "300 per minute",

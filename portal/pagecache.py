@@ -31,7 +31,7 @@ from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from . import cache
+from . import cache, httpcache
 from .cache import SITE, TABLE_SCOPES, current
 
 clock = time.monotonic  # replaced in tests to let time pass
@@ -99,6 +99,8 @@ def volatile(mark: str, produce):
 
     @wraps(produce)
     def value(*args, **kwargs):
+        if httpcache.shared():
+            return ""  # one visitor's value: fetched when they use the form (portal.forms)
         return mark if g.get("pagecache_rendering") else produce(*args, **kwargs)
     return value
 
@@ -136,6 +138,8 @@ def serve(key, scopes: tuple[str, ...], produce):
     stamp = current(scopes)
     kept = store()
     _observe(kept, scopes, stamp)
+    if (not_modified := httpcache.check(key, stamp)) is not None:
+        return not_modified
     entry = kept.get(key)
     now = clock()
     if entry is not None and entry.stamp == stamp and entry.expires > now:
@@ -207,7 +211,8 @@ def cached_page(scopes, vary=None, args=None):
                     request.args = every
                     response = current_app.make_response(view(*args, **kwargs))
                 return response
-            return serve(key, names, produce)
+            httpcache.begin(names)
+            return httpcache.finish(serve(key, names, produce))
         return wrapper
     return decorator
 

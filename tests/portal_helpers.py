@@ -49,3 +49,15 @@ def add_login_route(app):
         return "ok"
 
     app.add_url_rule("/_test/login/<kind>/<int:ident>", "test_login", login)
+
+
+def form_field(client, html: str, name: str) -> str | None:
+    """A hidden field's value as the visitor's browser ends up with it: from the page, or, on a page proxies
+    may share (left empty there), from the address its form-token script fetches (portal.forms)."""
+    import re
+
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    if found and found.group(1):
+        return found.group(1)
+    fetch = re.search(r'data-form-token="([^"]+)"', html)
+    return client.get(fetch.group(1)).get_json().get(name) if fetch else None

@@ -1,14 +1,14 @@
 """staff.language: the language a staff member chose for their pages and notification mails
 
 Revision ID: babel_0010
-Revises: outbox_0010
+Revises: deflect_0010
 Create Date: 2026-12-01 04:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'babel_0010'
-down_revision = 'outbox_0010'
+down_revision = 'deflect_0010'
 branch_labels = None
 depends_on = None
 

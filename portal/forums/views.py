@@ -10,7 +10,7 @@ from ..dates import utcnow
 from ..deflection import events as deflection
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import csrf, db
-from ..forms import errors_by_field
+from ..forms import SEND_AGAIN_MESSAGE, errors_by_field, sends_again
 from ..pagecache import cached_page
 from ..public import canonical_redirect, login_gate, visible
 from ..urls import external_url, page_number
@@ -56,6 +56,11 @@ def forum(forum_id, slug=None):
     return _forum_page(forum, forms.blank_form(), {})
 
 
+@sends_again("forums.forum")  # a new topic posted without its token (no JavaScript): the form again
+def _new_topic_again(forum_id, slug=None):
+    return _forum_page(visible(forums.get_forum, forum_id), request.form, {"form": [str(SEND_AGAIN_MESSAGE)]}, 400)
+
+
 def _forum_page(forum, values, errors, status=200):
     topics = db.paginate(forums.topics_query(forum), page=_page_number(), per_page=_page_size(), error_out=False)
     if topics.page > 1 and not topics.items:
@@ -93,6 +98,11 @@ def topic(topic_id, slug=None):
     if moved := canonical_redirect("forums.topic", slug, topic.slug, topic_id=topic.id):
         return moved
     return _topic_page(topic, forms.blank_form(), {})
+
+
+@sends_again("forums.topic")  # a reply posted without its token: the form again, with what was typed
+def _reply_again(topic_id, slug=None):
+    return _topic_page(visible(forums.get_topic, topic_id), request.form, {"form": [str(SEND_AGAIN_MESSAGE)]}, 400)
 
 
 def _topic_page(topic, values, errors, status=200):

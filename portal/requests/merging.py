@@ -36,6 +36,8 @@ def merge(source: Request, target: Request, staff) -> Request:
                        .values(request_id=target.id))
     db.session.add(RequestMerge(old_id=source_id, old_password=source.password, request_id=target.id))
     target.urgent = target.urgent or source.urgent
+    replies = [when for when in (target.first_reply_at, source.first_reply_at) if when is not None]
+    target.first_reply_at = min(replies, default=None)  # its notes now include the source's
     add_log(target, f"Request {source_id} was merged into this request", staff)
     db.session.flush()
     db.session.expire(source, ["notes"])

@@ -176,6 +176,9 @@ def add_note(req: Request, body: str, *, author_id: int, staff=None, public: boo
         note.attachments.append(Attachment(filename=name, mime_type=filestore.guess_mime(name),
                                            size=len(upload.data), sha256=digest))
     req.updated_at = note.created_at
+    if public and staff is not None and not initial and (req.first_reply_at is None
+                                                         or note.created_at < req.first_reply_at):
+        req.first_reply_at = note.created_at  # the dashboard's time to first reply
     return note
 
 

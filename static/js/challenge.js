@@ -99,9 +99,18 @@
     var token = widget.querySelector('input[name="challenge"]');
     var answer = widget.querySelector('input[name="challenge_number"]');
     var status = widget.querySelector("[data-challenge-status]");
+    if (form && token && !token.value && form.querySelector("input[data-form-token]")) {
+      // A shared page: form-token.js fetches the challenge when the visitor starts; begin then.
+      form.addEventListener("portico:form-token", function () {
+        if (token.value && attach(widget)) {
+          form.dispatchEvent(new Event("focusin"));
+        }
+      }, {once: true});
+      return false;
+    }
     var parts = token ? token.value.split(":") : [];
     if (!form || !answer || parts.length !== 3) {
-      return;
+      return false;
     }
     var salt = parts[0];
     var target = new Uint32Array(8);
@@ -166,6 +175,7 @@
       say(t("One moment: the form is sent as soon as your browser has finished its check."));
       start();
     });
+    return true;
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-challenge]"), function (widget) {
