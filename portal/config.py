@@ -75,6 +75,7 @@ def from_environment(instance_path: str) -> dict:
         "OUTBOX_KEEP_DONE": _int("OUTBOX_KEEP_DONE", 7 * 86400),
         "OUTBOX_KEEP_DEAD": _int("OUTBOX_KEEP_DEAD", 0),
         "OUTBOX_PRUNE_EVERY": _int("OUTBOX_PRUNE_EVERY", 3600),
+        "DEFLECTION_ROLLUP_EVERY": _int("DEFLECTION_ROLLUP_EVERY", 3600),
         "WEBHOOK_LOG_KEEP": _int("WEBHOOK_LOG_KEEP", 30 * 86400),
         "SEARCH_CATCH_UP_EVERY": float(os.environ.get("SEARCH_CATCH_UP_EVERY") or 2),
         "SEARCH_GAP_WAIT": _int("SEARCH_GAP_WAIT", 30),

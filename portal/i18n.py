@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import Babel, force_locale, format_date, format_datetime, format_timedelta, get_locale, gettext
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,7 +34,7 @@ def select_locale() -> str:
     if request.path.startswith(API_PREFIXES):
         return "en"
     if request.blueprint == "staff" or request.path.startswith("/staff"):
-        return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
+        return _staff_choice() or request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
     from .kb import languages  # the settings module imports templating helpers; keep the import late
 
     try:
@@ -44,6 +44,18 @@ def select_locale() -> str:
         abandon()
         return request.accept_languages.best_match(INTERFACE_LOCALES) or "en"
     return chosen if chosen in INTERFACE_LOCALES else "en"
+
+
+def _staff_choice() -> str | None:
+    """The language the logged-in staff member chose on their profile page, if any."""
+    from .auth import current_staff  # (late: auth imports the models)
+
+    try:
+        chosen = getattr(current_staff(), "language", None)
+    except SQLAlchemyError:  # (the 503 page still renders, in the browser's language)
+        abandon()
+        return None
+    return chosen if chosen in INTERFACE_LOCALES else None
 
 
 def locale_code() -> str:
@@ -59,6 +71,23 @@ def mail_locale() -> str:
                                                                                                *API_PREFIXES)):
         return "en"
     return locale_code()
+
+
+def site_locale() -> str:
+    """The site's default language (the first of the `languages` setting) when the interface has a catalogue
+    for it, else English."""
+    from . import settings  # (settings imports templating helpers; keep the import late)
+
+    first = str(settings.get("languages") or "en").split(",")[0].strip()
+    return first if first in INTERFACE_LOCALES else "en"
+
+
+def staff_mail_locale(person) -> str:
+    """The language of a mail to a staff member: their own choice (profile page), else the site's default.
+    Never the language of the page that caused it: a German customer's request notifies an English agent
+    in English."""
+    chosen = getattr(person, "language", None)
+    return chosen if chosen in INTERFACE_LOCALES else site_locale()
 
 
 def mail_gettext(message: str, **variables) -> str:
@@ -93,11 +122,28 @@ def short_date(value) -> str:
     return format_date(value, "medium")
 
 
+def day_month(value) -> str:
+    """A chart's day label: "02 Nov" / "2. Nov."."""
+    if locale_code() == "en":
+        return value.strftime("%d %b")
+    return format_date(value, "d. MMM")
+
+
 def time_since(value) -> str:
     """"3 days ago" / "vor 3 Tagen"."""
     if value is None or locale_code() == "en":
         return templating.time_since(value)
     return format_timedelta(value - utcnow(), add_direction=True)
+
+
+def _choose_afresh() -> None:
+    """Flask-Babel keeps the chosen locale on ``g``: a request that shares an app context pushed earlier (a
+    test's, a CLI command's) would inherit the locale chosen there, before any request existed ("en").
+    Each request chooses its own."""
+    state = getattr(g, "_flask_babel", None)
+    if state is not None:
+        state.babel_locale = None
+        state.babel_translations = None
 
 
 def compile_catalogues() -> list[Path]:
@@ -124,6 +170,7 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
     templating.install_gettext(app)  # the same translations, looked up once per request (portal.templating)
+    app.before_request(_choose_afresh)
     app.jinja_env.globals.update(interface_locale=locale_code, language_name=language_name)
     app.jinja_env.filters.update(format_number=number, long_date=long_date, short_date=short_date,
-                                 time_since=time_since)
+                                 time_since=time_since, day_month=day_month)

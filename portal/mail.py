@@ -53,13 +53,16 @@ def is_configured() -> bool:
 
 
 def send_after_commit(to: str, title: str, template: str, *, headers: dict | None = None,
-                      on_failure: tuple | None = None, attachments: list[dict] | None = None, **context) -> bool:
+                      on_failure: tuple | None = None, attachments: list[dict] | None = None,
+                      locale: str | None = None, **context) -> bool:
     """Queue a mail in the outbox, in the current unit of work: it is sent once the change commits (by a
     worker, or right after the commit with OUTBOX_INLINE), never if it rolls back. Every value it needs is
     resolved now and stored as JSON. Returns whether a mail will be attempted.
 
     ``on_failure`` is ``(module-level function, *plain values)``: called with those values when the mail
     cannot be sent at all (the job is dead), in an app context; it must open its own session.
+    ``locale``: the language the body is written in, when the caller knows the reader's (a staff member's
+    mail: ``i18n.staff_mail_locale``); else that of the page that caused it (``i18n.mail_locale``).
     ``attachments``: stored files to attach, ``{"filename", "mime_type", "sha256"}`` each."""
     if not to:
         return False
@@ -68,7 +71,7 @@ def send_after_commit(to: str, title: str, template: str, *, headers: dict | Non
     failure = [outbox.services.function_path(on_failure[0]), *on_failure[1:]] if on_failure else None
     outbox.enqueue(MAIL_JOB, {"to": to, "title": title, "template": template, "context": context,
                               "headers": headers, "message_id": message_id, "on_failure": failure,
-                              "attachments": attachments or [], "locale": i18n.mail_locale()},
+                              "attachments": attachments or [], "locale": locale or i18n.mail_locale()},
                    key=message_id)
     return is_configured()
 

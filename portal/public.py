@@ -5,6 +5,7 @@ Readable URLs carry ``<id>-<slug>``; the slug is decoration, so a link without i
 after a rename) still works and is sent, permanently, to the canonical address.
 """
 from flask import redirect, request, url_for
+from flask_babel import gettext
 
 from . import settings
 from .auth import current_customer, current_staff
@@ -28,7 +29,7 @@ def visible(getter, *args):
     try:
         return getter(*args, staff=current_staff())
     except Forbidden:
-        raise NotFound("That page does not exist or is not public.") from None
+        raise NotFound(gettext("That page does not exist or is not public.")) from None
 
 
 def login_gate():

@@ -4,6 +4,8 @@ Flushes, never commits. The rule that the help desk always keeps one active admi
 """
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from .. import settings
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
@@ -50,9 +52,9 @@ def update_staff(actor, staff: Staff, data: StaffInput) -> Staff:
     email = (data.email or "").strip().lower()
     errors = []
     if "@" not in email:
-        errors.append(("email", "Enter a valid email address."))
+        errors.append(("email", gettext("Enter a valid email address.")))
     if data.role not in ROLES:
-        errors.append(("role", f"Role must be one of {', '.join(ROLES)}."))
+        errors.append(("role", gettext("Role must be one of %(roles)s.", roles=", ".join(ROLES))))
     if data.password:
         try:
             check_password_rules(data.password)
@@ -62,10 +64,10 @@ def update_staff(actor, staff: Staff, data: StaffInput) -> Staff:
         raise ValidationFailed(errors)
     taken = db.session.scalar(db.select(Staff.id).where(Staff.email == email, Staff.id != staff.id))
     if taken:
-        raise Conflict(f"A staff account for {email} already exists.")
+        raise Conflict(gettext("A staff account for %(email)s already exists.", email=email))
     losing_admin = staff.role == "administrator" and staff.active and (data.role != "administrator" or not data.active)
     if losing_admin and not _other_admins(staff):
-        raise Conflict("The help desk needs at least one active administrator.")
+        raise Conflict(gettext("The help desk needs at least one active administrator."))
     sessions_end = bool(data.password) or staff.active != bool(data.active)
     staff.email, staff.role, staff.active = email, data.role, bool(data.active)
     staff.first_name, staff.last_name = data.first_name.strip()[:80], data.last_name.strip()[:80]

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func
 
 from ..dates import utcnow
@@ -61,7 +62,7 @@ def get_contact(ref) -> Customer:
     elif "@" in text and len(text) <= 255:
         customer = db.session.execute(db.select(Customer).where(Customer.email == text.lower())).scalar_one_or_none()
     if customer is None:
-        raise NotFound("No such contact.")
+        raise NotFound(gettext("No such contact."))
     return customer
 
 
@@ -70,7 +71,8 @@ def contact_query(f: ContactFilter):
     Raises ValidationFailed for an unknown sort key."""
     key = f.sort.lstrip("-") or "name"
     if key not in SORTS:
-        raise ValidationFailed(("sort", f"Sort by one of: {', '.join(SORTS)} (with - in front for descending)."))
+        raise ValidationFailed(("sort", gettext("Sort by one of: %(sorts)s (with - in front for descending).",
+                                                   sorts=", ".join(SORTS))))
     query = db.select(Customer)
     if f.name.strip():
         words = f"%{_like(f.name.strip().lower())}%"
@@ -114,18 +116,19 @@ def save_contact(email: str | None, *, customer: Customer | None = None, name: s
     errors: list[tuple[str, str]] = []
     address, reason = normalise_email(email or "")
     if email is not None and (reason or not address):
-        errors.append(("email", reason or "This field is required."))
+        errors.append(("email", reason or gettext("This field is required.")))
     first = last = ""
     if name is not None:
         first, _, last = single_line(name).partition(" ")
         if len(first) > MAX_NAME or len(last.strip()) > MAX_NAME:
-            errors.append(("name", f"A name is at most {MAX_NAME} characters before and after its first space."))
+            errors.append(("name", gettext("A name is at most %(max_name)s characters before and after its first "
+                                           "space.", max_name=MAX_NAME)))
     if customer is None and not errors and email is not None:
         customer = db.session.execute(db.select(Customer).where(Customer.email == address)).scalar_one_or_none()
     elif customer is not None and not errors and email is not None and address != customer.email:
         taken = db.session.execute(db.select(Customer.id).where(Customer.email == address)).scalar_one_or_none()
         if taken is not None:
-            errors.append(("email", "Another contact has this email."))
+            errors.append(("email", gettext("Another contact has this email.")))
     if phones is not None:
         errors.extend(_check_phones(phones, customer))
     if errors:
@@ -152,15 +155,17 @@ def _check_phones(phones: list[PhoneInput], customer: Customer | None) -> list[t
     for phone in phones:
         number = single_line(phone.number or "")
         if not number or len(number) > MAX_NUMBER or not NUMBER.match(number):
-            errors.append(("phones", f"A phone number is digits, spaces and + - ( ) . /, at most {MAX_NUMBER}."))
+            errors.append(("phones", gettext("A phone number is digits, spaces and + - ( ) . /, at most "
+                                             "%(max_number)s.", max_number=MAX_NUMBER)))
         if phone.kind is not None and phone.kind not in PHONE_TYPES:
-            errors.append(("phones", f"A phone type is one of: {', '.join(PHONE_TYPES)}."))
+            errors.append(("phones", gettext("A phone type is one of: %(types)s.",
+                                                               types=", ".join(PHONE_TYPES))))
         if phone.phone_id is not None and phone.phone_id not in own:
-            errors.append(("phones", "This contact has no phone with this id."))
+            errors.append(("phones", gettext("This contact has no phone with this id.")))
     added = {single_line(p.number or "") for p in phones if p.phone_id is None}
     kept = {p.number for p in customer.phones} if customer is not None else set()
     if len(kept | added) > MAX_PHONES:
-        errors.append(("phones", f"A contact has at most {MAX_PHONES} phones."))
+        errors.append(("phones", gettext("A contact has at most %(max_phones)s phones.", max_phones=MAX_PHONES)))
     return errors[:1] if errors else []
 
 

@@ -48,6 +48,8 @@ class Staff(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Part of every session's and remember cookie's id; raising it ends them all (see portal.auth).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The staff pages' and staff mails' language ("de"); None: the browser's for pages, the site's for mails.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     # API keys (portal.apikeys); "tokens" is the HelpSpot API's word for them.
     tokens: Mapped[list["ApiKey"]] = relationship(back_populates="staff", cascade="all, delete-orphan")

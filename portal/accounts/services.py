@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as N_
 from limits import parse_many
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..dates import utcnow
 from ..errors import Conflict, NotFound, PortalError, ValidationFailed
 from ..extensions import db
+from ..i18n import INTERFACE_LOCALES
 from ..security import LIMIT_DEFAULTS
 from .models import ROLES, ApiToken, Customer, LoginAttempt, PasswordReset, Staff, password_hash_method
 
@@ -57,9 +59,9 @@ def _digest(secret: str) -> str:
 def check_password_rules(password: str, confirm: str | None = None, field: str = "password") -> None:
     errors = []
     if len(password or "") < MIN_PASSWORD:
-        errors.append((field, f"Use at least {MIN_PASSWORD} characters."))
+        errors.append((field, gettext("Use at least %(min_password)s characters.", min_password=MIN_PASSWORD)))
     elif confirm is not None and password != confirm:
-        errors.append(("confirm", "The two passwords differ."))
+        errors.append(("confirm", gettext("The two passwords differ.")))
     if errors:
         raise ValidationFailed(errors)
 
@@ -79,12 +81,12 @@ def create_staff(email: str, password: str, *, role: str = "agent", first_name: 
     """Raises ValidationFailed (bad role, weak password) or Conflict (email taken)."""
     email = (email or "").strip().lower()
     if "@" not in email:
-        raise ValidationFailed(("email", "Enter a valid email address."))
+        raise ValidationFailed(("email", gettext("Enter a valid email address.")))
     if role not in ROLES:
-        raise ValidationFailed(("role", f"Role must be one of {', '.join(ROLES)}."))
+        raise ValidationFailed(("role", gettext("Role must be one of %(roles)s.", roles=", ".join(ROLES))))
     check_password_rules(password)
     if db.session.execute(db.select(Staff.id).where(Staff.email == email)).first():
-        raise Conflict(f"A staff account for {email} already exists.")
+        raise Conflict(gettext("A staff account for %(email)s already exists.", email=email))
     staff = Staff(email=email, role=role, first_name=first_name or email.split("@")[0].title(),
                   last_name=last_name)
     staff.set_password(password)
@@ -267,7 +269,7 @@ def start_registration(email: str) -> tuple[Customer, str] | None:
     ValidationFailed for a malformed email."""
     address, problem = normalise_email(email)
     if problem or not address:
-        raise ValidationFailed(("email", problem or "Please provide a valid email"))
+        raise ValidationFailed(("email", problem or gettext("Please provide a valid email")))
     customer = find_customer(address)
     if customer is None:
         try:
@@ -323,7 +325,7 @@ def finish_password_reset(token: str, password: str, confirm: str | None = None)
     Raises NotFound for an unknown, used or expired token; ValidationFailed for a weak password."""
     reset = _live_reset(token)
     if reset is None:
-        raise NotFound("This link is invalid or has expired. Please ask for a new one.")
+        raise NotFound(gettext("This link is invalid or has expired. Please ask for a new one."))
     check_password_rules(password, confirm)
     customer = reset.customer
     _new_customer_password(customer, password)
@@ -339,9 +341,9 @@ def set_customer_password(email: str, password: str) -> Customer:
     address, and HelpSpot integrations use it for customers they know. Ends the account's sessions."""
     address, problem = normalise_email(email)
     if problem or not address:
-        raise ValidationFailed(("sEmail", problem or "Valid email required"))
+        raise ValidationFailed(("sEmail", problem or gettext("Valid email required")))
     if not (password or "").strip():
-        raise ValidationFailed(("sPassword", "Password could not be updated"))
+        raise ValidationFailed(("sPassword", gettext("Password could not be updated")))
     customer = ensure_customer(address)
     db.session.flush()
     _new_customer_password(customer, password.strip())
@@ -356,7 +358,7 @@ def change_customer_password(customer: Customer, current: str, password: str,
     session left open cannot lock the owner out. Ends every session (the caller logs this browser in
     again) and outstanding links. Raises ValidationFailed."""
     if not customer.check_password(current or ""):
-        raise ValidationFailed(("current", "That is not your current password."))
+        raise ValidationFailed(("current", gettext("That is not your current password.")))
     check_password_rules(password, confirm)
     _new_customer_password(customer, password)
     db.session.flush()
@@ -365,6 +367,16 @@ def change_customer_password(customer: Customer, current: str, password: str,
 
 # --- API tokens ----------------------------------------------------------------------------------
 # The HelpSpot API's tokens are API keys (portal.apikeys) with every tag and no caps.
+
+def set_interface_language(staff: Staff, code: str | None) -> None:
+    """The language of ``staff``'s pages and notification mails; empty: the browser's (pages) and the site's
+    (mails). Raises ValidationFailed for a language the interface has no catalogue for."""
+    code = (code or "").strip().lower() or None
+    if code is not None and code not in INTERFACE_LOCALES:
+        raise ValidationFailed(("language", gettext("Choose one of the languages listed.")))
+    staff.language = code
+    db.session.flush()
+
 
 def create_api_token(staff: Staff, name: str) -> tuple[ApiToken, str]:
     """A new full-access key for ``staff``; the secret is returned once and only its hash is kept."""

@@ -21,8 +21,8 @@ from .forms import missing, values_of
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
-LOGIN_FAILED = "Your login failed. Please check your email and password and try again."
-NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within a moment of opening it, or it "
+LOGIN_FAILED = N_("Your login failed. Please check your email and password and try again.")
+NOT_HUMAN = N_("We could not tell that a person sent this form: it was sent within a moment of opening it, or it "
              "was left open for a long time. Please send it again.")
 RESET_SENT = N_("If an account exists for {email}, we have emailed it a link to choose a new password. "
               "The link works once, for 2 hours.")
@@ -74,7 +74,7 @@ def login():
             login_user(customer)
             flash(gettext("You are logged in."), "success")
             return redirect(next_url)
-        errors = [("email", LOGIN_FAILED)]
+        errors = [("email", str(LOGIN_FAILED))]
     return render_template("accounts/login.html", values=values, errors=_errors(errors),
                            next=request.form.get("next", "")), 400
 
@@ -109,7 +109,8 @@ def register():
         return render_template("accounts/register.html", values={"email": request.args.get("email", "")}, errors={})
     values = values_of(request.form, "email")
     if not spam.form_is_human(request.form.get("form_token"), request.form.get(spam.HONEYPOT_FIELD)):
-        return render_template("accounts/register.html", values=values, errors=_errors([("submit", NOT_HUMAN)])), 400
+        return render_template("accounts/register.html", values=values,
+                               errors=_errors([("submit", str(NOT_HUMAN))])), 400
     try:
         challenge.check(request.form)
         started = services.start_registration(values["email"])

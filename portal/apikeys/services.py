@@ -14,11 +14,12 @@ import time
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from limits import RateLimitItemPerDay, RateLimitItemPerHour, parse
 from limits.strategies import FixedWindowRateLimiter
 
 from ..dates import utcnow
-from ..errors import Forbidden, NotFound, PortalError, ValidationFailed
+from ..errors import N_, Forbidden, NotFound, PortalError, ValidationFailed
 from ..extensions import db
 from . import tags as key_tags
 from .models import ALL_TAGS, ApiKey
@@ -34,7 +35,7 @@ class KeyRefused(PortalError):
     """No usable key: 401. ``reason`` tells a dialect which of its messages to give."""
 
     status = 401
-    message = "Invalid API Key."
+    message = N_("Invalid API Key.")
 
     def __init__(self, reason: str = "invalid", message: str | None = None):
         super().__init__(message)
@@ -45,7 +46,7 @@ class KeyThrottled(PortalError):
     """Too many failed key checks from this address, or a key's hourly or daily cap spent: 429."""
 
     status = 429
-    message = "Too many requests. Please wait and try again."
+    message = N_("Too many requests. Please wait and try again.")
 
     def __init__(self, retry_after: int, message: str | None = None):
         super().__init__(message)
@@ -53,7 +54,7 @@ class KeyThrottled(PortalError):
 
 
 class KeyNotAllowed(Forbidden):
-    message = "This API key is not allowed to use this endpoint."
+    message = N_("This API key is not allowed to use this endpoint.")
 
 
 def _digest(secret: str) -> str:
@@ -80,7 +81,8 @@ def _positive(value, field: str, limit: int, errors: list) -> int | None:
     except ValueError:
         number = 0
     if not 1 <= number <= limit:
-        errors.append((field, f"Use a whole number from 1 to {limit:,}, or leave it empty."))
+        errors.append((field, gettext("Use a whole number from 1 to %(limit)s, or leave it empty.",
+                                      limit=f"{limit:,}")))
         return None
     return number
 
@@ -94,7 +96,7 @@ def create_key(actor, owner, name: str, *, read_only: bool = False, tags: str = 
     errors: list[tuple[str, str]] = []
     name = (name or "").strip()[:100]
     if not name:
-        errors.append(("name", "Give the token a name, such as the script that will use it."))
+        errors.append(("name", gettext("Give the token a name, such as the script that will use it.")))
     tags = ", ".join(part.strip() for part in (tags or ALL_TAGS).split(",") if part.strip()) or ALL_TAGS
     if reason := key_tags.problem(tags):
         errors.append(("tags", reason))
@@ -102,7 +104,7 @@ def create_key(actor, owner, name: str, *, read_only: bool = False, tags: str = 
     hourly = _positive(hourly, "hourly_limit", MAX_CAP, errors)
     daily = _positive(daily, "daily_limit", MAX_CAP, errors)
     if not owner.active:
-        errors.append(("staff", "This staff account is deactivated."))
+        errors.append(("staff", gettext("This staff account is deactivated.")))
     if errors:
         raise ValidationFailed(errors)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -134,7 +136,7 @@ def revoke_key(actor, key_id: int) -> ApiKey:
     Raises NotFound (also for another's key, so ids of others' keys are not confirmed)."""
     key = db.session.get(ApiKey, key_id)
     if key is None or actor is None or (key.staff_id != actor.id and not actor.can("admin")):
-        raise NotFound("No such token.")
+        raise NotFound(gettext("No such token."))
     if key.revoked_at is None:
         key.revoked_at = utcnow()
     db.session.flush()

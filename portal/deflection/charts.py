@@ -1,5 +1,6 @@
 """Charts drawn on the server as SVG (no script): grouped bars and a line, with axis labels. Each chart
 on a page is followed by a data table saying the same (for screen readers) and a CSV link."""
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT, LEFT, RIGHT, BOTTOM, TOP = 720, 200, 40, 24, 24, 10
@@ -8,8 +9,9 @@ PLOT_W = WIDTH - LEFT - RIGHT
 
 def _frame(title: str, peak: int, labels: list[str], body: list[str]) -> Markup:
     plot_h = HEIGHT - BOTTOM - TOP
-    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}; '
-             f'the table after it gives the same figures" xmlns="http://www.w3.org/2000/svg">',
+    said = gettext("%(title)s; the table after it gives the same figures", title=title)
+    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(said)}" '
+             'xmlns="http://www.w3.org/2000/svg">',
              f"<title>{escape(title)}</title>"]
     for fraction in (0, 0.5, 1) if peak >= 2 else (0, 1):  # grid lines with the value they stand for
         y = TOP + plot_h * (1 - fraction)

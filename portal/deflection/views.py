@@ -1,10 +1,11 @@
 """Suggestions beside the request and new-topic forms, and the two things a customer does with one:
 open it (counted, then redirected to it) and say "This answered my question" (counted; the visit ends
 without a request)."""
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 
 from ..forums import services as forums
 from ..kb import services as kb
+from ..kb import translations
 from ..public import login_gate, visible
 from ..urls import whole_number
 from . import events, suggestions
@@ -17,22 +18,29 @@ def _category() -> int | None:
     return whole_number(request.values.get("category"))
 
 
-def _target(kind: str, target_id: int):
-    """The page or topic a customer may see (NotFound otherwise), and its URL."""
+def _target(kind: str, target_id: int, lang: str | None = None):
+    """The page or topic a customer may see (NotFound otherwise), and its URL (a page's in ``lang``)."""
     if kind == "page":
         page = visible(kb.get_page, target_id)
-        return page.name, suggestions.target_url("page", page.id, page.name)
+        shown, _ = translations.localized(page, lang) if lang else (None, None)
+        return page.name, suggestions.target_url("page", page.id, page.name, lang, shown.slug if shown else "")
     topic = visible(forums.get_topic, target_id)
     return topic.title, suggestions.target_url("topic", topic.id, topic.title)
 
 
 @bp.get("/suggest")
 def suggest():
-    """JSON: {"visit": token, "results": [{kind, title, where, url, open_url}]} (at most five)."""
+    """JSON: {"visit": token, "results": [{kind, title, where, url, open_url}]} (at most five), in the
+    visitor's language (``lang``, else the cookie or Accept-Language)."""
     form = events.form_name(request.args.get("form"))
-    visit, found = suggestions.for_visit(request.args.get("q", ""), request.args.get("visit"), form, _category())
+    lang = suggestions.url_language(request.args.get("lang"))
+    visit, found = suggestions.for_visit(request.args.get("q", ""), request.args.get("visit"), form, _category(),
+                                         lang)
     results = [{"kind": s.kind, "id": s.id, "title": s.title, "where": s.where, "url": s.url,
-                "open_url": url_for("deflection.open_suggestion", kind=s.kind, target_id=s.id, visit=visit, form=form)}
+                "open_url": url_for("deflection.open_suggestion", kind=s.kind, target_id=s.id, visit=visit, form=form,
+                                    lang=lang),
+                "read_url": url_for("deflection.read_page", page_id=s.id, visit=visit, form=form, lang=lang)
+                if s.kind == "page" else None}
                for s in found]
     response = jsonify(visit=visit, results=results)
     response.headers["Cache-Control"] = "no-store"
@@ -42,12 +50,28 @@ def suggest():
 @bp.get("/open/<any(page, topic):kind>/<int:target_id>")
 def open_suggestion(kind, target_id):
     """A suggestion followed: counted for the visit, then on to the page or topic itself."""
-    _, url = _target(kind, target_id)
+    _, url = _target(kind, target_id, suggestions.url_language(request.args.get("lang")))
     events.record(request.args.get("visit"), "opened", events.form_name(request.args.get("form")), _category(),
                   (kind, target_id))
     response = redirect(url, 303)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the visit token stays here
+    return response
+
+
+@bp.get("/read/page/<int:page_id>")
+def read_page(page_id):
+    """A suggested page's body for the panel beside the form (static/js/suggestions.js: read in place, what
+    was typed stays): counted as opened, like the link."""
+    page = visible(kb.get_page, page_id)
+    lang = suggestions.url_language(request.args.get("lang"))
+    shown, _ = translations.localized(page, lang) if lang else (None, None)
+    events.record(request.args.get("visit"), "opened", events.form_name(request.args.get("form")), _category(),
+                  ("page", page.id))
+    response = make_response(render_template(
+        "deflection/_read.html", title=shown.title if shown else page.name, body=shown.body if shown else page.body,
+        url=suggestions.target_url("page", page.id, page.name, lang, shown.slug if shown else "")))
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

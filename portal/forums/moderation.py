@@ -8,6 +8,7 @@ Forums keep no history table, so every change is logged at INFO with the acting 
 import logging
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, update
 from sqlalchemy.orm import selectinload
 
@@ -42,7 +43,7 @@ def moderates(staff, forum: Forum) -> bool:
 def require_forum(staff, forum: Forum) -> None:
     """Raises Forbidden unless ``staff`` moderates ``forum``."""
     if not moderates(staff, forum):
-        raise Forbidden("Only this forum's moderators and administrators may moderate it.")
+        raise Forbidden(gettext("Only this forum's moderators and administrators may moderate it."))
 
 
 def moderated_forum_ids(staff) -> set[int] | None:
@@ -83,18 +84,18 @@ def save_forum(staff, data: ForumInput, forum: Forum | None = None) -> Forum:
     forum's own moderators may change its other settings. Raises Forbidden, ValidationFailed."""
     require(staff)
     if forum is None and not staff.can("admin"):
-        raise Forbidden("Only administrators create forums.")
+        raise Forbidden(gettext("Only administrators create forums."))
     if forum is not None:
         require_forum(staff, forum)
         if not staff.can("admin") and set(data.moderator_ids) != {person.id for person in forum.moderators}:
-            raise Forbidden("Only administrators choose a forum's moderators.")
+            raise Forbidden(gettext("Only administrators choose a forum's moderators."))
     name = single_line(data.name)[:255]
     if not name:
-        raise ValidationFailed(("name", "Give the forum a name."))
+        raise ValidationFailed(("name", gettext("Give the forum a name.")))
     moderators = list(db.session.execute(db.select(Staff).where(Staff.id.in_(data.moderator_ids))).scalars()) \
         if data.moderator_ids else []
     if len(moderators) != len(set(data.moderator_ids)):
-        raise ValidationFailed(("moderators", "One of the chosen moderators no longer exists."))
+        raise ValidationFailed(("moderators", gettext("One of the chosen moderators no longer exists.")))
     if forum is None:
         forum = Forum()
         db.session.add(forum)
@@ -142,8 +143,8 @@ def edit_post(staff, post: Post, body: str) -> Post:
     """Replace a post's text (cleaned HTML). Raises Forbidden, ValidationFailed."""
     require_forum(staff, post.topic.forum)
     if not (body or "").strip():
-        raise ValidationFailed(("body", "A post cannot be empty. Delete it instead."))
-    limits.check(body, "body", staff=True, label="The post")
+        raise ValidationFailed(("body", gettext("A post cannot be empty. Delete it instead.")))
+    limits.check(body, "body", staff=True, label=lazy_gettext("The post"))
     post.body = clean_html(body)
     db.session.flush()
     _record(staff, "edited post", post=post.id, topic=post.topic_id)
@@ -166,7 +167,7 @@ def delete_post(staff, post: Post, *, as_spam: bool = False) -> None:
     require_forum(staff, post.topic.forum)
     topic = post.topic
     if not post.spam and topic.post_count <= 1:
-        raise Conflict("This is the only post of its topic: delete the topic instead.")
+        raise Conflict(gettext("This is the only post of its topic: delete the topic instead."))
     _record(staff, "deleted post as spam" if as_spam else "deleted post", post=post.id, topic=topic.id,
             name=repr(post.name), ip=post.ip)
     db.session.delete(post)
@@ -248,9 +249,10 @@ def save_known_user(staff, *, name: str, label: str, ip: str = "", os: str = "",
     name, label = single_line(name)[:50], single_line(label)[:50]
     errors = []
     if not name:
-        errors.append(("name", "Give the poster's name as they post it."))
+        errors.append(("name", gettext("Give the poster's name as they post it.")))
     if not label:
-        errors.append(("label", f"Choose a label, such as {DEFAULT_KNOWN_USER_LABELS[2]}."))
+        errors.append(("label", gettext("Choose a label, such as %(label)s.",
+                                                    label=DEFAULT_KNOWN_USER_LABELS[2])))
     if errors:
         raise ValidationFailed(errors)
     known = KnownUser(name=name, label=label, ip=(ip or "").strip()[:45], os=(os or "").strip()[:20],

@@ -6,14 +6,14 @@ forms and the ``forums.createTopic``/``forums.createPost`` API methods.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import limits, settings, spam
 from ..accounts.services import normalise_email
 from ..dates import utcnow
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..text import clean_html, plain_to_html, single_line
 from ..webhooks import events as webhook_events
@@ -37,11 +37,11 @@ class PostInput:
 
 
 class ForumClosed(Conflict):
-    message = "Forum is closed"
+    message = N_("Forum is closed")
 
 
 class TopicClosed(Conflict):
-    message = "Topic is closed"
+    message = N_("Topic is closed")
 
 
 def public_forums() -> list[Forum]:
@@ -72,9 +72,9 @@ def get_forum(forum_id: int, *, staff=None) -> Forum:
     """Raises NotFound, or Forbidden for a private forum seen by a customer."""
     forum = db.session.get(Forum, forum_id)
     if forum is None:
-        raise NotFound("No such forum.")
+        raise NotFound(gettext("No such forum."))
     if forum.private and staff is None:
-        raise Forbidden("This forum is private.")
+        raise Forbidden(gettext("This forum is private."))
     return forum
 
 
@@ -82,7 +82,7 @@ def get_topic(topic_id: int, *, staff=None) -> Topic:
     topic = db.session.execute(db.select(Topic).where(Topic.id == topic_id)
                                .options(joinedload(Topic.forum))).scalar_one_or_none()  # one statement
     if topic is None or (topic.post_count == 0 and staff is None):
-        raise NotFound("No such topic.")
+        raise NotFound(gettext("No such topic."))
     get_forum(topic.forum_id, staff=staff)
     return topic
 
@@ -166,7 +166,7 @@ def _check(data: PostInput, *, needs_title: bool, staff=None) -> None:
         errors.append(("title", gettext("Please provide a topic")))
     if not (data.body or "").strip():
         errors.append(("body", gettext("Please provide a message")))
-    elif reason := limits.too_long(data.body, staff=staff is not None, label="Your message"):
+    elif reason := limits.too_long(data.body, staff=staff is not None, label=lazy_gettext("Your message")):
         errors.append(("body", reason))
     if not data.name:
         errors.append(("name", gettext("Please provide a name")))

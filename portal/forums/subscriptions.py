@@ -16,6 +16,7 @@ a cookie: it is exempt from CSRF, the signed token being the only thing that gra
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as N_
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +30,7 @@ from .models import Post, Subscription, Topic
 
 CONFIRM_WITHIN = timedelta(days=3)  # a confirmation link's lifetime; no second one for the topic before
 CONFIRMATIONS_PER_DAY = 3           # confirmation mails to one address in 24 hours, all topics together
-LINK_NOT_VALID = "This link is not valid, or it has expired."
+LINK_NOT_VALID = N_("This link is not valid, or it has expired.")
 
 
 def _confirm_tokens() -> URLSafeTimedSerializer:
@@ -89,9 +90,9 @@ def _subscription(token: str, tokens, **limits) -> tuple[int, str]:
     try:
         topic_id, email = tokens.loads(token, **limits)
     except (BadData, TypeError, ValueError):
-        raise NotFound(LINK_NOT_VALID) from None
+        raise NotFound(str(LINK_NOT_VALID)) from None
     if not isinstance(topic_id, int) or not isinstance(email, str):
-        raise NotFound(LINK_NOT_VALID)
+        raise NotFound(str(LINK_NOT_VALID))
     return topic_id, email
 
 
@@ -101,7 +102,7 @@ def subscription_to_confirm(token: str) -> Subscription:
     topic_id, email = _subscription(token, _confirm_tokens(), max_age=int(CONFIRM_WITHIN.total_seconds()))
     subscription = _find(topic_id, email)
     if subscription is None:
-        raise NotFound(LINK_NOT_VALID)
+        raise NotFound(str(LINK_NOT_VALID))
     return subscription
 
 

@@ -64,7 +64,7 @@ def _new_topic_again(forum_id, slug=None):
 def _forum_page(forum, values, errors, status=200):
     topics = db.paginate(forums.topics_query(forum), page=_page_number(), per_page=_page_size(), error_out=False)
     if topics.page > 1 and not topics.items:
-        abort(404, "There is no such page of topics.")
+        abort(404, gettext("There is no such page of topics."))
     return render_template("forums/forum.html", forum=forum, topics=topics, values=values, errors=errors,
                            feeds=settings.get("forum_feeds")), status
 
@@ -108,7 +108,7 @@ def _reply_again(topic_id, slug=None):
 def _topic_page(topic, values, errors, status=200):
     posts = db.paginate(forums.posts_query(topic), page=_page_number(), per_page=_page_size(), error_out=False)
     if posts.page > 1 and not posts.items:
-        abort(404, "There is no such page of posts.")
+        abort(404, gettext("There is no such page of posts."))
     return render_template("forums/topic.html", topic=topic, forum=topic.forum, posts=posts,
                            labels=forums.known_labels(posts.items), closed=forums.topic_is_closed(topic),
                            values=values, errors=errors), status
@@ -165,7 +165,7 @@ def rfc_date(value) -> str:
 def feed(forum_id):
     """RSS 2.0: the forum's newest topics. A private forum, or feeds turned off, is a 404."""
     if not settings.get("forum_feeds"):
-        raise NotFound("Forum feeds are turned off.")
+        raise NotFound(gettext("Forum feeds are turned off."))
     forum = visible(forums.get_forum, forum_id)
     if forum.private:  # staff see private forums on the site, but a feed URL is meant to be shared
         abort(404)

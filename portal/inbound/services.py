@@ -9,6 +9,7 @@ access-key auto-reply, at most ``auto_replies_per_day`` times a day. Automatic m
 """
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from .. import settings
@@ -38,7 +39,7 @@ def get_mailbox(actor, mailbox_id: int) -> Mailbox:
     require_admin(actor)
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
-        raise NotFound("No such mailbox.")
+        raise NotFound(gettext("No such mailbox."))
     return mailbox
 
 
@@ -50,24 +51,25 @@ def save_mailbox(actor, mailbox: Mailbox | None, form: dict) -> Mailbox:
     values = {name: single_line(str(form.get(name, "") or "")).strip() for name in FIELDS}
     for name, label in (("name", "a name"), ("host", "the IMAP server"), ("username", "the user name")):
         if not values[name]:
-            errors.append((name, f"Please give {label}."))
+            errors.append((name, gettext("Please give %(label)s.", label=label)))
     port = values["port"]
     if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
-        errors.append(("port", "Use a port number from 1 to 65535."))
+        errors.append(("port", gettext("Use a port number from 1 to 65535.")))
     if values["security"] not in SECURITY:
-        errors.append(("security", "Choose SSL, STARTTLS or none."))
+        errors.append(("security", gettext("Choose SSL, STARTTLS or none.")))
     elif values["security"] == "none" and values["host"].lower() not in LOOPBACK:
         # The login and every customer's mail would cross the network in clear.
-        errors.append(("security", "Without SSL or STARTTLS only a server on this host (127.0.0.1) is allowed."))
+        errors.append(("security", gettext("Without SSL or STARTTLS only a server on this host (127.0.0.1) is "
+                                           "allowed.")))
     if mailbox is None and not values["password"]:
-        errors.append(("password", "Please give the password."))
+        errors.append(("password", gettext("Please give the password.")))
     category = None
     if values["category_id"]:
         category = db.session.get(Category, int(values["category_id"])) if values["category_id"].isdigit() else None
         if category is None or category.deleted or not category.public_submit:
             # Mail opens requests as the portal form does: in a category customers may choose.
-            errors.append(("category_id", "Please choose one of the listed categories (customers may submit "
-                                          "to them)."))
+            errors.append(("category_id", gettext("Please choose one of the listed categories (customers may "
+                                                                  "submit to them).")))
     if errors:
         raise ValidationFailed(errors)
     if mailbox is None:

@@ -9,6 +9,7 @@ Functions flush, never commit.
 import logging
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import delete as sql_delete
 
 from .. import files as filestore
@@ -39,7 +40,7 @@ def edits(staff, book: Book) -> bool:
 
 def require_book(staff, book: Book) -> None:
     if not edits(staff, book):
-        raise Forbidden("Only this book's editors and administrators may edit it.")
+        raise Forbidden(gettext("Only this book's editors and administrators may edit it."))
 
 
 def _book_of(item) -> Book | None:
@@ -60,7 +61,7 @@ def require_item(staff, item) -> None:
     book = _book_of(item)
     if isinstance(item, Book) or book is None:
         if not staff.can("admin"):
-            raise Forbidden("Only administrators add, remove or order books.")
+            raise Forbidden(gettext("Only administrators add, remove or order books."))
         return
     require_book(staff, book)
 
@@ -70,11 +71,11 @@ def set_editors(staff, book: Book, editor_ids: list[int]) -> None:
     from ..accounts.models import Staff
 
     if staff is None or not staff.can("admin"):
-        raise Forbidden("Only administrators choose a book's editors.")
+        raise Forbidden(gettext("Only administrators choose a book's editors."))
     wanted = set(editor_ids)
     people = list(db.session.execute(db.select(Staff).where(Staff.id.in_(wanted))).scalars()) if wanted else []
     if len(people) != len(wanted) or not all(person.can("kb") for person in people):
-        raise ValidationFailed(("editors", "Editors must be staff members who may write the knowledge books."))
+        raise ValidationFailed(("editors", gettext("Editors must be staff members who may write the knowledge books.")))
     book.editors = people
     db.session.flush()
 
@@ -90,7 +91,7 @@ def get(model, ident: int):
 def _name(raw: str) -> str:
     name = single_line(raw)[:255]
     if not name:
-        raise ValidationFailed(("name", "Please give it a name."))
+        raise ValidationFailed(("name", gettext("Please give it a name.")))
     return name
 
 
@@ -99,14 +100,15 @@ def save_book(staff, *, name: str, description: str = "", private: bool = False,
     ValidationFailed."""
     require(staff)
     if book is None and not staff.can("admin"):
-        raise Forbidden("Only administrators create books.")
+        raise Forbidden(gettext("Only administrators create books."))
     if book is not None:
         require_book(staff, book)
     name = _name(name)
     description = without_controls(description).strip()
     if len(description) > MAX_DESCRIPTION:
-        raise ValidationFailed(("description", f"Keep the description under {MAX_DESCRIPTION:,} characters: it "
-                                               "is shown on the book's pages."))
+        raise ValidationFailed(("description", gettext(
+            "Keep the description under %(max)s characters: it is shown on the book's pages.",
+            max=f"{MAX_DESCRIPTION:,}")))
     if book is None:
         last = db.session.scalar(db.select(db.func.max(Book.position))) or 0
         book = Book(position=last + 1)
@@ -170,7 +172,7 @@ def save_page(staff, chapter: Chapter, data: PageInput, page: Page | None = None
     if page is not None:
         require_book(staff, page.chapter.book)
     name = _name(data.name)
-    limits.check(data.body, "body", staff=True, label="The page")
+    limits.check(data.body, "body", staff=True, label=lazy_gettext("The page"))
     if data.chapter_id and data.chapter_id != chapter.id:
         chapter = get(Chapter, data.chapter_id)
         require_book(staff, chapter.book)  # moved: the book it goes to must be the editor's too
@@ -282,7 +284,7 @@ def add_attachment(staff, page: Page, upload, *, downloadable: bool = True) -> P
     try:
         digest = filestore.store(upload.data)
     except filestore.StorageError:
-        raise ValidationFailed(("attachment", "The file cannot be saved right now.")) from None
+        raise ValidationFailed(("attachment", gettext("The file cannot be saved right now."))) from None
     name = filestore.safe_filename(upload.filename)
     attachment = PageAttachment(page=page, filename=name, mime_type=filestore.guess_mime(name),
                                 size=len(upload.data), sha256=digest, downloadable=bool(downloadable))
@@ -314,6 +316,6 @@ def set_external_id(staff, page: Page, external_id: str) -> None:
     require(staff)
     other = db.session.scalar(db.select(Page.id).where(Page.external_id == external_id, Page.id != page.id))
     if other is not None:
-        raise ValidationFailed(("external_id", f"Article {other} already has this external_id."))
+        raise ValidationFailed(("external_id", gettext("Article %(other)s already has this external_id.", other=other)))
     page.external_id = external_id
     db.session.flush()

@@ -4,6 +4,7 @@ Its own module (not kb/models.py) so that the feedback rules stay in one place: 
 spam-checked, rate-limited (portal.security), and marked handled by staff on the page's editor view."""
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,11 +51,11 @@ def give(page, voter: str, reason: str, text: str = "") -> PageFeedback:
     text = " ".join((text or "").split())
     problems = []
     if reason not in REASONS:
-        problems.append(("reason", "Choose what was missing."))
+        problems.append(("reason", gettext("Choose what was missing.")))
     if len(text) > MAX_TEXT:
-        problems.append(("text", f"Please keep it under {MAX_TEXT} characters."))
+        problems.append(("text", gettext("Please keep it under %(max_text)s characters.", max_text=MAX_TEXT)))
     elif text and spam.is_spam(text):
-        problems.append(("text", "Please leave the links out."))
+        problems.append(("text", gettext("Please leave the links out.")))
     if problems:
         raise ValidationFailed(problems)
     feedback = PageFeedback(page_id=page.id, voter=voter, reason=reason, text=text)
@@ -62,7 +63,7 @@ def give(page, voter: str, reason: str, text: str = "") -> PageFeedback:
         with db.session.begin_nested():
             db.session.add(feedback)
     except IntegrityError:
-        raise Conflict("You have already told us about this page. Thank you!") from None
+        raise Conflict(gettext("You have already told us about this page. Thank you!")) from None
     return feedback
 
 
@@ -81,10 +82,10 @@ def for_editor(page_id: int, limit: int = 50) -> list[PageFeedback]:
 def mark_handled(staff, feedback_id: int) -> PageFeedback:
     """Staff with the "kb" right mark feedback handled. Raises Forbidden or NotFound. Flushes."""
     if not staff.can("kb"):
-        raise Forbidden("You may not edit the knowledge books.")
+        raise Forbidden(gettext("You may not edit the knowledge books."))
     feedback = db.session.get(PageFeedback, feedback_id)
     if feedback is None:
-        raise NotFound("No such feedback.")
+        raise NotFound(gettext("No such feedback."))
     feedback.handled, feedback.handled_by_id = True, staff.id
     db.session.flush()
     return feedback

@@ -1,6 +1,7 @@
 """The site's languages: the ``languages`` setting (``en,de``: the first is the default) and how a visitor's
 language is chosen (URL prefix, then their choice, then ``Accept-Language``)."""
 from flask import has_request_context, request
+from flask_babel import gettext
 
 from .. import settings
 from ..errors import ValidationFailed
@@ -21,13 +22,14 @@ def parse(raw) -> str:
     Raises ValidationFailed naming an unknown or repeated code."""
     codes = [part.strip().lower() for part in str(raw).replace(";", ",").split(",") if part.strip()]
     if not codes:
-        raise ValidationFailed(("languages", "Name at least one language, such as en."))
+        raise ValidationFailed(("languages", gettext("Name at least one language, such as en.")))
     unknown = [code for code in codes if code not in NAMES]
     if unknown:
-        raise ValidationFailed(("languages", f"Unknown language code {unknown[0][:10]!r}; use two-letter codes "
-                                             f"such as {', '.join(list(NAMES)[:6])}."))
+        raise ValidationFailed(("languages", gettext(
+            "Unknown language code %(code)s; use two-letter codes such as %(examples)s.",
+            code=repr(unknown[0][:10]), examples=", ".join(list(NAMES)[:6]))))
     if len(set(codes)) != len(codes):
-        raise ValidationFailed(("languages", "Name each language once."))
+        raise ValidationFailed(("languages", gettext("Name each language once.")))
     return ",".join(codes)
 
 
@@ -48,8 +50,9 @@ def is_enabled(code: str | None) -> bool:
 def check(code: str, field: str = "language") -> str:
     """``code`` when the site has it. Raises ValidationFailed."""
     if not is_enabled(code):
-        raise ValidationFailed((field, f"The language {str(code)[:10]!r} is not enabled on this site "
-                                       f"(enabled: {', '.join(enabled())})."))
+        raise ValidationFailed((field, gettext(
+            "The language %(code)s is not enabled on this site (enabled: %(enabled)s).",
+            code=repr(str(code)[:10]), enabled=", ".join(enabled()))))
     return code
 
 

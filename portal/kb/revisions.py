@@ -4,6 +4,8 @@ revisions and restore one. Needs the ``kb`` right (raises Forbidden); functions 
 import difflib
 import secrets
 
+from flask_babel import gettext
+
 from ..dates import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -20,9 +22,9 @@ def set_publication(page: Page, *, status: str | None = None, visibility: str | 
     Raises ValidationFailed naming the bad field."""
     problems = []
     if status is not None and status not in STATUSES:
-        problems.append(("status", "Use draft or published."))
+        problems.append(("status", gettext("Use draft or published.")))
     if visibility is not None and visibility not in VISIBILITIES:
-        problems.append(("visibility", "Use public, private or link_only."))
+        problems.append(("visibility", gettext("Use public, private or link_only.")))
     if problems:
         raise ValidationFailed(problems)
     changed = []
@@ -67,7 +69,7 @@ def get_revision(page: Page, revision_id: int) -> PageRevision:
     """Raises NotFound when the revision is not one of the page's."""
     revision = db.session.get(PageRevision, revision_id)
     if revision is None or revision.page_id != page.id:
-        raise NotFound("No such revision.")
+        raise NotFound(gettext("No such revision."))
     return revision
 
 
@@ -88,7 +90,7 @@ def restore(staff, page: Page, revision: PageRevision) -> PageRevision:
 
     require(staff)
     if revision.page_id != page.id:
-        raise NotFound("No such revision.")
+        raise NotFound(gettext("No such revision."))
     if not languages.is_enabled(revision.language):
         raise ValidationFailed(("language", f"{revision.language} is no longer enabled on this site."))
     set_translation(page, revision.language, title=revision.title, body=revision.body)

@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from flask_babel import gettext
 from sqlalchemy import CursorResult, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -39,9 +40,9 @@ def get_book(book_id: int, *, staff=None) -> Book:
     """A book a customer may read (staff see private books too). Raises NotFound or Forbidden."""
     book = db.session.get(Book, book_id)
     if book is None:
-        raise NotFound("No such book.")
+        raise NotFound(gettext("No such book."))
     if book.private and staff is None:
-        raise Forbidden("This book is private.")
+        raise Forbidden(gettext("This book is private."))
     return book
 
 
@@ -50,7 +51,7 @@ def get_chapter(chapter_id: int, *, staff=None) -> Chapter:
     chapter = db.session.execute(db.select(Chapter).where(Chapter.id == chapter_id)
                                  .options(selectinload(Chapter.book))).scalar_one_or_none()
     if chapter is None or (chapter.hidden and staff is None):
-        raise NotFound("No such chapter.")
+        raise NotFound(gettext("No such chapter."))
     get_book(chapter.book_id, staff=staff)
     return chapter
 
@@ -90,12 +91,12 @@ def get_page(page_id: int, *, staff=None) -> Page:
                  selectinload(Page.related).joinedload(Page.chapter).joinedload(Chapter.book))
     ).scalar_one_or_none()
     if page is None:
-        raise NotFound("No such page.")
+        raise NotFound(gettext("No such page."))
     if staff is None:
         if page.chapter.book.private:
-            raise Forbidden("This page is in a private book.")
+            raise Forbidden(gettext("This page is in a private book."))
         if page.hidden or page.chapter.hidden or not page.listed:  # drafts, private, link-only
-            raise NotFound("No such page.")
+            raise NotFound(gettext("No such page."))
     return page
 
 
@@ -105,7 +106,7 @@ def get_shared_page(token: str) -> Page:
     page = db.session.execute(db.select(Page).where(Page.share_token == token, Page.visibility == "link_only")
                               .options(joinedload(Page.chapter).joinedload(Chapter.book))).scalar_one_or_none()
     if not token or page is None or page.status != "published":
-        raise NotFound("This link does not work any more.")
+        raise NotFound(gettext("This link does not work any more."))
     return page
 
 
@@ -113,7 +114,7 @@ def get_attachment(attachment_id: int, *, staff=None) -> PageAttachment:
     """A page's file, only when its page may be read. Raises NotFound or Forbidden (as ``get_page``)."""
     attachment = db.session.get(PageAttachment, attachment_id)
     if attachment is None:
-        raise NotFound("No such file.")
+        raise NotFound(gettext("No such file."))
     get_page(attachment.page_id, staff=staff)
     return attachment
 
@@ -225,7 +226,7 @@ def get_tag(tag_id: int, *, staff=None) -> Tag:
     tag = db.session.get(Tag, tag_id)
     if tag is None or (staff is None and db.session.scalar(
             db.select(Tag.id).where(Tag.id == tag_id, Tag.id.in_(_visible_tag_ids()))) is None):
-        raise NotFound("No such tag.")
+        raise NotFound(gettext("No such tag."))
     return tag
 
 

@@ -2,10 +2,12 @@
 (attached to the ``staff`` blueprint; the rules are ``translations.translate_book``/``translate_chapter``,
 which HelpCenter.io's ``PATCH /v1/categories`` also calls). Needs the ``kb`` right and the book's editing."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..forms import errors_by_field
+from ..i18n import language_name
 from ..staff.views import bp
 from ..unit_of_work import abandon
 from . import editing, languages, translations
@@ -14,7 +16,7 @@ from .models import Book, Chapter
 
 def _item(lang: str, book_id: int | None, chapter_id: int | None):
     if not languages.is_enabled(lang):
-        raise NotFound("That language is not enabled on this site.")
+        raise NotFound(gettext("That language is not enabled on this site."))
     return editing.get(Book, book_id) if book_id is not None else editing.get(Chapter, chapter_id or 0)
 
 
@@ -44,7 +46,7 @@ def kb_name_translation(lang, book_id=None, chapter_id=None):
         item = _item(lang, book_id, chapter_id)
         return render_template("kb/staff_book_translation.html", item=item, kind=kind, lang=lang, values=values,
                                errors=errors_by_field(exc), exists=current is not None), 400
-    flash(f"{languages.NAMES[lang]} name of {item.name} saved.", "success")  # staff side: English, as staff_views
+    flash(gettext("%(language)s name of %(name)s saved.", language=language_name(lang), name=item.name), "success")
     return redirect(_back(item))
 
 
@@ -59,7 +61,7 @@ def kb_name_translation_delete(lang, book_id=None, chapter_id=None):
         abandon()
         flash(exc.errors[0][1], "error")
     else:
-        flash(f"The {languages.NAMES[lang]} name was removed.", "success")
+        flash(gettext("The %(language)s name was removed.", language=language_name(lang)), "success")
     return redirect(_back(item))
 
 

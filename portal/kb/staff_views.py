@@ -2,12 +2,15 @@
 write a translation, publish or keep a draft, choose who may read it (and renew its share link), compare
 two revisions and restore one. Needs the ``kb`` right. Drafts are previewed on the portal page itself."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as N_
 
 from ..accounts.models import Staff
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import errors_by_field
+from ..i18n import language_name
 from ..staff.views import bp
 from ..unit_of_work import abandon
 from ..urls import database_id
@@ -17,12 +20,17 @@ from .models import Page
 REVISIONS_PER_PAGE = 50
 
 
+# A page's state in the flash after publishing (the same words as the form's choices)
+STATES = {"draft": N_("draft"), "published": N_("published"), "public": N_("public"), "private": N_("private"),
+          "link_only": N_("link-only")}
+
+
 @bp.route("/kb/pages/<int:page_id>/languages/<lang>", methods=["GET", "POST"])
 @staff_required("kb")
 def kb_translation(page_id, lang):
     page = editing.get(Page, page_id)
     if not languages.is_enabled(lang):
-        raise NotFound("That language is not enabled on this site.")
+        raise NotFound(gettext("That language is not enabled on this site."))
     current = translations.translations_of(page).get(lang)
     values = {"title": current.title if current else "", "slug": current.slug if current else "",
               "body": current.body if current else ""}
@@ -36,7 +44,7 @@ def kb_translation(page_id, lang):
             page = editing.get(Page, page_id)
             return render_template("kb/staff_translation.html", page=page, lang=lang, values=values,
                                    errors=errors_by_field(exc, {"content": "body"}), exists=current is not None), 400
-        flash(f"{languages.NAMES[lang]} text of {page.name} saved.", "success")
+        flash(gettext("%(language)s text of %(page)s saved.", language=language_name(lang), page=page.name), "success")
         return redirect(url_for("staff.kb_page", page_id=page.id))
     return render_template("kb/staff_translation.html", page=page, lang=lang, values=values, errors={},
                            exists=current is not None)
@@ -53,7 +61,7 @@ def kb_translation_delete(page_id, lang):
         abandon()
         flash(exc.errors[0][1], "error")
     else:
-        flash(f"The {lang} text was removed.", "success")
+        flash(gettext("The %(language)s text was removed.", language=language_name(lang)), "success")
     return redirect(url_for("staff.kb_page", page_id=page_id))
 
 
@@ -65,11 +73,12 @@ def kb_publication(page_id):
         if request.form.get("action") == "new_link":
             editing.require(current_staff())
             revisions.new_share_token(page)
-            flash("A new share link was made; the old one no longer works.", "success")
+            flash(gettext("A new share link was made; the old one no longer works."), "success")
         else:
             editing.publish(current_staff(), page, status=request.form.get("status") or None,
                             visibility=request.form.get("visibility") or None)
-            flash(f"{page.name}: {page.status}, {page.visibility.replace('_', '-')}.", "success")
+            flash(gettext("%(page)s: %(status)s, %(visibility)s.", page=page.name, status=STATES[page.status],
+                          visibility=STATES[page.visibility]), "success")
     except ValidationFailed as exc:
         abandon()
         flash("; ".join(reason for _, reason in exc.errors), "error")
@@ -107,7 +116,7 @@ def kb_revision_restore(page_id, revision_id):
         abandon()
         flash(exc.errors[0][1], "error")
     else:
-        flash(f"Revision {revision_id} restored.", "success")
+        flash(gettext("Revision %(revision_id)s restored.", revision_id=revision_id), "success")
     return redirect(url_for("staff.kb_revisions", page_id=page_id))
 
 

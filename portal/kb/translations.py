@@ -9,6 +9,8 @@ right (raises Forbidden); bodies are cleaned with the editor's rules; functions 
 import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from .. import limits
 from ..dates import utcnow
 from ..errors import ValidationFailed
@@ -70,7 +72,7 @@ def set_translation(page: Page, language: str, *, title: str | None = None, body
     elif row is None:
         problems.append((f"{field_prefix}title", f"A new translation ({language}) needs a title."))
     if body is not None:
-        reason = limits.too_long(body, staff=True, label=f"The page ({language})")
+        reason = limits.too_long(body, staff=True, label=gettext("The page (%(language)s)", language=language))
         if reason:
             problems.append((f"{field_prefix}content", reason))
     if slug is not None and slug.strip():
@@ -105,7 +107,7 @@ def set_translation(page: Page, language: str, *, title: str | None = None, body
 def remove_translation(page: Page, language: str) -> None:
     """Drop one language of a page; the default language's translation stays. Raises ValidationFailed."""
     if language == languages.default():
-        raise ValidationFailed(("language", "The default language's text cannot be removed; delete the page."))
+        raise ValidationFailed(("language", gettext("The default language's text cannot be removed; delete the page.")))
     row = translations_of(page).get(language)
     if row is not None:
         db.session.delete(row)
@@ -247,7 +249,7 @@ def remove_name_translation(staff, item: Book | Chapter, language: str) -> None:
 
     require_book(staff, item if isinstance(item, Book) else item.book)
     if language == languages.default():
-        raise ValidationFailed(("language", "The default language's name cannot be removed."))
+        raise ValidationFailed(("language", gettext("The default language's name cannot be removed.")))
     model, key = (BookTranslation, "book_id") if isinstance(item, Book) else (ChapterTranslation, "chapter_id")
     db.session.execute(db.delete(model).where(getattr(model, key) == item.id, model.language == language))
     db.session.flush()

@@ -210,7 +210,7 @@ def vote(page_id):
     page = visible(kb.get_page, page_id)
     answer = request.form.get("helpful")
     if answer not in ("yes", "no"):
-        abort(400, "Choose Yes or No.")
+        abort(400, gettext("Choose Yes or No."))
     voter = _voter() or secrets.token_urlsafe(24)
     counted = kb.vote(page, answer == "yes", voter)
     if not counted:  # a counted vote: the page itself thanks the voter
@@ -268,7 +268,7 @@ def attachment(attachment_id):
     try:
         data = files.read(item.sha256)
     except (OSError, ValueError):
-        abort(404, "That file is no longer available.")
+        abort(404, gettext("That file is no longer available."))
     # Shared caches may keep only what anyone may read: staff also reach files of hidden pages and
     # private books here, and with "only logged-in customers" on, no file is for everyone.
     public = kb.page_is_public(item.page_id) and not settings.get("require_login")

@@ -10,10 +10,12 @@ confirmed accounts, so the mail may quote what the customer wrote.
 import hashlib
 
 from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as N_
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 
-from .. import mail, settings
+from .. import i18n, mail, settings
 from ..accounts.models import Staff
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -33,21 +35,22 @@ from .models import (
 )
 
 EXCERPT = 2000  # characters of the customer's text quoted in a notification
+# (lazy: each mail is written in its reader's language, each page in the viewer's)
 WHAT = {
-    NEW_REQUEST: "A new request arrived in a category you follow",
-    ASSIGNED: "A request was assigned to you",
-    CUSTOMER_UPDATE: "The customer answered a request",
-    NAMED: "You were asked to look at a request",
-    FOLLOWED: "A request you follow was updated",
+    NEW_REQUEST: N_("A new request arrived in a category you follow"),
+    ASSIGNED: N_("A request was assigned to you"),
+    CUSTOMER_UPDATE: N_("The customer answered a request"),
+    NAMED: N_("You were asked to look at a request"),
+    FOLLOWED: N_("A request you follow was updated"),
 }
-FOLLOWED_CUSTOMER = "The customer answered a request you follow"
-FOLLOWED_NOTE = "A colleague added a note to a request you follow"
+FOLLOWED_CUSTOMER = N_("The customer answered a request you follow")
+FOLLOWED_NOTE = N_("A colleague added a note to a request you follow")
 LABELS = {
-    NEW_REQUEST: "New requests in the categories I follow",
-    ASSIGNED: "Requests assigned to me by someone else",
-    CUSTOMER_UPDATE: "Customers' answers on requests assigned to me (unassigned: in categories I follow)",
-    NAMED: "Requests I am named on by an API call (email_staff)",
-    FOLLOWED: "Requests I follow: the customer's answers and colleagues' notes",
+    NEW_REQUEST: N_("New requests in the categories I follow"),
+    ASSIGNED: N_("Requests assigned to me by someone else"),
+    CUSTOMER_UPDATE: N_("Customers' answers on requests assigned to me (unassigned: in categories I follow)"),
+    NAMED: N_("Requests I am named on by an API call (email_staff)"),
+    FOLLOWED: N_("Requests I follow: the customer's answers and colleagues' notes"),
 }
 
 
@@ -67,11 +70,12 @@ def save_preferences(staff: Staff, kinds: set[str], category_ids: set[int]) -> N
     """Store the kinds a staff member wants and the categories they follow (their own only: the caller
     passes the logged-in staff member). Raises ValidationFailed for an unknown kind or category."""
     if unknown := kinds - set(KINDS):
-        raise ValidationFailed(("kinds", f"Unknown notification: {', '.join(sorted(unknown))}."))
+        raise ValidationFailed(("kinds", gettext("Unknown notification: %(kinds)s.",
+                                                         kinds=", ".join(sorted(unknown)))))
     found = set(db.session.scalars(select(Category.id).where(Category.id.in_(category_ids),
                                                              Category.deleted.is_(False)))) if category_ids else set()
     if found != category_ids:
-        raise ValidationFailed(("categories", "Please choose among the listed categories."))
+        raise ValidationFailed(("categories", gettext("Please choose among the listed categories.")))
     row = db.session.get(NotificationPreference, staff.id)
     if row is None:
         row = NotificationPreference(staff_id=staff.id)
@@ -102,10 +106,10 @@ def stop_target(token: str) -> tuple[Staff, str]:
     try:
         staff_id, kind = _serializer().loads(token or "")
     except (BadData, TypeError, ValueError):
-        raise NotFound("This unsubscribe link is not valid.") from None
+        raise NotFound(gettext("This unsubscribe link is not valid.")) from None
     staff = db.session.get(Staff, staff_id) if isinstance(staff_id, int) else None
     if staff is None or kind not in KINDS:
-        raise NotFound("This unsubscribe link is not valid.")
+        raise NotFound(gettext("This unsubscribe link is not valid."))
     return staff, kind
 
 
@@ -146,7 +150,7 @@ def _text(note: Note | None) -> str:
 
 
 def _send(people: list[Staff | None], kind: str, req: Request, note: Note | None, actor: Staff | None, *,
-          what: str | None = None, seen: set[int] | None = None) -> int:
+          what=None, seen: set[int] | None = None) -> int:
     """Mail each of ``people`` once (not the one who acted, nor anyone in ``seen``, which gains those
     mailed). Returns how many mails were queued."""
     db.session.flush()  # a new request needs its id
@@ -161,9 +165,13 @@ def _send(people: list[Staff | None], kind: str, req: Request, note: Note | None
             continue
         seen.add(person.id)
         stop_link = unsubscribe_url(person, kind)
+        language = i18n.staff_mail_locale(person)
+        with force_locale(language):
+            said = str(what)
         mail.send_after_commit(
-            person.email, f"[{settings.get('portal_name')}] {what}: #{req.id} {req.title or ''}".strip(),
-            "staff_notification", what=what, number=req.id, request_title=req.title, customer=req.display_name,
+            person.email, f"[{settings.get('portal_name')}] {said}: #{req.id} {req.title or ''}".strip(),
+            "staff_notification", locale=language, what=said, number=req.id, request_title=req.title,
+            customer=req.display_name,
             category=req.category.name if req.category else "", text=_text(note), link=link,
             actor=actor.full_name if actor is not None else "", unsubscribe=stop_link,
             headers={"List-Unsubscribe": f"<{stop_link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
@@ -216,7 +224,8 @@ def parse_staff_ids(raw: str) -> list[Staff | None]:
             continue
         person = db.session.get(Staff, int(part)) if part.isascii() and part.isdigit() and len(part) < 10 else None
         if person is None or not person.can("requests"):
-            raise ValidationFailed(("email_staff", f"No staff member {part} who works on requests."))
+            raise ValidationFailed(("email_staff", gettext("No staff member %(part)s who works on requests.",
+                                                           part=part)))
         people.append(person)
     return people
 

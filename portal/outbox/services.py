@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -346,7 +347,7 @@ def jobs_query(actor, state: str | None = None):
     Raises Forbidden for anyone but an administrator, ValidationFailed for another state."""
     _require_admin(actor)
     if state and state not in SHOWN:
-        raise ValidationFailed(("state", f"Choose one of {', '.join(SHOWN)}."))
+        raise ValidationFailed(("state", gettext("Choose one of %(states)s.", states=", ".join(SHOWN))))
     states = (state,) if state else SHOWN
     return select(Job).where(Job.state.in_(states)).order_by(Job.updated_at.desc(), Job.id.desc())
 
@@ -354,7 +355,7 @@ def jobs_query(actor, state: str | None = None):
 def _job(job_id: int) -> Job:
     job = db.session.get(Job, job_id)
     if job is None:
-        raise NotFound("No such job.")
+        raise NotFound(gettext("No such job."))
     return job
 
 
@@ -364,7 +365,8 @@ def retry_job(actor, job_id: int) -> Job:
     _require_admin(actor)
     job = _job(job_id)
     if job.state not in SHOWN:
-        raise Conflict(f"This job is {job.state}: only pending, failed or dead jobs can be retried.")
+        raise Conflict(gettext("This job is %(state)s: only pending, failed or dead jobs can be retried.",
+                               state=job.state))
     job.state, job.run_after, job.attempts, job.lease_until, job.worker = PENDING, now(), 0, None, None
     db.session.flush()
     return job
@@ -375,7 +377,8 @@ def discard_job(actor, job_id: int) -> Job:
     _require_admin(actor)
     job = _job(job_id)
     if job.state not in SHOWN:
-        raise Conflict(f"This job is {job.state}: only pending, failed or dead jobs can be discarded.")
+        raise Conflict(gettext("This job is %(state)s: only pending, failed or dead jobs can be discarded.",
+                               state=job.state))
     db.session.delete(job)
     db.session.flush()
     return job

@@ -23,6 +23,11 @@ from . import services
 
 log = logging.getLogger(__name__)
 _pool: ThreadPoolExecutor | None = None
+# Periodic work other packages give the worker: (the config key of its interval in seconds, 0 meaning never;
+# the interval when unset; "module:function", imported when first due, returning a line to echo or None).
+PERIODIC = (
+    ("DEFLECTION_ROLLUP_EVERY", 3600, "portal.deflection.rollup:scheduled"),
+)
 
 
 def worker_name() -> str:
@@ -39,6 +44,7 @@ class Worker:
         self.stopping = threading.Event()
         self.pruned_at: float | None = None  # monotonic time of the last prune (None: not yet)
         self.caught_up_at: float | None = None  # ... of the last search catch-up
+        self.periodic_at: dict[str, float] = {}  # ... of each PERIODIC task's last run
         # Outcomes of jobs in hand that the database went away before they were written (and jobs claimed
         # but not started then, to give back): written first thing once it answers again, so those jobs are
         # neither delivered twice nor left waiting for their lease to run out.
@@ -61,6 +67,7 @@ class Worker:
                 self.settle()
                 self.prune_if_due()
                 self.catch_up_if_due()
+                self.run_periodic()
                 worked = self.run_once()
                 pause = self.poll
             except DBAPIError as exc:  # the database is gone: wait, longer each time, then try again
@@ -128,6 +135,30 @@ class Worker:
             raise
         except Exception:
             log.exception("search catch-up failed; the next round tries again")
+
+    def run_periodic(self) -> None:
+        """Each PERIODIC task whose interval has passed (the first round runs them all). A failure other than
+        the database's is logged; the next interval tries again."""
+        from importlib import import_module
+
+        from flask import current_app
+
+        for key, default, target in PERIODIC:
+            every = float(current_app.config.get(key, default) or 0)
+            last = self.periodic_at.get(key)
+            if every <= 0 or (last is not None and time.monotonic() - last < every):
+                continue
+            self.periodic_at[key] = time.monotonic()
+            module, _, function = target.partition(":")
+            try:
+                line = getattr(import_module(module), function)()
+            except DBAPIError:
+                raise
+            except Exception:
+                log.exception("%s failed; the next round tries again", target)
+                continue
+            if line:
+                self.echo(line)
 
     def run_once(self) -> bool:
         """Claim and deliver one batch; whether there was anything to do."""

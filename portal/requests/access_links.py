@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as N_
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from .. import settings
@@ -30,12 +31,13 @@ MAX_TOKEN_CHARS = 200  # a real token is about 60; anything longer is not worth 
 
 clock = time.time  # replaced in tests to let time pass
 
-INVALID = ("This link is not valid. It may have been cut short when it was copied: copy the whole link from "
+# (lazy: translated when a page shows them, in the visitor's language)
+INVALID = N_("This link is not valid. It may have been cut short when it was copied: copy the whole link from "
            "the email, or use your access key.")
-EXPIRED = "This link has expired: the links in our emails work for {days} days."
-REVOKED = ("This link no longer works: our staff withdrew the links sent for this request, for example after "
+EXPIRED = N_("This link has expired: the links in our emails work for %(days)s days.")
+REVOKED = N_("This link no longer works: our staff withdrew the links sent for this request, for example after "
            "an email went to the wrong person. Our next email will carry a new link.")
-GONE = "This link no longer opens a request."
+GONE = N_("This link no longer opens a request.")
 
 
 class LinkRefused(PortalError):
@@ -94,22 +96,22 @@ def open_link(token: str) -> OpenedLink:
     request is gone), expired, or revoked."""
     days = settings.get("access_link_days")
     if not token or len(token) > MAX_TOKEN_CHARS:
-        raise LinkRefused("invalid", INVALID)
+        raise LinkRefused("invalid", str(INVALID))
     try:
         payload, issued = _serializer().loads(token, max_age=days * 86400, return_timestamp=True)
     except SignatureExpired:  # genuine, only too old (or from the future, or links are switched off)
-        raise LinkRefused("expired", EXPIRED.format(days=days)) from None
+        raise LinkRefused("expired", str(EXPIRED) % {"days": days}) from None
     except BadData:
-        raise LinkRefused("invalid", INVALID) from None
+        raise LinkRefused("invalid", str(INVALID)) from None
     if not (isinstance(payload, list) and len(payload) == 3 and payload[1] in SCOPES
             and all(isinstance(n, int) and not isinstance(n, bool) for n in (payload[0], payload[2]))):
-        raise LinkRefused("invalid", INVALID)
+        raise LinkRefused("invalid", str(INVALID))
     request_id, scope, generation = payload
     req = db.session.get(Request, request_id)
     if req is None:  # deleted, or merged into another (whose own links and the old key still work)
-        raise LinkRefused("invalid", GONE)
+        raise LinkRefused("invalid", str(GONE))
     if generation != req.link_generation:
-        raise LinkRefused("revoked", REVOKED)
+        raise LinkRefused("revoked", str(REVOKED))
     expires_at = issued.replace(tzinfo=None) + timedelta(days=days)
     return OpenedLink(request=req, scope=scope, token=token, expires_at=expires_at)
 

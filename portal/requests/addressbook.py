@@ -1,6 +1,8 @@
 """The help desk's internal address book (HelpSpot's private.addressbook): people staff write to who are
 not customers. Any staff member with the ``requests`` right may read and change it. Raises Forbidden,
 ValidationFailed."""
+from flask_babel import gettext
+
 from ..accounts.services import normalise_email
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -17,7 +19,7 @@ def create_contact(staff, *, first_name: str, last_name: str, email: str, title:
     errors = [(name, f"Please give the contact's {label}.") for name, label, value in
               (("sFirstName", "first name", first_name), ("sLastName", "last name", last_name)) if not value]
     if problem or not email:
-        errors.append(("email", problem or "Please give the contact's email address."))
+        errors.append(("email", problem or gettext("Please give the contact's email address.")))
     if errors:
         raise ValidationFailed(errors)
     contact = Contact(first_name=first_name, last_name=last_name, email=email, title=single_line(title)[:200],

@@ -4,6 +4,8 @@ ordered field list) and statuses. Functions flush, never commit; every one needs
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from . import assignment
@@ -30,14 +32,14 @@ def _category_fields(data: CategoryInput) -> list[tuple[str, str]]:
     errors = []
     data.name, data.group = (data.name or "").strip()[:200], (data.group or "").strip()[:200]
     if not data.name:
-        errors.append(("name", "Give the category a name."))
+        errors.append(("name", gettext("Give the category a name.")))
     try:
         assignment.assignee(data.default_staff_id, field="default_staff_id", reason="Choose an active staff member.")
     except ValidationFailed as exc:
         errors += exc.errors
     known = set(db.session.execute(db.select(CustomField.id).where(CustomField.id.in_(data.field_ids))).scalars())
     if set(data.field_ids) - known:
-        errors.append(("field_ids", "One of the chosen fields no longer exists."))
+        errors.append(("field_ids", gettext("One of the chosen fields no longer exists.")))
     return errors
 
 
@@ -97,20 +99,20 @@ def _field_errors(data: FieldInput) -> list[tuple[str, str]]:
     data.name = (data.name or "").strip()[:200]
     data.list_items = [item.strip() for item in data.list_items if item.strip()]
     if not data.name:
-        errors.append(("name", "Give the field a name."))
+        errors.append(("name", gettext("Give the field a name.")))
     if data.field_type not in FIELD_TYPES:
-        errors.append(("field_type", f"Type must be one of {', '.join(FIELD_TYPES)}."))
+        errors.append(("field_type", gettext("Type must be one of %(types)s.", types=", ".join(FIELD_TYPES))))
     if data.field_type == "select" and not data.list_items:
-        errors.append(("list_items", "A drop-down needs at least one choice."))
+        errors.append(("list_items", gettext("A drop-down needs at least one choice.")))
     if data.field_type == "regex":
         try:
             re.compile(data.regex or "")
         except re.error as exc:
-            errors.append(("regex", f"The pattern is not valid: {exc}."))
+            errors.append(("regex", gettext("The pattern is not valid: %(exc)s.", exc=exc)))
     if not 0 <= (data.decimal_places or 0) <= 10:
-        errors.append(("decimal_places", "Use 0 to 10 decimal places."))
+        errors.append(("decimal_places", gettext("Use 0 to 10 decimal places.")))
     if data.text_size is not None and not 1 <= data.text_size <= 255:
-        errors.append(("text_size", "Use a size from 1 to 255."))
+        errors.append(("text_size", gettext("Use a size from 1 to 255.")))
     return errors
 
 
@@ -126,7 +128,8 @@ def save_field(staff, data: FieldInput, custom_field: CustomField | None = None)
         db.session.add(custom_field)
     elif custom_field.field_type != data.field_type and db.session.scalar(
             db.select(db.func.count()).select_from(FieldValue).where(FieldValue.field_id == custom_field.id)):
-        raise ValidationFailed(("field_type", "Requests already hold values of this field: its type is fixed."))
+        raise ValidationFailed(("field_type", gettext("Requests already hold values of this field: its type is "
+                                                      "fixed.")))
     for name in ("name", "field_type", "required", "public", "always_visible", "position", "decimal_places",
                  "text_size", "regex", "large_text_rows"):
         setattr(custom_field, name, getattr(data, name))
@@ -151,10 +154,10 @@ def save_status(staff, name: str, *, active: bool = True, position: int = 0, clo
     require(staff, "admin")
     name = (name or "").strip()[:80]
     if not name:
-        raise ValidationFailed(("name", "Give the status a name."))
+        raise ValidationFailed(("name", gettext("Give the status a name.")))
     taken = db.session.scalar(db.select(Status.id).where(db.func.lower(Status.name) == name.lower()))
     if taken and (status is None or taken != status.id):
-        raise Conflict("A status with this name already exists.")  # the name typed is not repeated
+        raise Conflict(gettext("A status with this name already exists."))  # the name typed is not repeated
     if status is not None and status.id in PROTECTED_STATUSES:
         active, closes = True, PROTECTED_STATUSES[status.id]
     if status is None:

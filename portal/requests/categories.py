@@ -2,6 +2,7 @@
 default); with rows, only requests in those categories (and none without a category). Administrators always
 see everything. The staff pages, the queue, every API and the search use these functions.
 """
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, true
 
 from ..accounts.models import Staff
@@ -35,7 +36,7 @@ def may_see(staff, req: Request | None) -> bool:
 def require_visible(staff, req: Request) -> None:
     """Raises Forbidden when the request is in a category the staff member may not see."""
     if not may_see(staff, req):
-        raise Forbidden("This request is in a category you are not allowed to see.")
+        raise Forbidden(gettext("This request is in a category you are not allowed to see."))
 
 
 def visible_condition(staff) -> ColumnElement[bool]:
@@ -52,7 +53,7 @@ def set_allowed(admin, person: Staff, category_ids: list[int]) -> None:
     wanted = set(category_ids)
     known = set(db.session.execute(db.select(Category.id).where(Category.id.in_(wanted))).scalars())
     if known != wanted:
-        raise ValidationFailed(("categories", "One of the chosen categories no longer exists."))
+        raise ValidationFailed(("categories", gettext("One of the chosen categories no longer exists.")))
     db.session.execute(db.delete(StaffCategory).where(StaffCategory.staff_id == person.id))
     for category_id in sorted(wanted):
         db.session.add(StaffCategory(staff_id=person.id, category_id=category_id))

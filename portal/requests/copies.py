@@ -8,9 +8,12 @@ copied address has not been given the request. Functions flush, never commit.
 """
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 from .. import mail, settings
 from ..accounts.services import normalise_email
 from ..errors import ValidationFailed
+from ..i18n import mail_gettext
 from ..text import strip_tags
 from .models import Note, Request
 
@@ -41,7 +44,8 @@ def parse(cc: str = "", bcc: str = "", to: str = "") -> Copies:
                 addresses.append(address)
         lists[name] = addresses
     if sum(len(v) for v in lists.values()) > MAX_ADDRESSES:
-        errors.append(("email_cc", f"At most {MAX_ADDRESSES} addresses can be copied on one note."))
+        errors.append(("email_cc", gettext("At most %(max_addresses)s addresses can be copied on one note.",
+                                           max_addresses=MAX_ADDRESSES)))
     if errors:
         raise ValidationFailed(errors)
     return Copies(lists["email_cc"], lists["email_bcc"], lists["email_to"])
@@ -63,7 +67,9 @@ def check_note_kind(copies: Copies, *, public: bool, external: bool) -> None:
 def send(req: Request, note: Note, staff, copies: Copies) -> int:
     """Queue one mail per address (``to`` and ``cc`` first, then ``bcc``). Returns how many were queued."""
     text = strip_tags(note.body) if note.is_html else note.body
-    title = f"[{settings.get('portal_name')}] Request {req.id}" + (f": {req.title}" if req.title else "")
+    portal = settings.get("portal_name")
+    title = (mail_gettext("[%(portal)s] Request %(number)s: %(title)s", portal=portal, number=req.id, title=req.title)
+             if req.title else mail_gettext("[%(portal)s] Request %(number)s", portal=portal, number=req.id))
     shown = copies.to + copies.cc
     queued = 0
     for address in shown + [a for a in copies.bcc if a not in shown]:

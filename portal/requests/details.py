@@ -3,6 +3,8 @@ fields. The custom fields follow the rules of the portal's form (``requests.fiel
 request's category: the category's fields, their types, lists and required ones); a value for a field the
 category does not use is refused. Every change is a private log line. Functions flush, never commit.
 """
+from flask_babel import gettext
+
 from ..accounts.services import ensure_customer, normalise_email
 from ..dates import utcnow
 from ..errors import ValidationFailed
@@ -25,10 +27,10 @@ def _contact(req: Request, contact: dict, errors: list) -> dict[str, str]:
     if "email" in contact:
         email, reason = normalise_email(contact["email"] or "")
         if reason or len(email) > 100:
-            errors.append(("email", reason or "The email address is too long."))
+            errors.append(("email", reason or gettext("The email address is too long.")))
         updates["email"] = email
     if not any(updates.get(name, getattr(req, name)) for name in ("email", *CONTACT_LIMITS)):
-        errors.append(("email", "You must provide some customer information"))
+        errors.append(("email", gettext("You must provide some customer information")))
     return updates
 
 
@@ -58,7 +60,7 @@ def edit(req: Request, staff, *, title: str | None = None, contact: dict | None 
     errors: list[tuple[str, str]] = []
     new_title = None if title is None else single_line(title)[:255]
     if new_title is not None and not new_title.strip():
-        errors.append(("title", "The subject cannot be blank."))
+        errors.append(("title", gettext("The subject cannot be blank.")))
     values = _custom(req, custom, errors, skip_custom_checks) if custom else {}
     updates = _contact(req, contact, errors) if contact else {}
     if errors:

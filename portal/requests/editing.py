@@ -3,6 +3,8 @@ request for a customer who phoned or walked in. Every change is a private log li
 Functions flush, never commit; they raise Forbidden without the ``requests`` right and ValidationFailed
 listing every bad value (nothing is changed then).
 """
+from flask_babel import gettext
+
 from ..accounts.services import ensure_customer, normalise_email
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -42,11 +44,11 @@ def update_customer(req: Request, staff, **values: str) -> list[str]:
         if problem:
             errors.append(("email", problem))
         elif len(email) > 100:
-            errors.append(("email", "The email address is too long."))
+            errors.append(("email", gettext("The email address is too long.")))
         new["email"] = email
     merged = {name: new.get(name, getattr(req, name)) for name in services.CONTACT_FIELDS}
     if not any(merged.values()):
-        errors.append(("email", "A request must keep some customer information."))
+        errors.append(("email", gettext("A request must keep some customer information.")))
     if errors:
         raise ValidationFailed(errors)
     labels = {name: label for name, label, _ in CUSTOMER_FIELDS} | {"email": "email"}
@@ -104,7 +106,7 @@ def pin_note(req: Request, staff, note_id: int, pinned: bool = True) -> Note:
     require(staff)
     note = db.session.get(Note, note_id) if note_id else None
     if note is None or note.request_id != req.id or note.is_log:
-        raise NotFound("That note is not on this request.")
+        raise NotFound(gettext("That note is not on this request."))
     if note.pinned != pinned:
         note.pinned = pinned
         services.add_log(req, "Note pinned to the top" if pinned else "Note unpinned", staff)

@@ -10,6 +10,7 @@ filter is changed only by its owner or an administrator.
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, case, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -112,10 +113,10 @@ def find(staff, ref: str | int) -> FilterRef:
     if key in BUILT_IN:
         return built_in(key)
     if not (key.isascii() and key.isdigit() and len(key) <= 10) or int(key) > MAX_ID:  # past INTEGER's range
-        raise NotFound("No such filter.")
+        raise NotFound(gettext("No such filter."))
     saved = db.session.execute(_visible(staff).where(SavedFilter.id == int(key))).scalar_one_or_none()
     if saved is None:
-        raise NotFound("No such filter.")
+        raise NotFound(gettext("No such filter."))
     return _ref(saved)
 
 
@@ -141,26 +142,26 @@ def _check(staff, name: str, criteria: queue.QueueFilter, *, exclude_id: int | N
     errors = []
     name = (name or "").strip()
     if not name:
-        errors.append(("name", "Please give the filter a name."))
+        errors.append(("name", gettext("Please give the filter a name.")))
     elif len(name) > MAX_NAME:
-        errors.append(("name", f"A filter's name has at most {MAX_NAME} characters."))
+        errors.append(("name", gettext("A filter's name has at most %(max_name)s characters.", max_name=MAX_NAME)))
     else:
         same = db.select(SavedFilter.id).where(SavedFilter.owner_id == staff.id,
                                                SavedFilter.name_key == name.lower())
         if exclude_id is not None:
             same = same.where(SavedFilter.id != exclude_id)
         if db.session.scalar(same) is not None:
-            errors.append(("name", "You already have a filter with this name."))
+            errors.append(("name", gettext("You already have a filter with this name.")))
     if criteria.view not in queue.VIEWS:
-        errors.append(("view", f"Choose one of {', '.join(queue.VIEWS)}."))
+        errors.append(("view", gettext("Choose one of %(views)s.", views=", ".join(queue.VIEWS))))
     if criteria.category_id is not None and db.session.get(Category, criteria.category_id) is None:
-        errors.append(("category", "Unknown category."))
+        errors.append(("category", gettext("Unknown category.")))
     if criteria.status_id is not None and db.session.get(Status, criteria.status_id) is None:
-        errors.append(("status", "Unknown status."))
+        errors.append(("status", gettext("Unknown status.")))
     if len(criteria.q or "") > 200:
-        errors.append(("q", "Search text has at most 200 characters."))
+        errors.append(("q", gettext("Search text has at most 200 characters.")))
     if len(criteria.tag or "") > 100:
-        errors.append(("tag", "A tag has at most 100 characters."))
+        errors.append(("tag", gettext("A tag has at most 100 characters.")))
     if errors:
         raise ValidationFailed(errors)
     return name
@@ -173,7 +174,8 @@ def save(staff, name: str, criteria: queue.QueueFilter, *, shared: bool = False)
     name = _check(staff, name, criteria)
     owned = db.session.scalar(db.select(func.count()).where(SavedFilter.owner_id == staff.id))
     if owned >= MAX_FILTERS:
-        raise ValidationFailed(("name", f"You have {MAX_FILTERS} filters already; delete one first."))
+        raise ValidationFailed(("name", gettext("You have %(max_filters)s filters already; delete one first.",
+                                                max_filters=MAX_FILTERS)))
     saved = SavedFilter(owner_id=staff.id, name=name, name_key=name.lower(), shared=shared, view=criteria.view,
                         category_id=criteria.category_id, status_id=criteria.status_id,
                         tag=(criteria.tag or "").strip(), q=(criteria.q or "").strip())
@@ -185,9 +187,9 @@ def save(staff, name: str, criteria: queue.QueueFilter, *, shared: bool = False)
 def _own(staff, filter_id) -> SavedFilter:
     ref = find(staff, filter_id)
     if ref.saved is None:
-        raise Forbidden("The built-in views cannot be changed.")
+        raise Forbidden(gettext("The built-in views cannot be changed."))
     if ref.saved.owner_id != staff.id and not staff.can("admin"):
-        raise Forbidden("Only the staff member who saved this filter can change it.")
+        raise Forbidden(gettext("Only the staff member who saved this filter can change it."))
     return ref.saved
 
 

@@ -4,6 +4,8 @@ history records who forwarded it to whom. Mail carries text only: attachments ar
 """
 from collections.abc import Sequence
 
+from flask_babel import gettext
+
 from .. import mail, settings
 from ..accounts.services import normalise_email
 from ..errors import ValidationFailed
@@ -29,17 +31,18 @@ def forward(req: Request, staff, *, to: Sequence[str], cc: Sequence[str] = (), b
         for one in raw:
             address, reason = normalise_email(one)
             if reason or not address:
-                errors.append((name, reason or "This is not a valid email address."))
+                errors.append((name, reason or gettext("This is not a valid email address.")))
             addresses.setdefault(address, name)
     if not to:
-        errors.append(("to", "Name at least one address."))
+        errors.append(("to", gettext("Name at least one address.")))
     if len(addresses) > MAX_RECIPIENTS:
-        errors.append(("to", f"Forward to at most {MAX_RECIPIENTS} addresses at once."))
+        errors.append(("to", gettext("Forward to at most %(max_recipients)s addresses at once.",
+                                     max_recipients=MAX_RECIPIENTS)))
     subject = single_line(subject)
     if not subject:
-        errors.append(("subject", "This field is required."))
+        errors.append(("subject", gettext("This field is required.")))
     if not message.strip():
-        errors.append(("message", "This field is required."))
+        errors.append(("message", gettext("This field is required.")))
     if errors:
         raise ValidationFailed(errors[:1] + [e for e in errors[1:] if e[0] != errors[0][0]])
     notes = [n for n in req.notes if not n.log and (n.is_public or private_notes)] if all_messages else []

@@ -2,6 +2,8 @@
 the request that survives, and its access key keeps working (``services.find_by_access_key`` follows the
 ``RequestMerge`` row to the survivor). Functions flush, never commit.
 """
+from flask_babel import gettext
+
 from ..errors import ValidationFailed
 from ..extensions import db
 from .models import Note, Request, RequestMerge
@@ -16,7 +18,7 @@ def merge(source: Request, target: Request, staff) -> Request:
     Raises Forbidden, ValidationFailed (the same request twice)."""
     require(staff)
     if source.id == target.id:
-        raise ValidationFailed(("xRequestTo", "A request cannot be merged into itself."))
+        raise ValidationFailed(("xRequestTo", gettext("A request cannot be merged into itself.")))
     source_id = source.id
     for note in list(source.notes):
         note.request = target
@@ -34,6 +36,8 @@ def merge(source: Request, target: Request, staff) -> Request:
                        .values(request_id=target.id))
     db.session.add(RequestMerge(old_id=source_id, old_password=source.password, request_id=target.id))
     target.urgent = target.urgent or source.urgent
+    replies = [when for when in (target.first_reply_at, source.first_reply_at) if when is not None]
+    target.first_reply_at = min(replies, default=None)  # its notes now include the source's
     add_log(target, f"Request {source_id} was merged into this request", staff)
     db.session.flush()
     db.session.expire(source, ["notes"])

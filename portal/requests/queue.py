@@ -5,6 +5,8 @@ and assignee are loaded in one IN query each.
 """
 from dataclasses import dataclass
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as N_
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import selectinload
 
@@ -17,14 +19,15 @@ from .models import STATUS_SPAM, Attachment, Request, RequestTag, request_tag_li
 from .services import survivor
 from .workflow import require
 
+# The queue's tabs (lazy: named in the staff member's language when the page shows them)
 VIEWS = {
-    "open": "Open",
-    "mine": "Mine",
-    "unassigned": "Unassigned",
-    "urgent": "Urgent",
-    "closed": "Closed",
-    "spam": "Spam",
-    "trash": "Trash",
+    "open": N_("Open"),
+    "mine": N_("Mine"),
+    "unassigned": N_("Unassigned"),
+    "urgent": N_("Urgent"),
+    "closed": N_("Closed"),
+    "spam": N_("Spam"),
+    "trash": N_("Trash"),
 }
 
 
@@ -173,7 +176,7 @@ def get_request(staff, request_id: int) -> Request:
     require(staff)
     req = survivor(request_id)
     if req is None or not may_see(staff, req):  # a category the agent may not see: as if it did not exist
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     return req
 
 
@@ -182,5 +185,5 @@ def staff_attachment(staff, attachment_id: int):
     require(staff)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not may_see(staff, attachment.note.request):
-        raise NotFound("No such attachment.")
+        raise NotFound(gettext("No such attachment."))
     return attachment

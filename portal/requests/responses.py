@@ -7,6 +7,8 @@ Forbidden, NotFound (not visible to this staff member), ValidationFailed.
 """
 import re
 
+from flask_babel import gettext
+
 from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -38,7 +40,7 @@ def get_response(staff, response_id: int) -> CannedResponse:
     require(staff)
     response = db.session.get(CannedResponse, response_id) if response_id else None
     if response is None or response.deleted or not (response.shared or response.staff_id == staff.id):
-        raise NotFound("That response does not exist.")
+        raise NotFound(gettext("That response does not exist."))
     return response
 
 
@@ -47,11 +49,11 @@ def _check(title: str, body: str, folder: str) -> tuple[str, str, str]:
     body = without_controls(body or "").strip()
     errors = []
     if not title:
-        errors.append(("title", "Please give the response a title."))
+        errors.append(("title", gettext("Please give the response a title.")))
     if not body:
-        errors.append(("body", "Please write the response's text."))
+        errors.append(("body", gettext("Please write the response's text.")))
     elif len(body) > 20000:
-        errors.append(("body", "A response can be at most 20,000 characters."))
+        errors.append(("body", gettext("A response can be at most 20,000 characters.")))
     if errors:
         raise ValidationFailed(errors)
     return title, body, folder
@@ -69,7 +71,7 @@ def create_response(staff, *, title: str, body: str, folder: str = "", shared: b
 
 def _may_change(staff, response: CannedResponse) -> None:
     if response.shared and response.created_by_id != staff.id and not staff.can("admin"):
-        raise Forbidden("Only its author or an administrator may change a shared response.")
+        raise Forbidden(gettext("Only its author or an administrator may change a shared response."))
 
 
 def update_response(staff, response_id: int, *, title: str, body: str, folder: str = "") -> CannedResponse:

@@ -9,7 +9,7 @@ import string
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import selectinload
 
 from .. import cache, limits, mail, settings, spam
@@ -90,7 +90,7 @@ def validate_request(data: RequestInput, uploads=(), *, public_only: bool = True
         errors.append(("email", gettext("You must provide some customer information")))
     if not (data.note or "").strip():
         errors.append(("note", gettext("You must have a note to create a request")))
-    elif reason := limits.too_long(data.note, staff=not public_only, label="Your note"):
+    elif reason := limits.too_long(data.note, staff=not public_only, label=lazy_gettext("Your note")):
         errors.append(("note", reason))
     category, category_errors = _category(data.category_id, public_only=public_only)
     errors += category_errors
@@ -158,7 +158,7 @@ def _first_assignee(category: Category | None, assigned_to_id: int | None) -> in
 
 def add_note(req: Request, body: str, *, author_id: int, staff=None, public: bool, is_html: bool,
               initial: bool = False, uploads=(), log: str = "", when=None) -> Note:
-    limits.check(body, "note", staff=staff is not None, label="The note")  # every way a note is written
+    limits.check(body, "note", staff=staff is not None, label=lazy_gettext("The note"))  # every way a note is written
     for upload in uploads:  # staff files too: a size limit and blocked types hold for everyone
         filestore.check_upload(upload)
     note = Note(request=req, author_id=author_id, staff=staff, is_public=public, is_initial=initial,
@@ -169,12 +169,16 @@ def add_note(req: Request, body: str, *, author_id: int, staff=None, public: boo
         try:
             digest = filestore.store(upload.data)
         except filestore.StorageError:
-            raise ValidationFailed(("attachments", "Attachments cannot be saved right now. Please try again "
-                                    "later, or send your message without them.")) from None
+            raise ValidationFailed(("attachments", gettext(
+                "Attachments cannot be saved right now. Please try again later, or send your message without "
+                "them."))) from None
         name = filestore.safe_filename(upload.filename)
         note.attachments.append(Attachment(filename=name, mime_type=filestore.guess_mime(name),
                                            size=len(upload.data), sha256=digest))
     req.updated_at = note.created_at
+    if public and staff is not None and not initial and (req.first_reply_at is None
+                                                         or note.created_at < req.first_reply_at):
+        req.first_reply_at = note.created_at  # the dashboard's time to first reply
     return note
 
 
@@ -204,17 +208,17 @@ def find_by_access_key(key: str) -> Request:
     (only after its password matched, so merge targets never leak; ``survivor`` follows it)."""
     parsed = parse_access_key(key)
     if parsed is None:
-        raise NotFound("This access key is not on file.")
+        raise NotFound(gettext("This access key is not on file."))
     request_id, password = parsed
     req = db.session.get(Request, request_id)
     if req is not None:
         if hmac.compare_digest(req.password.encode(), password.encode()):
             return req
-        raise NotFound("This access key is not on file.")
+        raise NotFound(gettext("This access key is not on file."))
     merge = db.session.get(RequestMerge, request_id)
     if merge is not None and hmac.compare_digest(merge.old_password.encode(), password.encode()):
         raise Merged(merge.request_id)
-    raise NotFound("This access key is not on file.")
+    raise NotFound(gettext("This access key is not on file."))
 
 
 def survivor(request_id: int | None) -> Request | None:
@@ -260,7 +264,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
     """
     body = (body or "").strip()
     errors = [] if body else [("update", gettext("Please write your update."))]
-    if reason := limits.too_long(body, label="Your update"):
+    if reason := limits.too_long(body, label=lazy_gettext("Your update")):
         errors.append(("update", reason))
     for upload in uploads:
         try:
@@ -271,7 +275,7 @@ def add_customer_update(req: Request, body: str, uploads=()) -> Note:
         raise ValidationFailed(errors)
     count = db.session.scalar(db.select(db.func.count(Note.id)).where(Note.request_id == req.id))
     if count >= settings.get("max_request_history"):
-        raise Conflict("Request history limit reached for this request")
+        raise Conflict(gettext("Request history limit reached for this request"))
     # A spammer holding an access key must not bring the request back into the queue as Active. The
     # update is still kept (and answered as any other): a customer judged a spammer by mistake loses
     # nothing, staff read it when they review the spam, and the sender learns nothing from the reply.

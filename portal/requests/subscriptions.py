@@ -6,6 +6,8 @@ request's category (portal.requests.categories). Followers are emailed when the 
 another staff member adds a note (portal.notifications.services). Raises Forbidden, ValidationFailed (a person
 who cannot handle requests, or who may not see this one).
 """
+from flask_babel import gettext
+
 from ..accounts.models import Staff
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -18,7 +20,7 @@ from .workspace_models import RequestSubscription
 def _person(person_id: int | None) -> Staff:
     person = db.session.get(Staff, person_id) if person_id else None
     if person is None or not person.can("requests"):
-        raise ValidationFailed(("xPerson", "No staff member who handles requests has that id."))
+        raise ValidationFailed(("xPerson", gettext("No staff member who handles requests has that id.")))
     return person
 
 
@@ -27,7 +29,7 @@ def subscribe(req: Request, staff, person_id: int | None = None) -> RequestSubsc
     require(staff)
     person = _person(person_id or staff.id)
     if not may_see(person, req):
-        raise ValidationFailed(("xPerson", "This staff member may not see requests in this category."))
+        raise ValidationFailed(("xPerson", gettext("This staff member may not see requests in this category.")))
     existing = db.session.execute(db.select(RequestSubscription).where(
         RequestSubscription.request_id == req.id, RequestSubscription.staff_id == person.id)).scalar()
     if existing is not None:

@@ -5,6 +5,8 @@ request's history) and filter the queue by one.
 A tag's name is one line of at most 100 characters; names are unique ignoring case, and a tag typed again
 in another case is the same tag. Tags are created as they are first used. Functions flush, never commit.
 """
+from flask_babel import gettext
+
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..text import single_line
@@ -19,15 +21,16 @@ def clean(names) -> list[str]:
     seen: dict[str, str] = {}
     for raw in names:
         if not isinstance(raw, str):
-            raise ValidationFailed(("tags", "Tags are names."))
+            raise ValidationFailed(("tags", gettext("Tags are names.")))
         name = single_line(raw)
         if not name:
             continue
         if len(name) > MAX_NAME:
-            raise ValidationFailed(("tags", f"A tag is at most {MAX_NAME} characters long."))
+            raise ValidationFailed(("tags", gettext("A tag is at most %(max_name)s characters long.",
+                                                    max_name=MAX_NAME)))
         seen.setdefault(name.lower(), name)
     if len(seen) > MAX_TAGS:
-        raise ValidationFailed(("tags", f"A request can carry at most {MAX_TAGS} tags."))
+        raise ValidationFailed(("tags", gettext("A request can carry at most %(max_tags)s tags.", max_tags=MAX_TAGS)))
     return list(seen.values())
 
 
@@ -60,7 +63,7 @@ def by_ids(ids) -> list[RequestTag]:
     found = {t.id: t for t in db.session.execute(db.select(RequestTag).where(RequestTag.id.in_(ids))).scalars()}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ValidationFailed(("tags", f"Unknown tag id {missing[0]}."))
+        raise ValidationFailed(("tags", gettext("Unknown tag id %(tag_id)s.", tag_id=missing[0])))
     return [found[i] for i in ids]
 
 

@@ -6,6 +6,8 @@ Functions flush, never commit. Raises ValidationFailed for a bad duration or dat
 import re
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext
+
 from ..accounts.models import Staff
 from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
@@ -29,11 +31,11 @@ def parse_duration(text: str) -> int:
     elif _DECIMAL_HOURS.match(raw):
         seconds = round(float(raw.replace(",", ".")) * 3600)
     else:
-        raise ValidationFailed(("time", "Give the time as hours:minutes (2:30) or decimal hours (2.5)."))
+        raise ValidationFailed(("time", gettext("Give the time as hours:minutes (2:30) or decimal hours (2.5).")))
     if seconds <= 0:
-        raise ValidationFailed(("time", "The time must be more than zero."))
+        raise ValidationFailed(("time", gettext("The time must be more than zero.")))
     if seconds > MAX_SECONDS:
-        raise ValidationFailed(("time", "One time entry can be at most a week (168 hours)."))
+        raise ValidationFailed(("time", gettext("One time entry can be at most a week (168 hours).")))
     return seconds
 
 
@@ -50,7 +52,7 @@ def work_day(year: int | None, month: int | None, day: int | None) -> date:
     try:
         return date(year or 0, month or 0, day or 0)
     except (ValueError, TypeError):
-        raise ValidationFailed(("date", "That is not a valid date.")) from None
+        raise ValidationFailed(("date", gettext("That is not a valid date."))) from None
 
 
 def add_time(req: Request, staff, *, duration: str, description: str = "", work_date: date | None = None,
@@ -60,7 +62,7 @@ def add_time(req: Request, staff, *, duration: str, description: str = "", work_
     seconds = parse_duration(duration)
     person = person or staff
     if not person.can("requests"):
-        raise ValidationFailed(("person", "Time can only be logged for staff who handle requests."))
+        raise ValidationFailed(("person", gettext("Time can only be logged for staff who handle requests.")))
     description = without_controls(description or "").strip()[:2000]
     event = TimeEvent(request_id=req.id, staff_id=person.id, seconds=seconds, description=description,
                       work_date=work_date or utcnow().date(), billable=bool(billable),
@@ -85,9 +87,9 @@ def delete_time(event_id: int, staff) -> TimeEvent:
     require(staff)
     event = db.session.get(TimeEvent, event_id) if event_id else None
     if event is None:
-        raise NotFound("That time entry does not exist.")
+        raise NotFound(gettext("That time entry does not exist."))
     if event.staff_id != staff.id and not staff.can("admin"):
-        raise Forbidden("Only the person who logged this time, or an administrator, may delete it.")
+        raise Forbidden(gettext("Only the person who logged this time, or an administrator, may delete it."))
     req = db.session.get(Request, event.request_id)
     if req is not None:
         add_log(req, f"Deleted a time entry of {format_duration(event.seconds)}", staff)

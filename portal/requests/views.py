@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as N_
 
 from .. import challenge, settings, spam
 from .. import files as filestore
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 NOT_HUMAN = ("We could not tell that a person sent this form: it was sent within a moment of opening it, or it was "
              "left open for a long time. Your text is kept below; please check it and send it again.")
-NOT_ON_FILE = "This access key is not on file."
+NOT_ON_FILE = N_("This access key is not on file.")
 
 
 def _public_fields() -> tuple[list, list[tuple[CustomField, list]]]:
@@ -98,7 +99,7 @@ def lookup():
     except Merged:
         pass  # the request page redirects to where it lives now
     except NotFound:
-        error = "Please type your access key." if not key else NOT_ON_FILE
+        error = gettext("Please type your access key.") if not key else str(NOT_ON_FILE)
         return render_template("requests/lookup.html", key=key, errors={"access_key": [error]}), 404
     return redirect(url_for("requests.check", key=key))
 
@@ -110,7 +111,7 @@ def _find(key: str):
     except Merged as exc:
         target = services.survivor(exc.target_id)
         if target is None:
-            raise NotFound(NOT_ON_FILE) from None
+            raise NotFound(str(NOT_ON_FILE)) from None
         args = dict(request.view_args or {}, key=target.access_key)
         endpoint = request.endpoint
         assert endpoint is not None  # called from the request views, which were routed
@@ -167,19 +168,19 @@ def attachment(key, attachment_id):
     found = db.session.get(Attachment, attachment_id)
     if (found is None or found.note.request_id != req.id or not found.note.is_public
             or services.hidden_from_public(req, current_customer())):
-        raise NotFound("File not found.")
+        raise NotFound(gettext("File not found."))
     try:
         data = filestore.read(found.sha256)
     except (OSError, ValueError):
         log.error("attachment %s of request %s is missing from the file store", found.id, req.id)
-        raise NotFound("File not found.") from None
+        raise NotFound(gettext("File not found.")) from None
     return filestore.download(data, found.mime_type, found.filename, etag=found.sha256)  # the key holder's own
 
 
 # --- emailed links (portal.requests.access_links) ------------------------------------------------------
 
-READ_ONLY = ("This link lets you read this request only. To add an update, use the link in your email that "
-             "offers it, or your access key.")
+READ_ONLY = N_("This link lets you read this request only. To add an update, use the link in your email that "
+               "offers it, or your access key.")
 
 
 def _private(reply):
@@ -204,7 +205,7 @@ def link(token):
     if request.method != "POST" or services.hidden_from_public(req, current_customer()):  # GET, HEAD
         return _private(_render_check(req, link=opened))
     if not opened.can_reply:
-        return _private(_render_check(req, {"update": [READ_ONLY]}, status=403, link=opened))
+        return _private(_render_check(req, {"update": [str(READ_ONLY)]}, status=403, link=opened))
     return _private(_post_update(req, link=opened))
 
 
@@ -214,5 +215,5 @@ def link_attachment(token, attachment_id):
     try:
         opened = access_links.open_link(token)
     except access_links.LinkRefused:
-        raise NotFound("File not found.") from None
+        raise NotFound(gettext("File not found.")) from None
     return attachment(opened.request.access_key, attachment_id)

@@ -4,6 +4,8 @@ Every change is recorded as a private log line in the request's history. Functio
 Permission: the acting staff member must have the ``requests`` right (raises Forbidden).
 """
 
+from flask_babel import gettext
+
 from .. import mail, settings, unit_of_work
 from ..dates import utcnow
 from ..errors import Forbidden, ValidationFailed
@@ -26,7 +28,7 @@ def add_staff_note(req: Request, staff, body: str, *, public: bool, is_html: boo
     """A staff reply (public: the customer sees it and is emailed a link) or a private note."""
     require(staff)
     if not (body or "").strip() and not uploads:
-        raise ValidationFailed(("note", "Please write a note."))
+        raise ValidationFailed(("note", gettext("Please write a note.")))
     note = add_note(req, body.strip(), author_id=staff.id, staff=staff, public=public, is_html=is_html,
                      uploads=uploads)
     if public:
@@ -117,7 +119,7 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
     if status_id is not None and status_id != req.status_id:
         status = db.session.get(Status, status_id)
         if status is None:
-            raise ValidationFailed(("status", "Unknown status."))
+            raise ValidationFailed(("status", gettext("Unknown status.")))
         changes.append(f'Status changed from "{req.status.name}" to "{status.name}"')
         req.status_id, req.status = status.id, status
         if status.closes and req.is_open:
@@ -125,7 +127,7 @@ def update_request(req: Request, staff, *, status_id=None, category_id=..., assi
     if category_id is not ... and category_id != req.category_id:
         category = db.session.get(Category, category_id) if category_id else None
         if category_id and (category is None or category.deleted):
-            raise ValidationFailed(("category", "Unknown category."))
+            raise ValidationFailed(("category", gettext("Unknown category.")))
         changes.append(f'Category changed from "{_describe(req.category)}" to "{_describe(category)}"')
         req.category_id, req.category = (category.id if category else None), category
     if assigned_to_id is not ... and assigned_to_id != req.assigned_to_id:

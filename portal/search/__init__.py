@@ -19,7 +19,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from ..errors import PortalError
+from ..errors import N_, PortalError
 from . import whoosh_internals as internals
 from . import writer
 from .hooks import reindex_after_commit
@@ -37,7 +37,7 @@ class SearchUnavailable(PortalError):
     """The index is missing or damaged. ``flask --app wsgi search reindex`` rebuilds it."""
 
     status = 503
-    message = "Search is unavailable right now. Please try again in a few minutes."
+    message = N_("Search is unavailable right now. Please try again in a few minutes.")
 
 
 class SearchIndex:

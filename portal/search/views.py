@@ -1,16 +1,15 @@
 """The portal search page and the request-form suggestions. Both go through ``search.query`` only."""
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, jsonify, make_response, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext
 
 from .. import settings
-from ..deflection import searches
+from ..deflection import searches, suggestions
 from ..kb import languages
 from ..kb import services as kb
 from ..pagecache import cached_page
 from ..public import login_gate
-from ..text import slugify
 from ..urls import page_number
 from . import index_versions, query
 
@@ -93,14 +92,10 @@ def search(lang=None):
 
 @bp.get("/search/suggest")
 def suggest():
-    """JSON for the request form's "these pages may answer your question" box: at most 5 KB pages."""
-    q = request.args.get("q", "").strip()[:MAX_QUERY]
-    language = languages.from_request(request.args.get("lang"))
-    url_lang = None if language == languages.default() else language
-    more = {"language": url_lang} if url_lang else {}
-    hits = query.suggest_pages(q, limit=5, **more) if len(q) >= 3 else []
-    response = jsonify(results=[{"title": hit.title, "book": hit.book_name,
-                                 "url": url_for("kb.page", page_id=hit.id, slug=hit.slug or slugify(hit.title),
-                                                lang=url_lang)} for hit in hits[:5]])
+    """JSON: at most 5 KB pages for what is typed (``lang``: the visitor's language). The forms' suggestions
+    (portal.deflection, /help/suggest) with their pages only and nothing counted; kept for clients of it."""
+    lang = suggestions.url_language(request.args.get("lang"))
+    found = suggestions.best(request.args.get("q", "")[:MAX_QUERY], lang=lang, topics=False)
+    response = jsonify(results=[{"title": s.title, "book": s.where, "url": s.url} for s in found])
     response.headers["Cache-Control"] = "no-store"
     return response

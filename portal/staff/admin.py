@@ -1,6 +1,7 @@
 """Administration: portal settings, API switches, staff accounts and roles, categories, custom fields,
 statuses. Everything here needs the ``admin`` right."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import login_user
 
 from .. import settings
@@ -20,14 +21,16 @@ from .views import bp
 
 API_KEYS = ("public_api", "private_api")
 # How the settings page groups portal.settings.DEFAULTS; keys not named here are shown under "Other".
+# (lazy: the headings are translated when the page shows them, in the staff member's language)
 SECTIONS = {
-    "Portal": ("portal_name", "welcome_message", "portal_phone", "require_login"),
-    "Requests": ("allow_subject", "auto_reply", "closed_visible_days", "max_request_history"),
-    "Mail": ("reply_attachments_max_kb", "inbound_poll_seconds", "inbound_loop_protection", "auto_replies_per_day"),
-    "Uploads": ("allow_uploads", "blocked_extensions", "max_upload_mb"),
-    "Spam rules": ("spam_link_count", "form_max_age", "form_min_seconds"),
-    "Search and forums": ("max_search_results", "forum_page_size", "forum_feeds", "forum_feed_size",
-                          "forum_close_after_days"),
+    lazy_gettext("Portal"): ("portal_name", "welcome_message", "portal_phone", "require_login"),
+    lazy_gettext("Requests"): ("allow_subject", "auto_reply", "closed_visible_days", "max_request_history"),
+    lazy_gettext("Mail"): ("reply_attachments_max_kb", "inbound_poll_seconds", "inbound_loop_protection",
+                           "auto_replies_per_day"),
+    lazy_gettext("Uploads"): ("allow_uploads", "blocked_extensions", "max_upload_mb"),
+    lazy_gettext("Spam rules"): ("spam_link_count", "form_max_age", "form_min_seconds"),
+    lazy_gettext("Search and forums"): ("max_search_results", "forum_page_size", "forum_feeds", "forum_feed_size",
+                                        "forum_close_after_days"),
 }
 
 
@@ -52,12 +55,13 @@ def _settings_form(keys, template, endpoint):
             abandon()
             errors, values = errors_by_field(exc), {**values, **raw}
         else:
-            flash("Settings saved.", "success")
+            flash(gettext("Settings saved."), "success")
             return redirect(url_for(endpoint))
     named = {key for group in SECTIONS.values() for key in group}
     groups = [(title, [key for key in group if key in keys]) for title, group in SECTIONS.items()]
-    groups.append(("Other", [key for key in keys if key not in named]))
-    sections = [(title, [(key, settings.DEFAULTS[key][0], settings.DEFAULTS[key][1]) for key in group])
+    groups.append((gettext("Other"), [key for key in keys if key not in named]))
+    # (the descriptions are marked with N_ in portal.settings: translated here, for the page)
+    sections = [(title, [(key, settings.DEFAULTS[key][0], gettext(settings.DEFAULTS[key][1])) for key in group])
                 for title, group in groups if group]
     return render_template(template, sections=sections, values=values, errors=errors), 400 if errors else 200
 
@@ -111,7 +115,7 @@ def staff_edit(staff_id=None):
         else:
             if person.id == current_staff().id:
                 login_user(person)  # their own new password ended their other sessions, not this one
-            flash(f"Saved {person.full_name}.", "success")
+            flash(gettext("Saved %(person)s.", person=person.full_name), "success")
             return redirect(url_for("staff.staff_list"))
     return render_template("staff/admin/staff_edit.html", person=person, data=data, roles=ROLES,
                            errors=errors), 400 if errors else 200
@@ -155,7 +159,7 @@ def category_edit(category_id=None):
             abandon()
             errors = errors_by_field(exc)
         else:
-            flash(f"Category {category.name} saved.", "success")
+            flash(gettext("Category %(category)s saved.", category=category.name), "success")
             return redirect(url_for("staff.categories"))
     people = assignment.assignable_staff()
     chosen = data.field_ids if data else [link.field_id for link in category.field_links] if category else []
@@ -170,11 +174,11 @@ def category_edit(category_id=None):
 def category_delete(category_id):
     category = requests_admin.get(Category, category_id)
     if not confirmed():
-        return confirm_page(f"Delete category {category.name}",
-                            "Requests keep it; the request forms stop offering it. You can restore it later.",
-                            cancel=url_for("staff.categories"), button="Delete category")
+        return confirm_page(gettext("Delete category %(category)s", category=category.name),
+                            gettext("Requests keep it; the request forms stop offering it. You can restore it later."),
+                            cancel=url_for("staff.categories"), button=gettext("Delete category"))
     requests_admin.delete_category(current_staff(), category)
-    flash(f"Category {category.name} deleted.", "success")
+    flash(gettext("Category %(category)s deleted.", category=category.name), "success")
     return redirect(url_for("staff.categories"))
 
 
@@ -183,7 +187,7 @@ def category_delete(category_id):
 def category_restore(category_id):
     category = requests_admin.get(Category, category_id)
     requests_admin.restore_category(current_staff(), category)
-    flash(f"Category {category.name} restored.", "success")
+    flash(gettext("Category %(category)s restored.", category=category.name), "success")
     return redirect(url_for("staff.categories"))
 
 
@@ -224,7 +228,7 @@ def field_edit(field_id=None):
             errors = errors_by_field(exc)
             custom_field = requests_admin.get(CustomField, field_id) if field_id else None
         else:
-            flash(f"Field {custom_field.name} saved.", "success")
+            flash(gettext("Field %(custom_field)s saved.", custom_field=custom_field.name), "success")
             return redirect(url_for("staff.fields"))
     return render_template("staff/admin/field_edit.html", field=custom_field, data=data, errors=errors,
                            types=FIELD_TYPES), 400 if errors else 200
@@ -235,11 +239,11 @@ def field_edit(field_id=None):
 def field_delete(field_id):
     custom_field = requests_admin.get(CustomField, field_id)
     if not confirmed():
-        return confirm_page(f"Delete field {custom_field.name}",
-                            "Every request's value for it is deleted too. This cannot be undone.",
-                            cancel=url_for("staff.fields"), button="Delete field")
+        return confirm_page(gettext("Delete field %(custom_field)s", custom_field=custom_field.name),
+                            gettext("Every request's value for it is deleted too. This cannot be undone."),
+                            cancel=url_for("staff.fields"), button=gettext("Delete field"))
     requests_admin.delete_field(current_staff(), custom_field)
-    flash(f"Field {custom_field.name} deleted.", "success")
+    flash(gettext("Field %(custom_field)s deleted.", custom_field=custom_field.name), "success")
     return redirect(url_for("staff.fields"))
 
 
@@ -260,7 +264,7 @@ def statuses(status_id=None):
             abandon()
             errors = _problems(exc)
         else:
-            flash(f"Status {status.name} saved.", "success")
+            flash(gettext("Status %(status)s saved.", status=status.name), "success")
             return redirect(url_for("staff.statuses"))
     rows = db.session.execute(db.select(Status).order_by(Status.position, Status.id)).scalars()
     return render_template("staff/admin/statuses.html", statuses=list(rows), errors=errors,

@@ -3,6 +3,7 @@
 The rules (who may make or revoke which key, what a key may hold) are ``portal.apikeys.services``'.
 """
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..accounts.models import Staff
 from ..apikeys import services as apikeys
@@ -55,10 +56,10 @@ def create_token():
 @staff_required("tokens")
 def revoke_token(token_id):
     if not confirmed():
-        return confirm_page("Revoke key", "Programs using this key will stop working at once.",
-                            cancel=url_for("staff.profile"), button="Revoke key")
+        return confirm_page(gettext("Revoke key"), gettext("Programs using this key will stop working at once."),
+                            cancel=url_for("staff.profile"), button=gettext("Revoke key"))
     key = apikeys.revoke_key(current_staff(), token_id)
-    flash(f"Token “{key.name}” revoked.", "success")
+    flash(gettext("Token “%(key)s” revoked.", key=key.name), "success")
     return redirect(url_for("staff.profile"))
 
 
@@ -77,7 +78,7 @@ def admin_api_keys():
     owner = db.session.get(Staff, database_id(request.form.get("staff_id")) or 0)
     try:
         if owner is None:
-            raise ValidationFailed(("staff_id", "Choose the staff member the key acts as."))
+            raise ValidationFailed(("staff_id", gettext("Choose the staff member the key acts as.")))
         secret = _create(owner)
     except ValidationFailed as exc:
         abandon()
@@ -89,8 +90,8 @@ def admin_api_keys():
 @staff_required("admin")
 def admin_revoke_key(token_id):
     if not confirmed():
-        return confirm_page("Revoke key", "Programs using this key will stop working at once.",
-                            cancel=url_for("staff.admin_api_keys"), button="Revoke key")
+        return confirm_page(gettext("Revoke key"), gettext("Programs using this key will stop working at once."),
+                            cancel=url_for("staff.admin_api_keys"), button=gettext("Revoke key"))
     key = apikeys.revoke_key(current_staff(), token_id)
-    flash(f"Key “{key.name}” of {key.staff.full_name} revoked.", "success")
+    flash(gettext("Key “%(key)s” of %(staff)s revoked.", key=key.name, staff=key.staff.full_name), "success")
     return redirect(url_for("staff.admin_api_keys"))

@@ -1,5 +1,6 @@
 """Staff login, logout and dashboard (the profile page and API keys are in ``api_keys``)."""
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import login_user, logout_user
 
 from .. import cache
@@ -34,7 +35,7 @@ def login():
             session.clear()  # a fresh session: no fixation across the login
             login_user(staff)
             return redirect(safe_next(request.form.get("next") or request.args.get("next"), default))
-        error = error or "That email and password do not match an active staff account."
+        error = error or gettext("That email and password do not match an active staff account.")
     return render_template("staff/login.html", email=email, error=error,
                            next=request.values.get("next", "")), status if error else 200
 
@@ -46,7 +47,7 @@ def logout():
         accounts.end_sessions(staff._get_current_object())  # logging out here logs out every browser
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("staff.login"))
 
 

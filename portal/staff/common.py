@@ -1,5 +1,6 @@
 """Helpers the staff views share: uploads from a form, confirmation of destructive actions, form ints."""
 from flask import render_template, request
+from flask_babel import gettext
 
 from ..files import Upload
 from ..urls import whole_number
@@ -28,7 +29,7 @@ def confirmed() -> bool:
     return checked("confirm")
 
 
-def confirm_page(title: str, message: str, *, cancel: str, button: str = "Confirm", hidden: dict | None = None):
+def confirm_page(title: str, message: str, *, cancel: str, button: str | None = None, hidden: dict | None = None):
     """Ask again before a destructive action: the same URL, posted with ``confirm`` ticked."""
     return render_template("staff/confirm.html", title=title, message=message, action=request.path,
-                           cancel=cancel, button=button, hidden=hidden or {}), 200
+                           cancel=cancel, button=button or gettext("Confirm"), hidden=hidden or {}), 200

@@ -1,5 +1,6 @@
 """Staff marking readers' feedback on a knowledge-book page handled (shown on the page's editor view)."""
 from flask import flash, redirect, url_for
+from flask_babel import gettext
 
 from ..auth import current_staff, staff_required
 from ..kb import feedback as page_feedback
@@ -10,5 +11,5 @@ from .views import bp
 @staff_required("kb")
 def kb_feedback_handled(feedback_id):
     item = page_feedback.mark_handled(current_staff(), feedback_id)
-    flash("Feedback marked handled.", "success")
+    flash(gettext("Feedback marked handled."), "success")
     return redirect(url_for("staff.kb_page", page_id=item.page_id, _anchor="feedback"), 303)

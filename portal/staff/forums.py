@@ -1,6 +1,7 @@
 """Forum moderation: forums, topics, posts, the spam queue, known users, newest topics and posts.
 Needs the ``forums`` right."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from ..accounts.models import Staff
 from ..auth import current_staff, safe_next, staff_required
@@ -56,7 +57,7 @@ def forum_edit(forum_id=None):
     except ValidationFailed as exc:
         abandon()
         return _forum_form(moderation.get(Forum, forum_id) if forum_id else None, errors_by_field(exc), 400)
-    flash(f"Forum {forum.name} saved.", "success")
+    flash(gettext("Forum %(forum)s saved.", forum=forum.name), "success")
     return redirect(url_for("staff.forum_edit", forum_id=forum.id))
 
 
@@ -77,7 +78,7 @@ def topic_state(topic_id):
     change = {"close": {"closed": True}, "reopen": {"closed": False}, "stick": {"sticky": True},
               "unstick": {"sticky": False}}.get(request.form.get("action"), {})
     moderation.set_topic_state(current_staff(), item, **change)
-    flash("Topic updated." if change else "Nothing changed.", "success" if change else "info")
+    flash(gettext("Topic updated.") if change else gettext("Nothing changed."), "success" if change else "info")
     return redirect(url_for("staff.topic", topic_id=item.id))
 
 
@@ -86,7 +87,7 @@ def topic_state(topic_id):
 def topic_move(topic_id):
     item = moderation.get(Topic, topic_id)
     moderation.move_topic(current_staff(), item, moderation.get(Forum, int_or_none(request.form.get("forum")) or 0))
-    flash(f"Topic moved to {item.forum.name}.", "success")
+    flash(gettext("Topic moved to %(forum)s.", forum=item.forum.name), "success")
     return redirect(url_for("staff.topic", topic_id=item.id))
 
 
@@ -95,11 +96,12 @@ def topic_move(topic_id):
 def topic_delete(topic_id):
     item = moderation.get(Topic, topic_id)
     if not confirmed():
-        return confirm_page(f"Delete topic {item.title}", "Every post in it is deleted. This cannot be undone.",
-                            cancel=url_for("staff.topic", topic_id=item.id), button="Delete topic")
+        return confirm_page(gettext("Delete topic %(title)s", title=item.title),
+                            gettext("Every post in it is deleted. This cannot be undone."),
+                            cancel=url_for("staff.topic", topic_id=item.id), button=gettext("Delete topic"))
     forum_id = item.forum_id
     moderation.delete_topic(current_staff(), item)
-    flash("Topic deleted.", "success")
+    flash(gettext("Topic deleted."), "success")
     return redirect(url_for("staff.forum_edit", forum_id=forum_id))
 
 
@@ -115,7 +117,7 @@ def post_edit(post_id):
             abandon()
             errors = errors_by_field(exc)
         else:
-            flash("Post saved.", "success")
+            flash(gettext("Post saved."), "success")
             return redirect(url_for("staff.topic", topic_id=post.topic_id) + f"#post-{post.id}")
     return render_template("staff/forums/post.html", post=post, errors=errors), 400 if errors else 200
 
@@ -127,9 +129,10 @@ def post_delete(post_id):
     as_spam = checked("as_spam")
     back = url_for("staff.topic", topic_id=post.topic_id)
     if not confirmed():
-        return confirm_page(f"Delete the post by {post.name}" + (" as spam" if as_spam else ""),
-                            "The post is removed from its topic. This cannot be undone.", cancel=back,
-                            button="Delete post", hidden={"as_spam": "1" if as_spam else ""})
+        return confirm_page(gettext("Delete the post by %(post)s as spam", post=post.name) if as_spam
+                            else gettext("Delete the post by %(post)s", post=post.name),
+                            gettext("The post is removed from its topic. This cannot be undone."), cancel=back,
+                            button=gettext("Delete post"), hidden={"as_spam": "1" if as_spam else ""})
     topic_id = post.topic_id
     try:
         moderation.delete_post(current_staff(), post, as_spam=as_spam)
@@ -137,7 +140,7 @@ def post_delete(post_id):
         abandon()
         flash(exc.message, "error")
         return redirect(back)
-    flash("Post deleted.", "success")
+    flash(gettext("Post deleted."), "success")
     if db.session.get(Topic, topic_id) is None:
         return redirect(url_for("staff.forums"))
     return redirect(back)
@@ -151,9 +154,9 @@ def post_to_request(post_id):
         req = moderation.post_to_request(current_staff(), post)
     except ValidationFailed as exc:
         abandon()
-        flash(f"The post could not become a request: {exc.message}", "error")
+        flash(gettext("The post could not become a request: %(message)s", message=exc.message), "error")
         return redirect(url_for("staff.topic", topic_id=post.topic_id))
-    flash(f"Request {req.id} opened from the post.", "success")
+    flash(gettext("Request %(request_id)s opened from the post.", request_id=req.id), "success")
     if current_staff().can("requests"):
         return redirect(url_for("staff.request_page", request_id=req.id))
     return redirect(url_for("staff.topic", topic_id=post.topic_id))
@@ -166,14 +169,14 @@ def spam_queue():
         ids = [number for raw in request.form.getlist("posts") if (number := database_id(raw))]
         if request.form.get("action") == "delete":
             if not confirmed():
-                return confirm_page(f"Delete {len(ids)} held post{'s' if len(ids) != 1 else ''}",
-                                    "They are deleted for good.", cancel=url_for("staff.spam_queue"),
-                                    button="Delete posts", hidden={"posts": ids, "action": "delete"})
+                return confirm_page(ngettext("Delete %(num)s held post", "Delete %(num)s held posts", len(ids)),
+                                    gettext("They are deleted for good."), cancel=url_for("staff.spam_queue"),
+                                    button=gettext("Delete posts"), hidden={"posts": ids, "action": "delete"})
             done = moderation.delete_held(current_staff(), ids)
-            message = f"Deleted {done} held post{'s' if done != 1 else ''}."
+            message = ngettext("Deleted %(num)s held post.", "Deleted %(num)s held posts.", done)
         else:
             done = moderation.approve_posts(current_staff(), ids)
-            message = f"Approved {done} post{'s' if done != 1 else ''}."
+            message = ngettext("Approved %(num)s post.", "Approved %(num)s posts.", done)
         flash(message, "success")
         return redirect(url_for("staff.spam_queue"))
     return render_template("staff/forums/spam.html", posts=moderation.held_posts(current_staff()))
@@ -192,7 +195,7 @@ def known_users():
             abandon()
             errors = errors_by_field(exc)
         else:
-            flash("Label saved.", "success")
+            flash(gettext("Label saved."), "success")
             return redirect(safe_back())
     rows = db.session.execute(db.select(KnownUser).order_by(KnownUser.name)).scalars()
     return render_template("staff/forums/known.html", known=list(rows), labels=DEFAULT_KNOWN_USER_LABELS,
@@ -208,10 +211,11 @@ def safe_back() -> str:
 def known_user_delete(known_id):
     known = moderation.get(KnownUser, known_id)
     if not confirmed():
-        return confirm_page(f"Remove the label of {known.name}", "Their posts no longer show it.",
-                            cancel=url_for("staff.known_users"), button="Remove label")
+        return confirm_page(gettext("Remove the label of %(name)s", name=known.name),
+                            gettext("Their posts no longer show it."),
+                            cancel=url_for("staff.known_users"), button=gettext("Remove label"))
     moderation.delete_known_user(current_staff(), known)
-    flash("Label removed.", "success")
+    flash(gettext("Label removed."), "success")
     return redirect(url_for("staff.known_users"))
 
 

@@ -3,6 +3,7 @@
 The rules (who may, which states) are ``portal.outbox.services``'.
 """
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..auth import current_staff, staff_required
 from ..extensions import db
@@ -31,7 +32,8 @@ def _back():
 @staff_required("admin")
 def admin_retry_job(job_id):
     job = outbox.retry_job(current_staff(), job_id)
-    flash(f"Job {job.id} ({job.kind}) will be delivered again shortly.", "success")
+    flash(gettext("Job %(job_id)s (%(kind)s) will be delivered again shortly.", job_id=job.id, kind=job.kind),
+          "success")
     return _back()
 
 
@@ -39,8 +41,8 @@ def admin_retry_job(job_id):
 @staff_required("admin")
 def admin_discard_job(job_id):
     if not confirmed():
-        return confirm_page("Discard job", "The job is deleted and will never be delivered.",
-                            cancel=url_for("staff.admin_jobs"), button="Discard job")
+        return confirm_page(gettext("Discard job"), gettext("The job is deleted and will never be delivered."),
+                            cancel=url_for("staff.admin_jobs"), button=gettext("Discard job"))
     job = outbox.discard_job(current_staff(), job_id)
-    flash(f"Job {job.id} ({job.kind}) discarded.", "success")
+    flash(gettext("Job %(job_id)s (%(kind)s) discarded.", job_id=job.id, kind=job.kind), "success")
     return _back()

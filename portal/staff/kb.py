@@ -1,6 +1,7 @@
 """Knowledge-base editing: books, chapters and pages, order, hiding, tags, related pages, attachments,
 highlight, helpful counts and a preview. Needs the ``kb`` right."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
@@ -55,7 +56,7 @@ def kb_book(book_id=None):
             errors = errors_by_field(exc)
             book = editing.get(Book, book_id) if book_id else None
         else:
-            flash(f"Book {book.name} saved.", "success")
+            flash(gettext("Book %(book)s saved.", book=book.name), "success")
             return redirect(url_for("staff.kb_book", book_id=book.id))
     if book is None:
         books = db.session.execute(db.select(Book).order_by(Book.position, Book.name)).scalars()
@@ -79,7 +80,7 @@ def kb_chapter(book_id=None, chapter_id=None):
             abandon()
             errors = errors_by_field(exc)
         else:
-            flash(f"Chapter {chapter.name} saved.", "success")
+            flash(gettext("Chapter %(chapter)s saved.", chapter=chapter.name), "success")
             return redirect(url_for("staff.kb_book", book_id=book.id))
     if chapter is None:
         flash("; ".join(r for rs in errors.values() for r in rs), "error")
@@ -123,7 +124,7 @@ def kb_page(chapter_id=None, page_id=None):
         abandon()
         page = editing.get(Page, page_id) if page_id else None
         return _page_form(chapter, page, data=data, errors=errors_by_field(exc), status=400)
-    flash(f"Page {page.name} saved.", "success")
+    flash(gettext("Page %(page)s saved.", page=page.name), "success")
     return redirect(url_for("staff.kb_page", page_id=page.id))
 
 
@@ -143,11 +144,21 @@ def kb_delete(kind, item_id):
     book = _book_of(item)
     back = url_for("staff.kb_books") if kind == "book" else url_for("staff.kb_book", book_id=book.id)
     if not confirmed():
-        inside = {"book": " and every chapter and page in it", "chapter": " and every page in it"}.get(kind, "")
-        return confirm_page(f"Delete {kind} {item.name}", f"This deletes the {kind}{inside}. It cannot be undone.",
-                            cancel=back, button=f"Delete {kind}")
+        # One sentence per kind: "book", "chapter" and "page" take different articles and genders in German.
+        title, message, button = {
+            "book": (gettext("Delete book %(name)s", name=item.name),
+                     gettext("This deletes the book and every chapter and page in it. It cannot be undone."),
+                     gettext("Delete book")),
+            "chapter": (gettext("Delete chapter %(name)s", name=item.name),
+                        gettext("This deletes the chapter and every page in it. It cannot be undone."),
+                        gettext("Delete chapter")),
+        }.get(kind) or (gettext("Delete page %(name)s", name=item.name),
+                        gettext("This deletes the page. It cannot be undone."), gettext("Delete page"))
+        return confirm_page(title, message, cancel=back, button=button)
     editing.delete(current_staff(), item)
-    flash(f"Deleted {kind} {item.name}.", "success")
+    flash({"book": gettext("Deleted book %(name)s.", name=item.name),
+           "chapter": gettext("Deleted chapter %(name)s.", name=item.name)}.get(kind)
+          or gettext("Deleted page %(name)s.", name=item.name), "success")
     return redirect(back)
 
 
@@ -156,10 +167,11 @@ def kb_delete(kind, item_id):
 def kb_reset_helpful(page_id):
     page = editing.get(Page, page_id)
     if not confirmed():
-        return confirm_page(f"Reset the helpful counts of {page.name}", "Both counts go back to zero.",
-                            cancel=url_for("staff.kb_page", page_id=page.id), button="Reset counts")
+        return confirm_page(gettext("Reset the helpful counts of %(page)s", page=page.name),
+                            gettext("Both counts go back to zero."),
+                            cancel=url_for("staff.kb_page", page_id=page.id), button=gettext("Reset counts"))
     editing.reset_helpful(current_staff(), page)
-    flash("Helpful counts reset.", "success")
+    flash(gettext("Helpful counts reset."), "success")
     return redirect(url_for("staff.kb_page", page_id=page.id))
 
 
@@ -170,14 +182,14 @@ def kb_attach(page_id):
     files = uploads("attachment")
     try:
         if not files:
-            raise ValidationFailed(("attachment", "Choose a file to attach."))
+            raise ValidationFailed(("attachment", gettext("Choose a file to attach.")))
         for upload in files:
             editing.add_attachment(current_staff(), page, upload, downloadable=not checked("inline"))
     except ValidationFailed as exc:
         abandon()
         flash(exc.message, "error")
     else:
-        flash("Attachment added.", "success")
+        flash(gettext("Attachment added."), "success")
     return redirect(url_for("staff.kb_page", page_id=page_id))
 
 
@@ -187,8 +199,9 @@ def kb_attachment_delete(attachment_id):
     attachment = editing.get(PageAttachment, attachment_id)
     page_id = attachment.page_id
     if not confirmed():
-        return confirm_page(f"Delete attachment {attachment.filename}", "It is removed from the page.",
-                            cancel=url_for("staff.kb_page", page_id=page_id), button="Delete attachment")
+        return confirm_page(gettext("Delete attachment %(attachment)s", attachment=attachment.filename),
+                            gettext("It is removed from the page."),
+                            cancel=url_for("staff.kb_page", page_id=page_id), button=gettext("Delete attachment"))
     editing.delete(current_staff(), attachment)
-    flash("Attachment deleted.", "success")
+    flash(gettext("Attachment deleted."), "success")
     return redirect(url_for("staff.kb_page", page_id=page_id))

@@ -1,6 +1,7 @@
 """IMAP mailboxes on the administrators' pages: list, add, change, delete, and what became of recent mail.
 The rules are ``portal.inbound.services``'."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..auth import current_staff, staff_required
 from ..errors import ValidationFailed
@@ -42,7 +43,7 @@ def admin_mailbox(mailbox_id=None):
             mailbox = inbound.get_mailbox(staff, mailbox_id) if mailbox_id else None
             errors = errors_by_field(exc)
         else:
-            flash(f"Mailbox {mailbox.name} saved.", "success")
+            flash(gettext("Mailbox %(mailbox)s saved.", mailbox=mailbox.name), "success")
             return redirect(url_for("staff.admin_mailboxes"), 303)
     values = form or ({name: getattr(mailbox, name) for name in inbound.FIELDS if name != "password"}
                       if mailbox else {"port": 993, "security": "ssl", "folder": "INBOX", "active": True})
@@ -55,8 +56,9 @@ def admin_mailbox(mailbox_id=None):
 @staff_required("admin")
 def admin_delete_mailbox(mailbox_id):
     if not confirmed():
-        return confirm_page("Delete mailbox", "Mail in it is no longer read; the requests it opened stay.",
-                            cancel=url_for("staff.admin_mailboxes"), button="Delete mailbox")
+        return confirm_page(gettext("Delete mailbox"),
+                            gettext("Mail in it is no longer read; the requests it opened stay."),
+                            cancel=url_for("staff.admin_mailboxes"), button=gettext("Delete mailbox"))
     inbound.delete_mailbox(current_staff(), mailbox_id)
-    flash("Mailbox deleted.", "success")
+    flash(gettext("Mailbox deleted."), "success")
     return redirect(url_for("staff.admin_mailboxes"), 303)

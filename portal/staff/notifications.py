@@ -1,12 +1,17 @@
 """Each staff member's notification choices (a part of the profile page) and the unsubscribe link of the
 notification mails. The rules are ``portal.notifications.services``'."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
+from ..accounts import services as accounts
 from ..auth import current_staff, staff_required
+from ..errors import ValidationFailed
 from ..extensions import csrf, db
+from ..i18n import INTERFACE_LOCALES
 from ..notifications import services as notifications
 from ..notifications.models import KINDS
 from ..requests.models import Category
+from ..unit_of_work import abandon
 from ..urls import whole_number
 from .views import bp
 
@@ -16,6 +21,7 @@ def notification_choices(staff) -> dict:
     categories = db.session.scalars(db.select(Category).where(Category.deleted.is_(False))
                                     .order_by(Category.name, Category.id)).all()
     return {"notification_kinds": [(kind, notifications.LABELS[kind]) for kind in KINDS],
+            "interface_languages": INTERFACE_LOCALES,
             "notification_preferences": notifications.preferences(staff),
             "followed": notifications.followed_category_ids(staff), "categories": categories}
 
@@ -26,8 +32,22 @@ def save_notifications():
     kinds = {kind for kind in request.form.getlist("kinds")}
     category_ids = {whole_number(value) or 0 for value in request.form.getlist("categories")}
     notifications.save_preferences(current_staff(), kinds, category_ids)
-    flash("Your notification choices are saved.", "success")
+    flash(gettext("Your notification choices are saved."), "success")
     return redirect(url_for("staff.profile", _anchor="notifications"), 303)
+
+
+@bp.post("/profile/language")
+@staff_required()
+def save_language():
+    """The staff member's interface language (pages and notification mails), chosen on the profile page."""
+    try:
+        accounts.set_interface_language(current_staff(), request.form.get("language"))
+    except ValidationFailed as exc:
+        abandon()
+        flash(exc.message, "error")
+        return redirect(url_for("staff.profile", _anchor="language"), 303)
+    flash(gettext("Your language is saved."), "success")
+    return redirect(url_for("staff.profile", _anchor="language"), 303)
 
 
 @bp.route("/notifications/stop/<token>", methods=["GET", "POST"])

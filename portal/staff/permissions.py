@@ -2,6 +2,7 @@
 moderators are chosen on the forum's own page). The rules live in portal.requests.categories and
 portal.kb.editing."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..accounts.models import Staff
 from ..auth import current_staff, staff_required
@@ -33,7 +34,7 @@ def staff_categories(staff_id):
             abandon()
             flash(exc.message, "error")
         else:
-            flash(f"Saved the categories {person.full_name} sees.", "success")
+            flash(gettext("Saved the categories %(person)s sees.", person=person.full_name), "success")
         return redirect(url_for("staff.staff_categories", staff_id=person.id))
     chosen = request_categories.allowed_ids(person) or set()
     everything = list(db.session.execute(db.select(Category).where(Category.deleted.is_(False))
@@ -52,7 +53,7 @@ def kb_book_editors(book_id):
         abandon()
         flash(exc.message, "error")
     else:
-        flash(f"Saved the editors of {book.name}.", "success")
+        flash(gettext("Saved the editors of %(book)s.", book=book.name), "success")
     return redirect(url_for("staff.kb_book", book_id=book.id))
 
 

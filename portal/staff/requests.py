@@ -1,6 +1,7 @@
 """The request queue and a request's page: reply, note, change, close, trash, spam, attachments."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import files as filestore
 from ..accounts import contacts
@@ -61,7 +62,7 @@ def save_filter():
     except ValidationFailed as exc:
         abandon()
         return _render_queue(f, errors=errors_by_field(exc), status=400)
-    flash(f'Saved the view "{saved.name}".', "success")
+    flash(gettext('Saved the view "%(view)s".', view=saved.name), "success")
     return redirect(url_for("staff.queue", filter=saved.id))
 
 
@@ -75,7 +76,7 @@ def rename_filter(filter_id):
         abandon()
         chosen = filters.find(current_staff(), filter_id)
         return _render_queue(chosen.criteria, chosen, errors=errors_by_field(exc), status=400)
-    flash(f'Saved the view "{saved.name}".', "success")
+    flash(gettext('Saved the view "%(view)s".', view=saved.name), "success")
     return redirect(url_for("staff.queue", filter=saved.id))
 
 
@@ -84,10 +85,11 @@ def rename_filter(filter_id):
 def delete_filter(filter_id):
     chosen = filters.find(current_staff(), filter_id)
     if not confirmed():
-        return confirm_page(f'Delete the view "{chosen.name}"', "The requests stay; only the saved view goes.",
-                            cancel=url_for("staff.queue", filter=filter_id), button="Delete view")
+        return confirm_page(gettext('Delete the view "%(view)s"', view=chosen.name),
+                            gettext("The requests stay; only the saved view goes."),
+                            cancel=url_for("staff.queue", filter=filter_id), button=gettext("Delete view"))
     filters.delete(current_staff(), filter_id)
-    flash(f'Deleted the view "{chosen.name}".', "success")
+    flash(gettext('Deleted the view "%(view)s".', view=chosen.name), "success")
     return redirect(url_for("staff.queue"))
 
 
@@ -122,12 +124,13 @@ def add_note(request_id):
         abandon()
         return _back(req, exc.message, "error")
     if not public:
-        return _back(req, "Private note added.")
+        return _back(req, gettext("Private note added."))
     # Mail goes out after the commit, from a thread: say what was queued, never that it arrived. A mail
     # that fails writes a line into this request's history (workflow.record_mail_failure).
     reason = workflow.why_no_reply_mail(req)
-    return _back(req, f"Reply sent; an email with a link to it is on its way to {req.email}." if reason is None
-                 else f"Reply added; no email was sent ({reason}).")
+    return _back(req, gettext("Reply sent; an email with a link to it is on its way to %(email)s.", email=req.email)
+                 if reason is None
+                 else gettext("Reply added; no email was sent (%(reason)s).", reason=reason))
 
 
 @bp.post("/requests/<int:request_id>/update")
@@ -143,7 +146,8 @@ def update(request_id):
     except ValidationFailed as exc:
         abandon()
         return _back(req, exc.message, "error")
-    return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", "success" if changes else "info")
+    return _back(req, "; ".join(changes) + "." if changes else gettext("Nothing changed."),
+                 "success" if changes else "info")
 
 
 @bp.post("/requests/<int:request_id>/close")
@@ -151,7 +155,7 @@ def update(request_id):
 def close(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.close(req, current_staff())
-    return _back(req, "Request closed.")
+    return _back(req, gettext("Request closed."))
 
 
 @bp.post("/requests/<int:request_id>/reopen")
@@ -159,7 +163,7 @@ def close(request_id):
 def reopen(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.update_request(req, current_staff(), is_open=True)
-    return _back(req, "Request reopened.")
+    return _back(req, gettext("Request reopened."))
 
 
 @bp.post("/requests/<int:request_id>/trash")
@@ -167,10 +171,11 @@ def reopen(request_id):
 def trash(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     if not confirmed():
-        return confirm_page(f"Move request {req.id} to the trash", "It leaves the queue until restored.",
-                            cancel=url_for("staff.request_page", request_id=req.id), button="Move to trash")
+        return confirm_page(gettext("Move request %(request_id)s to the trash", request_id=req.id),
+                            gettext("It leaves the queue until restored."),
+                            cancel=url_for("staff.request_page", request_id=req.id), button=gettext("Move to trash"))
     workflow.trash(req, current_staff())
-    return _back(req, "Moved to the trash.")
+    return _back(req, gettext("Moved to the trash."))
 
 
 @bp.post("/requests/<int:request_id>/restore")
@@ -178,7 +183,7 @@ def trash(request_id):
 def restore(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.restore(req, current_staff())
-    return _back(req, "Restored from the trash.")
+    return _back(req, gettext("Restored from the trash."))
 
 
 @bp.post("/requests/<int:request_id>/spam")
@@ -186,10 +191,11 @@ def restore(request_id):
 def spam(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     if not confirmed():
-        return confirm_page(f"Mark request {req.id} as spam", "It is closed, unassigned and given the Spam status.",
-                            cancel=url_for("staff.request_page", request_id=req.id), button="Mark as spam")
+        return confirm_page(gettext("Mark request %(request_id)s as spam", request_id=req.id),
+                            gettext("It is closed, unassigned and given the Spam status."),
+                            cancel=url_for("staff.request_page", request_id=req.id), button=gettext("Mark as spam"))
     workflow.mark_spam(req, current_staff())
-    return _back(req, "Marked as spam.")
+    return _back(req, gettext("Marked as spam."))
 
 
 @bp.post("/requests/<int:request_id>/not-spam")
@@ -197,7 +203,7 @@ def spam(request_id):
 def not_spam(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     workflow.not_spam(req, current_staff())
-    return _back(req, "No longer spam; the request is open again.")
+    return _back(req, gettext("No longer spam; the request is open again."))
 
 
 @bp.post("/requests/<int:request_id>/revoke-links")
@@ -205,13 +211,13 @@ def not_spam(request_id):
 def revoke_links(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     if not confirmed():
-        return confirm_page(f"Withdraw the emailed links of request {req.id}",
-                            "Every link emailed so far for this request stops working at once (use it when a mail "
-                            "reached the wrong person). The customer's access key keeps working, and your next "
-                            "reply emails a new link.",
-                            cancel=url_for("staff.request_page", request_id=req.id), button="Withdraw links")
+        return confirm_page(gettext("Withdraw the emailed links of request %(request_id)s", request_id=req.id),
+                            gettext("Every link emailed so far for this request stops working at once (use it when a "
+                                    "mail reached the wrong person). The customer's access key keeps working, and "
+                                    "your next reply emails a new link."),
+                            cancel=url_for("staff.request_page", request_id=req.id), button=gettext("Withdraw links"))
     access_links.revoke(req, current_staff())
-    return _back(req, "Emailed links withdrawn; the access key still works.")
+    return _back(req, gettext("Emailed links withdrawn; the access key still works."))
 
 
 @bp.get("/files/<int:attachment_id>")
@@ -221,5 +227,5 @@ def attachment(attachment_id):
     try:
         data = filestore.read(item.sha256)
     except (OSError, ValueError):
-        raise NotFound("That file is no longer available.") from None
+        raise NotFound(gettext("That file is no longer available.")) from None
     return filestore.download(data, item.mime_type, item.filename)

@@ -1,6 +1,7 @@
 """Webhook endpoints on the administrators' pages: register (the secret shown once), list, disable or
 enable, and each endpoint's delivery log. The rules are ``portal.webhooks.services``'."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..auth import current_staff, staff_required
 from ..errors import ValidationFailed
@@ -56,10 +57,11 @@ def admin_hook(subscription_id):
 @staff_required("admin")
 def admin_disable_webhook(endpoint_id):
     if not confirmed():
-        return confirm_page("Disable webhook", "Nothing more is sent to this endpoint until it is enabled again.",
-                            cancel=url_for("staff.admin_webhooks"), button="Disable")
+        return confirm_page(gettext("Disable webhook"),
+                            gettext("Nothing more is sent to this endpoint until it is enabled again."),
+                            cancel=url_for("staff.admin_webhooks"), button=gettext("Disable"))
     endpoint = webhooks.set_active(current_staff(), endpoint_id, False)
-    flash(f"Webhook to {endpoint.url} disabled.", "success")
+    flash(gettext("Webhook to %(endpoint)s disabled.", endpoint=endpoint.url), "success")
     return redirect(url_for("staff.admin_webhooks"))
 
 
@@ -67,5 +69,5 @@ def admin_disable_webhook(endpoint_id):
 @staff_required("admin")
 def admin_enable_webhook(endpoint_id):
     endpoint = webhooks.set_active(current_staff(), endpoint_id, True)
-    flash(f"Webhook to {endpoint.url} enabled.", "success")
+    flash(gettext("Webhook to %(endpoint)s enabled.", endpoint=endpoint.url), "success")
     return redirect(url_for("staff.admin_webhooks"))

@@ -2,6 +2,7 @@
 custom fields, pinning, merging, subscribing, logging time, and canned responses. Each view parses the form,
 calls a service in portal.requests, and redirects back to the request."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
@@ -68,7 +69,8 @@ def new_request():
             for name, reason in exc.errors:
                 errors.setdefault(name, []).append(reason)
         else:
-            flash(f"Request {req.id} opened for {req.display_name}.", "success")
+            flash(gettext("Request %(request_id)s opened for %(customer)s.", request_id=req.id,
+                          customer=req.display_name), "success")
             return redirect(url_for("staff.request_page", request_id=req.id))
     return render_template("staff/requests/new.html", categories=categories, channels=editing.STAFF_CHANNELS,
                            form=form, errors=errors, fields=custom_fields.all_fields(public_only=False))
@@ -84,7 +86,7 @@ def edit_customer(request_id):
             if name in request.form})
     except ValidationFailed as exc:
         return _refused(req, exc, "#customer-details")
-    return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", anchor="#customer-details")
+    return _back(req, "; ".join(changes) + "." if changes else gettext("Nothing changed."), anchor="#customer-details")
 
 
 @bp.post("/requests/<int:request_id>/fields")
@@ -98,7 +100,7 @@ def edit_fields(request_id):
         changes = editing.update_fields(req, current_staff(), values)
     except ValidationFailed as exc:
         return _refused(req, exc, "#custom-fields")
-    return _back(req, "; ".join(changes) + "." if changes else "Nothing changed.", anchor="#custom-fields")
+    return _back(req, "; ".join(changes) + "." if changes else gettext("Nothing changed."), anchor="#custom-fields")
 
 
 @bp.post("/requests/<int:request_id>/notes/<int:note_id>/pin")
@@ -107,7 +109,7 @@ def pin_note(request_id, note_id):
     req = request_queue.get_request(current_staff(), request_id)
     pinned = request.form.get("pinned", "1") == "1"
     editing.pin_note(req, current_staff(), note_id, pinned)
-    return _back(req, "Note pinned to the top." if pinned else "Note unpinned.")
+    return _back(req, gettext("Note pinned to the top.") if pinned else gettext("Note unpinned."))
 
 
 @bp.post("/requests/<int:request_id>/merge")
@@ -119,18 +121,20 @@ def merge(request_id):
     try:
         target = request_queue.get_request(staff, target_id or 0)
     except NotFound:
-        return _back(req, "There is no request with that number.", "error", "#merge-request")
+        return _back(req, gettext("There is no request with that number."), "error", "#merge-request")
     if not confirmed():
-        return confirm_page(f"Merge request {req.id} into request {target.id}",
-                            f"Its notes, files, time and tags move to request {target.id}, and request {req.id} "
-                            "is gone; its access key will open the merged request.",
-                            cancel=url_for("staff.request_page", request_id=req.id), button="Merge",
+        return confirm_page(gettext("Merge request %(request_id)s into request %(target_id)s", request_id=req.id,
+                                    target_id=target.id),
+                            gettext("Its notes, files, time and tags move to request %(target_id)s, and request "
+                                    "%(request_id)s is gone; its access key will open the merged request.",
+                                    target_id=target.id, request_id=req.id),
+                            cancel=url_for("staff.request_page", request_id=req.id), button=gettext("Merge"),
                             hidden={"target": target.id})
     try:
         merging.merge(req, target, staff)
     except ValidationFailed as exc:
         return _refused(req, exc, "#merge-request")
-    flash(f"Request {request_id} merged into this request.", "success")
+    flash(gettext("Request %(request_id)s merged into this request.", request_id=request_id), "success")
     return redirect(url_for("staff.request_page", request_id=target.id))
 
 
@@ -140,9 +144,9 @@ def subscription(request_id):
     req = request_queue.get_request(current_staff(), request_id)
     if request.form.get("subscribe") == "1":
         subscriptions.subscribe(req, current_staff())
-        return _back(req, "You follow this request.")
+        return _back(req, gettext("You follow this request."))
     subscriptions.unsubscribe(req, current_staff())
-    return _back(req, "You no longer follow this request.")
+    return _back(req, gettext("You no longer follow this request."))
 
 
 @bp.post("/requests/<int:request_id>/time")
@@ -154,13 +158,13 @@ def log_time(request_id):
         raw_day = request.form.get("day", "").strip()
         parts = raw_day.split("-") if raw_day else []
         if raw_day and (len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts)):
-            raise ValidationFailed(("day", "Give the day as YYYY-MM-DD."))
+            raise ValidationFailed(("day", gettext("Give the day as YYYY-MM-DD.")))
         day = timelog.work_day(*[int(part) for part in parts]) if parts else None
         timelog.add_time(req, staff, duration=request.form.get("time", ""), description=request.form.get(
             "description", ""), work_date=day, billable=checked("billable"))
     except ValidationFailed as exc:
         return _refused(req, exc, "#time-log")
-    return _back(req, "Time logged.", anchor="#time-log")
+    return _back(req, gettext("Time logged."), anchor="#time-log")
 
 
 @bp.post("/requests/<int:request_id>/time/<int:event_id>/delete")
@@ -168,7 +172,7 @@ def log_time(request_id):
 def delete_time(request_id, event_id):
     req = request_queue.get_request(current_staff(), request_id)
     timelog.delete_time(event_id, current_staff())
-    return _back(req, "Time entry deleted.", anchor="#time-log")
+    return _back(req, gettext("Time entry deleted."), anchor="#time-log")
 
 
 @bp.post("/requests/<int:request_id>/insert-response")
@@ -195,7 +199,7 @@ def canned_responses():
             for name, reason in exc.errors:
                 errors.setdefault(name, []).append(reason)
         else:
-            flash("Response saved.", "success")
+            flash(gettext("Response saved."), "success")
             return redirect(url_for("staff.canned_responses"))
     kb_q = request.args.get("kb_q", "")[:200].strip()
     return render_template("staff/responses.html", items=responses.list_responses(staff), errors=errors,
@@ -207,5 +211,5 @@ def canned_responses():
 @staff_required("requests")
 def delete_canned_response(response_id):
     responses.delete_response(current_staff(), response_id)
-    flash("Response deleted.", "success")
+    flash(gettext("Response deleted."), "success")
     return redirect(url_for("staff.canned_responses"))

@@ -8,6 +8,8 @@ the subscriptions of their own keys; administrators everyone's. Functions flush,
 import re
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
+
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from .models import HookSubscription
@@ -21,14 +23,15 @@ def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url) if len(url) <= MAX_URL else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        raise ValidationFailed(("target_url", f"Give an http or https address of at most {MAX_URL} characters."))
+        raise ValidationFailed(("target_url", gettext("Give an http or https address of at most %(max_url)s "
+                                                      "characters.", max_url=MAX_URL)))
     return url
 
 
 def check_event(event: str) -> str:
     event = (event or "").strip().lower()
     if not EVENT.fullmatch(event):
-        raise ValidationFailed(("event", "Give the event's name: letters, digits, dots and underscores."))
+        raise ValidationFailed(("event", gettext("Give the event's name: letters, digits, dots and underscores.")))
     return event
 
 
@@ -52,7 +55,8 @@ def subscribe(key, *, target_url: str, event: str, source: str = "zapier") -> Ho
     held = db.session.scalar(db.select(db.func.count(HookSubscription.id))
                              .where(HookSubscription.api_key_id == key.id))
     if held >= MAX_PER_KEY:
-        raise ValidationFailed(("target_url", f"A key holds at most {MAX_PER_KEY} subscriptions."))
+        raise ValidationFailed(("target_url", gettext("A key holds at most %(max_per_key)s subscriptions.",
+                                                      max_per_key=MAX_PER_KEY)))
     row = HookSubscription(api_key_id=key.id, staff_id=key.staff_id, source=source, event=name, target_url=url)
     db.session.add(row)
     db.session.flush()
@@ -77,7 +81,7 @@ def get(staff, subscription_id: int) -> HookSubscription:
     """One of the staff member's subscriptions (anyone's for administrators). Raises NotFound."""
     row = db.session.execute(_mine(staff).where(HookSubscription.id == subscription_id)).scalar_one_or_none()
     if row is None:
-        raise NotFound("No such subscription.")
+        raise NotFound(gettext("No such subscription."))
     return row
 
 

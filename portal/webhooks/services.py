@@ -27,26 +27,27 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from .. import outbox, settings, unit_of_work
-from ..errors import NotFound, ValidationFailed
+from ..errors import N_, NotFound, ValidationFailed
 from ..extensions import db
 from .models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 JOB_KIND = "webhook"
-# event name: what it means (the order of the admin page's checkboxes)
+# event name: what it means (the order of the admin page's checkboxes; marked N_, translated on the page)
 EVENTS: dict[str, str] = {
-    "request.created": "A request is opened (not one judged spam)",
-    "request.note_added": "A note is added to a request by staff or the customer",
-    "request.status_changed": "A request's status changes",
-    "request.closed": "A request is closed",
-    "kb.page_published": "A knowledge-book page becomes visible (made visible, or made as such)",
-    "kb.page_updated": "A visible knowledge-book page is edited",
-    "forum.topic_created": "A forum topic is started",
-    "forum.post_created": "A forum reply is posted",
-    "forum.post_held": "A forum post or topic is held as spam",
+    "request.created": N_("A request is opened (not one judged spam)"),
+    "request.note_added": N_("A note is added to a request by staff or the customer"),
+    "request.status_changed": N_("A request's status changes"),
+    "request.closed": N_("A request is closed"),
+    "kb.page_published": N_("A knowledge-book page becomes visible (made visible, or made as such)"),
+    "kb.page_updated": N_("A visible knowledge-book page is edited"),
+    "forum.topic_created": N_("A forum topic is started"),
+    "forum.post_created": N_("A forum reply is posted"),
+    "forum.post_held": N_("A forum post or topic is held as spam"),
 }
 EXCERPT = 500  # characters of a receiver's answer kept in the delivery log
 READ_LIMIT = 4096  # bytes of it read at most
@@ -82,17 +83,17 @@ def check_url(url: str, *, allow_private: bool | None = None) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed(("url", "Give an http:// or https:// address."))
+        raise ValidationFailed(("url", gettext("Give an http:// or https:// address.")))
     if len(url) > 2000:
-        raise ValidationFailed(("url", "Use at most 2,000 characters."))
+        raise ValidationFailed(("url", gettext("Use at most 2,000 characters.")))
     if parts.username or parts.password:
-        raise ValidationFailed(("url", "Put no user name or password in the address; the signature "
-                                       "authenticates each delivery."))
+        raise ValidationFailed(("url", gettext("Put no user name or password in the address; the "
+                                               "signature authenticates each delivery.")))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError):
-        raise ValidationFailed(("url", "That host name cannot be resolved.")) from None
+        raise ValidationFailed(("url", gettext("That host name cannot be resolved."))) from None
     if allow_private is None:
         allow_private = private_allowed()
     if not allow_private:
@@ -115,7 +116,7 @@ def _events(chosen) -> list[str]:
     events = [event for event in EVENTS if event in set(chosen or ())]
     unknown = sorted(set(chosen or ()) - set(EVENTS))
     if unknown or not events:
-        raise ValidationFailed(("events", "Choose at least one of the events listed."))
+        raise ValidationFailed(("events", gettext("Choose at least one of the events listed.")))
     return events
 
 
@@ -133,7 +134,7 @@ def create_endpoint(actor, url: str, events, description: str = "") -> tuple[Web
         errors += exc.errors
     description = " ".join((description or "").split())
     if len(description) > 200:
-        errors.append(("description", "Use at most 200 characters."))
+        errors.append(("description", gettext("Use at most 200 characters.")))
     if errors:
         raise ValidationFailed(errors)
     secret = new_secret()
@@ -154,7 +155,7 @@ def get_endpoint(actor, endpoint_id: int) -> WebhookEndpoint:
     _require_admin(actor)
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(gettext("No such webhook endpoint."))
     return endpoint
 
 
@@ -212,7 +213,7 @@ def get_hook(actor, subscription_id: int):
     _require_admin(actor)
     row = db.session.get(HookSubscription, subscription_id)
     if row is None:
-        raise NotFound("No such hook subscription.")
+        raise NotFound(gettext("No such hook subscription."))
     return row
 
 
@@ -459,7 +460,7 @@ def _record(endpoint_id: int, message_id: str, event: str, attempt: Attempt, dis
         endpoint.total_failures = (endpoint.total_failures or 0) + 1
         if endpoint.active and at - endpoint.failing_since >= disable_after:
             endpoint.active = False
-            endpoint.disabled_reason = (f"Disabled automatically: every delivery failed since "
+            endpoint.disabled_reason = ("Disabled automatically: every delivery failed since "
                                         f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC "
                                         f"({endpoint.consecutive_failures} failures)")
             log.warning("webhook endpoint %s disabled after failing since %s", endpoint_id, endpoint.failing_since)

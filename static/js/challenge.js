@@ -12,6 +12,12 @@
 (function () {
   "use strict";
 
+  // The page's words for what this script writes (templates/base.html, #interface-words); English otherwise.
+  var words = {};
+  var holder = document.getElementById("interface-words");
+  try { words = JSON.parse((holder && holder.getAttribute("data-words")) || "{}"); } catch (e) {}
+  function t(text) { return words[text] || text; }
+
   var K = new Uint32Array([
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -136,7 +142,7 @@
         if (matches(sha256(salt + next), target)) {
           answer.value = String(next);
           state = "solved";
-          say("Checked: your browser showed that a person is sending this form.");
+          say(t("Checked: your browser showed that a person is sending this form."));
           if (sendWhenSolved) {
             send();
           }
@@ -145,7 +151,7 @@
       }
       if (next > max) {
         state = "failed";
-        say("Your browser could not finish the check. Please load the page again.");
+        say(t("Your browser could not finish the check. Please load the page again."));
         return;
       }
       window.setTimeout(work, 0);
@@ -154,7 +160,7 @@
     function start() {
       if (state === "idle") {
         state = "working";
-        say("Your browser is checking that a person is sending this form…");
+        say(t("Your browser is checking that a person is sending this form…"));
         work();
       }
     }
@@ -166,7 +172,7 @@
       }
       event.preventDefault();
       sendWhenSolved = true;
-      say("One moment: the form is sent as soon as your browser has finished its check.");
+      say(t("One moment: the form is sent as soon as your browser has finished its check."));
       start();
     });
     return true;

@@ -2,13 +2,19 @@
 (function () {
   "use strict";
 
+  // The page's words for what this script writes (templates/base.html, #interface-words); English otherwise.
+  var words = {};
+  var holder = document.getElementById("interface-words");
+  try { words = JSON.parse((holder && holder.getAttribute("data-words")) || "{}"); } catch (e) {}
+  function t(text) { return words[text] || text; }
+
   // The reply form turns yellow for a private note, so a public reply is never sent by mistake.
   document.querySelectorAll(".note-form").forEach(function (form) {
     function paint() {
       var chosen = form.querySelector("input[name=visibility]:checked");
       form.classList.toggle("private-note", !!chosen && chosen.value === "private");
       var button = form.querySelector("button[type=submit]");
-      if (button && chosen) { button.textContent = chosen.value === "private" ? "Add private note" : "Send reply"; }
+      if (button && chosen) { button.textContent = chosen.value === "private" ? t("Add private note") : t("Send reply"); }
     }
     form.querySelectorAll("input[name=visibility]").forEach(function (radio) {
       radio.addEventListener("change", paint);
@@ -22,7 +28,7 @@
     var head = table.querySelector("thead th");
     var all = document.createElement("input");
     all.type = "checkbox";
-    all.setAttribute("aria-label", "Choose every post");
+    all.setAttribute("aria-label", t("Choose every post"));
     all.addEventListener("change", function () {
       table.querySelectorAll("input[name=posts]").forEach(function (box) { box.checked = all.checked; });
     });
@@ -37,7 +43,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
-    button.textContent = "Insert";
+    button.textContent = t("Insert");
     button.addEventListener("click", function () {
       var text = item.getAttribute("data-insert");
       var at = box.selectionStart || box.value.length;

@@ -5,11 +5,20 @@
    topics are asked for (debounced) and listed beside the form; the live region says how many there are.
    Each opens in a new tab (what was typed stays here) through the server's counting redirect, and has a
    "This answered my question" button: a small form of its own that ends the visit without a request.
+   A page can also be read in place: "Read it here" loads its body into the panel below the list (counted
+   as opened), moves focus to its heading, and offers "This answered my question" again; Close or Escape
+   hides it and gives focus back to the button that opened it.
    The server hands out a visit token with the first answer; it is sent with the form as
    "deflection_visit" so a request sent after seeing suggestions is counted too. Any failure simply
    shows no suggestions. */
 (function () {
   "use strict";
+
+  // The page's words for what this script writes (templates/base.html, #interface-words); English otherwise.
+  var words = {};
+  var holder = document.getElementById("interface-words");
+  try { words = JSON.parse((holder && holder.getAttribute("data-words")) || "{}"); } catch (e) {}
+  function t(text) { return words[text] || text; }
 
   var box = document.getElementById("suggestions");
   var form = document.querySelector("form[data-suggest]");
@@ -30,6 +39,11 @@
   visitInput.type = "hidden";
   visitInput.name = "deflection_visit";
   form.appendChild(visitInput);
+  var reader = document.getElementById("suggestion-reader");
+  var readerBody = reader ? reader.querySelector(".suggestion-reader-body") : null;
+  var readerActions = reader ? reader.querySelector(".suggestion-reader-actions") : null;
+  var readLabel = box.getAttribute("data-read-label") || "Read it here";
+  var opener = null;
   var timer = null;
   var lastQuery = "";
   var latest = 0;
@@ -65,7 +79,7 @@
     var button = document.createElement("button");
     button.type = "submit";
     button.className = "button-link";
-    button.textContent = "This answered my question";
+    button.textContent = t("This answered my question");
     answered.appendChild(button);
     return answered;
   }
@@ -89,6 +103,16 @@
       where.className = "muted small";
       where.textContent = (result.kind === "topic" ? " Forum: " : " ") + (result.where || "");
       item.appendChild(where);
+      if (result.read_url && reader) {
+        var read = document.createElement("button");
+        read.type = "button";
+        read.className = "button-link suggestion-read";
+        read.textContent = readLabel;
+        read.setAttribute("aria-controls", "suggestion-reader");
+        read.setAttribute("aria-expanded", "false");
+        read.addEventListener("click", function () { readInPlace(result, read, link.href); });
+        item.appendChild(read);
+      }
       item.appendChild(answeredForm(result));
       list.appendChild(item);
     });
@@ -99,6 +123,59 @@
         " beside the form may answer your question." : "";
     }
     shownCount = count;
+  }
+
+  function closeReader() {
+    if (!reader || reader.hidden) {
+      return;
+    }
+    reader.hidden = true;
+    if (opener) {
+      opener.setAttribute("aria-expanded", "false");
+      if (document.body.contains(opener)) {
+        opener.focus();
+      } else if (fields.length) {
+        fields[0].focus();
+      }
+    }
+    opener = null;
+  }
+
+  function readInPlace(result, button, newTabUrl) {
+    var url = result.read_url + "&category=" + encodeURIComponent(categoryValue());
+    fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("no page");
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (opener && opener !== button) {
+          opener.setAttribute("aria-expanded", "false");
+        }
+        readerBody.innerHTML = html; // rendered by the server as the page itself shows it (cleaned on write)
+        while (readerActions.firstChild) {
+          readerActions.removeChild(readerActions.firstChild);
+        }
+        readerActions.appendChild(answeredForm(result));
+        reader.hidden = false;
+        opener = button;
+        button.setAttribute("aria-expanded", "true");
+        var heading = readerBody.querySelector("h3");
+        (heading || reader).focus();
+      })
+      .catch(function () { window.open(newTabUrl, "_blank", "noopener"); });
+  }
+
+  if (reader) {
+    reader.querySelector(".suggestion-reader-close").addEventListener("click", closeReader);
+    reader.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        closeReader();
+      }
+    });
   }
 
   function suggest() {

@@ -1,5 +1,6 @@
 """Deflection end to end: a customer types a question on the request form, sees a matching page beside
-it, opens it in a new tab, says it answered the question, and the staff deflection page counts it."""
+it, opens it in a new tab, reads it in place beside the form, says it answered the question there, and the
+staff deflection page counts it (opened once: the tab and the panel are the same suggestion)."""
 import re
 
 from playwright.sync_api import expect
@@ -20,8 +21,10 @@ def test_a_suggestion_that_answers_is_counted_on_the_staff_page(live_app, browse
     title = first.get_by_role("link").inner_text()
     shot("suggestions")
 
-    # Keyboard: the suggestion's link and its button are reachable with Tab from the form.
+    # Keyboard: the suggestion's link and its buttons are reachable with Tab from the form.
     first.get_by_role("link").focus()
+    page.keyboard.press("Tab")
+    expect(first.get_by_role("button", name="Read it here")).to_be_focused()
     page.keyboard.press("Tab")
     expect(first.get_by_role("button", name="This answered my question")).to_be_focused()
 
@@ -34,7 +37,24 @@ def test_a_suggestion_that_answers_is_counted_on_the_staff_page(live_app, browse
     opened.close()
     expect(page.get_by_label("Subject")).to_have_value("How do I change my passw")  # what was typed stays
 
-    first.get_by_role("button", name="This answered my question").click()
+    # Read in place: the page's body beside the form, focus on its heading; Escape gives focus back.
+    read = first.get_by_role("button", name="Read it here")
+    read.click()
+    reader = page.locator("#suggestion-reader")
+    expect(reader).to_be_visible()
+    expect(reader.get_by_role("heading", level=3)).to_be_focused()
+    expect(reader.get_by_role("heading", level=3)).to_have_text(title)
+    expect(read).to_have_attribute("aria-expanded", "true")
+    shot("read-in-place")
+    page.keyboard.press("Escape")
+    expect(reader).to_be_hidden()
+    expect(read).to_be_focused()
+    expect(read).to_have_attribute("aria-expanded", "false")
+    read.press("Enter")
+    expect(reader.get_by_role("heading", level=3)).to_be_focused()
+    expect(page.get_by_label("Subject")).to_have_value("How do I change my passw")
+
+    reader.get_by_role("button", name="This answered my question").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Glad that helped")
     expect(page.locator("main")).to_contain_text("No request was sent")
     shot("answered")

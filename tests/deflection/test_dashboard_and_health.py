@@ -25,8 +25,8 @@ def _request(opened_days_ago: float, *, reply_after_h=None, closed_after_h=None,
     db.session.add(Note(request_id=req.id, body="help", is_initial=True, created_at=opened))
     if reply_after_h is not None:
         db.session.add(Note(request_id=req.id, body="answer", staff_id=None, created_at=opened))  # customer's
-        db.session.add(Note(request_id=req.id, body="reply", created_at=opened + timedelta(hours=reply_after_h),
-                            staff_id=_staff_id()))
+        req.first_reply_at = opened + timedelta(hours=reply_after_h)  # as add_note keeps it
+        db.session.add(Note(request_id=req.id, body="reply", created_at=req.first_reply_at, staff_id=_staff_id()))
     return req
 
 

@@ -86,6 +86,8 @@ def test_hidden_and_private_pages_are_never_suggested_nor_opened(app, client, co
     for name in ("Printer secrets", "Printer runbook"):
         reply = client.get(f"/help/open/page/{content['pages'][name]}", query_string={"visit": data["visit"]})
         assert reply.status_code == 404
+        read = client.get(f"/help/read/page/{content['pages'][name]}", query_string={"visit": data["visit"]})
+        assert read.status_code == 404 and "printer" not in read.get_data(as_text=True)
     assert not [k for k in kinds(app) if k[0] == "opened"]
 
 
