@@ -71,7 +71,7 @@ def build_corpus(app, posts: int, pages: int, rng: random.Random, insert: bool =
         for p in range(pages):
             body = "<p>" + text(rng.randint(80, 250)) + "</p><p>" + text(rng.randint(20, 80)) + "</p>"
             rows.append(dict(id=p + 1, chapter_id=p % (books * 10) + 1, name=text(rng.randint(2, 6)).capitalize(),
-                             body=body, hidden=p % 50 == 49))
+                             body=body, visibility="private" if p % 50 == 49 else "public"))
             if p % 50 == 0:
                 samples.append(body)
         db.session.execute(db.insert(Page), rows)
