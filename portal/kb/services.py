@@ -80,6 +80,27 @@ def table_of_contents(book: Book, *, include_hidden: bool = False) -> list[TocCh
     return toc
 
 
+def page_number(page: Page) -> str:
+    """The page's number as ``table_of_contents`` gives it ("1.2", or "2" in an appendix; "" when the table
+    does not list it), from two columns of ids: the API's ``kb.getPage`` shows one number, and building
+    the whole book's table (every page with its tags and related pages) for it cost more than the page."""
+    chapter = page.chapter
+    if chapter.hidden:
+        return ""
+    pages = db.session.execute(
+        db.select(Page.id).where(Page.chapter_id == chapter.id, Page.status == "published",
+                                 Page.visibility == "public").order_by(Page.position, Page.name)).scalars().all()
+    if page.id not in pages:
+        return ""
+    index = pages.index(page.id) + 1
+    if chapter.appendix:
+        return str(index)
+    numbered = (db.select(Chapter.id).where(Chapter.book_id == chapter.book_id, Chapter.hidden.is_(False),
+                                            Chapter.appendix.is_(False)).order_by(Chapter.position, Chapter.name))
+    chapters = db.session.execute(numbered).scalars().all()
+    return f"{chapters.index(chapter.id) + 1}.{index}"
+
+
 def get_page(page_id: int, *, staff=None) -> Page:
     """A page a customer may read. Raises NotFound (missing or hidden) or Forbidden (private book)."""
     # Four statements whatever the page: the page with its chapter and book (joined: one row each), its

@@ -100,6 +100,17 @@ def test_page(api, manual):
     assert b"&lt;p&gt;This is the HTML body" in response.data
 
 
+def test_page_numbers_as_the_toc(api, manual):
+    """kb.getPage numbers a page without building the book's table; the numbers are the table's (a hidden
+    page and a hidden chapter skipped, the appendix numbered on its own)."""
+    toc = api.xml("kb.getBookTOC", xBook=manual["book"])[1]
+    names = {page.findtext("xPage"): page.findtext("name") for page in toc.iter("page") if page.find("xPage") is not None}
+    assert sorted(names.values()) == ["1. Terms", "1.1. Getting your help desk up and running", "2.1. Requirements",
+                                      "2.2. Clean Upgrade"]
+    for page_id, name in names.items():
+        assert api.json("kb.getPage", xPage=page_id)[1]["name"] == name
+
+
 def test_page_files(api, app, manual):
     from portal.kb.models import PageAttachment
 

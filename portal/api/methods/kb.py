@@ -86,9 +86,7 @@ def kb_get_page(p: Params):
         return {}
     except NotFound:
         return NOT_FOUND
-    number = next((toc_page.number for entry in services.table_of_contents(page.chapter.book)
-                   for toc_page in entry.pages if toc_page.page.id == page.id), "")
-    return page_row(page, number, with_html=True, with_files=True)
+    return page_row(page, services.page_number(page), with_html=True, with_files=True)
 
 
 @api_method("kb.search", "pages", required=("q",), cache=searched("kb"))
