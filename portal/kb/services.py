@@ -11,7 +11,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..forums.models import Forum, Topic, topic_tag
 from ..text import slugify
-from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag, page_tag
+from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag, page_tag, related_page
 
 
 @dataclass
@@ -111,6 +111,19 @@ def get_page(page_id: int, *, staff=None) -> Page:
                  selectinload(Page.attachments),
                  selectinload(Page.related).joinedload(Page.chapter).joinedload(Chapter.book))
     ).scalar_one_or_none()
+    return _readable(page, staff)
+
+
+def read_page(page_id: int, *, staff=None) -> Page:
+    """The page as the portal's page shows it: only the page with its chapter and book (one statement, one
+    row each), as ``get_page`` decides who may read it. What it lists beside the text comes from
+    ``page_links`` as plain rows."""
+    page = db.session.execute(db.select(Page).where(Page.id == page_id)
+                              .options(joinedload(Page.chapter).joinedload(Chapter.book))).scalar_one_or_none()
+    return _readable(page, staff)
+
+
+def _readable(page: Page | None, staff) -> Page:
     if page is None:
         raise NotFound(gettext("No such page."))
     if staff is None:
@@ -119,6 +132,64 @@ def get_page(page_id: int, *, staff=None) -> Page:
         if page.hidden or page.chapter.hidden or not page.listed:  # drafts, private, link-only
             raise NotFound(gettext("No such page."))
     return page
+
+
+@dataclass(frozen=True)
+class TagLink:
+    id: int
+    name: str
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+@dataclass(frozen=True)
+class FileLink:
+    id: int
+    filename: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    """A related page as the page's aside shows it: a link and where the page is (its book and chapter)."""
+
+    id: int
+    name: str
+    chapter_name: str
+    book_name: str
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    tags: list[TagLink]
+    downloads: list[FileLink]
+    related: list[RelatedLink]
+
+
+def page_links(page: Page) -> PageLinks:
+    """A page's tags, downloadable files and related pages a customer may open (as ``visible_related``), as
+    plain rows of the columns the page shows, in three statements: building ORM objects for them (with the
+    related pages' chapters and books) cost about as much as the rest of the page."""
+    tags = db.session.execute(db.select(Tag.id, Tag.name).join(page_tag, page_tag.c.tag_id == Tag.id)
+                              .where(page_tag.c.page_id == page.id).order_by(Tag.name)).all()
+    files = db.session.execute(
+        db.select(PageAttachment.id, PageAttachment.filename, PageAttachment.size)
+        .where(PageAttachment.page_id == page.id, PageAttachment.downloadable.is_(True))
+        .order_by(PageAttachment.filename)).all()
+    related = db.session.execute(
+        db.select(Page.id, Page.name, Chapter.name, Book.name)
+        .join(related_page, related_page.c.related_id == Page.id).join(Page.chapter).join(Chapter.book)
+        .where(related_page.c.page_id == page.id, Page.status == "published", Page.visibility == "public",
+               Chapter.hidden.is_(False), Book.private.is_(False))
+        .order_by(Page.name)).all()
+    return PageLinks(tags=[TagLink(*row) for row in tags], downloads=[FileLink(*row) for row in files],
+                     related=[RelatedLink(*row) for row in related])
 
 
 def get_shared_page(token: str) -> Page:

@@ -119,7 +119,7 @@ def page(page_id, slug=None, lang=None):
     """A page in the visitor's language (URL prefix, switcher, Accept-Language), else the default language
     with a note. Staff also see drafts, private and link-only pages (a preview, marked as such)."""
     wanted = _language(lang)
-    page = visible(kb.get_page, page_id)
+    page = visible(kb.read_page, page_id)
     rows = translations.translations_of(page)  # once: the text shown and the hreflang links
     translation, shown = translations.localized(page, wanted, rows)
     canonical = translation.slug if translation else page.slug
@@ -127,11 +127,13 @@ def page(page_id, slug=None, lang=None):
                                                                            page_id=page.id, lang=lang)):
         return moved
     previous, following = kb.neighbours(page)
-    related = kb.visible_related(page)
+    links = kb.page_links(page)
+    related = links.related
     names = translations.Names(wanted, books=[page.chapter.book], chapters=[page.chapter],
                                pages=[p for p in (previous, following, *related) if p])
     response = current_app.make_response(render_template(
-        "kb/page.html", page=page, book=page.chapter.book, related=related, previous=previous,
+        "kb/page.html", page=page, book=page.chapter.book, tags=links.tags, downloads=links.downloads,
+        related=related, previous=previous,
         next=following, voted=kb.has_voted(page.id, _voter()), translation=translation, language=shown,
         wanted=wanted, alternates=_alternates(page, rows), shared=False, names=names))
     response.vary.update(("Accept-Language", "Cookie"))
@@ -156,8 +158,10 @@ def shared_page(token):
     page = kb.get_shared_page(token)
     wanted = languages.from_request(request.args.get("lang"))
     translation, shown = translations.localized(page, wanted)
+    links = kb.page_links(page)
     response = current_app.make_response(render_template(
-        "kb/page.html", page=page, book=page.chapter.book, related=[], previous=None, next=None, voted=True,
+        "kb/page.html", page=page, book=page.chapter.book, tags=links.tags, downloads=links.downloads, related=[],
+        previous=None, next=None, voted=True,
         translation=translation, language=shown, wanted=wanted, alternates=[], shared=True,
         names=translations.Names(wanted, books=[page.chapter.book], chapters=[page.chapter])))
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
