@@ -159,6 +159,7 @@ class RelatedLink:
     name: str
     chapter_name: str
     book_name: str
+    book_id: int
 
     @property
     def slug(self) -> str:
@@ -183,7 +184,7 @@ def page_links(page: Page) -> PageLinks:
         .where(PageAttachment.page_id == page.id, PageAttachment.downloadable.is_(True))
         .order_by(PageAttachment.filename)).all()
     related = db.session.execute(
-        db.select(Page.id, Page.name, Chapter.name, Book.name)
+        db.select(Page.id, Page.name, Chapter.name, Book.name, Book.id)
         .join(related_page, related_page.c.related_id == Page.id).join(Page.chapter).join(Chapter.book)
         .where(related_page.c.page_id == page.id, Page.status == "published", Page.visibility == "public",
                Chapter.hidden.is_(False), Book.private.is_(False))

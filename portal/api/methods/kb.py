@@ -33,28 +33,30 @@ def kb_get(p: Params):
         return NOT_FOUND
 
 
-def related_rows(page) -> list[dict]:
-    return [shapes.row({"xRelatedPage": other.id, "sPageName": other.name, "sChapterName": other.chapter.name,
-                        "sBookName": other.chapter.book.name, "xBook": other.chapter.book_id})
-            for other in services.visible_related(page)]
+def loaded_links(page) -> services.PageLinks:
+    """The links of a page whose tags and related pages are loaded already (the table of contents loads
+    them for every page), in ``services.page_links``'s shape; no files (the TOC does not show them)."""
+    return services.PageLinks(
+        tags=[services.TagLink(tag.id, tag.name) for tag in page.tags], downloads=[],
+        related=[services.RelatedLink(other.id, other.name, other.chapter.name, other.chapter.book.name,
+                                      other.chapter.book_id) for other in services.visible_related(page)])
 
 
-def page_row(page, number: str, *, with_html: bool, with_files: bool = False) -> dict:
+def page_row(page, number: str, links: services.PageLinks, *, with_html: bool) -> dict:
     """A page as the TOC and kb.getPage show it; ``tags``/``relatedpages``/``files`` only when present."""
     pairs = {"name": f"{number}. {page.name}", "xPage": page.id, "xChapter": page.chapter_id,
              "sPageName": page.name}
     if with_html:
         pairs["tPage"] = page.body
     pairs.update({"iOrder": page.position, "fHighlight": page.highlight})
-    if page.tags:
-        pairs["tags"] = {"tag": [tag.name for tag in page.tags]}
-    related = related_rows(page)
-    if related:
-        pairs["relatedpages"] = {"relatedpage": related}
-    downloads = [a for a in page.attachments if a.downloadable] if with_files else []
-    if downloads:
-        pairs["files"] = {"file": [external_url("kb.attachment", attachment_id=a.id)
-                                   for a in downloads]}
+    if links.tags:
+        pairs["tags"] = {"tag": [tag.name for tag in links.tags]}
+    if links.related:
+        pairs["relatedpages"] = {"relatedpage": [
+            shapes.row({"xRelatedPage": other.id, "sPageName": other.name, "sChapterName": other.chapter_name,
+                        "sBookName": other.book_name, "xBook": other.book_id}) for other in links.related]}
+    if links.downloads:
+        pairs["files"] = {"file": [external_url("kb.attachment", attachment_id=a.id) for a in links.downloads]}
     return shapes.row(pairs)
 
 
@@ -72,7 +74,8 @@ def kb_get_book_toc(p: Params):
         if entry.pages:
             pages = KeyedList()
             for toc_page in entry.pages:
-                pages.add(toc_page.page.id, page_row(toc_page.page, toc_page.number, with_html=with_html))
+                pages.add(toc_page.page.id, page_row(toc_page.page, toc_page.number, loaded_links(toc_page.page),
+                                                     with_html=with_html))
             pairs["pages"] = {"page": pages}
         chapters.append(shapes.row(pairs))
     return {"chapter": chapters}
@@ -81,12 +84,12 @@ def kb_get_book_toc(p: Params):
 @api_method("kb.getPage", "page", required=("xPage",), cache=kept("kb"))
 def kb_get_page(p: Params):
     try:
-        page = services.get_page(p.id("xPage"))
+        page = services.read_page(p.id("xPage"))
     except Forbidden:
         return {}
     except NotFound:
         return NOT_FOUND
-    return page_row(page, services.page_number(page), with_html=True, with_files=True)
+    return page_row(page, services.page_number(page), services.page_links(page), with_html=True)
 
 
 @api_method("kb.search", "pages", required=("q",), cache=searched("kb"))
