@@ -1,6 +1,6 @@
 """Knowledge books: books > chapters > pages, tags, related pages, page attachments, votes."""
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
     select,
     text,
 )
@@ -170,6 +171,16 @@ class Page(Model):
     @classmethod
     def _hidden_expression(cls):
         return cls.visibility == "private"
+
+    # A bulk ``update(Page).values(hidden=...)`` follows the setter's rule in SQL: without this, SQLAlchemy
+    # wrote the comparison itself into the column (``visibility = (visibility = 'private') = 1``): an error on
+    # PostgreSQL and, silently, a 0 or 1 in ``visibility`` on SQLite.
+    @hidden.inplace.update_expression
+    @classmethod
+    def _hidden_update(cls, value: Any) -> list[tuple[Any, Any]]:
+        if value:
+            return [(cls.visibility, "private")]
+        return [(cls.visibility, case((cls.visibility == "private", "public"), else_=cls.visibility))]
 
     @property
     def slug(self) -> str:

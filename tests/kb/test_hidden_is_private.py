@@ -106,3 +106,24 @@ def test_a_page_hidden_on_the_staff_form_is_private_for_customers(app, client, c
     assert client.get(f"/kb/pages/{page_id}").status_code == 404
     with app.app_context():
         assert services.page_is_public(page_id) is False
+
+
+def test_a_bulk_update_of_hidden_follows_the_setters_rule(app):
+    """``update(Page).values(hidden=...)`` writes visibility as the setter does (it once wrote the comparison
+    itself: an error on PostgreSQL, a silent 0 or 1 in the column on SQLite)."""
+    from sqlalchemy import update
+
+    with app.app_context():
+        chapter = factories.chapter(factories.book("Guide"), "Start")
+        public, linked = factories.page(chapter, "Public"), factories.page(chapter, "Linked")
+        linked.visibility = "link_only"
+        db.session.commit()
+        db.session.execute(update(Page).where(Page.id == public.id).values(hidden=True))
+        db.session.execute(update(Page).where(Page.id == linked.id).values(hidden=False))
+        db.session.commit()
+        db.session.expire_all()
+        assert (public.visibility, linked.visibility) == ("private", "link_only")
+        db.session.execute(update(Page).where(Page.chapter_id == chapter.id).values(hidden=False))
+        db.session.commit()
+        db.session.expire_all()
+        assert (public.visibility, linked.visibility) == ("public", "link_only")
