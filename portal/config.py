@@ -93,7 +93,7 @@ def from_environment(instance_path: str) -> dict:
         "SEARCH_LOCK_TIMEOUT": float(os.environ.get("SEARCH_LOCK_TIMEOUT") or 0),
         "SEARCH_POSTINGS_CACHE_MB": _int("SEARCH_POSTINGS_CACHE_MB", 64),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
-        "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
+        "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 20_000),
         "PAGE_CACHE_TTL": _int("PAGE_CACHE_TTL", 300),
         # Redis keys of the shared page cache (portal/pagecache_shared.py) start with this; default: one
         # namespace per database URL.
