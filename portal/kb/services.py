@@ -3,10 +3,11 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask_babel import gettext
-from sqlalchemy import CursorResult, func, update
+from sqlalchemy import CursorResult, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from ..database import prepared, rows
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..forums.models import Forum, Topic, topic_tag
@@ -118,9 +119,14 @@ def read_page(page_id: int, *, staff=None) -> Page:
     """The page as the portal's page shows it: only the page with its chapter and book (one statement, one
     row each), as ``get_page`` decides who may read it. What it lists beside the text comes from
     ``page_links`` as plain rows."""
-    page = db.session.execute(db.select(Page).where(Page.id == page_id)
-                              .options(joinedload(Page.chapter).joinedload(Chapter.book))).scalar_one_or_none()
+    page = db.session.execute(_page_with_book(), {"page_id": page_id}).scalar_one_or_none()
     return _readable(page, staff)
+
+
+@prepared
+def _page_with_book():
+    return db.select(Page).where(Page.id == bindparam("page_id")).options(joinedload(Page.chapter)
+                                                                          .joinedload(Chapter.book))
 
 
 def _readable(page: Page | None, staff) -> Page:
@@ -177,20 +183,33 @@ def page_links(page: Page) -> PageLinks:
     """A page's tags, downloadable files and related pages a customer may open (as ``visible_related``), as
     plain rows of the columns the page shows, in three statements: building ORM objects for them (with the
     related pages' chapters and books) cost about as much as the rest of the page."""
-    tags = db.session.execute(db.select(Tag.id, Tag.name).join(page_tag, page_tag.c.tag_id == Tag.id)
-                              .where(page_tag.c.page_id == page.id).order_by(Tag.name)).all()
-    files = db.session.execute(
-        db.select(PageAttachment.id, PageAttachment.filename, PageAttachment.size)
-        .where(PageAttachment.page_id == page.id, PageAttachment.downloadable.is_(True))
-        .order_by(PageAttachment.filename)).all()
-    related = db.session.execute(
-        db.select(Page.id, Page.name, Chapter.name, Book.name, Book.id)
-        .join(related_page, related_page.c.related_id == Page.id).join(Page.chapter).join(Chapter.book)
-        .where(related_page.c.page_id == page.id, Page.status == "published", Page.visibility == "public",
-               Chapter.hidden.is_(False), Book.private.is_(False))
-        .order_by(Page.name)).all()
+    tags = rows(_page_tags(), page_id=page.id)
+    files = rows(_page_downloads(), page_id=page.id)
+    related = rows(_page_related(), page_id=page.id)
     return PageLinks(tags=[TagLink(*row) for row in tags], downloads=[FileLink(*row) for row in files],
                      related=[RelatedLink(*row) for row in related])
+
+
+@prepared
+def _page_tags():
+    return (db.select(Tag.id, Tag.name).join(page_tag, page_tag.c.tag_id == Tag.id)
+            .where(page_tag.c.page_id == bindparam("page_id")).order_by(Tag.name))
+
+
+@prepared
+def _page_downloads():
+    return (db.select(PageAttachment.id, PageAttachment.filename, PageAttachment.size)
+            .where(PageAttachment.page_id == bindparam("page_id"), PageAttachment.downloadable.is_(True))
+            .order_by(PageAttachment.filename))
+
+
+@prepared
+def _page_related():
+    return (db.select(Page.id, Page.name, Chapter.name, Book.name, Book.id)
+            .join(related_page, related_page.c.related_id == Page.id).join(Page.chapter).join(Chapter.book)
+            .where(related_page.c.page_id == bindparam("page_id"), Page.status == "published",
+                   Page.visibility == "public", Chapter.hidden.is_(False), Book.private.is_(False))
+            .order_by(Page.name))
 
 
 def get_shared_page(token: str) -> Page:
@@ -238,14 +257,19 @@ class PageLink:
 def neighbours(page: Page) -> tuple[PageLink | None, PageLink | None]:
     """The previous and next visible pages in the page's chapter. Two columns of the chapter's pages, as
     plain rows: building ORM objects for them cost more than the rest of the statement."""
-    query = (db.select(Page.id, Page.name).where(Page.chapter_id == page.chapter_id, Page.status == "published",
-                                                 Page.visibility == "public")  # public: not hidden (private)
-             .order_by(Page.position, Page.name))
-    pages = [PageLink(page_id, name) for page_id, name in db.session.execute(query)]
+    pages = [PageLink(page_id, name) for page_id, name in rows(_chapter_pages(), chapter_id=page.chapter_id)]
     index = next((i for i, p in enumerate(pages) if p.id == page.id), None)
     if index is None:
         return None, None
     return (pages[index - 1] if index > 0 else None), (pages[index + 1] if index + 1 < len(pages) else None)
+
+
+@prepared
+def _chapter_pages():
+    return (db.select(Page.id, Page.name).where(Page.chapter_id == bindparam("chapter_id"),
+                                                Page.status == "published",
+                                                Page.visibility == "public")  # public: not hidden (private)
+            .order_by(Page.position, Page.name))
 
 
 def _visible_pages():

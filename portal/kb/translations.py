@@ -10,8 +10,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext
+from sqlalchemy import bindparam
 
 from .. import limits
+from ..database import prepared
 from ..dates import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -45,8 +47,13 @@ def _free_slug(language: str, base: str, page_id: int | None) -> str:
 
 
 def translations_of(page: Page) -> dict[str, PageTranslation]:
-    rows = db.session.execute(db.select(PageTranslation).where(PageTranslation.page_id == page.id)).scalars()
+    rows = db.session.execute(_translations_of(), {"page_id": page.id}).scalars()
     return {row.language: row for row in rows}
+
+
+@prepared
+def _translations_of():
+    return db.select(PageTranslation).where(PageTranslation.page_id == bindparam("page_id"))
 
 
 @dataclass
@@ -297,6 +304,12 @@ def use_default_language(language: str) -> int:
     return count
 
 
+@prepared
+def _chapter_translations():
+    return db.select(ChapterTranslation).where(ChapterTranslation.chapter_id.in_(bindparam("ids", expanding=True)),
+                                               ChapterTranslation.language.in_(bindparam("languages", expanding=True)))
+
+
 class Names:
     """What a portal page shows of books, chapters and pages in one language, loaded in four statements
     at most: ``names.page(page)``, ``names.book(book)``... fall back to the default language's text, field
@@ -313,9 +326,8 @@ class Names:
         self._chapters: dict[tuple[int, str], ChapterTranslation] = {}
         ids = [c.id for c in chapters]
         if ids:
-            for row in db.session.execute(db.select(ChapterTranslation).where(
-                    ChapterTranslation.chapter_id.in_(ids),
-                    ChapterTranslation.language.in_({language, self.default}))).scalars():
+            for row in db.session.execute(_chapter_translations(), {
+                    "ids": ids, "languages": sorted({language, self.default})}).scalars():
                 self._chapters[(row.chapter_id, row.language)] = row
 
     def page(self, page) -> str:
