@@ -92,9 +92,9 @@ def _new_topic(forum):
 @bp.route("/topics/<int:topic_id>-<slug>", methods=["GET", "POST"])
 @cached_page(FORUMS, args={"page": page_number})
 def topic(topic_id, slug=None):
-    topic = visible(forums.get_topic, topic_id)
     if request.method == "POST":
-        return _reply(topic)
+        return _reply(visible(forums.get_topic, topic_id))
+    topic = visible(forums.read_topic, topic_id)
     if moved := canonical_redirect("forums.topic", slug, topic.slug, topic_id=topic.id):
         return moved
     return _topic_page(topic, forms.blank_form(), {})
@@ -102,26 +102,26 @@ def topic(topic_id, slug=None):
 
 @sends_again("forums.topic")  # a reply posted without its token: the form again, with what was typed
 def _reply_again(topic_id, slug=None):
-    return _topic_page(visible(forums.get_topic, topic_id), request.form, {"form": [str(SEND_AGAIN_MESSAGE)]}, 400)
+    return _topic_page(visible(forums.read_topic, topic_id), request.form, {"form": [str(SEND_AGAIN_MESSAGE)]}, 400)
 
 
-def _topic_page(topic, values, errors, status=200):
-    posts = db.paginate(forums.posts_query(topic), page=_page_number(), per_page=_page_size(), error_out=False)
+def _topic_page(topic: forums.TopicHead, values, errors, status=200):
+    # At most 100 posts a page, as db.paginate allowed (its max_per_page).
+    posts = forums.topic_posts(topic.id, _page_number(), min(_page_size(), 100))
     if posts.page > 1 and not posts.items:
         abort(404, gettext("There is no such page of posts."))
-    return render_template("forums/topic.html", topic=topic, forum=topic.forum, posts=posts,
-                           labels=forums.known_labels(posts.items), closed=forums.topic_is_closed(topic),
+    return render_template("forums/topic.html", topic=topic, forum=topic.forum, posts=posts, closed=topic.closed,
                            values=values, errors=errors), status
 
 
 def _reply(topic):
     if not forms.is_human():
-        return _topic_page(topic, request.form, {"form": [str(forms.BOT_MESSAGE)]}, 400)
+        return _topic_page(visible(forums.read_topic, topic.id), request.form, {"form": [str(forms.BOT_MESSAGE)]}, 400)
     try:
         challenge.check(request.form)
         post = forums.create_post(topic, forms.post_input(with_title=False))
     except ValidationFailed as exc:
-        return _topic_page(topic, request.form, errors_by_field(exc), 400)
+        return _topic_page(visible(forums.read_topic, topic.id), request.form, errors_by_field(exc), 400)
     except Conflict as exc:
         flash(gettext("%(reason)s: no more replies are accepted.", reason=exc.message), "error")
         return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)
