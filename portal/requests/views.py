@@ -20,7 +20,7 @@ from ..forms import errors_by_field
 from ..pagecache import cached_page
 from ..public import login_gate
 from ..unit_of_work import abandon
-from . import access_links, services
+from . import access_links, reading, services
 from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
 from .models import Attachment, CustomField, Request
 
@@ -126,7 +126,7 @@ def _render_check(req: Request, errors: dict | None = None, update: str = "", st
     viewer = current_customer()
     if services.hidden_from_public(req, viewer):
         return render_template("requests/closed.html", req=req), status
-    return render_template("requests/check.html", req=req, notes=services.history(req),
+    return render_template("requests/check.html", req=req, notes=reading.public_history(req),
                            errors=errors or {}, update=update, link=link,
                            is_owner=viewer is not None and viewer.email == req.email), status
 
