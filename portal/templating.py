@@ -7,10 +7,11 @@ from datetime import datetime
 
 from flask import g, request, url_for
 from flask_babel import get_translations
+from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import files, pagecache, settings, spam, text
+from . import cache, files, pagecache, settings, spam, text
 from .auth import current_customer, current_staff
 from .dates import utcnow
 from .text import slugify
@@ -137,6 +138,24 @@ def current_translations():
     return found
 
 
+@pass_context
+def layout_fragment(context, name: str, *key, anyone: bool = False, caller) -> Markup:
+    """The layout's parts that are the same for every anonymous visitor of the same kind of page (the main
+    navigation, the footer's links, the words the scripts write), rendered once per interface language,
+    ``key`` and portal settings, then reused: they were a quarter of a cold KB page's rendering.
+
+    ``{% call layout_fragment("nav", request.endpoint) %}...{% endcall %}``: the body renders only on a
+    miss. What it shows beyond ``key`` may only be the settings (the cached copy is dropped with them, as
+    the settings themselves are: portal.cache) and the language. ``anyone``: the body shows nothing of who
+    is logged in; else a logged-in visitor's is rendered for them alone."""
+    if not anyone and (context.get("current_staff") is not None or context.get("current_customer") is not None):
+        return caller()
+    from .i18n import locale_code
+
+    label = "layout:" + "|".join(map(str, (name, locale_code(), *key)))
+    return cache.cached(label, lambda: Markup(caller()), ttl=settings.SETTINGS_TTL, tables=("setting",))
+
+
 def install_gettext(app) -> None:
     """Templates' ``_``/``ngettext``/``pgettext`` through :func:`current_translations` (called after
     Flask-Babel installed its own, which look the translations up on every call)."""
@@ -154,7 +173,7 @@ def init_app(app) -> None:
                                  tel_href=tel_href, slugify=slugify, xml_text=text.xml_text)
     app.jinja_env.globals.update(page_url=page_url,
                                  form_token=pagecache.volatile("pagecache-formtoken-4d2a91", spam.form_token),
-                                 honeypot_field=spam.HONEYPOT_FIELD, tag_size=tag_size,
+                                 honeypot_field=spam.HONEYPOT_FIELD, tag_size=tag_size, layout_fragment=layout_fragment,
                                  shown_inline=files.is_inline)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -126,8 +126,8 @@ def page(page_id, slug=None, lang=None):
     if slug not in (canonical, page.slug) and (moved := canonical_redirect("kb.page", slug, canonical,
                                                                            page_id=page.id, lang=lang)):
         return moved
-    previous, following = kb.neighbours(page)
-    links = kb.page_links(page)
+    links = kb.page_links(page, neighbours=True)
+    previous, following = links.previous, links.next
     related = links.related
     names = translations.Names(wanted, books=[page.chapter.book], chapters=[page.chapter],
                                pages=[p for p in (previous, following, *related) if p])
