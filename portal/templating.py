@@ -140,20 +140,44 @@ def current_translations():
 
 @pass_context
 def layout_fragment(context, name: str, *key, anyone: bool = False, caller) -> Markup:
-    """The layout's parts that are the same for every anonymous visitor of the same kind of page (the main
-    navigation, the footer's links, the words the scripts write), rendered once per interface language,
-    ``key`` and portal settings, then reused: they were a quarter of a cold KB page's rendering.
+    """The layout's parts that are the same for every visitor of the same kind (anonymous, customer, staff)
+    on the same kind of page (the main navigation, the footer's links, the words the scripts write),
+    rendered once per interface language, ``key`` and portal settings, then reused: they were a quarter of a
+    cold KB page's rendering.
 
     ``{% call layout_fragment("nav", request.endpoint) %}...{% endcall %}``: the body renders only on a
-    miss. What it shows beyond ``key`` may only be the settings (the cached copy is dropped with them, as
-    the settings themselves are: portal.cache) and the language. ``anyone``: the body shows nothing of who
-    is logged in; else a logged-in visitor's is rendered for them alone."""
-    if not anyone and (context.get("current_staff") is not None or context.get("current_customer") is not None):
-        return caller()
+    miss. What it shows beyond ``key`` and the kind of visitor may only be the settings (the cached copy is
+    dropped with them, as the settings themselves are: portal.cache), the language and the visitor's CSRF
+    token (kept as a marker, filled in for each reply). ``anyone``: the body shows nothing of who is
+    logged in."""
     from .i18n import locale_code
 
-    label = "layout:" + "|".join(map(str, (name, locale_code(), *key)))
-    return cache.cached(label, lambda: Markup(caller()), ttl=settings.SETTINGS_TTL, tables=("setting",))
+    who = "-" if anyone else ("staff" if context.get("current_staff") is not None
+                              else "customer" if context.get("current_customer") is not None else "anonymous")
+    label = "layout:" + "|".join(map(str, (name, who, locale_code(), *key)))
+    kept = cache.cached(label, lambda: _with_token_marker(caller), ttl=settings.SETTINGS_TTL, tables=("setting",))
+    if LAYOUT_TOKEN in kept:
+        from flask_wtf.csrf import generate_csrf
+
+        return Markup(kept.replace(LAYOUT_TOKEN, generate_csrf()))
+    return kept
+
+
+LAYOUT_TOKEN = "layout-csrf-5e0b37"
+
+
+def _with_token_marker(caller) -> Markup:
+    """The fragment with a marker where this visitor's CSRF token goes (Flask-WTF reads ``g.csrf_token``)."""
+    missing = object()
+    token = g.get("csrf_token", missing)
+    g.csrf_token = LAYOUT_TOKEN
+    try:
+        return Markup(caller())
+    finally:
+        if token is missing:
+            g.pop("csrf_token", None)
+        else:
+            g.csrf_token = token
 
 
 def install_gettext(app) -> None:

@@ -13,7 +13,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..forums.models import Forum, Topic, topic_tag
 from ..text import slugify
-from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag, page_tag, related_page
+from .models import Book, Chapter, Page, PageAttachment, PageTranslation, PageVote, Tag, page_tag, related_page
 
 
 @dataclass
@@ -124,6 +124,22 @@ def read_page(page_id: int, *, staff=None) -> Page:
     ``page_links`` as plain rows."""
     page = db.session.execute(_page_with_book(), {"page_id": page_id}).scalar_one_or_none()
     return _readable(page, staff)
+
+
+def read_page_in_languages(page_id: int, *, staff=None) -> tuple[Page, dict]:
+    """``read_page`` and the page's translations by language (``translations.translations_of``), in one
+    statement: the portal's page shows the text of one and links every other (hreflang)."""
+    found = db.session.execute(_page_in_languages(), {"page_id": page_id}).all()
+    page = _readable(found[0][0] if found else None, staff)
+    translated: dict[str, PageTranslation] = {row.language: row for _, row in found if row is not None}
+    return page, translated
+
+
+@prepared
+def _page_in_languages():
+    return (db.select(Page, PageTranslation).outerjoin(PageTranslation, PageTranslation.page_id == Page.id)
+            .where(Page.id == bindparam("page_id"))
+            .options(joinedload(Page.chapter).joinedload(Chapter.book)))
 
 
 @prepared

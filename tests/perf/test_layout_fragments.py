@@ -53,6 +53,13 @@ def test_a_logged_in_customer_never_gets_the_anonymous_navigation(app):
     # ...and the next anonymous visitor never gets theirs (a logout form with their token).
     again = anonymous.get("/kb").get_data(as_text=True)
     assert "Log in" in again and "Log out" not in again and token not in again
+    # The navigation's copy is shared by customers; the logout form's token is this visitor's own and works.
+    second = visitor.get("/forums").get_data(as_text=True)
+    # (signed anew on each request: the same secret under a newer timestamp)
+    own = re.search(r'name="csrf_token" value="([^"]+)"', second).group(1)
+    assert "layout-csrf" not in second and own.split(".")[0] == token.split(".")[0]
+    assert visitor.post("/account/logout", data={"csrf_token": own}).status_code in (302, 303)
+    assert "Log in" in visitor.get("/kb").get_data(as_text=True)
 
 
 def test_each_language_has_its_own_copy(app, client):
