@@ -187,6 +187,8 @@ def topic_posts(topic_id: int, page: int, per_page: int) -> PostsPage:
 
 @prepared
 def _topic_posts_page():
+    """The page's posts, each row with every visible post's count (a subquery run once: the pager's total
+    without a COUNT statement of its own)."""
     counted = aliased(Post)
     total = (db.select(db.func.count(counted.id))
              .where(counted.topic_id == bindparam("topic_id"), counted.spam.is_(False)).scalar_subquery())
