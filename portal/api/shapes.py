@@ -32,9 +32,11 @@ def unix(value: datetime | None) -> str:
 
 # --- requests -----------------------------------------------------------------------------------
 
-def custom_values(req, fields) -> dict:
-    """``Custom<id>`` for each given field (the caller picks public-only or all), in field order."""
-    values = {value.field_id: value.value for value in req.field_values}
+def custom_values(req, fields, values: dict | None = None) -> dict:
+    """``Custom<id>`` for each given field (the caller picks public-only or all), in field order. ``values``:
+    the request's values by field id, when read already (else its ``field_values``)."""
+    if values is None:
+        values = {value.field_id: value.value for value in req.field_values}
     return {field.param_name: values.get(field.id) or "" for field in fields}
 
 
@@ -59,12 +61,14 @@ def customer_request(req, initial_note, fields) -> dict:
     })
 
 
-def reporting_tags(req) -> dict:
-    """HelpSpot's ``reportingTags``: the request's tags (portal.requests.tags)."""
-    return {"tag": [{"xReportingTag": str(t.id), "sReportingTag": t.name} for t in req.tags]}
+def reporting_tags(req, tags: list[tuple[int, str]] | None = None) -> dict:
+    """HelpSpot's ``reportingTags``: the request's tags (portal.requests.tags), as (id, name) when read
+    already."""
+    pairs = tags if tags is not None else [(t.id, t.name) for t in req.tags]
+    return {"tag": [{"xReportingTag": str(tag_id), "sReportingTag": name} for tag_id, name in pairs]}
 
 
-def request_fields(req, fields) -> dict:
+def request_fields(req, fields, values: dict | None = None) -> dict:
     """The request columns of request.get / private.request.get, in the sample's order (raw values)."""
     return row({
         "xRequest": req.id, "fOpenedVia": req.opened_via, "xOpenedViaId": req.opened_via_id,
@@ -73,7 +77,7 @@ def request_fields(req, fields) -> dict:
         "dtGMTOpened": unix(req.opened_at), "dtGMTClosed": unix(req.closed_at), "sRequestPassword": req.password,
         "sTitle": req.title, "sUserId": req.user_id, "sFirstName": req.first_name, "sLastName": req.last_name,
         "sEmail": req.email, "sPhone": req.phone, "iLastReplyBy": req.last_reply_by, "fTrash": req.trashed,
-        "dtGMTTrashed": unix(req.trashed_at), **custom_values(req, fields), "fullname": req.full_name,
+        "dtGMTTrashed": unix(req.trashed_at), **custom_values(req, fields, values), "fullname": req.full_name,
     })
 
 

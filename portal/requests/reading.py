@@ -15,7 +15,7 @@ from ..accounts.models import Staff
 from ..database import prepared, rows
 from ..extensions import db
 from . import services
-from .models import Attachment, Category, Note, Request, Status
+from .models import Attachment, Category, FieldValue, Note, Request, RequestTag, Status, request_tag_link
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +113,68 @@ def _public_notes_with_files():
             .outerjoin(Staff, Staff.id == Note.staff_id).outerjoin(Attachment, Attachment.note_id == Note.id)
             .where(Note.request_id == bindparam("request_id"), Note.is_public.is_(True))
             .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc(), Attachment.id))
+
+
+# --------------------------------------------------------------------------------- request.get (the API)
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """A public note as HelpSpot's ``request.get`` lists it (``api.shapes.history_item`` reads these)."""
+    id: int
+    request_id: int
+    author_id: int
+    created_at: datetime
+    is_public: bool
+    is_initial: bool
+    log: str
+    body: str
+    is_html: bool
+    merged_from: int | None
+    attachments: list[FileRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiExtras:
+    """What ``request.get`` shows beside the request's own columns: the public history, the custom field
+    values by field id and the reporting tags (id, name)."""
+    history: list[HistoryRow]
+    values: dict[int, str]
+    tags: list[tuple[int, str]]
+
+
+def api_extras(request_id: int) -> ApiExtras:
+    """``request.get``'s history (what ``services.history`` gives anyone but staff), values and tags as
+    plain rows in three statements: the ORM notes, attachments, values and tags, each a lazy or
+    ``selectin`` load, were most of the method's time."""
+    history: list[HistoryRow] = []
+    for row in rows(_public_history_for_api(), request_id=request_id):
+        if not history or history[-1].id != row.id:
+            history.append(HistoryRow(row.id, row.request_id, row.author_id, row.created_at, row.is_public,
+                                      row.is_initial, row.log, row.body, row.is_html, row.merged_from))
+        if row.file_id is not None:
+            history[-1].attachments.append(FileRow(row.file_id, row.filename, row.mime_type, row.size))
+    values = {field_id: value for field_id, value in rows(_field_values(), request_id=request_id)}
+    tags = [(tag_id, name) for tag_id, name in rows(_tags(), request_id=request_id)]
+    return ApiExtras(history, values, tags)
+
+
+@prepared
+def _public_history_for_api():
+    return (db.select(Note.id, Note.request_id, Note.author_id, Note.created_at, Note.is_public, Note.is_initial,
+                      Note.log, Note.body, Note.is_html, Note.merged_from, Attachment.id.label("file_id"),
+                      Attachment.filename, Attachment.mime_type, Attachment.size)
+            .outerjoin(Attachment, Attachment.note_id == Note.id)
+            .where(Note.request_id == bindparam("request_id"), Note.is_public.is_(True))
+            .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc(), Attachment.id))
+
+
+@prepared
+def _field_values():
+    return db.select(FieldValue.field_id, FieldValue.value).where(FieldValue.request_id == bindparam("request_id"))
+
+
+@prepared
+def _tags():
+    return (db.select(RequestTag.id, RequestTag.name)
+            .join(request_tag_link, request_tag_link.c.tag_id == RequestTag.id)
+            .where(request_tag_link.c.request_id == bindparam("request_id")).order_by(RequestTag.name_key))

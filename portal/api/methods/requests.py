@@ -12,7 +12,7 @@ from ...accounts.services import EmailNotConfirmed, TooManyAttempts, authenticat
 from ...errors import Conflict, Merged, NotFound, ValidationFailed
 from ...extensions import db
 from ...requests import fields as custom_fields
-from ...requests import services
+from ...requests import reading, services
 from ...requests.models import VIA_WEB_SERVICE, Note
 from .. import shapes
 from ..errors import ApiError, error
@@ -124,9 +124,10 @@ def _key_scopes(p: Params):
 def request_get(p: Params):
     req = by_access_key(p, 102)
     fields = custom_fields.all_fields(public_only=True)
-    history = [shapes.history_item(req, note) for note in services.history(req)]
-    return {**shapes.request_fields(req, fields), "reportingTags": shapes.reporting_tags(req),
-            "request_history": {"item": history}}
+    extras = reading.api_extras(req.id)  # the public history, values and tags as rows
+    history = [shapes.history_item(req, note) for note in extras.history]
+    return {**shapes.request_fields(req, fields, extras.values),
+            "reportingTags": shapes.reporting_tags(req, extras.tags), "request_history": {"item": history}}
 
 
 @api_method("request.getCategories", "categories", cache=kept())
