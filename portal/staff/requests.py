@@ -36,11 +36,11 @@ def _criteria(values) -> request_queue.QueueFilter:
 def _render_queue(f, chosen=None, errors=None, status=200):
     staff = current_staff()
     page = int_or_none(request.args.get("page")) or 1
-    result = request_queue.queue(staff, f, page=page)
-    categories, statuses, _ = _choices()
+    result = request_queue.queue_rows(staff, f, page=page)
+    categories, statuses, tags = request_queue.filter_choices()
     return render_template("staff/requests/queue.html", result=result, f=f, views=request_queue.VIEWS,
-                           categories=categories, statuses=statuses, tags=request_tags.all_tags(),
-                           saved=filters.saved_filters(staff), chosen=chosen, staff=staff,
+                           categories=categories, statuses=statuses, tags=tags,
+                           saved=filters.saved_filter_rows(staff), chosen=chosen, staff=staff,
                            filter_errors=errors or {}), status
 
 
