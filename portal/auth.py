@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .accounts.models import Customer, Staff
 from .extensions import db, login_manager
+from .requests.categories import load_staff
 
 
 def init_app(app) -> None:
@@ -30,7 +31,7 @@ def load_user(user_id: str):
         return None
     user: Staff | Customer | None = None
     if kind == "staff":
-        user = db.session.get(Staff, int(raw))
+        user = load_staff(int(raw))  # with the categories the staff pages limit them to
     elif kind == "customer":
         user = db.session.get(Customer, int(raw))
     if user is None or int(generation or 0) != (user.session_generation or 0):
