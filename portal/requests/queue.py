@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as N_
-from sqlalchemy import ColumnElement, and_
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import ColumnElement, and_, bindparam
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..accounts.models import Staff
 from ..database import prepared, rows
@@ -259,10 +259,19 @@ class TagChoice(NamedTuple):
 
 
 def filter_choices() -> tuple[list[Choice], list[Choice], list[TagChoice]]:
-    """What the queue's filter form offers, as rows of the columns it shows: the categories not deleted (by
-    name), the active statuses (``services.active_statuses``'s order) and every tag (``tags.all_tags``'s)."""
-    return ([Choice(*row) for row in rows(_live_categories())], [Choice(*row) for row in rows(_active_statuses())],
-            [TagChoice(*row) for row in rows(_all_tags())])
+    """What the queue's filter form offers, as rows of the columns it shows: :func:`live_categories`,
+    :func:`active_statuses` and every tag (``tags.all_tags``'s order)."""
+    return live_categories(), active_statuses(), [TagChoice(*row) for row in rows(_all_tags())]
+
+
+def live_categories() -> list[Choice]:
+    """The categories not deleted, by name (what staff may file a request under)."""
+    return [Choice(*row) for row in rows(_live_categories())]
+
+
+def active_statuses() -> list[Choice]:
+    """``services.active_statuses`` as id and name rows."""
+    return [Choice(*row) for row in rows(_active_statuses())]
 
 
 @prepared
@@ -292,10 +301,20 @@ def get_request(staff, request_id: int) -> Request:
     """The request, or the one it was merged into (``services.survivor``). Raises Forbidden (no
     ``requests`` right) or NotFound (also for a category the staff member may not see)."""
     require(staff)
-    req = survivor(request_id)
+    # With its status, category and assignee, which every page and action on a request reads (one statement)
+    req = db.session.execute(_request_with_relations(), {"request_id": request_id}).scalar_one_or_none() \
+        if request_id else None
+    if req is None:
+        req = survivor(request_id)  # merged into another, or gone
     if req is None or not may_see(staff, req):  # a category the agent may not see: as if it did not exist
         raise NotFound(gettext("No such request."))
     return req
+
+
+@prepared
+def _request_with_relations():
+    return (db.select(Request).where(Request.id == bindparam("request_id"))
+            .options(joinedload(Request.category), joinedload(Request.assigned_to)))
 
 
 def staff_attachment(staff, attachment_id: int):
