@@ -1,5 +1,6 @@
 """What the staff request page shows beside the request itself, read as plain rows of the columns it shows:
-the history with its authors and attachments, the time logged, and the customer's contact card.
+the history with its authors and attachments, the time logged, the customer's contact card, the custom
+field values and the tags.
 
 Why rows: building Note, Attachment, TimeEvent and Customer objects and loading their relationships (the
 attachments, the authors, the phones, then the time total in a statement of its own) cost about a fifth of
@@ -14,7 +15,7 @@ from sqlalchemy import bindparam
 from ..accounts.models import Customer, CustomerPhone, Staff
 from ..database import prepared, rows
 from ..extensions import db
-from .models import Attachment, Note, Request
+from .models import Attachment, CustomField, FieldValue, Note, Request, RequestTag, request_tag_link
 from .queue import Person
 from .workflow import require
 from .workspace_models import TimeEvent
@@ -142,3 +143,36 @@ def _contact():
                       CustomerPhone.is_primary)
             .outerjoin(CustomerPhone, CustomerPhone.customer_id == Customer.id)
             .where(Customer.email == bindparam("email")).order_by(CustomerPhone.id))
+
+
+@dataclass(slots=True)
+class FieldValueRow:
+    field_id: int
+    name: str  # the field's
+    value: str | None
+
+
+def field_values(staff, req: Request) -> list[FieldValueRow]:
+    """The request's custom field values with their fields' names (``req.field_values``), by field id: one
+    statement. Raises Forbidden."""
+    require(staff)
+    return [FieldValueRow(*row) for row in rows(_field_values(), request_id=req.id)]
+
+
+@prepared
+def _field_values():
+    return (db.select(FieldValue.field_id, CustomField.name, FieldValue.value)
+            .join(CustomField, CustomField.id == FieldValue.field_id)
+            .where(FieldValue.request_id == bindparam("request_id")).order_by(FieldValue.field_id))
+
+
+def tag_names(staff, req: Request) -> list[str]:
+    """The names of the request's tags, in ``req.tags``'s order: one statement. Raises Forbidden."""
+    require(staff)
+    return [name for (name,) in rows(_tag_names(), request_id=req.id)]
+
+
+@prepared
+def _tag_names():
+    return (db.select(RequestTag.name).join(request_tag_link, request_tag_link.c.tag_id == RequestTag.id)
+            .where(request_tag_link.c.request_id == bindparam("request_id")).order_by(RequestTag.name_key))
