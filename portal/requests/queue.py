@@ -4,6 +4,7 @@ Each page of the queue is a fixed number of queries whatever its length. The API
 objects (status joined, category and assignee in one IN query each); the staff page reads it as plain rows
 of the columns it shows (:func:`queue_rows`), its category, status and assignee joined.
 """
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -19,7 +20,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..search.query import search_requests
 from ..urls import database_id
-from .categories import may_see, visible_condition
+from .categories import allowed_ids, may_see, visible_condition
 from .models import STATUS_SPAM, Attachment, Category, Request, RequestTag, Status, request_tag_link
 from .services import survivor
 from .workflow import require
@@ -73,26 +74,33 @@ def _with_relations(query):
 
 def _conditions(staff, f: QueueFilter) -> list[ColumnElement[bool]]:
     """The queue's view, category, status and tag as WHERE conditions."""
-    conditions: list[ColumnElement[bool]] = [Request.trashed.is_(f.view == "trash"), visible_condition(staff)]
-    if f.view == "spam":
+    return [visible_condition(staff), *_view_conditions(f.view, staff.id, f.category_id or None, f.status_id or None,
+                                                        f.tag.strip().lower() or None)]
+
+
+def _view_conditions(view: str, staff_id, category_id, status_id, tag_key) -> list[ColumnElement[bool]]:
+    """:func:`_conditions` but the staff member's categories, from values or ``bindparam``s (prepared
+    statements, :func:`_prepared_view`); None leaves the category, status or tag unfiltered."""
+    conditions: list[ColumnElement[bool]] = [Request.trashed.is_(view == "trash")]
+    if view == "spam":
         conditions.append(Request.status_id == STATUS_SPAM)
-    elif f.view == "closed":
+    elif view == "closed":
         conditions += [Request.is_open.is_(False), Request.status_id != STATUS_SPAM]
-    elif f.view != "trash":
+    elif view != "trash":
         conditions.append(Request.is_open.is_(True))
-    if f.view == "mine":
-        conditions.append(Request.assigned_to_id == staff.id)
-    elif f.view == "unassigned":
+    if view == "mine":
+        conditions.append(Request.assigned_to_id == staff_id)
+    elif view == "unassigned":
         conditions.append(Request.assigned_to_id.is_(None))
-    elif f.view == "urgent":
+    elif view == "urgent":
         conditions.append(Request.urgent.is_(True))
-    if f.category_id:
-        conditions.append(Request.category_id == f.category_id)
-    if f.status_id:
-        conditions.append(Request.status_id == f.status_id)
-    if f.tag.strip():
+    if category_id is not None:
+        conditions.append(Request.category_id == category_id)
+    if status_id is not None:
+        conditions.append(Request.status_id == status_id)
+    if tag_key is not None:
         tagged = (db.select(request_tag_link.c.request_id).join(RequestTag, RequestTag.id == request_tag_link.c.tag_id)
-                  .where(RequestTag.name_key == f.tag.strip().lower()))
+                  .where(RequestTag.name_key == tag_key))
         conditions.append(Request.id.in_(tagged))
     return conditions
 
@@ -241,11 +249,37 @@ def queue_rows(staff, f: QueueFilter, *, page: int = 1, per_page: int = 25) -> Q
         by_id = {row[0]: QueueRow.read(row) for row in found}
         return QueuePage([by_id[i] for i in ids if i in by_id], results.total, page, per_page)
     else:
-        conditions = _conditions(staff, f)
+        return _view_page(staff, f, page, per_page)
     total = db.session.scalar(db.select(db.func.count()).select_from(Request).where(*conditions))
     query = (_row_columns().where(*conditions).order_by(Request.updated_at.desc(), Request.id.desc())
              .offset((page - 1) * per_page).limit(per_page))
     return QueuePage([QueueRow.read(row) for row in db.session.execute(query)], total or 0, page, per_page)
+
+
+def _view_page(staff, f: QueueFilter, page: int, per_page: int) -> QueuePage:
+    """A page of a view (with its category, status and tag) by the two prepared statements of its shape."""
+    allowed = allowed_ids(staff)
+    category_id, status_id, tag_key = f.category_id or None, f.status_id or None, f.tag.strip().lower() or None
+    count, listed = _prepared_view(f.view if f.view in VIEWS else "open", allowed is not None, category_id is not None,
+                                   status_id is not None, tag_key is not None)
+    params = {"staff_id": staff.id, "category_id": category_id, "status_id": status_id, "tag_key": tag_key,
+              "allowed": sorted(allowed or ())}
+    total = rows(count, **params)[0][0]
+    found = rows(listed, **params, offset=(page - 1) * per_page, limit=per_page)
+    return QueuePage([QueueRow.read(row) for row in found], total or 0, page, per_page)
+
+
+@functools.cache
+def _prepared_view(view: str, limited: bool, category: bool, status: bool, tag: bool):
+    """The count and the page of rows of a view of this shape (at most 7 x 16 of them), built once (as
+    ``database.prepared``): building both afresh cost more than running them."""
+    conditions = _view_conditions(view, bindparam("staff_id"), bindparam("category_id") if category else None,
+                                  bindparam("status_id") if status else None, bindparam("tag_key") if tag else None)
+    if limited:  # categories.visible_condition for an agent limited to some categories
+        conditions.append(Request.category_id.in_(bindparam("allowed", expanding=True)))
+    return (db.select(db.func.count()).select_from(Request).where(*conditions),
+            _row_columns().where(*conditions).order_by(Request.updated_at.desc(), Request.id.desc())
+            .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 class Choice(NamedTuple):
