@@ -32,6 +32,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="large")
     parser.add_argument("--db", help="SQLite file to keep the corpus in (built if missing)")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="profile on this PostgreSQL database instead (built when it has no tables; the corpus's "
+                             "ids are kept beside --db's name, default /tmp/portico-profile-postgres.corpus)")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--only", help="comma-separated substrings of target names")
     parser.add_argument("--explain", action="store_true")
@@ -40,9 +43,18 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="portico-profile-"))
-    path = Path(args.db) if args.db else workdir / "profile.db"
-    fresh = not path.exists()
-    url = f"sqlite:///{path}"
+    if args.postgres:
+        from sqlalchemy import create_engine, inspect
+
+        path = Path(args.db or "/tmp/portico-profile-postgres.db")
+        url = args.postgres
+        engine = create_engine(url)
+        fresh = not inspect(engine).has_table("page")
+        engine.dispose()
+    else:
+        path = Path(args.db) if args.db else workdir / "profile.db"
+        fresh = not path.exists()
+        url = f"sqlite:///{path}"
     app = _app(url, workdir)
     if fresh:
         corpus = build(app, args.size)

@@ -4,11 +4,13 @@ via Flask-Login.
 The generation is the account's ``session_generation`` when the session (or remember cookie) was made.
 Logging out, a password change or reset, an administrator setting a staff password and deactivation
 raise it (``accounts.services.end_sessions``), so every session made before stops loading."""
+import functools
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import bindparam
 
 from .accounts.models import Customer, Staff
 from .extensions import db, login_manager
@@ -30,10 +32,12 @@ def load_user(user_id: str):
     if not raw.isdigit() or not (generation or "0").isdigit():
         return None
     user: Staff | Customer | None = None
+    # Every logged-in request: prepared statements (session.get rebuilds its SELECT each time); a staff member
+    # with the categories the staff pages limit them to, which those pages would otherwise ask for next.
     if kind == "staff":
-        user = load_staff(int(raw))  # with the categories the staff pages limit them to
+        user = load_staff(int(raw))
     elif kind == "customer":
-        user = db.session.get(Customer, int(raw))
+        user = db.session.execute(_customer_by_id(), {"id": int(raw)}).scalar_one_or_none()
     if user is None or int(generation or 0) != (user.session_generation or 0):
         return None
     if isinstance(user, Staff) and not user.active:
@@ -41,6 +45,11 @@ def load_user(user_id: str):
     if isinstance(user, Customer) and not user.email_confirmed:
         return None  # an account shows its email's requests only once the email is proven
     return user
+
+
+@functools.cache
+def _customer_by_id():
+    return db.select(Customer).where(Customer.id == bindparam("id"))
 
 
 def current_staff():

@@ -71,21 +71,36 @@ def finish(response):
     tag = g.pop("http_etag", None)
     if not shared() or tag is None or response.status_code not in (200, 304):
         return response
-    response.set_etag(tag)
-    response.vary.add("Cookie")  # a login changes the page (Flask adds it when the session is read)
-    if not _language_in_path():
-        response.vary.add("Accept-Language")  # the interface and the KB pages' language (portal.i18n)
-    max_age = current_app.config["HTTP_CACHE_MAX_AGE"]
-    if max_age <= 0 or any(name in request.cookies for name in VISITOR_COOKIES):
-        response.headers["Cache-Control"] = "private, no-cache"
-        return response
-    control = ResponseCacheControl()
-    control.public, control.max_age, control.s_maxage = True, 0, max_age
-    stale = current_app.config["HTTP_CACHE_STALE_WHILE_REVALIDATE"]
-    if stale > 0:
-        control.stale_while_revalidate = stale
-    response.headers["Cache-Control"] = control.to_header()
+    headers = response.headers
+    headers["ETag"] = f'"{tag}"'
+    # Vary: a login changes the page (Flask adds Cookie when the session is read); the interface's and the
+    # KB pages' language follow Accept-Language unless the address names it (portal.i18n).
+    wanted = ("Cookie",) if _language_in_path() else ("Cookie", "Accept-Language")
+    present = [value.strip() for value in headers.get("Vary", "").split(",") if value.strip()]
+    headers["Vary"] = ", ".join(dict.fromkeys([*present, *wanted]))
+    private = any(name in request.cookies for name in VISITOR_COOKIES)
+    headers["Cache-Control"] = "private, no-cache" if private else _shared_control(current_app.config)
     return response
+
+
+def _shared_control(config) -> str:
+    """The Cache-Control of a shared reply (the same for every reply until the settings change: made once)."""
+    settings = (config["HTTP_CACHE_MAX_AGE"], config["HTTP_CACHE_STALE_WHILE_REVALIDATE"])
+    if _CONTROLS.get("for") != settings:
+        max_age, stale = settings
+        if max_age <= 0:
+            value = "private, no-cache"
+        else:
+            control = ResponseCacheControl()
+            control.public, control.max_age, control.s_maxage = True, 0, max_age
+            if stale > 0:
+                control.stale_while_revalidate = stale
+            value = control.to_header()
+        _CONTROLS.update({"for": settings, "value": value})
+    return _CONTROLS["value"]
+
+
+_CONTROLS: dict = {}
 
 
 def _language_in_path() -> bool:

@@ -159,10 +159,7 @@ def serve(key, scopes: tuple[str, ...], produce):
     if entry is None or entry.stamp != stamp or entry.expires <= now:
         entry = _from_shared(kept, key, stamp, now)
     if entry is not None:
-        response = current_app.response_class(_fill(unpack(entry)), entry.status)
-        response.headers.clear()
-        response.headers.extend(entry.headers)
-        return response
+        return current_app.response_class(_fill(unpack(entry)), entry.status, headers=entry.headers)
     g.pagecache_rendering, g.csrf_token = True, CSRF_MARK
     try:
         response = current_app.make_response(produce())

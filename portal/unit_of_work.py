@@ -22,7 +22,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, g, has_request_context
+from flask import Flask, g, has_request_context, request
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,35 @@ _KEEP = "unit_of_work_keep"
 
 
 class Portico(Flask):
-    """The app class: settles each request's unit of work."""
+    """The app class: settles each request's unit of work, and remembers the links it built."""
+
+    URLS_KEPT = 50_000
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._urls: dict[tuple, str] = {}
+
+    def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values) -> str:
+        """Flask's ``url_for``, with the paths it built in a request remembered: a page builds 15 to 100
+        links (~0.02 ms each, a tenth of a KB page's rendering) and the same ones on every render. A path
+        depends only on the endpoint, the values and the script root (no URL defaults are registered);
+        external URLs, and anything unhashable, are built every time."""
+        if _external or _scheme is not None or not has_request_context():
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        try:
+            key = (request.script_root, request.blueprint if endpoint[:1] == "." else None, endpoint, _anchor,
+                   _method, *sorted((name, type(value), value) for name, value in values.items()))
+            built = self._urls.get(key)
+        except TypeError:  # a list of values for a query argument
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, **values)
+        if built is None:
+            built = super().url_for(endpoint, _anchor=_anchor, _method=_method, **values)
+            if len(self._urls) >= self.URLS_KEPT:
+                self._urls.clear()
+            self._urls[key] = built
+        return built
 
     def full_dispatch_request(self):
         response = super().full_dispatch_request()

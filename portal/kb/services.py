@@ -3,7 +3,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask_babel import gettext
-from sqlalchemy import CursorResult, bindparam, func, update
+from sqlalchemy import CursorResult, Integer, String, bindparam, func, literal_column, union_all, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -12,7 +13,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..forums.models import Forum, Topic, topic_tag
 from ..text import slugify
-from .models import Book, Chapter, Page, PageAttachment, PageVote, Tag, page_tag, related_page
+from .models import Book, Chapter, Page, PageAttachment, PageTranslation, PageVote, Tag, page_tag, related_page
 
 
 @dataclass
@@ -88,18 +89,20 @@ def page_number(page: Page) -> str:
     chapter = page.chapter
     if chapter.hidden:
         return ""
-    pages = db.session.execute(
-        db.select(Page.id).where(Page.chapter_id == chapter.id, Page.status == "published",
-                                 Page.visibility == "public").order_by(Page.position, Page.name)).scalars().all()
+    pages = [page_id for page_id, _ in rows(_chapter_pages(), chapter_id=chapter.id)]
     if page.id not in pages:
         return ""
     index = pages.index(page.id) + 1
     if chapter.appendix:
         return str(index)
-    numbered = (db.select(Chapter.id).where(Chapter.book_id == chapter.book_id, Chapter.hidden.is_(False),
-                                            Chapter.appendix.is_(False)).order_by(Chapter.position, Chapter.name))
-    chapters = db.session.execute(numbered).scalars().all()
+    chapters = [chapter_id for chapter_id, in rows(_numbered_chapters(), book_id=chapter.book_id)]
     return f"{chapters.index(chapter.id) + 1}.{index}"
+
+
+@prepared
+def _numbered_chapters():
+    return (db.select(Chapter.id).where(Chapter.book_id == bindparam("book_id"), Chapter.hidden.is_(False),
+                                        Chapter.appendix.is_(False)).order_by(Chapter.position, Chapter.name))
 
 
 def get_page(page_id: int, *, staff=None) -> Page:
@@ -121,6 +124,22 @@ def read_page(page_id: int, *, staff=None) -> Page:
     ``page_links`` as plain rows."""
     page = db.session.execute(_page_with_book(), {"page_id": page_id}).scalar_one_or_none()
     return _readable(page, staff)
+
+
+def read_page_in_languages(page_id: int, *, staff=None) -> tuple[Page, dict]:
+    """``read_page`` and the page's translations by language (``translations.translations_of``), in one
+    statement: the portal's page shows the text of one and links every other (hreflang)."""
+    found = db.session.execute(_page_in_languages(), {"page_id": page_id}).all()
+    page = _readable(found[0][0] if found else None, staff)
+    translated: dict[str, PageTranslation] = {row.language: row for _, row in found if row is not None}
+    return page, translated
+
+
+@prepared
+def _page_in_languages():
+    return (db.select(Page, PageTranslation).outerjoin(PageTranslation, PageTranslation.page_id == Page.id)
+            .where(Page.id == bindparam("page_id"))
+            .options(joinedload(Page.chapter).joinedload(Chapter.book)))
 
 
 @prepared
@@ -177,39 +196,63 @@ class PageLinks:
     tags: list[TagLink]
     downloads: list[FileLink]
     related: list[RelatedLink]
+    previous: "PageLink | None" = None  # (with ``neighbours=True``)
+    next: "PageLink | None" = None
 
 
-def page_links(page: Page) -> PageLinks:
+def page_links(page: Page, *, neighbours: bool = False) -> PageLinks:
     """A page's tags, downloadable files and related pages a customer may open (as ``visible_related``), as
-    plain rows of the columns the page shows, in three statements: building ORM objects for them (with the
-    related pages' chapters and books) cost about as much as the rest of the page."""
-    tags = rows(_page_tags(), page_id=page.id)
-    files = rows(_page_downloads(), page_id=page.id)
-    related = rows(_page_related(), page_id=page.id)
-    return PageLinks(tags=[TagLink(*row) for row in tags], downloads=[FileLink(*row) for row in files],
-                     related=[RelatedLink(*row) for row in related])
+    plain rows of the columns the page shows, and with ``neighbours`` the previous and next visible pages of
+    its chapter: all in one statement. ORM objects for them (with the related pages' chapters and books)
+    cost about as much as the rest of the page, and each statement is a round trip to PostgreSQL."""
+    tags, downloads, related, chapter = [], [], [], []
+    statement = _page_aside_with_chapter() if neighbours else _page_aside()
+    for kind, row_id, name, chapter_name, book_name, number, _ in rows(statement, page_id=page.id,
+                                                                       chapter_id=page.chapter_id):
+        if kind == "t":
+            tags.append(TagLink(row_id, name))
+        elif kind == "f":
+            downloads.append(FileLink(row_id, name, number))
+        elif kind == "r":
+            related.append(RelatedLink(row_id, name, chapter_name, book_name, number))
+        else:
+            chapter.append(PageLink(row_id, name))
+    previous, following = _around(chapter, page.id)
+    return PageLinks(tags=tags, downloads=downloads, related=related, previous=previous, next=following)
+
+
+def _aside_parts():
+    """The parts of a page's aside as one row shape: (kind, id, name, chapter, book, number, position),
+    ordered within each kind as the page lists them (tags, files and related pages by name; the chapter's
+    pages by position, then name)."""
+    page_id, text, number = bindparam("page_id"), sql_cast(None, String), sql_cast(None, Integer)
+    kind = lambda code: literal_column(f"'{code}'").label("kind")  # noqa: E731
+    return [
+        db.select(kind("t"), Tag.id.label("id"), Tag.name.label("name"), text.label("chapter"), text.label("book"),
+                  number.label("number"), literal_column("0").label("position"))
+        .join(page_tag, page_tag.c.tag_id == Tag.id).where(page_tag.c.page_id == page_id),
+        db.select(kind("f"), PageAttachment.id, PageAttachment.filename, text, text, PageAttachment.size,
+                  literal_column("0"))
+        .where(PageAttachment.page_id == page_id, PageAttachment.downloadable.is_(True)),
+        db.select(kind("r"), Page.id, Page.name, Chapter.name, Book.name, Book.id, literal_column("0"))
+        .join(related_page, related_page.c.related_id == Page.id).join(Page.chapter).join(Chapter.book)
+        .where(related_page.c.page_id == page_id, Page.status == "published", Page.visibility == "public",
+               Chapter.hidden.is_(False), Book.private.is_(False)),
+    ]
 
 
 @prepared
-def _page_tags():
-    return (db.select(Tag.id, Tag.name).join(page_tag, page_tag.c.tag_id == Tag.id)
-            .where(page_tag.c.page_id == bindparam("page_id")).order_by(Tag.name))
+def _page_aside():
+    return union_all(*_aside_parts()).order_by("kind", "position", "name")
 
 
 @prepared
-def _page_downloads():
-    return (db.select(PageAttachment.id, PageAttachment.filename, PageAttachment.size)
-            .where(PageAttachment.page_id == bindparam("page_id"), PageAttachment.downloadable.is_(True))
-            .order_by(PageAttachment.filename))
-
-
-@prepared
-def _page_related():
-    return (db.select(Page.id, Page.name, Chapter.name, Book.name, Book.id)
-            .join(related_page, related_page.c.related_id == Page.id).join(Page.chapter).join(Chapter.book)
-            .where(related_page.c.page_id == bindparam("page_id"), Page.status == "published",
-                   Page.visibility == "public", Chapter.hidden.is_(False), Book.private.is_(False))
-            .order_by(Page.name))
+def _page_aside_with_chapter():
+    text, number = sql_cast(None, String), sql_cast(None, Integer)
+    chapter = (db.select(literal_column("'n'"), Page.id, Page.name, text, text, number, Page.position)
+               .where(Page.chapter_id == bindparam("chapter_id"), Page.status == "published",
+                      Page.visibility == "public"))  # public: not hidden (private)
+    return union_all(*_aside_parts(), chapter).order_by("kind", "position", "name")
 
 
 def get_shared_page(token: str) -> Page:
@@ -257,8 +300,12 @@ class PageLink:
 def neighbours(page: Page) -> tuple[PageLink | None, PageLink | None]:
     """The previous and next visible pages in the page's chapter. Two columns of the chapter's pages, as
     plain rows: building ORM objects for them cost more than the rest of the statement."""
-    pages = [PageLink(page_id, name) for page_id, name in rows(_chapter_pages(), chapter_id=page.chapter_id)]
-    index = next((i for i, p in enumerate(pages) if p.id == page.id), None)
+    return _around([PageLink(page_id, name) for page_id, name in rows(_chapter_pages(), chapter_id=page.chapter_id)],
+                   page.id)
+
+
+def _around(pages: list[PageLink], page_id: int) -> tuple[PageLink | None, PageLink | None]:
+    index = next((i for i, p in enumerate(pages) if p.id == page_id), None)
     if index is None:
         return None, None
     return (pages[index - 1] if index > 0 else None), (pages[index + 1] if index + 1 < len(pages) else None)

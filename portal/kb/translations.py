@@ -322,13 +322,20 @@ class Names:
         other = self.url_lang is not None
         self._pages = titles([p.id for p in pages], language) if other else {}
         self._books = book_names([b.id for b in books], language) if other else {}
-        # a chapter's description is only in its rows, the default language's included: read both
-        self._chapters: dict[tuple[int, str], ChapterTranslation] = {}
-        ids = [c.id for c in chapters]
-        if ids:
-            for row in db.session.execute(_chapter_translations(), {
-                    "ids": ids, "languages": sorted({language, self.default})}).scalars():
-                self._chapters[(row.chapter_id, row.language)] = row
+        # A chapter's description is only in its rows, the default language's included: both are read, on
+        # first use (a KB page in the default language shows the chapter's own name and no description).
+        self._chapter_ids = [c.id for c in chapters]
+        self._chapter_rows: dict[tuple[int, str], ChapterTranslation] | None = None
+
+    @property
+    def _chapters(self) -> dict[tuple[int, str], ChapterTranslation]:
+        if self._chapter_rows is None:
+            self._chapter_rows = {}
+            if self._chapter_ids:
+                for row in db.session.execute(_chapter_translations(), {
+                        "ids": self._chapter_ids, "languages": sorted({self.language, self.default})}).scalars():
+                    self._chapter_rows[(row.chapter_id, row.language)] = row
+        return self._chapter_rows
 
     def page(self, page) -> str:
         row = self._pages.get(page.id)

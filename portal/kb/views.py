@@ -119,15 +119,14 @@ def page(page_id, slug=None, lang=None):
     """A page in the visitor's language (URL prefix, switcher, Accept-Language), else the default language
     with a note. Staff also see drafts, private and link-only pages (a preview, marked as such)."""
     wanted = _language(lang)
-    page = visible(kb.read_page, page_id)
-    rows = translations.translations_of(page)  # once: the text shown and the hreflang links
+    page, rows = visible(kb.read_page_in_languages, page_id)  # rows: the text shown and the hreflang links
     translation, shown = translations.localized(page, wanted, rows)
     canonical = translation.slug if translation else page.slug
     if slug not in (canonical, page.slug) and (moved := canonical_redirect("kb.page", slug, canonical,
                                                                            page_id=page.id, lang=lang)):
         return moved
-    previous, following = kb.neighbours(page)
-    links = kb.page_links(page)
+    links = kb.page_links(page, neighbours=True)
+    previous, following = links.previous, links.next
     related = links.related
     names = translations.Names(wanted, books=[page.chapter.book], chapters=[page.chapter],
                                pages=[p for p in (previous, following, *related) if p])
