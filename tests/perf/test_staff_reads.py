@@ -117,3 +117,20 @@ def test_request_page_statements_do_not_grow(app, desk):
     many = _statements(app, client, path)
     assert len(many) == len(few), "\n".join(many)
     assert len(many) <= 13, "\n".join(many)
+
+
+def test_staff_nav_is_each_members_own(app, desk):
+    """The staff navigation is rendered once per role and name and reused: each member still sees their own
+    name, their role's links and their own session's CSRF token."""
+    with app.app_context():
+        agent_id = factories.staff("sam@example.com", first_name="Sam").id
+        db.session.commit()
+    admin = _logged_in(app, desk)
+    agent = _logged_in(app, {"staff": agent_id})
+    for _ in range(2):  # the second time from the reused fragments
+        admin_page = admin.get("/staff/requests").get_data(as_text=True)
+        agent_page = agent.get("/staff/requests").get_data(as_text=True)
+        assert ">Ada Admin</a>" in admin_page and "Administration" in admin_page and "Sam" not in admin_page
+        assert ">Sam</a>" in agent_page and "Administration" not in agent_page and "Ada Admin" not in agent_page
+        tokens = [set(re.findall(r'name="csrf_token" value="([^"]+)"', page)) for page in (admin_page, agent_page)]
+        assert all(len(found) == 1 for found in tokens) and tokens[0] != tokens[1]
