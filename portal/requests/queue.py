@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as N_
 from sqlalchemy import ColumnElement, and_, bindparam
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -25,7 +24,14 @@ from .models import STATUS_SPAM, Attachment, Category, Request, RequestTag, Stat
 from .services import survivor
 from .workflow import require
 
-# The queue's tabs (lazy: named in the staff member's language when the page shows them)
+
+def N_(message: str) -> str:
+    """Marks a message for extraction (``make translations``); the page translates it where it shows it."""
+    return message
+
+
+# The queue's tabs, by their English names: the page shows each translated (``_(label)``). Not lazy strings:
+# escaping one looks the translation up through Flask-Babel's whole chain, seven times a page.
 VIEWS = {
     "open": N_("Open"),
     "mine": N_("Mine"),
