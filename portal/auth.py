@@ -53,8 +53,9 @@ def _customer_by_id():
 
 
 def current_staff():
-    """The logged-in staff member, or None."""
-    user = current_user
+    """The logged-in staff member, or None: the account itself, not Flask-Login's proxy to it (every
+    attribute read through the proxy looks the user up again; a staff page reads it some thirty times)."""
+    user = current_user._get_current_object()
     return user if getattr(user, "is_authenticated", False) and getattr(user, "kind", "") == "staff" else None
 
 
