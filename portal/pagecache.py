@@ -133,10 +133,18 @@ def _fill(body: str) -> str:
 def eligible(api: bool = False) -> bool:
     """Whether this request may be answered from (and stored in) the cache. API reads (``api``) come by
     any verb and never with a login session; the caller has checked that the call is public."""
-    if current_app.config["PAGE_CACHE_ENTRIES"] <= 0:
+    config = current_app.config
+    if config["PAGE_CACHE_ENTRIES"] <= 0:
         return False
-    return api or (request.method in ("GET", "HEAD") and "_flashes" not in session
-                   and not current_user.is_authenticated)
+    if api:
+        return True
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.cookies
+    remembered = config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if config["SESSION_COOKIE_NAME"] not in cookies and remembered not in cookies:
+        return True  # no session and no remembered login: nobody is logged in, nothing is flashed (no lookup)
+    return "_flashes" not in session and not current_user.is_authenticated
 
 
 # x-portico-search-outcome and x-portico-page-view: what a search found and which page was viewed

@@ -1,6 +1,6 @@
 """The site's languages: the ``languages`` setting (``en,de``: the first is the default) and how a visitor's
 language is chosen (URL prefix, then their choice, then ``Accept-Language``)."""
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import gettext
 
 from .. import settings
@@ -66,5 +66,11 @@ def from_request(prefix: str | None = None) -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     if is_enabled(chosen):
         return chosen
-    best = request.accept_languages.best_match(enabled())
-    return best or default()
+    # Asked two or three times a request (the interface's locale, the page cache's key, the page): once.
+    setting = settings.get("languages")
+    memo = g.get("visitor_language")
+    if memo is not None and memo[0] == setting:
+        return memo[1]
+    best = request.accept_languages.best_match(enabled()) or default()
+    g.visitor_language = (setting, best)
+    return best

@@ -82,14 +82,18 @@ def table_of_contents(book: Book, *, include_hidden: bool = False) -> list[TocCh
     return toc
 
 
-def page_number(page: Page) -> str:
+def page_number(page: Page, links: "PageLinks | None" = None) -> str:
     """The page's number as ``table_of_contents`` gives it ("1.2", or "2" in an appendix; "" when the table
     does not list it), from two columns of ids: the API's ``kb.getPage`` shows one number, and building
-    the whole book's table (every page with its tags and related pages) for it cost more than the page."""
+    the whole book's table (every page with its tags and related pages) for it cost more than the page.
+    ``links``: the page's ``page_links(page, neighbours=True)``, whose chapter list it reuses."""
     chapter = page.chapter
     if chapter.hidden:
         return ""
-    pages = [page_id for page_id, _ in rows(_chapter_pages(), chapter_id=chapter.id)]
+    if links is not None and links.chapter_pages is not None:
+        pages = [link.id for link in links.chapter_pages]
+    else:
+        pages = [page_id for page_id, _ in rows(_chapter_pages(), chapter_id=chapter.id)]
     if page.id not in pages:
         return ""
     index = pages.index(page.id) + 1
@@ -198,6 +202,7 @@ class PageLinks:
     related: list[RelatedLink]
     previous: "PageLink | None" = None  # (with ``neighbours=True``)
     next: "PageLink | None" = None
+    chapter_pages: "list[PageLink] | None" = None  # the chapter's visible pages, in order (``neighbours``)
 
 
 def page_links(page: Page, *, neighbours: bool = False) -> PageLinks:
@@ -218,7 +223,8 @@ def page_links(page: Page, *, neighbours: bool = False) -> PageLinks:
         else:
             chapter.append(PageLink(row_id, name))
     previous, following = _around(chapter, page.id)
-    return PageLinks(tags=tags, downloads=downloads, related=related, previous=previous, next=following)
+    return PageLinks(tags=tags, downloads=downloads, related=related, previous=previous, next=following,
+                     chapter_pages=chapter if neighbours else None)
 
 
 def _aside_parts():

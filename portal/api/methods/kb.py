@@ -89,7 +89,8 @@ def kb_get_page(p: Params):
         return {}
     except NotFound:
         return NOT_FOUND
-    return page_row(page, services.page_number(page), services.page_links(page), with_html=True)
+    links = services.page_links(page, neighbours=True)  # (the chapter's pages number it)
+    return page_row(page, services.page_number(page, links), links, with_html=True)
 
 
 @api_method("kb.search", "pages", required=("q",), cache=searched("kb"))
