@@ -171,7 +171,9 @@ class Bench:
                           flush=True)
                     warm = run("127.0.0.1", row["_port"], row["_target"], duration=self.args.zipf_warmup,
                                concurrency=self.args.concurrency).summary()
-                    row["warmup"] = {key: warm[key] for key in ("requests", "rps", "p50_ms", "p99_ms")}
+                    row["warmup"] = {key: warm[key] for key in ("requests", "rps", "p50_ms", "p99_ms", "hit_ratio")}
+                    print(f"  {'':10} {'':6} {'':40} warm-up: {warm['requests']} requests, "
+                          f"page cache hits {warm['hit_ratio']:.0%}", flush=True)
             for number in range(self.args.rounds):
                 if self.time_left() < per_round:
                     self.notes.append(f"{name}: {number} of {self.args.rounds} rounds (time budget)")
@@ -186,7 +188,8 @@ class Bench:
                     row["outcome"] = "skipped: time budget"
                 if row["outcome"] is None:
                     best = max(row["rounds"], key=lambda r: r["rps"])
-                    row.update({key: best[key] for key in ("requests", "errors", "statuses", "rps", "p50_ms", "p99_ms")},
+                    row.update({key: best[key] for key in ("requests", "errors", "statuses", "rps", "p50_ms", "p99_ms",
+                                                           "hit_ratio")},
                                rps_median=statistics.median(r["rps"] for r in row["rounds"]), outcome="measured")
                 self._add(row)
                 if row is not hello_row and row["outcome"] == "measured" and hello_row["outcome"] == "measured":
@@ -196,6 +199,8 @@ class Bench:
         self.rows.append(row)
         shown = (f"{row['rps']:8.1f} req/s (median of {len(row['rounds'])}: {row['rps_median']:7.1f})  "
                  f"p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms" if row["outcome"] == "measured" else row["outcome"])
+        if row.get("hit_ratio"):
+            shown += f"  page cache hits {row['hit_ratio']:.0%}"
         print(f"  {row.get('database', ''):10} {row.get('size', ''):6} {row['target'][:40]:40} {shown}", flush=True)
         return row
 

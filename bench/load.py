@@ -60,6 +60,7 @@ class Result:
     statuses: dict
     seconds: float
     latencies_ms: list
+    hits: int = 0  # replies the page cache answered (X-Portico-Page-Cache: hit)
 
     @property
     def rps(self) -> float:
@@ -74,7 +75,8 @@ class Result:
     def summary(self) -> dict:
         return {"requests": self.requests, "errors": self.errors, "statuses": self.statuses,
                 "seconds": round(self.seconds, 2), "rps": round(self.rps, 1),
-                "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2)}
+                "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2),
+                "hit_ratio": round(self.hits / self.requests, 3) if self.requests else 0.0}
 
 
 def fetch(host: str, port: int, target: Target, timeout: float = 10) -> tuple[int, bytes, dict]:
@@ -155,6 +157,7 @@ def run(host: str, port: int, target: Target, *, duration: float = 5.0, concurre
     statuses: dict[int, int] = {}
     errors = [0]
     sent = [0]
+    hits = [0]
     start_at = time.perf_counter() + warmup
     stop_at = start_at + duration
     base_headers = _headers(target)
@@ -164,7 +167,7 @@ def run(host: str, port: int, target: Target, *, duration: float = 5.0, concurre
         headers = dict(base_headers)
         next_path = target.chooser(seed=number * 7919 + int(time.time()))
         conn = http.client.HTTPConnection(host, port, timeout=10)
-        local, local_status, local_errors = [], {}, 0
+        local, local_status, local_errors, local_hits = [], {}, 0, 0
         while True:
             now = time.perf_counter()
             if now >= stop_at:
@@ -182,6 +185,7 @@ def run(host: str, port: int, target: Target, *, duration: float = 5.0, concurre
                 response = conn.getresponse()
                 response.read()
                 status = response.status
+                hit = response.getheader("X-Portico-Page-Cache") == "hit"
                 if cookies is not None:
                     keep_cookies(cookies, response.getheaders())
             except (OSError, http.client.HTTPException):
@@ -193,9 +197,11 @@ def run(host: str, port: int, target: Target, *, duration: float = 5.0, concurre
             if began >= start_at:
                 local.append((time.perf_counter() - began) * 1000)
                 local_status[status] = local_status.get(status, 0) + 1
+                local_hits += hit
         conn.close()
         with lock:
             latencies.extend(local)
+            hits[0] += local_hits
             errors[0] += local_errors
             for status, count in local_status.items():
                 statuses[status] = statuses.get(status, 0) + count
@@ -207,4 +213,4 @@ def run(host: str, port: int, target: Target, *, duration: float = 5.0, concurre
         thread.join(duration + warmup + 30)
     measured = min(time.perf_counter(), stop_at) - start_at
     return Result(requests=len(latencies), errors=errors[0], statuses=statuses, seconds=max(measured, 1e-9),
-                  latencies_ms=latencies)
+                  latencies_ms=latencies, hits=hits[0])

@@ -37,6 +37,9 @@ from .cache import SITE, TABLE_SCOPES, current
 from .pagecache_shared import shared_store
 
 clock = time.monotonic  # replaced in tests to let time pass
+# On every reply the page cache answered or rendered, as a proxy's X-Cache: what an operator (and the bench's
+# crowd rows) reads to see how often pages are rendered.
+STATE_HEADER = "X-Portico-Page-Cache"
 CSRF_MARK = "pagecache-csrf-9f1c2e7b"
 
 
@@ -167,7 +170,9 @@ def serve(key, scopes: tuple[str, ...], produce):
     if entry is None or entry.stamp != stamp or entry.expires <= now:
         entry = _from_shared(kept, key, stamp, now)
     if entry is not None:
-        return current_app.response_class(_fill(unpack(entry)), entry.status, headers=entry.headers)
+        response = current_app.response_class(_fill(unpack(entry)), entry.status, headers=entry.headers)
+        response.headers[STATE_HEADER] = "hit"
+        return response
     g.pagecache_rendering, g.csrf_token = True, CSRF_MARK
     try:
         response = current_app.make_response(produce())
@@ -183,6 +188,7 @@ def serve(key, scopes: tuple[str, ...], produce):
         if (shared := shared_store()) is not None:
             shared.put(key, stamp, 200, headers, body)
     response.set_data(_fill(body))
+    response.headers[STATE_HEADER] = "miss"
     return response
 
 
