@@ -87,10 +87,10 @@ def delete_filter(filter_id):
 @bp.get("/requests/<int:request_id>")
 @staff_required("requests")
 def request_page(request_id):
-    req = request_queue.get_request(current_staff(), request_id)
+    staff = current_staff()
+    req = request_queue.get_request(staff, request_id)
     if req.id != request_id:  # merged into another: its page is the one that survived
         return redirect(url_for("staff.request_page", request_id=req.id))
-    staff = current_staff()
     return render_template("staff/requests/request.html", req=req, history=staff_reads.history(staff, req),
                            categories=request_queue.live_categories(), statuses=request_queue.active_statuses(),
                            people=assignment.assignable_staff(), errors=request.args.get("error"),
