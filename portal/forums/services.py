@@ -3,19 +3,23 @@
 Posting rules (closed forum or topic, required fields, spam holding) are the same for the portal
 forms and the ``forums.createTopic``/``forums.createPost`` API methods.
 """
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from math import ceil
 
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import update
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import Row, bindparam, update
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from .. import limits, settings, spam
 from ..accounts.services import normalise_email
+from ..database import prepared, rows
 from ..dates import utcnow
 from ..errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..text import clean_html, plain_to_html, single_line
+from ..kb.models import Tag
+from ..text import clean_html, plain_to_html, single_line, slugify
 from ..webhooks import events as webhook_events
 from .models import Forum, KnownUser, Post, Topic, topic_tag
 from .subscriptions import ask as ask_for_replies
@@ -79,12 +83,119 @@ def get_forum(forum_id: int, *, staff=None) -> Forum:
 
 
 def get_topic(topic_id: int, *, staff=None) -> Topic:
+    """Raises NotFound (a topic without visible posts too, for a customer), or Forbidden (``get_forum``)."""
     topic = db.session.execute(db.select(Topic).where(Topic.id == topic_id)
                                .options(joinedload(Topic.forum))).scalar_one_or_none()  # one statement
     if topic is None or (topic.post_count == 0 and staff is None):
         raise NotFound(gettext("No such topic."))
     get_forum(topic.forum_id, staff=staff)
     return topic
+
+
+# --- the topic page, as plain rows ----------------------------------------------------------------------
+# A crowd reads topics: ORM objects for the topic, its forum, tags and posts (with their per-row loads) cost
+# about as much Python as the rest of the page. The page reads the columns it shows, in two statements.
+
+@dataclass(frozen=True, slots=True)
+class ForumHead:
+    id: int
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagHead:
+    id: int
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopicHead:
+    """What the topic page shows of a topic (``read_topic``); ``closed`` is ``topic_is_closed``'s answer."""
+    id: int
+    title: str
+    slug: str
+    starter_name: str
+    sticky: bool
+    post_count: int
+    closed: bool
+    forum: ForumHead
+    tags: list[TagHead]
+
+
+def read_topic(topic_id: int, *, staff=None) -> TopicHead:
+    """The topic as its page shows it, with its forum and tags (one statement), for whom ``get_topic``
+    lets read it: raises NotFound or Forbidden as it does."""
+    found = rows(_topic_with_forum_and_tags(), topic_id=topic_id)
+    if not found or (found[0].post_count == 0 and staff is None):
+        raise NotFound(gettext("No such topic."))
+    first = found[0]
+    if first.forum_id is None:
+        raise NotFound(gettext("No such forum."))
+    if first.forum_private and staff is None:
+        raise Forbidden(gettext("This forum is private."))
+    return TopicHead(
+        id=first.id, title=first.title, slug=slugify(first.title), starter_name=first.starter_name,
+        sticky=first.sticky, post_count=first.post_count,
+        closed=_is_closed(first.closed, first.forum_closed, first.last_post_at),
+        forum=ForumHead(first.forum_id, first.forum_name, slugify(first.forum_name)),
+        tags=[TagHead(row.tag_id, row.tag_name, slugify(row.tag_name)) for row in found if row.tag_id is not None])
+
+
+@prepared
+def _topic_with_forum_and_tags():
+    """One row per tag (one row without a tag when it has none), tags by name as ``Topic.tags``."""
+    return (db.select(Topic.id, Topic.title, Topic.starter_name, Topic.closed, Topic.sticky, Topic.post_count,
+                      Topic.last_post_at, Forum.id.label("forum_id"), Forum.name.label("forum_name"),
+                      Forum.private.label("forum_private"), Forum.closed.label("forum_closed"),
+                      Tag.id.label("tag_id"), Tag.name.label("tag_name"))
+            .outerjoin(Forum, Forum.id == Topic.forum_id)
+            .outerjoin(topic_tag, topic_tag.c.topic_id == Topic.id).outerjoin(Tag, Tag.id == topic_tag.c.tag_id)
+            .where(Topic.id == bindparam("topic_id")).order_by(Tag.name))
+
+
+@dataclass(frozen=True, slots=True)
+class PostsPage:
+    """One page of a topic's visible posts (rows: id, staff_id, name, url, posted_at, body, label), with
+    what a pager reads (as flask_sqlalchemy's Pagination)."""
+    items: Sequence[Row]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return ceil(self.total / self.per_page) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def topic_posts(topic_id: int, page: int, per_page: int) -> PostsPage:
+    """A page of the topic's visible posts (``posts_query``'s), each with its known-user label
+    (``known_labels``'s rule) and the count of them all, in one statement."""
+    items = rows(_topic_posts_page(), topic_id=topic_id, limit=per_page, offset=(page - 1) * per_page)
+    # No row: none on the first page (nothing visible), or a page past the last (its view answers 404).
+    return PostsPage(items, page, per_page, items[0].total if items else 0)
+
+
+@prepared
+def _topic_posts_page():
+    """The page's posts, each row with every visible post's count (a subquery run once: the pager's total
+    without a COUNT statement of its own)."""
+    counted = aliased(Post)
+    total = (db.select(db.func.count(counted.id))
+             .where(counted.topic_id == bindparam("topic_id"), counted.spam.is_(False)).scalar_subquery())
+    return (db.select(Post.id, Post.staff_id, Post.name, Post.url, Post.posted_at, Post.body,
+                      _known_label().label("label"), total.label("total"))
+            .where(Post.topic_id == bindparam("topic_id"), Post.spam.is_(False)).order_by(Post.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def topics_query(forum: Forum):
@@ -131,30 +242,44 @@ def feed_topics(forum: Forum, limit: int) -> list[tuple[Topic, Post]]:
 
 
 def known_labels(posts: list[Post]) -> dict[int, str]:
-    """Known-user labels for a page of posts, in one query: {post id: label}.
+    """Known-user labels for a page of posts, in one query: {post id: label} (``_known_label``'s rule)."""
+    ids = [post.id for post in posts]
+    if not ids:
+        return {}
+    return {post_id: label for post_id, label in rows(_labels_of_posts(), ids=ids) if label is not None}
+
+
+def _known_label():
+    """The known-user label of the ``Post`` row of the statement it is put in (correlated subqueries).
 
     A label matches the poster's name and address (its OS, when it names one, picks among several). A label
     that belongs to a staff member (``staff_id``) shows only on posts that staff member wrote: a name is
-    typed by the poster and an address is shared by everyone behind it, so neither proves who posted."""
-    names = {post.name for post in posts}
-    if not names:
-        return {}
-    known = list(db.session.execute(db.select(KnownUser).where(KnownUser.name.in_(names))).scalars())
-    labels = {}
-    for post in posts:
-        candidates = [k for k in known if k.name == post.name and k.ip == post.ip
-                      and (k.staff_id is None or k.staff_id == post.staff_id)]
-        if candidates:  # the staff member's own label first, then the exact OS
-            best = min(candidates, key=lambda k: (k.staff_id is None, k.os != post.os, k.id))
-            labels[post.id] = best.label
-    return labels
+    typed by the poster and an address is shared by everyone behind it, so neither proves who posted. The
+    staff member's own label comes first, then the exact OS, then the oldest label: one lookup for each in
+    that order (SQLite cannot sort a subquery by the outer row's columns)."""
+    matches = (KnownUser.name == Post.name, KnownUser.ip == Post.ip)
+    same_os = KnownUser.os == Post.os
+    own, shared = KnownUser.staff_id == Post.staff_id, KnownUser.staff_id.is_(None)
+    return db.func.coalesce(*(
+        db.select(KnownUser.label).where(*matches, *narrower).order_by(KnownUser.id).limit(1).scalar_subquery()
+        for narrower in ((own, same_os), (own,), (shared, same_os), (shared,))))
+
+
+@prepared
+def _labels_of_posts():
+    return db.select(Post.id, _known_label()).where(Post.id.in_(bindparam("ids", expanding=True)))
 
 
 def topic_is_closed(topic: Topic) -> bool:
-    if topic.closed or topic.forum.closed:
+    return _is_closed(topic.closed, topic.forum.closed, topic.last_post_at)
+
+
+def _is_closed(topic_closed: bool, forum_closed: bool, last_post_at: datetime) -> bool:
+    """Closed by a moderator, in a closed forum, or without a reply for ``forum_close_after_days``."""
+    if topic_closed or forum_closed:
         return True
     days = settings.get("forum_close_after_days")
-    return bool(days) and utcnow() - topic.last_post_at > timedelta(days=days)
+    return bool(days) and utcnow() - last_post_at > timedelta(days=days)
 
 
 def _check(data: PostInput, *, needs_title: bool, staff=None) -> None:

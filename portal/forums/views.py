@@ -53,7 +53,7 @@ def forum(forum_id, slug=None):
         return _new_topic(forum)
     if moved := canonical_redirect("forums.forum", slug, forum.slug, forum_id=forum.id):
         return moved
-    return _forum_page(forum, forms.blank_form(), {})
+    return _forum_page(forum)
 
 
 @sends_again("forums.forum")  # a new topic posted without its token (no JavaScript): the form again
@@ -61,12 +61,19 @@ def _new_topic_again(forum_id, slug=None):
     return _forum_page(visible(forums.get_forum, forum_id), request.form, {"form": [str(SEND_AGAIN_MESSAGE)]}, 400)
 
 
-def _forum_page(forum, values, errors, status=200):
+def _forum_page(forum, values=None, errors=None, status=200):
+    """The forum's page with its new-topic form: blank (``values`` None), or as typed with ``errors``."""
     topics = db.paginate(forums.topics_query(forum), page=_page_number(), per_page=_page_size(), error_out=False)
     if topics.page > 1 and not topics.items:
         abort(404, gettext("There is no such page of topics."))
-    return render_template("forums/forum.html", forum=forum, topics=topics, values=values, errors=errors,
-                           feeds=settings.get("forum_feeds")), status
+    return render_template("forums/forum.html", forum=forum, topics=topics, feeds=settings.get("forum_feeds"),
+                           **_form(values, errors)), status
+
+
+def _form(values, errors) -> dict:
+    """The post form's template values; ``blank_form`` lets it reuse its blank fields (forums/_post_form.html)."""
+    return {"values": forms.blank_form() if values is None else values, "errors": errors or {},
+            "blank_form": values is None and not errors}
 
 
 def _new_topic(forum):
@@ -92,36 +99,37 @@ def _new_topic(forum):
 @bp.route("/topics/<int:topic_id>-<slug>", methods=["GET", "POST"])
 @cached_page(FORUMS, args={"page": page_number})
 def topic(topic_id, slug=None):
-    topic = visible(forums.get_topic, topic_id)
     if request.method == "POST":
-        return _reply(topic)
+        return _reply(visible(forums.get_topic, topic_id))
+    topic = visible(forums.read_topic, topic_id)
     if moved := canonical_redirect("forums.topic", slug, topic.slug, topic_id=topic.id):
         return moved
-    return _topic_page(topic, forms.blank_form(), {})
+    return _topic_page(topic)
 
 
 @sends_again("forums.topic")  # a reply posted without its token: the form again, with what was typed
 def _reply_again(topic_id, slug=None):
-    return _topic_page(visible(forums.get_topic, topic_id), request.form, {"form": [str(SEND_AGAIN_MESSAGE)]}, 400)
+    return _topic_page(visible(forums.read_topic, topic_id), request.form, {"form": [str(SEND_AGAIN_MESSAGE)]}, 400)
 
 
-def _topic_page(topic, values, errors, status=200):
-    posts = db.paginate(forums.posts_query(topic), page=_page_number(), per_page=_page_size(), error_out=False)
+def _topic_page(topic: forums.TopicHead, values=None, errors=None, status=200):
+    """The topic's page with its reply form: blank (``values`` None), or as typed with ``errors``."""
+    # At most 100 posts a page, as db.paginate allowed (its max_per_page).
+    posts = forums.topic_posts(topic.id, _page_number(), min(_page_size(), 100))
     if posts.page > 1 and not posts.items:
         abort(404, gettext("There is no such page of posts."))
-    return render_template("forums/topic.html", topic=topic, forum=topic.forum, posts=posts,
-                           labels=forums.known_labels(posts.items), closed=forums.topic_is_closed(topic),
-                           values=values, errors=errors), status
+    return render_template("forums/topic.html", topic=topic, forum=topic.forum, posts=posts, closed=topic.closed,
+                           **_form(values, errors)), status
 
 
 def _reply(topic):
     if not forms.is_human():
-        return _topic_page(topic, request.form, {"form": [str(forms.BOT_MESSAGE)]}, 400)
+        return _topic_page(visible(forums.read_topic, topic.id), request.form, {"form": [str(forms.BOT_MESSAGE)]}, 400)
     try:
         challenge.check(request.form)
         post = forums.create_post(topic, forms.post_input(with_title=False))
     except ValidationFailed as exc:
-        return _topic_page(topic, request.form, errors_by_field(exc), 400)
+        return _topic_page(visible(forums.read_topic, topic.id), request.form, errors_by_field(exc), 400)
     except Conflict as exc:
         flash(gettext("%(reason)s: no more replies are accepted.", reason=exc.message), "error")
         return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug), 303)

@@ -20,7 +20,7 @@ from ..forms import errors_by_field
 from ..pagecache import cached_page
 from ..public import login_gate
 from ..unit_of_work import abandon
-from . import access_links, services
+from . import access_links, reading, services
 from .forms import FILES_NOT_KEPT, parse_new_request, prefill, uploads_from
 from .models import Attachment, CustomField, Request
 
@@ -104,10 +104,11 @@ def lookup():
     return redirect(url_for("requests.check", key=key))
 
 
-def _find(key: str):
-    """(request, None), or (None, a redirect to the request a merged key now belongs to). Raises NotFound."""
+def _find(key: str, find=services.find_by_access_key):
+    """(request, None), or (None, a redirect to the request a merged key now belongs to). Raises NotFound.
+    ``find``: ``reading.read_by_access_key`` for a page that only shows the request."""
     try:
-        return services.find_by_access_key(key), None
+        return find(key), None
     except Merged as exc:
         target = services.survivor(exc.target_id)
         if target is None:
@@ -119,14 +120,17 @@ def _find(key: str):
         return None, redirect(url_for(endpoint, **args), 307 if request.method == "POST" else 302)
 
 
-def _render_check(req: Request, errors: dict | None = None, update: str = "", status: int = 200,
-                  link: access_links.OpenedLink | None = None):
+def _render_check(req: Request | reading.RequestHead, errors: dict | None = None, update: str = "",
+                  status: int = 200, link: access_links.OpenedLink | None = None):
     """The request page, opened by its access key or by an emailed ``link`` (then the page never shows the
     key, which would turn a read link into a reply one, and offers the update form only to a reply link)."""
     viewer = current_customer()
-    if services.hidden_from_public(req, viewer):
-        return render_template("requests/closed.html", req=req), status
-    return render_template("requests/check.html", req=req, notes=services.history(req),
+    # hidden_from_public reads is_open, closed_at and email, which a RequestHead has as a Request does.
+    if services.hidden_from_public(req, viewer):  # type: ignore[arg-type]
+        return render_template("requests/closed.html"), status
+    if isinstance(req, Request):
+        req = reading.head_of(req)
+    return render_template("requests/check.html", req=req, notes=reading.public_history(req.id),
                            errors=errors or {}, update=update, link=link,
                            is_owner=viewer is not None and viewer.email == req.email), status
 
@@ -152,10 +156,13 @@ def _post_update(req: Request, link: access_links.OpenedLink | None = None):
 @bp.route("/<key>", methods=["GET", "POST"])
 @cached_page(services.access_key_scopes)
 def check(key):
+    if request.method != "POST":  # GET, HEAD: the page, read as plain rows
+        shown, moved = _find(key, reading.read_by_access_key)
+        return moved or _render_check(shown)
     req, moved = _find(key)
     if moved:
         return moved
-    if request.method != "POST" or services.hidden_from_public(req, current_customer()):  # GET, HEAD
+    if services.hidden_from_public(req, current_customer()):
         return _render_check(req)
     return _post_update(req)
 
