@@ -14,6 +14,7 @@ from sqlalchemy import bindparam
 
 from .accounts.models import Customer, Staff
 from .extensions import db, login_manager
+from .requests.categories import load_staff
 
 
 def init_app(app) -> None:
@@ -31,9 +32,12 @@ def load_user(user_id: str):
     if not raw.isdigit() or not (generation or "0").isdigit():
         return None
     user: Staff | Customer | None = None
-    if kind in ("staff", "customer"):
-        # Every logged-in request: a prepared statement (session.get rebuilds its SELECT each time).
-        user = db.session.execute(_account_by_id(kind), {"id": int(raw)}).scalar_one_or_none()
+    # Every logged-in request: prepared statements (session.get rebuilds its SELECT each time); a staff member
+    # with the categories the staff pages limit them to, which those pages would otherwise ask for next.
+    if kind == "staff":
+        user = load_staff(int(raw))
+    elif kind == "customer":
+        user = db.session.execute(_customer_by_id(), {"id": int(raw)}).scalar_one_or_none()
     if user is None or int(generation or 0) != (user.session_generation or 0):
         return None
     if isinstance(user, Staff) and not user.active:
@@ -44,14 +48,14 @@ def load_user(user_id: str):
 
 
 @functools.cache
-def _account_by_id(kind: str):
-    model = Staff if kind == "staff" else Customer
-    return db.select(model).where(model.id == bindparam("id"))
+def _customer_by_id():
+    return db.select(Customer).where(Customer.id == bindparam("id"))
 
 
 def current_staff():
-    """The logged-in staff member, or None."""
-    user = current_user
+    """The logged-in staff member, or None: the account itself, not Flask-Login's proxy to it (every
+    attribute read through the proxy looks the user up again; a staff page reads it some thirty times)."""
+    user = current_user._get_current_object()
     return user if getattr(user, "is_authenticated", False) and getattr(user, "kind", "") == "staff" else None
 
 

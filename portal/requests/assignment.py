@@ -4,6 +4,7 @@ and every API method that assigns (private.request.create and .update, private.r
 Requests go to active staff with the ``requests`` right; a moderator works on forums and books only.
 """
 from ..accounts.models import Staff
+from ..database import prepared
 from ..errors import ValidationFailed
 from ..extensions import db
 
@@ -17,9 +18,13 @@ def may_be_assigned(person: Staff | None) -> bool:
 
 def assignable_staff() -> list[Staff]:
     """The people the staff page and the API offer as assignees, by name."""
-    people = db.session.execute(db.select(Staff).where(Staff.active.is_(True))
-                                .order_by(Staff.first_name, Staff.last_name, Staff.id)).scalars()
+    people = db.session.execute(_active_staff()).scalars()  # prepared: every staff request page offers them
     return [person for person in people if may_be_assigned(person)]
+
+
+@prepared
+def _active_staff():
+    return db.select(Staff).where(Staff.active.is_(True)).order_by(Staff.first_name, Staff.last_name, Staff.id)
 
 
 def assignee(staff_id: int | None, *, field: str = "assigned_to", reason: str = UNKNOWN_ASSIGNEE) -> Staff | None:

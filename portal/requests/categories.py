@@ -3,9 +3,10 @@ default); with rows, only requests in those categories (and none without a categ
 see everything. The staff pages, the queue, every API and the search use these functions.
 """
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, bindparam, true
 
 from ..accounts.models import Staff
+from ..database import prepared
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from .models import Category, Request
@@ -24,6 +25,24 @@ def allowed_ids(staff) -> set[int] | None:
     result = ids or None
     staff.__dict__["_allowed_categories"] = result  # once per staff object (one request or API call)
     return result
+
+
+def load_staff(staff_id: int) -> Staff | None:
+    """A staff member by id, with the categories :func:`allowed_ids` answers, in one statement: the login
+    loads every staff page's visitor this way, where a lookup and then this module's own query cost two
+    statements on every request."""
+    found = db.session.execute(_staff_with_categories(), {"staff_id": staff_id}).all()
+    if not found:
+        return None
+    staff = found[0][0]
+    staff.__dict__["_allowed_categories"] = {row[1] for row in found if row[1] is not None} or None
+    return staff
+
+
+@prepared
+def _staff_with_categories():
+    return (db.select(Staff, StaffCategory.category_id)
+            .outerjoin(StaffCategory, StaffCategory.staff_id == Staff.id).where(Staff.id == bindparam("staff_id")))
 
 
 def may_see(staff, req: Request | None) -> bool:

@@ -1,5 +1,6 @@
 """Custom-field rules for a request: which fields apply to a category, which are required,
 and how each type's value is checked and stored. One place for the portal form and the API."""
+import functools
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,10 +24,7 @@ DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%m
 
 def applicable_fields(category: Category | None, *, public_only: bool) -> list[CustomField]:
     """Fields a request in ``category`` uses: the always-visible ones, then the category's list, in order."""
-    query = db.select(CustomField).where(CustomField.always_visible.is_(True))
-    if public_only:
-        query = query.where(CustomField.public.is_(True))
-    fields = list(db.session.execute(query.order_by(CustomField.position, CustomField.name)).scalars())
+    fields = list(db.session.execute(_always_visible(public_only)).scalars())
     seen = {field.id for field in fields}
     if category is not None:
         for field in category.fields:
@@ -34,6 +32,15 @@ def applicable_fields(category: Category | None, *, public_only: bool) -> list[C
                 fields.append(field)
                 seen.add(field.id)
     return fields
+
+
+@functools.cache
+def _always_visible(public_only: bool):
+    # Prepared (as portal.database.prepared, one per argument): every staff request page asks
+    query = db.select(CustomField).where(CustomField.always_visible.is_(True))
+    if public_only:
+        query = query.where(CustomField.public.is_(True))
+    return query.order_by(CustomField.position, CustomField.name)
 
 
 def all_fields(*, public_only: bool) -> list[CustomField]:

@@ -8,7 +8,9 @@ Forbidden, NotFound (not visible to this staff member), ValidationFailed.
 import re
 
 from flask_babel import gettext
+from sqlalchemy import bindparam
 
+from ..database import prepared
 from ..dates import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -31,9 +33,22 @@ def _visible(staff):
 def list_responses(staff) -> list[CannedResponse]:
     """The shared responses and the staff member's own, by folder then title."""
     require(staff)
-    return list(db.session.execute(
-        db.select(CannedResponse).where(CannedResponse.deleted.is_(False), _visible(staff))
-        .order_by(CannedResponse.folder, CannedResponse.title, CannedResponse.id)).scalars())
+    # Prepared: every staff request page lists them (a statement built afresh cost twice its objects)
+    return list(db.session.execute(_listed(), {"staff_id": staff.id}).scalars())
+
+
+@prepared
+def _listed():
+    return (db.select(CannedResponse)
+            .where(CannedResponse.deleted.is_(False), _visible(_StaffId(bindparam("staff_id"))))
+            .order_by(CannedResponse.folder, CannedResponse.title, CannedResponse.id))
+
+
+class _StaffId:
+    """A staff member as _visible reads one (its id), the id given when the statement runs."""
+
+    def __init__(self, staff_id):
+        self.id = staff_id
 
 
 def get_response(staff, response_id: int) -> CannedResponse:

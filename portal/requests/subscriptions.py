@@ -7,8 +7,10 @@ another staff member adds a note (portal.notifications.services). Raises Forbidd
 who cannot handle requests, or who may not see this one).
 """
 from flask_babel import gettext
+from sqlalchemy import bindparam
 
 from ..accounts.models import Staff
+from ..database import prepared, rows
 from ..errors import ValidationFailed
 from ..extensions import db
 from .categories import may_see
@@ -54,8 +56,14 @@ def unsubscribe(req: Request, staff, person_id: int | None = None) -> bool:
 
 
 def is_subscribed(req: Request, person) -> bool:
-    return db.session.execute(db.select(RequestSubscription.id).where(
-        RequestSubscription.request_id == req.id, RequestSubscription.staff_id == person.id)).first() is not None
+    # Prepared: every staff request page asks (a statement built afresh cost six times its SQL)
+    return bool(rows(_subscription(), request_id=req.id, staff_id=person.id))
+
+
+@prepared
+def _subscription():
+    return db.select(RequestSubscription.id).where(RequestSubscription.request_id == bindparam("request_id"),
+                                                   RequestSubscription.staff_id == bindparam("staff_id")).limit(1)
 
 
 def subscriptions_of(staff, person_id: int) -> list[RequestSubscription]:

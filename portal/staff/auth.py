@@ -44,7 +44,7 @@ def login():
 def logout():
     staff = current_staff()
     if staff is not None:
-        accounts.end_sessions(staff._get_current_object())  # logging out here logs out every browser
+        accounts.end_sessions(staff)  # logging out here logs out every browser
     logout_user()
     session.clear()
     flash(gettext("You are logged out."), "info")

@@ -4,25 +4,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from .. import files as filestore
-from ..accounts import contacts
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
-from ..extensions import db
 from ..forms import errors_by_field
-from ..requests import access_links, assignment, filters, services, workflow
+from ..requests import access_links, assignment, filters, staff_reads, workflow
 from ..requests import queue as request_queue
 from ..requests import tags as request_tags
-from ..requests.models import Category
 from ..unit_of_work import abandon
 from . import workspace
 from .common import checked, confirm_page, confirmed, int_or_none, uploads
 from .views import bp
-
-
-def _choices():
-    categories = list(db.session.execute(db.select(Category).where(Category.deleted.is_(False))
-                                         .order_by(Category.name)).scalars())
-    return categories, services.active_statuses(), assignment.assignable_staff()
 
 
 def _criteria(values) -> request_queue.QueueFilter:
@@ -36,11 +27,11 @@ def _criteria(values) -> request_queue.QueueFilter:
 def _render_queue(f, chosen=None, errors=None, status=200):
     staff = current_staff()
     page = int_or_none(request.args.get("page")) or 1
-    result = request_queue.queue(staff, f, page=page)
-    categories, statuses, _ = _choices()
+    result = request_queue.queue_rows(staff, f, page=page)
+    categories, statuses, tags = request_queue.filter_choices()
     return render_template("staff/requests/queue.html", result=result, f=f, views=request_queue.VIEWS,
-                           categories=categories, statuses=statuses, tags=request_tags.all_tags(),
-                           saved=filters.saved_filters(staff), chosen=chosen, staff=staff,
+                           categories=categories, statuses=statuses, tags=tags,
+                           saved=filters.saved_filter_rows(staff), chosen=chosen, staff=staff,
                            filter_errors=errors or {}), status
 
 
@@ -96,14 +87,14 @@ def delete_filter(filter_id):
 @bp.get("/requests/<int:request_id>")
 @staff_required("requests")
 def request_page(request_id):
-    req = request_queue.get_request(current_staff(), request_id)
+    staff = current_staff()
+    req = request_queue.get_request(staff, request_id)
     if req.id != request_id:  # merged into another: its page is the one that survived
         return redirect(url_for("staff.request_page", request_id=req.id))
-    categories, statuses, people = _choices()
-    return render_template("staff/requests/request.html", req=req, history=services.history(req, current_staff()),
-                           categories=categories, statuses=statuses, people=people,
-                           errors=request.args.get("error"), contact=contacts.for_request(req),
-                           **workspace.request_context(req, current_staff()))
+    return render_template("staff/requests/request.html", req=req, history=staff_reads.history(staff, req),
+                           categories=request_queue.live_categories(), statuses=request_queue.active_statuses(),
+                           people=assignment.assignable_staff(), errors=request.args.get("error"),
+                           contact=staff_reads.contact(staff, req), **workspace.request_context(req, staff))
 
 
 def _back(req, message=None, category="success"):

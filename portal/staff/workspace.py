@@ -7,7 +7,7 @@ from flask_babel import gettext
 from ..auth import current_staff, staff_required
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..requests import editing, merging, responses, services, subscriptions, timelog
+from ..requests import editing, merging, responses, services, staff_reads, subscriptions, timelog
 from ..requests import fields as custom_fields
 from ..requests import queue as request_queue
 from ..requests.models import Category
@@ -27,10 +27,13 @@ def request_context(req, staff) -> dict:
         except NotFound:
             inserted = ""
     kb_q = request.args.get("kb_q", "")[:200].strip()
-    return {"time_events": timelog.time_events(req), "time_total": timelog.total_seconds(req.id),
+    time_events, time_total = staff_reads.time_log(staff, req)
+    values = staff_reads.field_values(staff, req)
+    return {"time_events": time_events, "time_total": time_total,
             "subscribed": subscriptions.is_subscribed(req, staff),
             "editable_fields": custom_fields.applicable_fields(req.category, public_only=False),
-            "field_values": {value.field_id: value.value for value in req.field_values},
+            "field_values": {value.field_id: value.value for value in values}, "custom_values": values,
+            "tag_names": staff_reads.tag_names(staff, req),
             "canned": responses.list_responses(staff), "inserted": inserted, "kb_q": kb_q,
             "kb_hits": search_kb(kb_q, staff=None, per_page=8).hits if kb_q else [],
             "format_duration": timelog.format_duration}
