@@ -67,10 +67,11 @@ def from_request(prefix: str | None = None) -> str:
     if is_enabled(chosen):
         return chosen
     # Asked two or three times a request (the interface's locale, the page cache's key, the page): once.
-    setting = settings.get("languages")
+    # (keyed by the request too: an app context, and its g, can outlive one request, as in tests)
+    asked = (request._get_current_object(), settings.get("languages"))  # type: ignore[attr-defined]
     memo = g.get("visitor_language")
-    if memo is not None and memo[0] == setting:
+    if memo is not None and memo[0] == asked:
         return memo[1]
     best = request.accept_languages.best_match(enabled()) or default()
-    g.visitor_language = (setting, best)
+    g.visitor_language = (asked, best)
     return best
