@@ -4,7 +4,7 @@ in-process (Flask's test client, no HTTP, no gunicorn) with its statements count
 Where ``python -m bench`` says how fast a page is, this says why: milliseconds per request, statements per
 request and the slowest statements with their time, so a page that grows with the corpus shows up as a
 query. ``--db`` keeps the SQLite corpus between runs (built when the file does not exist yet);
-``--explain`` prints each slow statement's plan (SQLite ``EXPLAIN QUERY PLAN`` or PostgreSQL ``EXPLAIN``)."""
+``--explain`` prints each slow statement's plan (SQLite ``EXPLAIN QUERY PLAN`` or PostgreSQL ``EXPLAIN ANALYZE``)."""
 import argparse
 import os
 import statistics
@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 
 def _app(url: str, workdir: Path):
@@ -86,7 +86,7 @@ def main(argv=None) -> int:
             continue
         kwargs = {"data": target.body, "content_type": "application/x-www-form-urlencoded"} if target.body else {}
         response = client.open(target.path, method=target.method, **kwargs)
-        times, per_statement = [], defaultdict(list)
+        times, per_statement, parameters_of = [], defaultdict(list), {}
         counts = []
         for _ in range(args.repeat):
             statements.clear()
@@ -94,8 +94,9 @@ def main(argv=None) -> int:
             response = client.open(target.path, method=target.method, **kwargs)
             times.append((time.perf_counter() - began) * 1000)
             counts.append(len(statements))
-            for statement, ms, _ in statements:
+            for statement, ms, parameters in statements:
                 per_statement[statement].append(ms)
+                parameters_of[statement] = parameters
         if args.pyinstrument:
             _call_profile(client, target, kwargs, args.repeat)
         sql_ms = sum(sum(v) for v in per_statement.values()) / args.repeat
@@ -107,7 +108,7 @@ def main(argv=None) -> int:
             print(f"  {sum(ms) / args.repeat:7.2f} ms x{len(ms) / args.repeat:.0f}  {flat[:220]}")
             if args.explain and flat.upper().startswith("SELECT") and sum(ms) / args.repeat > 0.5:
                 statements.clear()
-                _explain(app, statement)
+                _explain(app, statement, parameters_of[statement])
     return 0
 
 
@@ -125,12 +126,18 @@ def _call_profile(client, target, kwargs, repeat: int) -> None:
     print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=True))
 
 
-def _explain(app, statement: str) -> None:
+def _explain(app, statement: str, parameters) -> None:
+    """The statement's plan with the parameters it last ran with: SQLite's ``EXPLAIN QUERY PLAN``, or
+    PostgreSQL's ``EXPLAIN ANALYZE`` (estimated against actual rows: stale statistics show up there)."""
     from portal.extensions import db
 
     with app.app_context():
         try:
-            rows = db.session.execute(text("EXPLAIN QUERY PLAN " + statement.replace("?", "NULL"))).all()
+            connection = db.session.connection()
+            if connection.dialect.name == "postgresql":
+                rows = connection.exec_driver_sql("EXPLAIN ANALYZE " + statement, parameters).all()
+            else:
+                rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
             for row in rows:
                 print("      plan:", row[-1])
         except Exception as exc:  # a statement that needs its parameters: skip the plan
