@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     case,
+    func,
     select,
     text,
 )
@@ -103,6 +104,10 @@ class Tag(Model):
     @property
     def slug(self) -> str:
         return slugify(self.name)
+
+
+# Tags are matched by name whatever the case (the search page's related tags, the editor's tag list).
+Index("ix_tag_name_lower", func.lower(Tag.__table__.c.name))
 
 
 class Page(Model):

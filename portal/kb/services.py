@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask_babel import gettext
-from sqlalchemy import CursorResult, Integer, String, bindparam, func, literal_column, union_all, update
+from sqlalchemy import CursorResult, Integer, String, bindparam, func, literal_column, or_, union_all, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -381,34 +381,47 @@ def pages_for_tag(tag: Tag) -> list[Page]:
     return list(db.session.execute(query).scalars())
 
 
-def _visible_tag_ids():
-    """The ids of tags a customer may see: on a visible page, or on a visible topic of a public forum. A tag
-    used only on hidden pages, in hidden chapters or private books, or on private or held topics is not
-    shown to customers at all: its name is as private as what it labels."""
-    on_pages = _visible_pages().join(page_tag, page_tag.c.page_id == Page.id).with_only_columns(page_tag.c.tag_id)
-    on_topics = (db.select(topic_tag.c.tag_id).join(Topic, Topic.id == topic_tag.c.topic_id)
-                 .join(Forum, Forum.id == Topic.forum_id).where(Forum.private.is_(False), Topic.post_count > 0))
-    return on_pages.union(on_topics)
+def _tag_is_visible(tag_id):
+    """Whether customers may see the tag ``tag_id`` (a column or value): it is on a visible page, or on a
+    visible topic of a public forum. A tag used only on hidden pages, in hidden chapters or private books,
+    or on private or held topics is not shown to customers at all: its name is as private as what it labels.
+
+    Two correlated EXISTS, each stopping at its first row through page_tag's and topic_tag's tag_id
+    indexes: an ``IN`` over every visible page's and topic's tags read the whole knowledge base and forums
+    for each search (2 ms of a 6 ms search page at 5,000 pages and 10,000 topics)."""
+    on_page = (db.select(page_tag.c.page_id).join(Page, Page.id == page_tag.c.page_id)
+               .join(Chapter, Chapter.id == Page.chapter_id).join(Book, Book.id == Chapter.book_id)
+               .where(page_tag.c.tag_id == tag_id, Page.hidden.is_(False), Chapter.hidden.is_(False),
+                      Book.private.is_(False), Page.status == "published", Page.visibility == "public"))
+    on_topic = (db.select(topic_tag.c.topic_id).join(Topic, Topic.id == topic_tag.c.topic_id)
+                .join(Forum, Forum.id == Topic.forum_id)
+                .where(topic_tag.c.tag_id == tag_id, Forum.private.is_(False), Topic.post_count > 0))
+    return or_(on_page.exists(), on_topic.exists())
 
 
 def get_tag(tag_id: int, *, staff=None) -> Tag:
     """A tag, for customers only when something they may see carries it. Raises NotFound."""
     tag = db.session.get(Tag, tag_id)
-    if tag is None or (staff is None and db.session.scalar(
-            db.select(Tag.id).where(Tag.id == tag_id, Tag.id.in_(_visible_tag_ids()))) is None):
+    if tag is None or (staff is None and not db.session.scalar(db.select(_tag_is_visible(tag_id)))):
         raise NotFound(gettext("No such tag."))
     return tag
 
 
-def tags_named(words: list[str], limit: int = 10) -> list[Tag]:
+@prepared
+def _tags_named():
+    # lower(name) is indexed (ix_tag_name_lower): the lookup reads the named tags only.
+    return (db.select(Tag.id, Tag.name)
+            .where(func.lower(Tag.name).in_(bindparam("names", expanding=True)), _tag_is_visible(Tag.id))
+            .order_by(Tag.name).limit(bindparam("limit")))
+
+
+def tags_named(words: list[str], limit: int = 10) -> list[TagLink]:
     """Tags customers may see whose name is one of the words (case-insensitive): the search page's
     "related tags"."""
-    names = {word.lower() for word in words if word}
+    names = sorted({word.lower() for word in words if word})
     if not names:
         return []
-    query = (db.select(Tag).where(func.lower(Tag.name).in_(names), Tag.id.in_(_visible_tag_ids()))
-             .order_by(Tag.name).limit(limit))
-    return list(db.session.execute(query).scalars())
+    return [TagLink(tag_id, name) for tag_id, name in rows(_tags_named(), names=names, limit=limit)]
 
 
 def count_vote(page_id: int, helpful: bool) -> int | None:
