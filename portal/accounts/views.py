@@ -13,7 +13,7 @@ from ..errors import NotFound, ValidationFailed
 from ..forms import errors_by_field
 from ..i18n import mail_gettext
 from ..mail import send_after_commit
-from ..requests import services as requests
+from ..requests import reading
 from ..unit_of_work import abandon, keep
 from ..urls import external_url
 from . import services
@@ -192,5 +192,5 @@ def reset(token):
 @customer_required
 def history():
     customer = current_customer()
-    page = requests.requests_for_email(customer.email, page=request.args.get("page", 1, type=int))
-    return render_template("accounts/history.html", page=page, summaries=requests.initial_summaries(page.items))
+    page = reading.customer_requests(customer.email, page=request.args.get("page", 1, type=int))
+    return render_template("accounts/history.html", page=page)

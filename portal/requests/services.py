@@ -20,8 +20,8 @@ from ..errors import Conflict, Merged, NotFound, ValidationFailed
 from ..extensions import db
 from ..i18n import mail_gettext
 from ..notifications import services as notifications
-from ..text import clean_html, single_line, summarize, without_controls
-from ..urls import MAX_ID, external_url
+from ..text import clean_html, single_line, without_controls
+from ..urls import external_url
 from ..webhooks import events as webhook_events
 from . import assignment
 from . import fields as custom_fields
@@ -303,24 +303,6 @@ def requests_for_email_query(email: str):
     """The requests opened with an email, newest first (the API's customer.getRequests lists them all)."""
     return (db.select(Request).where(Request.email == (email or "").strip().lower())
             .options(selectinload(Request.category)).order_by(Request.opened_at.desc(), Request.id.desc()))
-
-
-def requests_for_email(email: str, page: int = 1, per_page: int = 20):
-    """The requests opened with an email, newest first, paginated (a page past MAX_ID is empty, not an
-    OFFSET the database refuses)."""
-    page = min(max(1, page or 1), MAX_ID)
-    return db.paginate(requests_for_email_query(email), page=page, per_page=per_page, error_out=False)
-
-
-def initial_summaries(reqs) -> dict[int, str]:
-    """{request id: the start of its first note as plain text} for a list page, in one query
-    (HelpSpot's history shows this summary; a subject alone is often empty)."""
-    ids = [req.id for req in reqs]
-    if not ids:
-        return {}
-    rows = db.session.execute(db.select(Note.request_id, db.func.substr(Note.body, 1, 2000))
-                              .where(Note.request_id.in_(ids), Note.is_initial.is_(True)))
-    return {request_id: summarize(body) for request_id, body in rows}
 
 
 def active_statuses() -> list[Status]:

@@ -9,7 +9,7 @@ from portal.dates import utcnow
 from portal.errors import Conflict, Merged, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.files import Upload
-from portal.requests import services
+from portal.requests import reading, services
 from portal.requests.models import STATUS_SPAM, FieldValue, Note, Request, RequestMerge
 from portal.requests.services import RequestInput
 
@@ -206,5 +206,7 @@ def test_requests_for_email_lists_newest_first(ctx):
     services.create_request(_input(title="newer"))
     services.create_request(_input(email="someone@else.com"))
     db.session.commit()
-    page = services.requests_for_email("TIM@example.com")
+    page = reading.customer_requests("TIM@example.com")
     assert [r.title for r in page.items] == ["newer", "older"] and page.total == 2
+    assert [r.summary for r in page.items] == [r.summary for r in page.items if r.summary]  # the first notes
+    assert page.items[0].access_key.startswith(str(page.items[0].id))
