@@ -67,7 +67,10 @@ def test_submit_check_and_update_a_request(live_app, page, shot):
     expect(page.locator("h1")).to_have_text("Charged twice in March")
     image = page.locator(".attachments img").first
     expect(image).to_be_visible()
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 1  # the image loaded inline
+    # The image loads after the page does; wait for it to finish (loaded or broken) before asking
+    # whether it decoded, rather than racing the attachment request.
+    page.wait_for_function("img => img.complete", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 1  # the image loaded inline
     with page.expect_download() as download:
         page.get_by_role("link", name="statement.txt").click()
     assert download.value.suggested_filename == "statement.txt"
