@@ -3,7 +3,8 @@ in-process (Flask's test client, no HTTP, no gunicorn) with its statements count
 
 Where ``python -m bench`` says how fast a page is, this says why: milliseconds per request, statements per
 request and the slowest statements with their time, so a page that grows with the corpus shows up as a
-query. ``--db`` keeps the SQLite corpus between runs (built when the file does not exist yet);
+query. The logged-in rows (a customer's and a staff member's pages) are profiled too, each on a test client
+that logged in through the login form. ``--db`` keeps the SQLite corpus between runs (built when the file does not exist yet);
 ``--explain`` prints each slow statement's plan (SQLite ``EXPLAIN QUERY PLAN`` or PostgreSQL ``EXPLAIN ANALYZE``)."""
 import argparse
 import os
@@ -28,6 +29,7 @@ def _app(url: str, workdir: Path):
 def main(argv=None) -> int:
     from .__main__ import Target, portal_targets
     from .corpus import build
+    from .crowd import crowd_targets
 
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="large")
@@ -77,13 +79,15 @@ def main(argv=None) -> int:
         began = conn.info["t0"].pop()
         statements.append((statement, (time.perf_counter() - began) * 1000, parameters))
 
-    client = app.test_client()
+    anonymous = app.test_client()
     only = [s.strip() for s in (args.only or "").split(",") if s.strip()]
     # kb.getPage is a cold-bench row (bench/crowd.py), not a one-URL one: profiled here on the corpus's page.
     get_page = Target("API kb.getPage (XML)", f"/api/index.php?method=kb.getPage&xPage={corpus.kb_page[0]}")
-    for target in [*portal_targets(corpus), get_page]:
+    logged_in = [t for t in crowd_targets(corpus) if t.group == "logged-in"]
+    for target in [*portal_targets(corpus), get_page, *logged_in]:
         if only and not any(s in target.name for s in only):
             continue
+        client = _logged_in_client(app, corpus, target.name) if target.login else anonymous
         kwargs = {"data": target.body, "content_type": "application/x-www-form-urlencoded"} if target.body else {}
         response = client.open(target.path, method=target.method, **kwargs)
         times, per_statement, parameters_of = [], defaultdict(list), {}
@@ -110,6 +114,23 @@ def main(argv=None) -> int:
                 statements.clear()
                 _explain(app, statement, parameters_of[statement])
     return 0
+
+
+def _logged_in_client(app, corpus, target_name: str):
+    """A test client logged in as the corpus's agent (the staff rows) or customer (the others), through the
+    login form as the bench's clients do (bench.load.form_login)."""
+    import re
+
+    login_path, (email, password) = (("/staff/login", corpus.staff) if "staff" in target_name
+                                     else ("/account/login", corpus.customer))
+    client = app.test_client()
+    form = client.get(login_path).get_data()
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', form)
+    response = client.post(login_path, data={"csrf_token": token.group(1).decode() if token else "",
+                                             "email": email, "password": password})
+    if response.status_code not in (302, 303):
+        raise RuntimeError(f"login {login_path} as {email}: HTTP {response.status_code}")
+    return client
 
 
 def _call_profile(client, target, kwargs, repeat: int) -> None:
