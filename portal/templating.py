@@ -184,6 +184,22 @@ def _with_token_marker(caller) -> Markup:
             g.csrf_token = token
 
 
+@pass_context
+def template_gettext(context, string: str, **variables) -> str:
+    """Templates' ``_()`` and ``{% trans %}``: Jinja's new-style gettext (the translation escaped as markup
+    when autoescaping, then always formatted with ``variables``), in one call instead of three.
+
+    Jinja's own ``_`` resolves ``gettext`` in the context, which calls the translation function through
+    ``Context.call`` again: a staff request page makes about 80 of these calls, and the layers were a
+    quarter of its rendering time."""
+    translated = current_translations().ugettext(string)
+    if not context.eval_ctx.autoescape:
+        return translated % variables
+    if not variables and "%" not in translated:  # nothing to format: the same string, without Markup's %
+        return Markup(translated)
+    return Markup(translated) % variables
+
+
 def install_gettext(app) -> None:
     """Templates' ``_``/``ngettext``/``pgettext`` through :func:`current_translations` (called after
     Flask-Babel installed its own, which look the translations up on every call)."""
@@ -193,6 +209,7 @@ def install_gettext(app) -> None:
         pgettext=lambda c, s: current_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
         newstyle=True)
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
 
 
 def init_app(app) -> None:

@@ -102,3 +102,19 @@ def test_error_pages_are_german_and_json_errors_english(app, client, german_site
     assert "Seite nicht gefunden" in html and "Die angeforderte Adresse gibt es auf diesem Server nicht." in html
     as_json = client.get("/no-such-page", headers={**GERMAN, "Accept": "application/json"})
     assert "was not found on the server" in as_json.get_data(as_text=True)
+
+
+def test_templates_gettext_translates_escapes_its_variables_and_formats_as_jinja_does(app, german_site):
+    """Templates' ``_()`` is one function (portal.templating.template_gettext), not Jinja's three layers: it must
+    still translate, escape its variables (not the translation) in HTML, and always format ("%%" is "%")."""
+    from flask_babel import force_locale
+
+    html = app.jinja_env.from_string(
+        "{{ _('Open') }}|{{ _('<em>%(who)s</em> wrote', who=name) }}|{{ _('100%% sure') }}|{% trans %}Open{% endtrans %}")
+    with app.test_request_context("/", headers=GERMAN):
+        assert html.render(name="<b>Ann</b>") == "Offen|<em>&lt;b&gt;Ann&lt;/b&gt;</em> wrote|100% sure|Offen"
+        with force_locale("en"):
+            assert html.render(name="Ann") == "Open|<em>Ann</em> wrote|100% sure|Open"
+    text = app.jinja_env.overlay(autoescape=False).from_string("{{ _('%(who)s wrote', who=name) }}|{{ _('Open') }}")
+    with app.test_request_context("/", headers=GERMAN):
+        assert text.render(name="<b>Ann</b>") == "<b>Ann</b> wrote|Offen"
