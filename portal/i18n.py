@@ -10,6 +10,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from flask import g, has_request_context, request
+from flask.globals import _cv_app
 from flask_babel import Babel, force_locale, format_date, format_datetime, format_timedelta, get_locale, gettext
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -59,9 +60,27 @@ def _staff_choice() -> str | None:
 
 
 def locale_code() -> str:
-    """The interface locale as a string ("de"), for <html lang> and page cache keys."""
-    locale = get_locale()
-    return str(locale) if locale is not None else "en"
+    """The interface locale as a string ("de"), for <html lang>, page cache keys and each date a page shows.
+
+    A queue page asks about fifty times (two dates a row): the string is kept beside the locale it was made
+    from, on Flask-Babel's own state, and found there through Flask's context variable rather than the ``g``
+    proxy. ``force_locale`` (a mail in its recipient's language) sets another locale object, which the
+    identity check sees."""
+    app_context = _cv_app.get(None)
+    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:  # the request's first call, or no app context: Babel chooses (and keeps) the locale
+        locale = get_locale()
+        if locale is None:
+            return "en"
+        state = getattr(g, "_flask_babel", None)
+    kept = getattr(state, "portico_locale_code", None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    code = str(locale)
+    if state is not None:
+        state.portico_locale_code = (locale, code)
+    return code
 
 
 def mail_locale() -> str:

@@ -118,3 +118,24 @@ def test_templates_gettext_translates_escapes_its_variables_and_formats_as_jinja
     text = app.jinja_env.overlay(autoescape=False).from_string("{{ _('%(who)s wrote', who=name) }}|{{ _('Open') }}")
     with app.test_request_context("/", headers=GERMAN):
         assert text.render(name="<b>Ann</b>") == "<b>Ann</b> wrote|Offen"
+
+
+def test_locale_code_follows_the_request_and_force_locale(app, german_site):
+    """``locale_code`` keeps its string beside the locale it came from: a forced locale (a mail in its
+    recipient's language) and the next request's choice are never answered with the kept one."""
+    from flask_babel import force_locale
+
+    from portal.i18n import locale_code
+
+    with app.test_request_context("/", headers=GERMAN):
+        app.preprocess_request()
+        assert locale_code() == "de"
+        with force_locale("fr"):
+            assert locale_code() == "fr"
+        assert locale_code() == "de"
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        app.preprocess_request()
+        assert locale_code() == "en"  # Spanish is not among the site's languages (en,de)
+    with app.test_request_context("/staff/login", headers={"Accept-Language": "es"}):
+        app.preprocess_request()
+        assert locale_code() == "es"  # staff pages follow the browser
