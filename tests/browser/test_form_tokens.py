@@ -21,7 +21,7 @@ def test_reading_sets_no_cookie_and_touching_the_form_fetches_the_token(live_app
     page.wait_for_timeout(2100)
     page.get_by_role("button", name="Post reply").click()
     page.wait_for_url("**#post-*")
-    assert page.get_by_text("Your reply has been posted.").is_visible()
+    expect(page.get_by_text("Your reply has been posted.")).to_be_visible()
     shot("replied-with-fetched-token")
 
 
@@ -40,7 +40,7 @@ def test_without_javascript_the_reply_comes_back_to_be_sent_again(live_app, brow
         page.screenshot(path=str(_screenshot("send-again")), full_page=True)
         page.wait_for_timeout(2100)
         page.get_by_role("button", name="Post reply").click()
-        assert page.get_by_text("Your reply has been posted.").is_visible()
+        expect(page.get_by_text("Your reply has been posted.")).to_be_visible()
         assert "Typed without JavaScript." in page.content()
     finally:
         context.close()

@@ -10,7 +10,7 @@ def test_start_a_topic_and_reply(live_app, page, shot):
     expect(page).to_have_title("Forums · Portico Help Desk")  # waits for the navigation the click started
     shot("forums")
     page.get_by_role("link", name="Product Questions").click()
-    assert page.get_by_role("link", name="How do I share a project with a client?").is_visible()
+    expect(page.get_by_role("link", name="How do I share a project with a client?")).to_be_visible()
     shot("forum")
 
     page.get_by_role("textbox", name="Topic", exact=True).fill("Can I export to PDF?")
@@ -21,8 +21,8 @@ def test_start_a_topic_and_reply(live_app, page, shot):
     page.wait_for_timeout(2100)  # a person takes a moment; a bot that posts at once is refused
     page.get_by_role("button", name="Post topic").click()
     page.wait_for_url("**/forums/topics/*-can-i-export-to-pdf")
-    assert page.get_by_text("Your topic has been posted.").is_visible()
-    assert page.get_by_role("heading", name="Can I export to PDF?").is_visible()
+    expect(page.get_by_text("Your topic has been posted.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Can I export to PDF?")).to_be_visible()
     assert "dana@example.com" not in page.content()
     shot("topic-started")
 
@@ -31,7 +31,7 @@ def test_start_a_topic_and_reply(live_app, page, shot):
     page.wait_for_timeout(2100)
     page.get_by_role("button", name="Post reply").click()
     page.wait_for_url("**#post-*")
-    assert page.get_by_text("Your reply has been posted.").is_visible()
+    expect(page.get_by_text("Your reply has been posted.")).to_be_visible()
     posts = page.locator(".post")
     assert posts.count() == 2
     assert "File > Export > PDF" in posts.nth(1).inner_text()
@@ -66,6 +66,6 @@ def test_spam_is_held_for_moderation(live_app, page, shot):
     page.get_by_label("Your name").fill("Deal Bot")
     page.wait_for_timeout(2100)
     page.get_by_role("button", name="Post reply").click()
-    assert page.get_by_text("Your post is held for moderation").is_visible()
+    expect(page.get_by_text("Your post is held for moderation")).to_be_visible()
     assert "cheap0" not in page.content()
     shot("held")

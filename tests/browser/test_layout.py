@@ -1,4 +1,6 @@
 """The layout in a real browser: desktop and phone widths, keyboard use, error pages."""
+from playwright.sync_api import expect
+
 from portal import settings
 from portal.extensions import db
 
@@ -17,17 +19,17 @@ def test_home_on_desktop_and_phone(live_app, page, shot):
     assert page.title() == "Home · Portico Help Desk"
     nav = page.get_by_role("navigation", name="Main")
     for text in ("Home", "Knowledge books", "Forums"):
-        assert nav.get_by_role("link", name=text, exact=True).is_visible()
-    assert page.get_by_role("link", name="+1 (555) 010-0199").first.is_visible()
-    assert page.get_by_role("heading", name="Highlighted pages").is_visible()
-    assert page.get_by_role("heading", name="Latest forum topics").is_visible()
+        expect(nav.get_by_role("link", name=text, exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="+1 (555) 010-0199").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Highlighted pages")).to_be_visible()
+    expect(page.get_by_role("heading", name="Latest forum topics")).to_be_visible()
     assert no_horizontal_scroll(page)
     shot("home-desktop")
 
     page.set_viewport_size(PHONE)
     page.reload()
     assert no_horizontal_scroll(page)
-    assert page.get_by_role("searchbox", name="Search the help desk").is_visible()
+    expect(page.get_by_role("searchbox", name="Search the help desk")).to_be_visible()
     shot("home-phone")
 
 
@@ -47,11 +49,11 @@ def test_skip_link_and_focus_are_visible_from_the_keyboard(live_app, page, shot)
 def test_not_found_page_in_the_layout(live_app, page, shot):
     response = page.goto(live_app.base_url + "/kb/pages/9999-nothing")
     assert response.status == 404
-    assert page.get_by_role("heading", name="Page not found").is_visible()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     page.get_by_role("search").last.get_by_role("searchbox").fill("password")
     page.get_by_role("search").last.get_by_role("button", name="Search").click()
     page.wait_for_url("**/search?q=password*")
-    assert page.get_by_role("link", name="Changing your password").is_visible()
+    expect(page.get_by_role("link", name="Changing your password")).to_be_visible()
     page.go_back()
     shot("not-found")
     page.set_viewport_size(PHONE)
